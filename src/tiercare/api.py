@@ -1,0 +1,48 @@
+"""The `/api/v1/` NinjaAPI: each app's router mounted, one auth scheme, one error shape, OpenAPI served."""
+
+from django.http import HttpRequest
+from ninja import Field, NinjaAPI, Schema
+
+from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
+from tiercare.core.middleware import client_ip
+from tiercare.core.services import api_token_issue, user_authenticate
+from tiercare.network.api import router as network_router
+from tiercare.people.api import router as people_router
+
+api = NinjaAPI(
+    title="tiercare API",
+    version="1",
+    description=(
+        "tiercare's JSON API. Get a token from `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. "
+        "Lists take `limit` (1–500, default 50) and `offset` and answer `{\"count\", \"items\"}`. Errors answer "
+        "`{\"code\", \"message\", \"details\"}`."
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: str
+
+
+@api.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+          tags=["auth"], operation_id="issue_token")
+def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
+    """Exchange a username and password for a bearer token (rate-limited like the sign-in page)."""
+    user = user_authenticate(request=request, username=payload.username, password=payload.password,
+                             ip=client_ip(request))
+    token, raw = api_token_issue(user=user)
+    return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+api.add_router("/", network_router)
+api.add_router("/", people_router)

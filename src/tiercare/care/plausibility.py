@@ -1,0 +1,221 @@
+"""Plausibility checks for follow-up measurements: refuse values no living patient can have.
+
+Pure Python, no Django. These are *typing-error* guards, not clinical alarms: a systolic pressure of 900 is a
+slip of the keyboard and is refused; a systolic of 240 is possible and passes here (the protocol engine
+decides it is an urgent referral). Each limit is inclusive, a named constant, and says why it sits where it
+does; the limits are deliberately wider than any reference range so that a real extreme value is never
+refused.
+
+Keys are the follow-up's measurement keys (``sbp_mmhg``, ``fasting_glucose_mmol_l``, ...). Missing or ``None``
+values are not checked (a follow-up need not measure everything; the protocol says what is required). Keys
+this module does not know are ignored, so the whole follow-up dict can be passed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """Inclusive limits of one measurement, with its unit, labels and a hint shown when exceeded."""
+
+    low: float
+    high: float
+    unit: str
+    label_en: str
+    label_zh: str
+    hint_en: str = ""
+    hint_zh: str = ""
+
+
+_UNIT_HINT_EN = "Check for a typing error or a value entered in mg/dL instead of mmol/L."
+_UNIT_HINT_ZH = "请检查是否输入错误，或误将 mg/dL 的数值填入 mmol/L。"
+_TYPO_HINT_EN = "Check for a typing error."
+_TYPO_HINT_ZH = "请检查是否输入错误。"
+
+# Blood pressure: ~50 mmHg systolic is deep shock at the edge of measurability with a cuff; 300 is beyond the
+# highest pressures recorded in hypertensive crises and the top of most cuff scales.
+SBP_MMHG = PlausibleRange(50, 300, "mmHg", "systolic blood pressure", "收缩压", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+# Diastolic: below 20 a cuff reading is not obtainable; 200 is beyond any recorded diastolic.
+DBP_MMHG = PlausibleRange(20, 200, "mmHg", "diastolic blood pressure", "舒张压", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+# Heart rate: 20 is extreme bradycardia (complete heart block); 250 the fastest sustained tachyarrhythmias.
+HEART_RATE_BPM = PlausibleRange(20, 250, "beats/min", "heart rate", "心率", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+# Fasting glucose: below 1.0 mmol/L is incompatible with an ambulatory visit; 40 mmol/L exceeds the upper
+# limit of most glucometers (33.3) and covers hyperosmolar states. mg/dL typed in the mmol/L box (e.g. 126) is
+# refused.
+FASTING_GLUCOSE_MMOL_L = PlausibleRange(
+    1.0, 40.0, "mmol/L", "fasting glucose", "空腹血糖", _UNIT_HINT_EN, _UNIT_HINT_ZH
+)
+# HbA1c: below 3% is not seen outside assay interference; above 20% exceeds reported values.
+HBA1C_PERCENT = PlausibleRange(3.0, 20.0, "%", "HbA1c", "糖化血红蛋白", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+# Weight: 2 kg covers a small newborn (the module is adult care, but a wrong lower bound must not bite); 300
+# kg covers extreme obesity.
+WEIGHT_KG = PlausibleRange(2, 300, "kg", "weight", "体重", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+# Height: 40 cm a newborn; 250 cm above the tallest people recorded. Metres typed in the cm box (1.7) are
+# refused.
+HEIGHT_CM = PlausibleRange(
+    40, 250, "cm", "height", "身高", "Height is in centimetres.", "身高单位为厘米（cm）。"
+)
+# Waist: 30 cm below any adult waist; 200 cm beyond extreme obesity.
+WAIST_CM = PlausibleRange(30, 200, "cm", "waist circumference", "腰围", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+# BMI (computed from weight and height): below 8 and above 100 kg/m2 are beyond the extremes reported in
+# starvation and super-obesity; a BMI outside means the weight or the height is wrong.
+BMI_KG_M2 = PlausibleRange(
+    8, 100, "kg/m²", "body-mass index", "体重指数", "Check the weight and the height.", "请核对体重和身高。"
+)
+# Lipids (mmol/L). Total cholesterol 1-20: lower is not measurable in practice, higher beyond even homozygous
+# familial hypercholesterolaemia in most reports. HDL 0.1-5. LDL 0.1-15 (homozygous FH can reach ~15).
+# Triglycerides 0.1-100: chylomicronaemia reaches tens of mmol/L, so only gross slips (mg/dL in mmol/L) are
+# refused.
+TOTAL_CHOL_MMOL_L = PlausibleRange(
+    1.0, 20.0, "mmol/L", "total cholesterol", "总胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH
+)
+HDL_MMOL_L = PlausibleRange(
+    0.1, 5.0, "mmol/L", "HDL cholesterol", "高密度脂蛋白胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH
+)
+LDL_MMOL_L = PlausibleRange(
+    0.1, 15.0, "mmol/L", "LDL cholesterol", "低密度脂蛋白胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH
+)
+TG_MMOL_L = PlausibleRange(0.1, 100.0, "mmol/L", "triglycerides", "甘油三酯", _UNIT_HINT_EN, _UNIT_HINT_ZH)
+# Body temperature: 30 °C is severe hypothermia, 45 °C beyond survivable fever; Fahrenheit (e.g. 101) is
+# refused.
+TEMPERATURE_C = PlausibleRange(
+    30.0, 45.0, "°C", "body temperature", "体温", "Temperature is in °C.", "体温单位为摄氏度（°C）。"
+)
+
+RANGES: Final[Mapping[str, PlausibleRange]] = {
+    "sbp_mmhg": SBP_MMHG,
+    "dbp_mmhg": DBP_MMHG,
+    "heart_rate_bpm": HEART_RATE_BPM,
+    "fasting_glucose_mmol_l": FASTING_GLUCOSE_MMOL_L,
+    "hba1c_percent": HBA1C_PERCENT,
+    "weight_kg": WEIGHT_KG,
+    "height_cm": HEIGHT_CM,
+    "waist_cm": WAIST_CM,
+    "total_chol_mmol_l": TOTAL_CHOL_MMOL_L,
+    "hdl_mmol_l": HDL_MMOL_L,
+    "ldl_mmol_l": LDL_MMOL_L,
+    "tg_mmol_l": TG_MMOL_L,
+    "temperature_c": TEMPERATURE_C,
+}
+"""The measurement keys this module checks, and their limits."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refused value: the ``field`` (a measurement key, or ``bmi`` for the computed BMI), a ``code``
+    (``wrong_type``, ``too_low``, ``too_high`` or ``inconsistent``), the value, and the message in both
+    languages.
+    """
+
+    field: str
+    code: str
+    value: Any
+    message_en: str
+    message_zh: str
+
+
+class ImplausibleMeasurementError(ValueError):
+    """Raised by :func:`raise_if_implausible`; ``problems`` lists every refused value, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message_en}" for p in problems))
+        self.problems = problems
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields at fault, in the order found."""
+        return [p.field for p in self.problems]
+
+
+def bmi_kg_m2(weight_kg: float, height_cm: float) -> float:
+    """Body-mass index, weight (kg) / height (m) squared."""
+    height_m = height_cm / 100.0
+    return weight_kg / (height_m * height_m)
+
+
+def check_measurements(measurements: Mapping[str, Any]) -> list[Problem]:
+    """Return every implausible value in ``measurements`` (empty when all is plausible).
+
+    Checks, in order: each known key is a number (not a string or a boolean) within its range; diastolic below
+    systolic; the BMI computed from weight and height; HDL and LDL each below total cholesterol. A cross-check
+    runs only when both of its values passed their own range check, so that one typing error is reported once.
+    """
+    problems: list[Problem] = []
+    ok: dict[str, float] = {}
+    for key, rng in RANGES.items():
+        value = measurements.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            problems.append(
+                Problem(
+                    key,
+                    "wrong_type",
+                    value,
+                    f"{rng.label_en.capitalize()} must be a number in {rng.unit}; got {value!r}.",
+                    f"{rng.label_zh}必须是以 {rng.unit} 为单位的数字，收到 {value!r}。",
+                )
+            )
+            continue
+        if value < rng.low or value > rng.high:
+            problems.append(_out_of_range(key, value, rng))
+            continue
+        ok[key] = float(value)
+
+    if "sbp_mmhg" in ok and "dbp_mmhg" in ok and ok["dbp_mmhg"] >= ok["sbp_mmhg"]:
+        problems.append(
+            Problem(
+                "dbp_mmhg",
+                "inconsistent",
+                ok["dbp_mmhg"],
+                f"Diastolic {ok['dbp_mmhg']:g} mmHg must be lower than systolic {ok['sbp_mmhg']:g} mmHg; "
+                "were the two swapped?",
+                f"舒张压 {ok['dbp_mmhg']:g} mmHg 必须低于收缩压 {ok['sbp_mmhg']:g} mmHg，是否填反了？",
+            )
+        )
+    if "weight_kg" in ok and "height_cm" in ok:
+        bmi = bmi_kg_m2(ok["weight_kg"], ok["height_cm"])
+        if not BMI_KG_M2.low <= bmi <= BMI_KG_M2.high:
+            problems.append(_out_of_range("bmi", round(bmi, 1), BMI_KG_M2))
+    for part in ("hdl_mmol_l", "ldl_mmol_l"):
+        if part in ok and "total_chol_mmol_l" in ok and ok[part] >= ok["total_chol_mmol_l"]:
+            rng = RANGES[part]
+            problems.append(
+                Problem(
+                    part,
+                    "inconsistent",
+                    ok[part],
+                    f"{rng.label_en.capitalize()} {ok[part]:g} mmol/L must be lower than total cholesterol "
+                    f"{ok['total_chol_mmol_l']:g} mmol/L.",
+                    f"{rng.label_zh} {ok[part]:g} mmol/L 必须低于总胆固醇 "
+                    f"{ok['total_chol_mmol_l']:g} mmol/L。",
+                )
+            )
+    return problems
+
+
+def raise_if_implausible(measurements: Mapping[str, Any]) -> None:
+    """Raise :class:`ImplausibleMeasurementError` listing every problem :func:`check_measurements` finds."""
+    problems = check_measurements(measurements)
+    if problems:
+        raise ImplausibleMeasurementError(problems)
+
+
+def _out_of_range(key: str, value: float, rng: PlausibleRange) -> Problem:
+    too_high = value > rng.high
+    side_en = (
+        f"above the highest plausible {rng.high:g}" if too_high else f"below the lowest plausible {rng.low:g}"
+    )
+    side_zh = f"高于可能的最高值 {rng.high:g}" if too_high else f"低于可能的最低值 {rng.low:g}"
+    return Problem(
+        key,
+        "too_high" if too_high else "too_low",
+        value,
+        f"{rng.label_en.capitalize()} {value:g} {rng.unit} is {side_en} {rng.unit}. {rng.hint_en}".strip(),
+        f"{rng.label_zh} {value:g} {rng.unit} {side_zh} {rng.unit}。{rng.hint_zh}",
+    )

@@ -1,0 +1,1073 @@
+"""Follow-up protocol engine: load a protocol (data) and classify one follow-up against it.
+
+Pure Python, no Django. A protocol is a JSON file beside this module (``hypertension.json``,
+``diabetes_t2.json``) that states who is eligible, the schedule, the named thresholds, and the classification
+rules with their actions, each rule quoting its source text in zh-Hans and English. This module knows *how* to
+evaluate rules, never *what* they say: a clinician corrects a threshold or a rule by editing the data, and the
+change shows in the protocol's version and sha256 (:func:`protocol_version`), which every
+:class:`Classification` carries, because a silent protocol change is a clinical hazard.
+
+Rule semantics (National Basic Public Health Service Standards, 3rd ed., 2017, as encoded in the data): every
+rule whose condition holds *fires*. The follow-up is urgent if any fired rule is urgent; the actions are the
+union of the fired rules' actions; the next follow-up is due at the earliest ``next_due`` among them; the
+control class is the fired class that comes first in the protocol's ``control_class_precedence``. A protocol
+whose rules leave a follow-up without a control class is an error in the protocol, raised rather than
+defaulted.
+
+Conditions (JSON):
+
+- ``{"item": key, "op": ">=" | ">" | "<=" | "<", "threshold": name}`` compares a measurement with a *named*
+  threshold (numbers never appear inside conditions). A missing item is an input error for the current
+  follow-up unless the condition says ``"if_missing": false`` (or ``true``); items used without ``if_missing``
+  must be listed in ``required_items``.
+- ``{"symptom_any": [codes]}``, ``{"flag": code}``, ``{"all": [...]}``, ``{"any": [...]}``, ``{"not": cond}``,
+  ``{"ref": name}`` (a named condition, which a variant may replace), ``{"always": true}``.
+- ``{"previous": cond}`` evaluates ``cond`` on the most recent earlier follow-up; it is false when there is
+  none or when that follow-up lacks an item the condition needs (a visit without the measurement cannot count
+  as "unsatisfactory", so the next unsatisfactory visit is treated as the first).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+from tiercare.care.plausibility import RANGES as PLAUSIBLE_RANGES
+from tiercare.care.plausibility import raise_if_implausible
+
+PROTOCOL_DIR: Final = Path(__file__).resolve().parent
+SCHEMA_VERSION: Final = 1
+
+ControlClass = Literal["satisfactory", "unsatisfactory", "adverse_reaction", "complication"]
+CONTROL_CLASSES: Final[tuple[str, ...]] = (
+    "satisfactory",
+    "unsatisfactory",
+    "adverse_reaction",
+    "complication",
+)
+ACTIONS: Final[tuple[str, ...]] = ("refer_up", "urgent_referral", "adjust_medication", "health_education")
+NEXT_DUE_KINDS: Final[tuple[str, ...]] = ("routine", "recheck")
+OPERATORS: Final[tuple[str, ...]] = (">=", ">", "<=", "<")
+# Items a condition may test besides the plausibility-checked measurements.
+CONTEXT_ITEMS: Final[tuple[str, ...]] = ("age_years",)
+# Ages outside this range are typing errors, not patients.
+AGE_YEARS_MIN: Final = 0
+AGE_YEARS_MAX: Final = 130
+
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+
+class ProtocolError(Exception):
+    """A protocol file is missing, unreadable or breaks the schema.
+
+    ``file`` and ``key`` (a dotted path such as ``rules[3].when.threshold``) say where.
+    """
+
+    def __init__(self, file: str, key: str, message: str) -> None:
+        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
+        self.file = file
+        self.key = key
+        self.message = message
+
+
+class FollowupInputError(ValueError):
+    """A follow-up the protocol cannot classify.
+
+    A required item or flag missing, a wrong type, an unknown symptom code. ``field`` names the key; messages
+    in English and zh-Hans. (Implausible measurement values raise
+    :class:`tiercare.care.plausibility.ImplausibleMeasurementError` instead, listing every problem.)
+    """
+
+    def __init__(self, field: str, message: str, message_zh: str, *, code: str = "invalid") -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+        self.message_zh = message_zh
+        self.code = code
+
+
+# --- protocol model -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """The same text in zh-Hans and English."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A named number the rules compare with; ``role`` is ``control_target`` or ``urgent_referral``."""
+
+    name: str
+    value: float
+    unit: str
+    role: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """A yes/no fact recorded at the follow-up (e.g. an adverse drug reaction)."""
+
+    code: str
+    required: bool
+    label: Text
+    implies: str | None = None
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A compiled condition node (see the module docstring for the JSON forms)."""
+
+    kind: str
+    item: str = ""
+    op: str = ""
+    threshold: str = ""
+    if_missing: bool | None = None
+    codes: tuple[str, ...] = ()
+    children: tuple[Cond, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One classification rule: its condition, its effect, and the source text it encodes."""
+
+    id: str
+    when: Cond
+    control_class: str | None
+    urgent: bool
+    actions: tuple[str, ...]
+    next_due: str | None
+    explain: Text
+    source_text: Text
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An optional, named change to a protocol (e.g. another target for older people), off unless enabled."""
+
+    id: str
+    enabled_by_default: bool
+    name: Text
+    source_text: Text
+    add_required_items: tuple[str, ...]
+    thresholds: Mapping[str, Threshold]
+    conditions: Mapping[str, Cond]
+
+
+@dataclass(frozen=True)
+class ProtocolVersion:
+    """What identifies the protocol text a decision was made under.
+
+    The file's declared ``version``, the sha256 of the file's bytes, and the variants enabled.
+    """
+
+    code: str
+    version: str
+    sha256: str
+    variants: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        suffix = f"+{','.join(self.variants)}" if self.variants else ""
+        return f"{self.code}@{self.version}+sha256:{self.sha256}{suffix}"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A loaded, validated protocol with its variants applied; immutable. See :func:`load_protocol`."""
+
+    code: str
+    version: ProtocolVersion
+    name: Text
+    source_citation: str
+    source_evidence: str
+    min_age_years: float
+    diagnosis_icd10_prefixes: tuple[str, ...]
+    diagnosis: Text
+    routine_interval_days: int
+    recheck_days: int
+    min_face_to_face_per_year: int
+    required_items: tuple[str, ...]
+    measured_items: tuple[str, ...]
+    thresholds: Mapping[str, Threshold]
+    symptoms: Mapping[str, Text]
+    flags: Mapping[str, FlagSpec]
+    conditions: Mapping[str, Cond]
+    control_class_precedence: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    variants: Mapping[str, Variant]
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with ``rule_id`` (KeyError if none)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def next_due_days(self, kind: str) -> int:
+        """Days until the next follow-up for a ``next_due`` kind (``routine`` or ``recheck``)."""
+        return self.routine_interval_days if kind == "routine" else self.recheck_days
+
+
+# --- classification -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    """A rule that fired: its id, why (filled-in explanation) and the source text it quotes."""
+
+    id: str
+    explanation: Text
+    source_text: Text
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the follow-up calls for."""
+
+    refer_up: bool = False
+    urgent_referral: bool = False
+    adjust_medication: bool = False
+    health_education: bool = False
+
+    def codes(self) -> tuple[str, ...]:
+        """The action codes that are set, in ``ACTIONS`` order."""
+        return tuple(a for a in ACTIONS if getattr(self, a))
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The protocol's verdict on one follow-up. ``protocol_version`` names the exact protocol text used."""
+
+    protocol_code: str
+    protocol_version: str
+    control_class: ControlClass
+    urgent: bool
+    fired_rules: tuple[FiredRule, ...]
+    actions: Actions
+    next_due_in_days: int
+    explanation_zh: str
+    explanation_en: str
+
+    @property
+    def fired_rule_ids(self) -> tuple[str, ...]:
+        """The ids of the rules that fired, in protocol order."""
+        return tuple(r.id for r in self.fired_rules)
+
+
+# --- loading ------------------------------------------------------------------------------------------------
+
+
+def available_protocols() -> tuple[str, ...]:
+    """The codes of the protocol files shipped beside this module."""
+    return tuple(sorted(p.stem for p in PROTOCOL_DIR.glob("*.json")))
+
+
+def _read(code: str) -> tuple[str, bytes]:
+    if not isinstance(code, str) or not _CODE_RE.match(code):
+        raise ProtocolError(f"{code!r}", "", "not a protocol code (lower-case letters, digits and _)")
+    path = PROTOCOL_DIR / f"{code}.json"
+    try:
+        return path.name, path.read_bytes()
+    except FileNotFoundError:
+        available = ", ".join(available_protocols())
+        raise ProtocolError(path.name, "", f"no such protocol; available: {available}") from None
+
+
+def protocol_version(code: str) -> ProtocolVersion:
+    """Return the protocol file's declared version and the sha256 of its bytes (variants not applied).
+
+    Store it with every classification, and compare it with the stored one to notice a protocol change.
+    """
+    filename, raw = _read(code)
+    doc = _parse_json(filename, raw)
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, str) or not version:
+        raise ProtocolError(filename, "version", "a non-empty string is required")
+    return ProtocolVersion(code, version, hashlib.sha256(raw).hexdigest())
+
+
+def load_protocol(code: str, *, variants: Iterable[str] = ()) -> Protocol:
+    """Load and validate the protocol ``code``.
+
+    ``variants`` names variants to enable besides those the file enables by default. The file is read every
+    time (it is small) so that the content, the sha256 and the rules agree; parsing is cached by content.
+
+    Raises :class:`ProtocolError` (with the file and the key) for an unknown code, an unknown variant or any
+    schema violation.
+    """
+    filename, raw = _read(code)
+    return _build(filename, raw, frozenset(variants))
+
+
+def parse_protocol(
+    doc: Mapping[str, Any], *, filename: str = "<dict>", variants: Iterable[str] = ()
+) -> Protocol:
+    """Validate and build a protocol from an already-parsed JSON document (for tests and protocol tooling);
+    its sha256 is that of the document's canonical JSON."""
+    raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
+    return _build(filename, raw, frozenset(variants))
+
+
+@functools.lru_cache(maxsize=64)
+def _build(filename: str, raw: bytes, variants: frozenset[str]) -> Protocol:
+    doc = _parse_json(filename, raw)
+    return _Validator(filename).protocol(doc, hashlib.sha256(raw).hexdigest(), variants)
+
+
+def _parse_json(filename: str, raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(filename, "", f"not valid UTF-8 JSON: {exc}") from exc
+
+
+class _Validator:
+    """Builds a :class:`Protocol` from a JSON document; raises :class:`ProtocolError` at the first problem."""
+
+    def __init__(self, filename: str) -> None:
+        self.file = filename
+
+    def fail(self, key: str, message: str) -> ProtocolError:
+        return ProtocolError(self.file, key, message)
+
+    # -- generic readers --
+
+    def obj(
+        self, value: Any, key: str, required: Iterable[str], optional: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "an object is required")
+        required, optional = tuple(required), tuple(optional)
+        for name in required:
+            if name not in value:
+                raise self.fail(_join(key, name), "is required")
+        for name in value:
+            if name not in required and name not in optional:
+                raise self.fail(_join(key, name), "unknown key (typo?)")
+        return value
+
+    def text(self, value: Any, key: str) -> Text:
+        d = self.obj(value, key, ("zh", "en"))
+        return Text(self.string(d["zh"], _join(key, "zh")), self.string(d["en"], _join(key, "en")))
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "a non-empty string is required")
+        return value
+
+    def integer(self, value: Any, key: str, minimum: int = 1) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(key, f"an integer >= {minimum} is required")
+        return value
+
+    def number(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.fail(key, "a number is required")
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false is required")
+        return value
+
+    def str_list(self, value: Any, key: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, "a list is required")
+        allowed_set = set(allowed) if allowed is not None else None
+        out: list[str] = []
+        for i, item in enumerate(value):
+            s = self.string(item, f"{key}[{i}]")
+            if allowed_set is not None and s not in allowed_set:
+                raise self.fail(f"{key}[{i}]", f"{s!r} is not one of {sorted(allowed_set)}")
+            if s in out:
+                raise self.fail(f"{key}[{i}]", f"{s!r} is listed twice")
+            out.append(s)
+        return tuple(out)
+
+    # -- sections --
+
+    def protocol(self, doc: Any, sha256: str, enabled: frozenset[str]) -> Protocol:
+        d = self.obj(
+            doc,
+            "",
+            (
+                "schema_version", "code", "version", "name", "source", "eligibility", "schedule",
+                "required_items", "measured_items", "thresholds", "symptoms", "flags", "conditions",
+                "control_class_precedence", "rules", "variants",
+            ),
+        )  # fmt: skip
+        if d["schema_version"] != SCHEMA_VERSION:
+            raise self.fail("schema_version", f"must be {SCHEMA_VERSION}")
+        code = self.string(d["code"], "code")
+        stem = self.file.removesuffix(".json")
+        if self.file.endswith(".json") and code != stem:
+            raise self.fail("code", f"{code!r} does not match the file name {self.file!r}")
+        version = self.string(d["version"], "version")
+        name = self.text(d["name"], "name")
+        source = self.obj(d["source"], "source", ("citation", "evidence"), ("note",))
+        citation = self.string(source["citation"], "source.citation")
+        evidence = self.string(source["evidence"], "source.evidence")
+        elig = self.obj(d["eligibility"], "eligibility", ("min_age_years", "diagnosis"))
+        min_age = self.number(elig["min_age_years"], "eligibility.min_age_years")
+        diag = self.obj(elig["diagnosis"], "eligibility.diagnosis", ("icd10_prefixes", "zh", "en"))
+        prefixes = self.str_list(diag["icd10_prefixes"], "eligibility.diagnosis.icd10_prefixes")
+        if not prefixes:
+            raise self.fail("eligibility.diagnosis.icd10_prefixes", "at least one code is required")
+        diagnosis = Text(
+            self.string(diag["zh"], "eligibility.diagnosis.zh"),
+            self.string(diag["en"], "eligibility.diagnosis.en"),
+        )
+        sched = self.obj(
+            d["schedule"], "schedule", ("routine_interval_days", "recheck_days", "min_face_to_face_per_year")
+        )
+        routine = self.integer(sched["routine_interval_days"], "schedule.routine_interval_days")
+        recheck = self.integer(sched["recheck_days"], "schedule.recheck_days")
+        per_year = self.integer(sched["min_face_to_face_per_year"], "schedule.min_face_to_face_per_year")
+        if routine * per_year > 366:
+            raise self.fail(
+                "schedule.routine_interval_days",
+                f"{routine} days between routine visits cannot give {per_year} visits a year",
+            )
+
+        known_items = tuple(PLAUSIBLE_RANGES) + CONTEXT_ITEMS
+        measured = self.str_list(d["measured_items"], "measured_items", known_items)
+        required = self.str_list(d["required_items"], "required_items", measured)
+        thresholds = self.thresholds(d["thresholds"], "thresholds")
+        symptoms = self.symptoms(d["symptoms"], "symptoms")
+        flags = self.flags(d["flags"], "flags")
+        precedence = self.str_list(d["control_class_precedence"], "control_class_precedence", CONTROL_CLASSES)
+        if set(precedence) != set(CONTROL_CLASSES):
+            raise self.fail("control_class_precedence", f"must list each of {list(CONTROL_CLASSES)} once")
+
+        # Variant ids first, so that a request for an unknown variant is refused before anything is built.
+        if not isinstance(d["variants"], list):
+            raise self.fail("variants", "a list is required")
+        raw_variants = {}
+        for i, v in enumerate(d["variants"]):
+            vd = self.obj(
+                v,
+                f"variants[{i}]",
+                ("id", "enabled_by_default", "name", "source_text"),
+                ("add_required_items", "thresholds", "conditions"),
+            )
+            vid = self.string(vd["id"], f"variants[{i}].id")
+            if not _RULE_ID_RE.match(vid) or vid in raw_variants:
+                raise self.fail(f"variants[{i}].id", f"{vid!r} must be a unique id like HTN-TARGET-65-150")
+            raw_variants[vid] = (i, vd)
+        unknown = enabled - set(raw_variants)
+        if unknown:
+            raise self.fail("variants", f"no such variant: {', '.join(sorted(unknown))}")
+
+        if not isinstance(d["conditions"], dict):
+            raise self.fail("conditions", "an object is required")
+        raw_conditions = d["conditions"]
+        ctx = _CondContext(
+            self, measured, required, thresholds, set(symptoms), set(flags), set(raw_conditions)
+        )
+        conditions = {
+            n: ctx.compile(c, f"conditions.{n}", required_extra=()) for n, c in raw_conditions.items()
+        }
+        _check_ref_cycles(self, conditions)
+
+        variants: dict[str, Variant] = {}
+        active_required = list(required)
+        active_thresholds = dict(thresholds)
+        active_conditions = dict(conditions)
+        for vid, (i, vd) in raw_variants.items():
+            key = f"variants[{i}]"
+            add_req = self.str_list(
+                vd.get("add_required_items", []), f"{key}.add_required_items", measured + CONTEXT_ITEMS
+            )
+            v_thresholds = self.thresholds(vd.get("thresholds", {}), f"{key}.thresholds")
+            for tname in v_thresholds:
+                if tname in thresholds:
+                    raise self.fail(
+                        f"{key}.thresholds.{tname}", "a variant may add, not redefine, thresholds"
+                    )
+            v_ctx = _CondContext(
+                self,
+                measured,
+                required,
+                {**thresholds, **v_thresholds},
+                set(symptoms),
+                set(flags),
+                set(conditions),
+            )
+            v_raw_conditions = vd.get("conditions", {})
+            if not isinstance(v_raw_conditions, dict):
+                raise self.fail(f"{key}.conditions", "an object is required")
+            v_conditions = {}
+            for n, c in v_raw_conditions.items():
+                if n not in conditions:
+                    raise self.fail(
+                        f"{key}.conditions.{n}", "a variant may replace, not add, named conditions"
+                    )
+                v_conditions[n] = v_ctx.compile(c, f"{key}.conditions.{n}", required_extra=add_req)
+            variant = Variant(
+                vid,
+                self.boolean(vd["enabled_by_default"], f"{key}.enabled_by_default"),
+                self.text(vd["name"], f"{key}.name"),
+                self.text(vd["source_text"], f"{key}.source_text"),
+                add_req,
+                MappingProxyType(v_thresholds),
+                MappingProxyType(v_conditions),
+            )
+            variants[vid] = variant
+            if variant.enabled_by_default or vid in enabled:
+                active_required += [r for r in add_req if r not in active_required]
+                active_thresholds.update(v_thresholds)
+                active_conditions.update(v_conditions)
+        _check_ref_cycles(self, active_conditions)
+
+        rules = self.rules(d["rules"], ctx)
+        active_variants = tuple(sorted(v for v in variants if variants[v].enabled_by_default or v in enabled))
+        return Protocol(
+            code=code,
+            version=ProtocolVersion(code, version, sha256, active_variants),
+            name=name,
+            source_citation=citation,
+            source_evidence=evidence,
+            min_age_years=min_age,
+            diagnosis_icd10_prefixes=prefixes,
+            diagnosis=diagnosis,
+            routine_interval_days=routine,
+            recheck_days=recheck,
+            min_face_to_face_per_year=per_year,
+            required_items=tuple(active_required),
+            measured_items=measured,
+            thresholds=MappingProxyType(active_thresholds),
+            symptoms=MappingProxyType(symptoms),
+            flags=MappingProxyType(flags),
+            conditions=MappingProxyType(active_conditions),
+            control_class_precedence=precedence,
+            rules=rules,
+            variants=MappingProxyType(variants),
+        )
+
+    def thresholds(self, value: Any, key: str) -> dict[str, Threshold]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "an object is required")
+        out: dict[str, Threshold] = {}
+        for name, t in value.items():
+            k = f"{key}.{name}"
+            if not _CODE_RE.match(name):
+                raise self.fail(k, "threshold names are lower_snake_case")
+            td = self.obj(t, k, ("value", "unit", "role", "zh", "en"))
+            role = self.string(td["role"], f"{k}.role")
+            if role not in ("control_target", "urgent_referral"):
+                raise self.fail(f"{k}.role", "must be control_target or urgent_referral")
+            out[name] = Threshold(
+                name,
+                self.number(td["value"], f"{k}.value"),
+                self.string(td["unit"], f"{k}.unit"),
+                role,
+                Text(self.string(td["zh"], f"{k}.zh"), self.string(td["en"], f"{k}.en")),
+            )
+        return out
+
+    def symptoms(self, value: Any, key: str) -> dict[str, Text]:
+        if not isinstance(value, list):
+            raise self.fail(key, "a list is required")
+        out: dict[str, Text] = {}
+        for i, s in enumerate(value):
+            sd = self.obj(s, f"{key}[{i}]", ("code", "zh", "en"))
+            code = self.string(sd["code"], f"{key}[{i}].code")
+            if not _CODE_RE.match(code) or code in out:
+                raise self.fail(f"{key}[{i}].code", f"{code!r} must be a unique lower_snake_case code")
+            out[code] = Text(self.string(sd["zh"], f"{key}[{i}].zh"), self.string(sd["en"], f"{key}[{i}].en"))
+        return out
+
+    def flags(self, value: Any, key: str) -> dict[str, FlagSpec]:
+        if not isinstance(value, list):
+            raise self.fail(key, "a list is required")
+        out: dict[str, FlagSpec] = {}
+        for i, f in enumerate(value):
+            k = f"{key}[{i}]"
+            fd = self.obj(f, k, ("code", "required", "zh", "en"), ("implies",))
+            code = self.string(fd["code"], f"{k}.code")
+            if not _CODE_RE.match(code) or code in out:
+                raise self.fail(f"{k}.code", f"{code!r} must be a unique lower_snake_case code")
+            implies = fd.get("implies")
+            if implies is not None and implies not in out:
+                raise self.fail(f"{k}.implies", f"{implies!r} must be a flag listed before this one")
+            out[code] = FlagSpec(
+                code,
+                self.boolean(fd["required"], f"{k}.required"),
+                Text(self.string(fd["zh"], f"{k}.zh"), self.string(fd["en"], f"{k}.en")),
+                implies,
+            )
+        return out
+
+    def rules(self, value: Any, ctx: _CondContext) -> tuple[Rule, ...]:
+        """Rules see the base thresholds and the named conditions (which variants may replace), never a
+        variant's own thresholds, so that every rule is valid whichever variants are enabled."""
+        if not isinstance(value, list) or not value:
+            raise self.fail("rules", "a non-empty list is required")
+        placeholders = set(ctx.measured) | set(CONTEXT_ITEMS) | set(ctx.thresholds) | {"symptoms"}
+        out: list[Rule] = []
+        for i, r in enumerate(value):
+            k = f"rules[{i}]"
+            rd = self.obj(
+                r,
+                k,
+                ("id", "when", "explain", "source_text"),
+                ("control_class", "urgent", "actions", "next_due", "note"),
+            )
+            rid = self.string(rd["id"], f"{k}.id")
+            if not _RULE_ID_RE.match(rid) or any(o.id == rid for o in out):
+                raise self.fail(f"{k}.id", f"{rid!r} must be a unique id like HTN-UNSAT-2X")
+            control_class = rd.get("control_class")
+            if control_class is not None and control_class not in CONTROL_CLASSES:
+                raise self.fail(f"{k}.control_class", f"must be one of {list(CONTROL_CLASSES)}")
+            urgent = self.boolean(rd.get("urgent", False), f"{k}.urgent")
+            actions = self.str_list(rd.get("actions", []), f"{k}.actions", ACTIONS)
+            if urgent and "urgent_referral" not in actions:
+                raise self.fail(f"{k}.actions", "an urgent rule must include urgent_referral")
+            next_due = rd.get("next_due")
+            if next_due is not None and next_due not in NEXT_DUE_KINDS:
+                raise self.fail(f"{k}.next_due", f"must be one of {list(NEXT_DUE_KINDS)}")
+            if (control_class is not None or urgent) and next_due is None:
+                raise self.fail(
+                    f"{k}.next_due", "a rule that classifies or is urgent must say when to follow up"
+                )
+            explain = self.text(rd["explain"], f"{k}.explain")
+            for lang, template in (("zh", explain.zh), ("en", explain.en)):
+                for _, fname, _, _ in string.Formatter().parse(template):
+                    if fname is not None and fname not in placeholders:
+                        raise self.fail(f"{k}.explain.{lang}", f"unknown placeholder {{{fname}}}")
+            out.append(
+                Rule(
+                    id=rid,
+                    when=ctx.compile(rd["when"], f"{k}.when", required_extra=()),
+                    control_class=control_class,
+                    urgent=urgent,
+                    actions=actions,
+                    next_due=next_due,
+                    explain=explain,
+                    source_text=self.text(rd["source_text"], f"{k}.source_text"),
+                    note=self.text(rd["note"], f"{k}.note") if "note" in rd else None,
+                )
+            )
+        if not any(r.control_class for r in out):
+            raise self.fail("rules", "no rule sets a control class")
+        return tuple(out)
+
+
+@dataclass
+class _CondContext:
+    v: _Validator
+    measured: tuple[str, ...]
+    required: tuple[str, ...]
+    thresholds: Mapping[str, Threshold]
+    symptoms: set[str]
+    flags: set[str]
+    condition_names: set[str] = field(default_factory=set)
+
+    def compile(
+        self, value: Any, key: str, *, required_extra: Iterable[str], in_previous: bool = False
+    ) -> Cond:
+        required_extra = tuple(required_extra)
+        if not isinstance(value, dict) or len(value) == 0:
+            raise self.v.fail(key, "a condition object is required")
+        if "item" in value:
+            d = self.v.obj(value, key, ("item", "op", "threshold"), ("if_missing",))
+            item = self.v.string(d["item"], f"{key}.item")
+            if item not in self.measured and item not in CONTEXT_ITEMS:
+                raise self.v.fail(f"{key}.item", f"{item!r} is not a measured item of this protocol")
+            if d["op"] not in OPERATORS:
+                raise self.v.fail(f"{key}.op", f"must be one of {list(OPERATORS)}")
+            if d["threshold"] not in self.thresholds:
+                raise self.v.fail(f"{key}.threshold", f"no threshold named {d['threshold']!r}")
+            if_missing = self.v.boolean(d["if_missing"], f"{key}.if_missing") if "if_missing" in d else None
+            if if_missing is None and item not in self.required and item not in required_extra:
+                raise self.v.fail(
+                    f"{key}.if_missing", f"{item!r} is not a required item, so say what a missing value means"
+                )
+            return Cond("item", item=item, op=d["op"], threshold=d["threshold"], if_missing=if_missing)
+        if "symptom_any" in value:
+            d = self.v.obj(value, key, ("symptom_any",))
+            codes = self.v.str_list(d["symptom_any"], f"{key}.symptom_any", self.symptoms)
+            if not codes:
+                raise self.v.fail(f"{key}.symptom_any", "at least one symptom code is required")
+            return Cond("symptom_any", codes=codes)
+        if "flag" in value:
+            d = self.v.obj(value, key, ("flag",))
+            if d["flag"] not in self.flags:
+                raise self.v.fail(f"{key}.flag", f"no flag named {d['flag']!r}")
+            return Cond("flag", name=d["flag"])
+        if "always" in value:
+            d = self.v.obj(value, key, ("always",))
+            if d["always"] is not True:
+                raise self.v.fail(f"{key}.always", "must be true")
+            return Cond("always")
+        if "ref" in value:
+            d = self.v.obj(value, key, ("ref",))
+            if d["ref"] not in self.condition_names:
+                raise self.v.fail(f"{key}.ref", f"no named condition {d['ref']!r}")
+            return Cond("ref", name=d["ref"])
+        for kind in ("all", "any"):
+            if kind in value:
+                d = self.v.obj(value, key, (kind,))
+                if not isinstance(d[kind], list) or not d[kind]:
+                    raise self.v.fail(f"{key}.{kind}", "a non-empty list is required")
+                children = tuple(
+                    self.compile(
+                        c, f"{key}.{kind}[{i}]", required_extra=required_extra, in_previous=in_previous
+                    )
+                    for i, c in enumerate(d[kind])
+                )
+                return Cond(kind, children=children)
+        if "not" in value:
+            d = self.v.obj(value, key, ("not",))
+            child = self.compile(
+                d["not"], f"{key}.not", required_extra=required_extra, in_previous=in_previous
+            )
+            return Cond("not", children=(child,))
+        if "previous" in value:
+            d = self.v.obj(value, key, ("previous",))
+            if in_previous:
+                raise self.v.fail(f"{key}.previous", "previous cannot be nested")
+            child = self.compile(
+                d["previous"], f"{key}.previous", required_extra=required_extra, in_previous=True
+            )
+            return Cond("previous", children=(child,))
+        raise self.v.fail(key, f"unknown condition form: {sorted(value)}")
+
+
+def _check_ref_cycles(v: _Validator, conditions: Mapping[str, Cond]) -> None:
+    def refs(c: Cond) -> Iterable[str]:
+        if c.kind == "ref":
+            yield c.name
+        for child in c.children:
+            yield from refs(child)
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise v.fail(f"conditions.{name}", f"refers to itself through {' -> '.join(path + (name,))}")
+        for r in refs(conditions[name]):
+            visit(r, path + (name,))
+
+    for name in conditions:
+        visit(name, ())
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+# --- eligibility --------------------------------------------------------------------------------------------
+
+
+def is_eligible(protocol: Protocol, *, age_years: float, diagnosis_codes: Iterable[str]) -> bool:
+    """Whether a person belongs in the protocol's program.
+
+    NBPHS 2017: permanent residents aged 35 or more with the diagnosis. ``diagnosis_codes`` are ICD-10 codes
+    of any edition: ``I10.x00x002`` matches the prefix ``I10``.
+    """
+    if age_years < protocol.min_age_years:
+        return False
+    return any(
+        code.strip().upper().startswith(prefix.upper())
+        for code in diagnosis_codes
+        for prefix in protocol.diagnosis_icd10_prefixes
+    )
+
+
+# --- classifying --------------------------------------------------------------------------------------------
+
+
+class _Missing(Exception):
+    def __init__(self, item: str) -> None:
+        self.item = item
+
+
+def classify(
+    protocol: Protocol, followup: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]
+) -> Classification:
+    """Classify one follow-up under ``protocol`` and say what to do next.
+
+    ``followup`` is a flat dict: the measurements by key (``sbp_mmhg``, ``fasting_glucose_mmol_l``, ...;
+    ``protocol.required_items`` must be present), ``symptoms`` (a list of symptom codes, default none), the
+    protocol's flags as booleans (required ones must be present; others default to false), ``age_years`` when
+    a variant needs it, and optionally ``date`` (ISO ``YYYY-MM-DD``). Other keys are ignored.
+
+    ``previous`` holds the earlier follow-ups of the same program, same shape. When every one has a ``date``
+    they are ordered by it; otherwise they must be given most recent first. Only the most recent is used (for
+    "unsatisfactory twice in a row"), re-evaluated under the current protocol so that a protocol change
+    applies consistently.
+
+    Raises :class:`FollowupInputError` for a missing or malformed input,
+    :class:`~tiercare.care.plausibility.ImplausibleMeasurementError` for impossible values (a systolic of
+    900), and :class:`ProtocolError` if the protocol's rules leave the follow-up unclassified.
+    """
+    current = _validated_followup(protocol, followup, "followup")
+    earlier = _ordered_previous(protocol, followup, previous)
+    last = earlier[0] if earlier else None
+
+    fired: list[Rule] = []
+    for rule in protocol.rules:
+        try:
+            holds = _eval(protocol, rule.when, current, last)
+        except _Missing as exc:  # only reachable for an item not in required_items; the schema forbids it
+            raise FollowupInputError(
+                exc.item,
+                f"{exc.item} is needed by rule {rule.id}.",
+                f"规则 {rule.id} 需要 {exc.item}。",
+                code="missing",
+            ) from None
+        if holds:
+            fired.append(rule)
+
+    classes = {r.control_class for r in fired if r.control_class}
+    if not classes:
+        raise ProtocolError(f"{protocol.code}.json", "rules", "no rule classified this follow-up")
+    control_class = next(c for c in protocol.control_class_precedence if c in classes)
+    action_codes = {a for r in fired for a in r.actions}
+    actions = Actions(**{a: a in action_codes for a in ACTIONS})
+    next_due = min(protocol.next_due_days(r.next_due) for r in fired if r.next_due)
+    urgent = any(r.urgent for r in fired)
+
+    values = _placeholder_values(protocol, current)
+    fired_rules = tuple(
+        FiredRule(
+            r.id, Text(_fill(r.explain.zh, values["zh"]), _fill(r.explain.en, values["en"])), r.source_text
+        )
+        for r in fired
+    )
+    return Classification(
+        protocol_code=protocol.code,
+        protocol_version=str(protocol.version),
+        control_class=control_class,  # type: ignore[arg-type]  # one of CONTROL_CLASSES, checked on load
+        urgent=urgent,
+        fired_rules=fired_rules,
+        actions=actions,
+        next_due_in_days=next_due,
+        explanation_zh="；".join(f.explanation.zh for f in fired_rules) + f"。下次随访：{next_due} 天内。",
+        explanation_en="; ".join(f.explanation.en for f in fired_rules)
+        + f". Next follow-up within {next_due} days.",
+    )
+
+
+def _validated_followup(protocol: Protocol, followup: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(followup, Mapping):
+        raise FollowupInputError(
+            where, "A follow-up must be an object.", "随访记录必须是对象。", code="wrong_type"
+        )
+    for item in protocol.required_items:
+        if followup.get(item) is None:
+            label_en, label_zh = _item_labels(item)
+            raise FollowupInputError(
+                item,
+                f"{label_en.capitalize()} is required for a {protocol.name.en.lower()} follow-up.",
+                f"{protocol.name.zh}随访须填写{label_zh}。",
+                code="missing",
+            )
+    age = followup.get("age_years")
+    if age is not None and (
+        isinstance(age, bool)
+        or not isinstance(age, (int, float))
+        or not AGE_YEARS_MIN <= age <= AGE_YEARS_MAX
+    ):
+        raise FollowupInputError(
+            "age_years",
+            f"Age must be a number of years between {AGE_YEARS_MIN} and {AGE_YEARS_MAX}; got {age!r}.",
+            f"年龄必须是 {AGE_YEARS_MIN}–{AGE_YEARS_MAX} 之间的数字，收到 {age!r}。",
+            code="wrong_type",
+        )
+    raise_if_implausible(followup)
+
+    for code, spec in protocol.flags.items():
+        value = followup.get(code)
+        if value is None:
+            if spec.required:
+                raise FollowupInputError(
+                    code,
+                    f'"{spec.label.en}" (yes/no) must be recorded.',
+                    f"须填写“{spec.label.zh}”（是/否）。",
+                    code="missing",
+                )
+        elif not isinstance(value, bool):
+            raise FollowupInputError(
+                code,
+                f'"{spec.label.en}" must be true or false; got {value!r}.',
+                f"“{spec.label.zh}”必须为 true 或 false，收到 {value!r}。",
+                code="wrong_type",
+            )
+        elif value and spec.implies and followup.get(spec.implies) is not True:
+            implied = protocol.flags[spec.implies].label
+            raise FollowupInputError(
+                spec.implies,
+                f'"{spec.label.en}" is recorded, so "{implied.en}" must be too.',
+                f"已填写“{spec.label.zh}”，则“{implied.zh}”也应为是。",
+                code="inconsistent",
+            )
+
+    symptoms = followup.get("symptoms")
+    if symptoms is not None:
+        if not isinstance(symptoms, (list, tuple)) or not all(isinstance(s, str) for s in symptoms):
+            raise FollowupInputError(
+                "symptoms",
+                "Symptoms must be a list of symptom codes.",
+                "症状必须是症状代码列表。",
+                code="wrong_type",
+            )
+        known = set(protocol.symptoms) | _all_symptom_codes()
+        for s in symptoms:
+            if s not in known:
+                raise FollowupInputError(
+                    "symptoms",
+                    f"Unknown symptom code {s!r}; known codes: {', '.join(sorted(known))}.",
+                    f"未知的症状代码 {s!r}。",
+                    code="invalid_choice",
+                )
+    return followup
+
+
+def _all_symptom_codes() -> frozenset[str]:
+    """Symptom codes of every shipped protocol: a patient in two programs may report a symptom another
+    program's form offers; it is not urgent under this protocol, but it is not a typo either."""
+    codes: set[str] = set()
+    for code in available_protocols():
+        codes.update(load_protocol(code).symptoms)
+    return frozenset(codes)
+
+
+def _ordered_previous(
+    protocol: Protocol, followup: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    if isinstance(previous, (str, bytes)) or not isinstance(previous, Sequence):
+        raise FollowupInputError(
+            "previous", "Previous follow-ups must be a list.", "既往随访必须是列表。", code="wrong_type"
+        )
+    for i, p in enumerate(previous):
+        if not isinstance(p, Mapping):
+            raise FollowupInputError(
+                f"previous[{i}]", "A follow-up must be an object.", "随访记录必须是对象。", code="wrong_type"
+            )
+    dated = [p.get("date") is not None for p in previous]
+    if not any(dated):
+        return list(previous)
+    if not all(dated):
+        raise FollowupInputError(
+            "previous",
+            "Either every previous follow-up has a date or none has (then they must be most recent first).",
+            "既往随访要么都有日期，要么都没有日期（此时须按由近及远排列）。",
+            code="inconsistent",
+        )
+    keyed = [(_parse_date(p["date"], f"previous[{i}].date"), p) for i, p in enumerate(previous)]
+    keyed.sort(key=lambda kp: kp[0], reverse=True)
+    if followup.get("date") is not None:
+        today = _parse_date(followup["date"], "date")
+        if keyed and keyed[0][0] >= today:
+            raise FollowupInputError(
+                "previous",
+                f"A previous follow-up is dated {keyed[0][0].isoformat()}, "
+                f"not before this one ({today.isoformat()}).",
+                f"既往随访日期 {keyed[0][0].isoformat()} 不早于本次随访（{today.isoformat()}）。",
+                code="inconsistent",
+            )
+    return [p for _, p in keyed]
+
+
+def _parse_date(value: Any, key: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise FollowupInputError(
+            key,
+            f"Dates are ISO YYYY-MM-DD; got {value!r}.",
+            f"日期格式应为 YYYY-MM-DD，收到 {value!r}。",
+            code="wrong_type",
+        ) from None
+
+
+def _eval(protocol: Protocol, cond: Cond, visit: Mapping[str, Any], last: Mapping[str, Any] | None) -> bool:
+    kind = cond.kind
+    if kind == "item":
+        value = visit.get(cond.item)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            if cond.if_missing is None:
+                raise _Missing(cond.item)
+            return cond.if_missing
+        limit = protocol.thresholds[cond.threshold].value
+        if cond.op == ">=":
+            return value >= limit
+        if cond.op == ">":
+            return value > limit
+        if cond.op == "<=":
+            return value <= limit
+        return value < limit
+    if kind == "symptom_any":
+        reported = visit.get("symptoms") or ()
+        return any(code in reported for code in cond.codes)
+    if kind == "flag":
+        return visit.get(cond.name) is True
+    if kind == "always":
+        return True
+    if kind == "ref":
+        return _eval(protocol, protocol.conditions[cond.name], visit, last)
+    if kind == "all":
+        return all(_eval(protocol, c, visit, last) for c in cond.children)
+    if kind == "any":
+        return any(_eval(protocol, c, visit, last) for c in cond.children)
+    if kind == "not":
+        return not _eval(protocol, cond.children[0], visit, last)
+    if kind == "previous":
+        if last is None:
+            return False
+        try:
+            return _eval(protocol, cond.children[0], last, None)
+        except _Missing:  # that visit did not measure what the condition needs: it cannot count
+            return False
+    raise AssertionError(f"unknown condition kind {kind!r}")  # compile() admits no other kinds
+
+
+def _item_labels(item: str) -> tuple[str, str]:
+    if item in PLAUSIBLE_RANGES:
+        rng = PLAUSIBLE_RANGES[item]
+        return rng.label_en, rng.label_zh
+    if item == "age_years":
+        return "age", "年龄"
+    return item, item
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if round(value, 1) == value else f"{value:g}"
+    return str(value)
+
+
+def _placeholder_values(protocol: Protocol, visit: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    common = {name: _fmt(t.value) for name, t in protocol.thresholds.items()}
+    for item in protocol.measured_items + CONTEXT_ITEMS:
+        common[item] = _fmt(visit[item]) if visit.get(item) is not None else "?"
+    reported = [s for s in visit.get("symptoms") or () if s in protocol.symptoms]
+    zh = dict(common, symptoms="、".join(protocol.symptoms[s].zh for s in reported))
+    en = dict(common, symptoms=", ".join(protocol.symptoms[s].en for s in reported))
+    return {"zh": zh, "en": en}
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    return template.format_map(values)

@@ -1,0 +1,200 @@
+"""The JSON API's shared parts: authentication, one error shape, pagination, id resolution.
+
+Integration clients send ``Authorization: Bearer <token>`` (from ``POST /api/v1/auth/token``); pages calling the
+API use the session cookie and CSRF. Every error answers ``{"code", "message", "details"}``.
+"""
+
+import uuid
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from tiercare.core.errors import DomainError, ValidationFailed
+from tiercare.core.models import User
+from tiercare.core.services import api_token_user
+
+M = TypeVar("M", bound=models.Model)
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api_auth = [BearerToken(), django_auth]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page (1–500).")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Rows to skip.")
+
+
+def page(qs: models.QuerySet[M], params: PageParams) -> dict[str, Any]:
+    """One page of ``qs`` as ``{"count", "items"}``."""
+    return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
+
+
+def resolve(model: type[M], value: Any, field: str, queryset: models.QuerySet[M] | None = None) -> M:
+    """The row of ``model`` with id ``value``, or ValidationFailed naming ``field``."""
+    qs = queryset if queryset is not None else model._default_manager.all()
+    try:
+        return qs.get(pk=uuid.UUID(str(value)))
+    except (ValueError, model.DoesNotExist):
+        raise ValidationFailed(
+            _("%(field)s: no such %(what)s: %(value)s")
+            % {"field": field, "what": model._meta.verbose_name, "value": value},
+            details={"field": field},
+        ) from None
+
+
+def resolve_refs(data: dict[str, Any], refs: dict[str, type[models.Model]]) -> dict[str, Any]:
+    """Replace the ids in ``data`` named in ``refs`` by their rows (None stays None)."""
+    out = dict(data)
+    for field, model in refs.items():
+        if field in out and out[field] is not None:
+            out[field] = resolve(model, out[field], field)
+    return out
+
+
+def _error(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: Any = None
+           ) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
+
+
+def _field_of(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "params", "data")]
+    return ".".join(parts) or "request"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return _error(api, request, exc.status, exc.code, exc.message, exc.details)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field_of(list(e.get("loc", []))), "message": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors
+        ]
+        first = errors[0] if errors else {"field": "request", "message": "invalid"}
+        return _error(api, request, 422, "validation_error", f"{first['field']}: {first['message']}",
+                      {"errors": errors})
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return _error(api, request, 401, "unauthenticated", _("Sign in or send a valid bearer token."))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _error(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return _error(api, request, exc.status_code, "http_error", str(exc))
+
+
+def crud_routes(
+    router: Any,
+    *,
+    path: str,
+    model: type[models.Model],
+    out: type[Schema],
+    create_in: type[Schema],
+    patch_in: type[Schema],
+    filters: type[Schema],
+    select: Any,
+    refs: dict[str, type[models.Model]],
+    create: Any,
+    update: Any,
+    tag: str,
+) -> None:
+    """Register list, read, create and update of one model on ``router``.
+
+    ``select(for_user=..., **filters)`` is the app's scoped selector; ``create(by=, model=, data=)`` and
+    ``update(by=, obj=, data=)`` its services. A row the user may not see answers 404 as if it did not exist.
+    """
+    from ninja import Query
+
+    name = model._meta.model_name
+
+    class Page(Schema):
+        count: int
+        items: list[out]  # type: ignore[valid-type]
+
+    Page.__name__ = f"{out.__name__}Page"
+
+    def list_rows(
+        request: HttpRequest, params: Query[filters], paging: Query[PageParams]  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        qs = select(for_user=request.user, **params.dict(exclude_none=True))
+        return page(qs, paging)
+
+    def read_row(request: HttpRequest, row_id: uuid.UUID) -> Any:
+        row = select(for_user=request.user).filter(pk=row_id).first()
+        if row is None:
+            raise DomainError(_("Not found."), code="not_found", status=404)
+        return row
+
+    def create_row(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
+        data = resolve_refs(model_fields(payload.dict()), refs)
+        return create(by=request.user, model=model, data=data)
+
+    def update_row(request: HttpRequest, row_id: uuid.UUID, payload: patch_in) -> Any:  # type: ignore[valid-type]
+        row = read_row(request, row_id)
+        data = resolve_refs(model_fields(payload.dict(exclude_unset=True)), refs)
+        return update(by=request.user, obj=row, data=data)
+
+    error_codes = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    router.get(path, response={200: Page, **error_codes}, tags=[tag], operation_id=f"list_{name}",
+               summary=f"List {model._meta.verbose_name_plural}")(list_rows)
+    router.get(f"{path}/{{row_id}}", response={200: out, **error_codes}, tags=[tag], operation_id=f"get_{name}",
+               summary=f"Read one {model._meta.verbose_name}")(read_row)
+    router.post(path, response={201: out, **error_codes}, tags=[tag], operation_id=f"create_{name}",
+                summary=f"Create a {model._meta.verbose_name}")(_status(201, create_row))
+    router.patch(f"{path}/{{row_id}}", response={200: out, **error_codes}, tags=[tag],
+                 operation_id=f"update_{name}", summary=f"Change a {model._meta.verbose_name}")(update_row)
+
+
+FIELD_RENAMES = {"county_code": "division_id"}
+
+
+def model_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """API names → model field names (the API says county_code where the model says division), checking the
+    county code against the GB/T 2260 table."""
+    from tiercare.core.models import Division
+
+    out = {FIELD_RENAMES.get(k, k): v for k, v in data.items()}
+    code = out.get("division_id")
+    if code is not None and not Division.objects.filter(code=code).exists():
+        raise ValidationFailed(
+            _("county_code: %(code)s is not a GB/T 2260 county code") % {"code": code}, details={"field": "county_code"}
+        )
+    return out
+
+
+def _status(status: int, view: Any) -> Any:
+    import functools
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return status, view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,16 @@
+"""The current request's who/where, for the audit log, kept per thread (and per async task) by middleware."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    path: str = ""
+    method: str = ""
+    ip: str | None = None
+
+
+current_request: ContextVar[RequestInfo] = ContextVar("tiercare_request", default=RequestInfo())

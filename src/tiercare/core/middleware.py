@@ -1,0 +1,73 @@
+"""Middleware: the language switch by `?lang=` and the request context for the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from tiercare.core.context import RequestInfo, current_request
+
+LANGUAGE_COOKIE = "django_language"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind a trusted proxy (TIERCARE_BEHIND_TLS_PROXY) the first X-Forwarded-For hop."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class LanguageFromQueryMiddleware:
+    """`?lang=en` or `?lang=zh-hans` switches the language for this request and remembers it in a cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.codes = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        wanted = request.GET.get("lang", "").lower()
+        if wanted == "zh":
+            wanted = "zh-hans"
+        if wanted in self.codes:
+            request.COOKIES[LANGUAGE_COOKIE] = wanted
+        response = self.get_response(request)
+        if wanted in self.codes:
+            response.set_cookie(LANGUAGE_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_request.set(
+            RequestInfo(path=request.path[:300], method=request.method or "", ip=client_ip(request))
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
+
+
+class DomainErrorPageMiddleware:
+    """A refused page (Forbidden, NotFound, …) renders the same message the API would give, with its status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from tiercare.core.errors import DomainError
+
+        if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
+            return render(request, "core/error.html", {"error": exception}, status=exception.status)
+        return None

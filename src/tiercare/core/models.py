@@ -1,0 +1,174 @@
+"""The shared kernel's data: users and roles, the base model, the audit log, API tokens, login failures."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md §3. A user has exactly one; scope comes from their relationships."""
+
+    OPS = "ops", _("Operations")
+    EXPERT = "expert", _("Expert")
+    COORDINATOR = "coordinator", _("Hospital coordinator")
+    GP = "gp", _("General practitioner")
+    HEALTH_MANAGER = "health_manager", _("Health manager")
+    PATIENT = "patient", _("Patient")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A person who signs in. The role decides what they may do; relationships decide to whom."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PATIENT)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_ops(self) -> bool:
+        return self.role == Role.OPS
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and self.role in roles
+
+
+class BaseModel(models.Model):
+    """Every domain model: a UUID public id, creation and update times, an explicit order."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at"]
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", _("read")
+    LIST = "list", _("list")
+    CREATE = "create", _("create")
+    UPDATE = "update", _("update")
+    DELETE = "delete", _("delete")
+    DENIED = "denied", _("denied")
+    LOGIN = "login", _("login")
+    LOGIN_FAILED = "login_failed", _("login failed")
+    LOGOUT = "logout", _("logout")
+    EXPORT = "export", _("export")
+    IMPORT = "import", _("import")
+    TOKEN = "token", _("token issued")
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """One row per read of a patient's record and per write of anything: who, when, what, why. Append-only.
+
+    The ORM refuses update and delete, and a database trigger (migration 0002) refuses UPDATE on both SQLite and
+    PostgreSQL, so an edited audit row cannot be written by any code path. Rows are removed only by a retention job
+    that an administrator runs against the database itself.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    person_id = models.UUIDField(null=True, blank=True, db_index=True)
+    reason = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["actor", "at"]), models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class ApiToken(models.Model):
+    """A bearer token of an integration client. Only the SHA-256 of the token is stored."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for the rate limit. In the database so that every app server sees the same count."""
+
+    id = models.BigAutoField(primary_key=True)
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class Division(models.Model):
+    """A GB/T 2260 administrative division (province, prefecture, county), loaded by a data migration."""
+
+    code = models.CharField(max_length=6, primary_key=True)
+    name = models.CharField(max_length=60)
+    level = models.PositiveSmallIntegerField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=models.Q(level__in=[1, 2, 3]), name="division_level")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"

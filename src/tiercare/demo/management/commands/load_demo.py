@@ -1,0 +1,38 @@
+"""`manage.py load_demo` (or `python -m tiercare load-demo`): load the deterministic demo network."""
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tiercare.demo.builder import DEMO_PASSWORD, DemoBuilder, demo_is_loaded
+
+
+class Command(BaseCommand):
+    help = "Load the demo network (synthetic people, one login per role). Deterministic for a seed."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument("--households", type=int, default=300, help="households at the flagship GP center")
+        parser.add_argument("--today", type=date.fromisoformat, default=None, help="the demo's today (YYYY-MM-DD)")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if a demo network is loaded")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_is_loaded():
+            if options["if_empty"]:
+                self.stdout.write("The demo network is already loaded.")
+                self._logins()
+                return
+            raise CommandError("A network is already loaded; use a fresh database (or --if-empty).")
+        if not 1 <= options["households"] <= 100_000:
+            raise CommandError("--households must be between 1 and 100000")
+        summary = DemoBuilder(seed=options["seed"], today=options["today"], households=options["households"]).build()
+        for name, count in summary.counts.items():
+            self.stdout.write(f"  {name:>14}: {count}")
+        self._logins()
+
+    def _logins(self) -> None:
+        self.stdout.write(self.style.SUCCESS(
+            "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin"
+            f" — password: {DEMO_PASSWORD}"
+        ))

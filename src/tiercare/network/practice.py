@@ -1,0 +1,220 @@
+"""Is this expert allowed to practise at this site on this date, and on what legal basis?
+
+One function answers it for one expert (`practice_basis`), one queryset filter for many (`allowed_at_q`); the two are
+kept equal by a property test. Every later feature (sessions, consultations, MDT meetings, referrals to a named
+expert) asks here and records the basis it was given.
+
+The rules follow the regulation notes (shared/regulation/README.md §1):
+
+- 医师法 (2021) Art. 15: a doctor practising at several institutions names one main institution.
+- 医师执业注册管理办法 (2017): registration is regional. A further site in the same province is filed (备案); a
+  site in another province needs an added registration (增加注册).
+- 医师法 Art. 18: invited consultation (会诊), paired assistance (对口支援) and practice inside the same medical
+  alliance (医联体) need no change of registration; the 2017 办法 adds institutions with a signed support
+  (帮扶/托管) agreement with the doctor's main institution.
+- 医师法 Art. 52 and 国卫医发〔2014〕86号: malpractice cover (医疗责任保险) must be valid on the day.
+- 医疗机构管理条例 Arts. 15, 24: clinical acts happen only at a licensed institution; the doctor group is not one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from tiercare.network.models import (
+    AllianceMembership,
+    InsurancePolicy,
+    Invitation,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    Practitioner,
+    RegistrationKind,
+    SiteRegistration,
+    SupportAgreement,
+)
+
+
+class Basis:
+    """Codes of the legal bases, in the order they are preferred when several hold."""
+
+    MAIN_INSTITUTION = "main_institution"
+    ADDED_REGISTRATION = "added_registration"
+    FILING = "filing"
+    ALLIANCE = "alliance"
+    SUPPORT_AGREEMENT = "support_agreement"
+    INVITATION = "invitation"
+
+
+class Refusal:
+    INACTIVE = "practitioner_inactive"
+    NO_MAIN_INSTITUTION = "no_main_institution"
+    SITE_NOT_LICENSED = "site_not_licensed"
+    NO_COVER = "no_malpractice_cover"
+    FILING_OTHER_PROVINCE = "filing_in_other_province"
+    NO_BASIS = "no_legal_basis"
+
+
+REFUSAL_MESSAGES = {
+    Refusal.INACTIVE: _("The practitioner is not active."),
+    Refusal.NO_MAIN_INSTITUTION: _("The practitioner has not named a main institution."),
+    Refusal.SITE_NOT_LICENSED: _("The site is not a licensed medical institution; clinical work cannot happen there."),
+    Refusal.NO_COVER: _("No malpractice cover is valid on that date."),
+    Refusal.FILING_OTHER_PROVINCE: _(
+        "The site is in another province: a filing is not enough, an added registration is needed."
+    ),
+    Refusal.NO_BASIS: _(
+        "No filing, registration, alliance, support agreement or invitation covers this site on that date."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PracticeDecision:
+    allowed: bool
+    basis: str = ""
+    reference: str = ""
+    refusals: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        """The first refusal as a sentence for a coordinator, or '' when allowed."""
+        return str(REFUSAL_MESSAGES[self.refusals[0]]) if self.refusals else ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "allowed": self.allowed,
+            "basis": self.basis,
+            "reference": self.reference,
+            "refusals": self.refusals,
+            "reason": self.reason,
+        }
+
+
+def province_key(org: Organization | None) -> str:
+    """The province an organization is in: its GB/T 2260 province code when known, else the province name."""
+    if org is None:
+        return ""
+    if org.division_id:
+        return str(org.division_id)[:2]
+    return org.province
+
+
+def _valid_on(prefix: str, on: date, *, open_ended: bool = True) -> Q:
+    q = Q(**{f"{prefix}valid_from__lte": on})
+    if open_ended:
+        return q & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on}))
+    return q & Q(**{f"{prefix}valid_to__gte": on})
+
+
+def site_is_licensed(site: Organization) -> bool:
+    return site.kind != OrgKind.DOCTOR_GROUP and site.status != OrgStatus.CLOSED
+
+
+def practice_basis(practitioner: Practitioner, site: Organization, on: date) -> PracticeDecision:
+    """Decide whether ``practitioner`` may practise at ``site`` on ``on``, and on which legal basis.
+
+    Returns a PracticeDecision: ``allowed`` with the preferred basis and its reference, or the refusals in order of
+    importance (cover and licensing first, then the missing basis).
+    """
+    refusals: list[str] = []
+    if not practitioner.is_active:
+        refusals.append(Refusal.INACTIVE)
+    home = practitioner.home_organization
+    if home is None:
+        refusals.append(Refusal.NO_MAIN_INSTITUTION)
+    if not site_is_licensed(site):
+        refusals.append(Refusal.SITE_NOT_LICENSED)
+    if not InsurancePolicy.objects.filter(_valid_on("", on, open_ended=False), practitioner=practitioner).exists():
+        refusals.append(Refusal.NO_COVER)
+
+    basis, reference = _find_basis(practitioner, home, site, on)
+    if not basis:
+        if home is not None and _has_filing(practitioner, site, on) and province_key(home) != province_key(site):
+            refusals.append(Refusal.FILING_OTHER_PROVINCE)
+        else:
+            refusals.append(Refusal.NO_BASIS)
+    if refusals:
+        return PracticeDecision(allowed=False, refusals=refusals)
+    return PracticeDecision(allowed=True, basis=basis, reference=reference)
+
+
+def _has_filing(practitioner: Practitioner, site: Organization, on: date) -> bool:
+    return SiteRegistration.objects.filter(
+        _valid_on("", on), practitioner=practitioner, site=site, revoked=False, kind=RegistrationKind.FILING
+    ).exists()
+
+
+def _find_basis(
+    practitioner: Practitioner, home: Organization | None, site: Organization, on: date
+) -> tuple[str, str]:
+    if home is None:
+        return "", ""
+    if home.pk == site.pk:
+        return Basis.MAIN_INSTITUTION, ""
+    registrations = {
+        reg.kind: reg
+        for reg in SiteRegistration.objects.filter(_valid_on("", on), practitioner=practitioner, site=site,
+                                                   revoked=False).order_by("valid_from")
+    }
+    if RegistrationKind.MAIN in registrations:
+        return Basis.MAIN_INSTITUTION, registrations[RegistrationKind.MAIN].reference
+    if RegistrationKind.ADDED in registrations:
+        return Basis.ADDED_REGISTRATION, registrations[RegistrationKind.ADDED].reference
+    if RegistrationKind.FILING in registrations and province_key(home) == province_key(site):
+        return Basis.FILING, registrations[RegistrationKind.FILING].reference
+    site_alliances = AllianceMembership.objects.filter(_valid_on("", on), organization=site).values("alliance_id")
+    shared = (
+        AllianceMembership.objects.filter(_valid_on("", on), organization=home, alliance_id__in=site_alliances)
+        .select_related("alliance")
+        .first()
+    )
+    if shared is not None:
+        return Basis.ALLIANCE, shared.alliance.name
+    agreement = SupportAgreement.objects.filter(_valid_on("", on), supporting=home, supported=site).first()
+    if agreement is not None:
+        return Basis.SUPPORT_AGREEMENT, agreement.reference or agreement.kind
+    invitation = Invitation.objects.filter(
+        _valid_on("", on, open_ended=False), practitioner=practitioner, site=site
+    ).first()
+    if invitation is not None:
+        return Basis.INVITATION, invitation.reference
+    return "", ""
+
+
+def allowed_at_q(site: Organization, on: date) -> Q:
+    """A filter on Practitioner selecting exactly those ``practice_basis`` allows at ``site`` on ``on``.
+
+    Set-based (a handful of EXISTS subqueries), so listing the experts allowed at a site is one query.
+    """
+    if not site_is_licensed(site):
+        return Q(pk__in=[])
+    registrations = SiteRegistration.objects.filter(
+        _valid_on("", on), practitioner=OuterRef("pk"), site=site, revoked=False
+    )
+    site_province = province_key(site)
+    same_province = (
+        Q(home_organization__division__code__startswith=site_province)
+        if site.division_id
+        else Q(home_organization__division__isnull=True, home_organization__province=site_province)
+    )
+    site_alliances = AllianceMembership.objects.filter(_valid_on("", on), organization=site).values("alliance_id")
+    basis = (
+        Q(home_organization=site)
+        | Exists(registrations.filter(kind__in=[RegistrationKind.MAIN, RegistrationKind.ADDED]))
+        | (Exists(registrations.filter(kind=RegistrationKind.FILING)) & same_province)
+        | Exists(
+            AllianceMembership.objects.filter(
+                _valid_on("", on), organization=OuterRef("home_organization"), alliance_id__in=site_alliances
+            )
+        )
+        | Exists(SupportAgreement.objects.filter(_valid_on("", on), supporting=OuterRef("home_organization"),
+                                                 supported=site))
+        | Exists(Invitation.objects.filter(_valid_on("", on, open_ended=False), practitioner=OuterRef("pk"),
+                                           site=site))
+    )
+    cover = Exists(InsurancePolicy.objects.filter(_valid_on("", on, open_ended=False), practitioner=OuterRef("pk")))
+    return Q(is_active=True, home_organization__isnull=False) & cover & basis

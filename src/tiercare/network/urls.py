@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from tiercare.network import views
+
+app_name = "network"
+urlpatterns = [
+    path("experts/", views.experts, name="experts"),
+    path("organizations/", views.organizations, name="organizations"),
+    path("organizations/<uuid:org_id>/", views.organization_detail, name="organization"),
+    path("overview/", views.overview, name="overview"),
+    path("excel/", include("tiercare.network.excel_urls")),
+]

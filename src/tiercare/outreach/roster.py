@@ -1,0 +1,1718 @@
+"""Expert-outreach rostering: instance model, legality, score, greedy baseline and a CP-SAT optimiser.
+
+The instance format (``"format": "tiercare-roster-instance/1"``), the legality rules and the score are those of
+the shared benchmark description ``bench/ROSTER.md``; every public function below names the rule it implements.
+This module is pure Python + OR-Tools (no Django), so it can run in the CLI, a worker or a test without a
+database.
+
+Public API
+----------
+``load_instance`` · ``legal_options`` · ``validate`` · ``score`` · ``greedy`` · ``solve`` · ``replan`` ·
+``explain_uncovered`` · ``solution_dict``.
+
+Internals in one paragraph: an instance is compiled once into integer-indexed *options* (request, expert, day)
+that are legal on their own (specialty, licence, trip length, qualification, day).  The remaining rules are
+couplings (one site per expert-day, sessions per day, sessions per week, each request once) and are enforced by
+``_Roster`` (an incremental roster used by the greedy, the fill pass and the explanations) and by the CP-SAT model
+built in ``_Window``.  ``solve`` starts from the greedy, runs a short full CP-SAT model (for its proven bound and
+its own improvements), then a large-neighbourhood search (LNS) that re-optimises windows of the incumbent
+(a few experts over all days, a specialty over one week, the experts able to serve uncovered requests) with
+exact CP-SAT sub-models, accepting a window only when the complete roster scores at least as well.
+The score is computed in integers scaled by ``SCORE_SCALE`` (tenths of a point), so it is exact for integer
+weights and travel hours given in tenths of an hour.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+# --------------------------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------------------------
+
+FORMAT = "tiercare-roster-instance/1"
+"""The only instance format this module reads (ROSTER.md, "Instance")."""
+
+KIND_SURGERY = "surgery"
+KIND_CLINIC = "clinic"
+KIND_WARD_ROUND = "ward_round"
+KIND_TEACHING = "teaching"
+KINDS = (KIND_SURGERY, KIND_CLINIC, KIND_WARD_ROUND, KIND_TEACHING)
+
+SCORE_SCALE = 10
+"""Internal integer scale of the score: tenths of a point (travel hours come in tenths of an hour)."""
+
+DEFAULT_WORKERS = 2
+"""CP-SAT workers per solve; the target machine has two cores."""
+
+# Reasons a request stays uncovered, most specific first (``explain_uncovered``).
+REASON_NO_SPECIALTY = "no_expert_of_specialty"
+REASON_NOT_LICENSED = "no_expert_licensed_at_site"
+REASON_TOO_FAR = "too_far"
+REASON_NOT_QUALIFIED = "not_qualified"
+REASON_NO_DAY = "no_available_day"
+REASON_CAPACITY = "capacity"
+REASON_NOT_WORTHWHILE = "not_worthwhile"
+REASON_NOT_SELECTED = "not_selected"
+REASONS: dict[str, str] = {
+    REASON_NO_SPECIALTY: "no expert has the department's specialty",
+    REASON_NOT_LICENSED: "no expert of the specialty is licensed at the department's site",
+    REASON_TOO_FAR: "every licensed expert of the specialty has a round trip above max_trip_hours",
+    REASON_NOT_QUALIFIED: "no licensed expert within reach is a surgeon (surgery) or senior (teaching)",
+    REASON_NO_DAY: "every qualified expert within reach is unavailable on every day the request allows",
+    REASON_CAPACITY: (
+        "every legal (expert, day) is used up in this roster: the expert is at the day or week session limit, "
+        "or works at another site that day"
+    ),
+    REASON_NOT_WORTHWHILE: "a legal free slot exists but using it would lower the score",
+    REASON_NOT_SELECTED: "a legal free slot exists and would raise the score, but the roster does not use it",
+}
+
+# Solver tuning (seconds are wall-clock).
+FULL_MODEL_MAX_OPTIONS = 40_000
+"""Above this many legal options the full CP-SAT model is only used for its bound, not for search."""
+FULL_PHASE_SHARE = 0.25
+"""Share of the time limit given to the full CP-SAT model (bound + its own improvements)."""
+FULL_PHASE_MIN_SECONDS = 1.0
+FULL_BUILD_SECONDS_PER_OPTION = 60e-6
+"""Rough cost of building + presolving the full model per legal option (measured on 2 cores)."""
+LNS_SUBSOLVE_SECONDS = 1.0
+"""Time limit of one LNS window solve."""
+LNS_START_WINDOW_OPTIONS = 1_500
+"""Initial size of an LNS window, in free legal options; adapted as windows solve fast or slow."""
+LNS_MIN_WINDOW_OPTIONS = 200
+LNS_MAX_WINDOW_OPTIONS = 12_000
+LNS_GROW = 1.25
+LNS_SHRINK = 0.8
+SAFETY_SECONDS = 0.15
+"""Time kept back for building the answer so a solve returns within its limit."""
+
+# Replan: lexicographic stages (coverage, then changes, then score) and their time shares.
+REPLAN_STAGE_SHARES = (0.4, 0.3, 0.3)
+
+ProgressFn = Callable[["Progress"], None]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Instance model
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Score weights (ROSTER.md, "Score")."""
+
+    cover_by_priority: Mapping[int, float]
+    travel_per_hour: float
+    new_pair: float
+    spread_per_specialty: float
+    preferred: float
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    """A visiting expert (ROSTER.md, ``experts[]``)."""
+
+    id: str
+    specialty: str
+    home: str
+    surgeon: bool
+    senior: bool
+    max_per_week: int
+    unavailable_days: frozenset[int]
+    licensed_sites: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A county-hospital department (ROSTER.md, ``departments[]``)."""
+
+    id: str
+    site: str
+    specialty: str
+    history: frozenset[str]
+    preferred: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One session needing one expert (ROSTER.md, ``requests[]``)."""
+
+    id: str
+    department: str
+    kind: str
+    priority: int
+    days: tuple[int, ...]
+
+
+@dataclass(eq=False)
+class Instance:
+    """A validated rostering instance; build it with ``load_instance``."""
+
+    days: int
+    days_per_week: int
+    max_trip_hours: float
+    max_sessions_per_day: int
+    weights: Weights
+    sites: tuple[str, ...]
+    travel_hours: Mapping[str, Mapping[str, float]]
+    experts: tuple[Expert, ...]
+    departments: tuple[Department, ...]
+    requests: tuple[Request, ...]
+    expert_by_id: dict[str, Expert] = field(init=False, repr=False)
+    department_by_id: dict[str, Department] = field(init=False, repr=False)
+    request_by_id: dict[str, Request] = field(init=False, repr=False)
+    _ctx: _Ctx | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.expert_by_id = {e.id: e for e in self.experts}
+        self.department_by_id = {d.id: d for d in self.departments}
+        self.request_by_id = {r.id: r for r in self.requests}
+
+    def week(self, day: int) -> int:
+        """A day's week is ``day // days_per_week`` (ROSTER.md, "Instance")."""
+        return day // self.days_per_week
+
+    @property
+    def specialties(self) -> tuple[str, ...]:
+        """All specialties of experts and departments, sorted."""
+        return tuple(sorted({e.specialty for e in self.experts} | {d.specialty for d in self.departments}))
+
+    def trip_hours(self, expert: Expert, site: str) -> float:
+        """Round-trip hours from the expert's home to a site."""
+        return float(self.travel_hours[expert.home][site])
+
+    def ctx(self) -> _Ctx:
+        """The compiled, integer-indexed view of this instance (built once)."""
+        if self._ctx is None:
+            self._ctx = _Ctx(self)
+        return self._ctx
+
+
+def _fail(where: str, message: str) -> ValueError:
+    return ValueError(f"invalid roster instance: {where}: {message}")
+
+
+def _get(obj: Mapping[str, Any], key: str, where: str) -> Any:
+    if not isinstance(obj, Mapping):
+        raise _fail(where, f"expected an object, got {type(obj).__name__}")
+    if key not in obj:
+        raise _fail(where, f"missing field {key!r}")
+    return obj[key]
+
+
+def _int(value: Any, where: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(where, f"expected an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise _fail(where, f"expected an integer >= {minimum}, got {value}")
+    return value
+
+
+def _num(value: Any, where: str, minimum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _fail(where, f"expected a number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise _fail(where, f"expected a number >= {minimum}, got {value}")
+    return float(value)
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(where, f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(where, f"expected true/false, got {value!r}")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _fail(where, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _unique_ids(items: Sequence[Any], where: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise _fail(where, f"duplicate id {item.id!r}")
+        seen.add(item.id)
+
+
+def load_instance(source: str | os.PathLike[str] | Mapping[str, Any]) -> Instance:
+    """Read and validate an instance (a JSON file path or an already-parsed dict).
+
+    Raises ``ValueError`` with a message naming the offending field (unknown department, day out of range,
+    unknown site, missing travel time, ...) and ``OSError`` when the file cannot be read.
+    """
+    if isinstance(source, Mapping):
+        data: Any = source
+    else:
+        with open(source, encoding="utf-8") as fh:
+            try:
+                data = json.load(fh)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"invalid roster instance: {os.fspath(source)} is not JSON: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise _fail("top level", "expected a JSON object")
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        raise _fail("format", f"expected {FORMAT!r}, got {fmt!r}")
+
+    days = _int(_get(data, "days", "top level"), "days", 1)
+    days_per_week = _int(_get(data, "days_per_week", "top level"), "days_per_week", 1)
+    max_trip = _num(_get(data, "max_trip_hours", "top level"), "max_trip_hours", 0)
+    max_spd = _int(_get(data, "max_sessions_per_day", "top level"), "max_sessions_per_day", 1)
+
+    w = _get(data, "weights", "top level")
+    cover_raw = _get(w, "cover_by_priority", "weights")
+    if not isinstance(cover_raw, Mapping) or not cover_raw:
+        raise _fail("weights.cover_by_priority", "expected a non-empty object")
+    cover: dict[int, float] = {}
+    for key, value in cover_raw.items():
+        try:
+            prio = int(key)
+        except (TypeError, ValueError):
+            raise _fail("weights.cover_by_priority", f"priority key {key!r} is not an integer") from None
+        cover[prio] = _num(value, f"weights.cover_by_priority[{key}]", 0)
+    weights = Weights(
+        cover_by_priority=cover,
+        travel_per_hour=_num(_get(w, "travel_per_hour", "weights"), "weights.travel_per_hour", 0),
+        new_pair=_num(_get(w, "new_pair", "weights"), "weights.new_pair", 0),
+        spread_per_specialty=_num(
+            _get(w, "spread_per_specialty", "weights"), "weights.spread_per_specialty", 0
+        ),
+        preferred=_num(_get(w, "preferred", "weights"), "weights.preferred", 0),
+    )
+
+    sites = tuple(_str(s, "sites[]") for s in _list(_get(data, "sites", "top level"), "sites"))
+    if len(set(sites)) != len(sites):
+        raise _fail("sites", "duplicate site id")
+    site_set = set(sites)
+
+    travel_raw = _get(data, "travel_hours", "top level")
+    if not isinstance(travel_raw, Mapping):
+        raise _fail("travel_hours", "expected an object home -> site -> hours")
+    travel: dict[str, dict[str, float]] = {}
+    for home, row in travel_raw.items():
+        if not isinstance(row, Mapping):
+            raise _fail(f"travel_hours[{home!r}]", "expected an object site -> hours")
+        travel[home] = {}
+        for site, hours in row.items():
+            if site not in site_set:
+                raise _fail(f"travel_hours[{home!r}]", f"unknown site {site!r}")
+            travel[home][site] = _num(hours, f"travel_hours[{home!r}][{site!r}]", 0)
+
+    def day_list(raw: Any, where: str) -> list[int]:
+        out = []
+        for value in _list(raw, where):
+            day = _int(value, where)
+            if not 0 <= day < days:
+                raise _fail(where, f"bad day {day}: days are numbered 0..{days - 1}")
+            out.append(day)
+        return out
+
+    experts: list[Expert] = []
+    for i, raw in enumerate(_list(_get(data, "experts", "top level"), "experts")):
+        where = f"experts[{i}]"
+        eid = _str(_get(raw, "id", where), f"{where}.id")
+        where = f"expert {eid!r}"
+        home = _str(_get(raw, "home", where), f"{where}.home")
+        if home not in travel:
+            raise _fail(where, f"home {home!r} has no travel_hours row")
+        licensed = [_str(s, f"{where}.licensed_sites") for s in _list(_get(raw, "licensed_sites", where), where)]
+        for site in licensed:
+            if site not in site_set:
+                raise _fail(where, f"licensed at unknown site {site!r}")
+        experts.append(
+            Expert(
+                id=eid,
+                specialty=_str(_get(raw, "specialty", where), f"{where}.specialty"),
+                home=home,
+                surgeon=_bool(_get(raw, "surgeon", where), f"{where}.surgeon"),
+                senior=_bool(_get(raw, "senior", where), f"{where}.senior"),
+                max_per_week=_int(_get(raw, "max_per_week", where), f"{where}.max_per_week", 0),
+                unavailable_days=frozenset(
+                    day_list(_get(raw, "unavailable_days", where), f"{where}.unavailable_days")
+                ),
+                licensed_sites=frozenset(licensed),
+            )
+        )
+    _unique_ids(experts, "experts")
+    expert_ids = {e.id for e in experts}
+
+    departments: list[Department] = []
+    for i, raw in enumerate(_list(_get(data, "departments", "top level"), "departments")):
+        where = f"departments[{i}]"
+        did = _str(_get(raw, "id", where), f"{where}.id")
+        where = f"department {did!r}"
+        site = _str(_get(raw, "site", where), f"{where}.site")
+        if site not in site_set:
+            raise _fail(where, f"unknown site {site!r}")
+        history = [_str(x, f"{where}.history") for x in _list(_get(raw, "history", where), where)]
+        preferred = [_str(x, f"{where}.preferred") for x in _list(_get(raw, "preferred", where), where)]
+        for eid in history + preferred:
+            if eid not in expert_ids:
+                raise _fail(where, f"unknown expert {eid!r} in history/preferred")
+        departments.append(
+            Department(
+                id=did,
+                site=site,
+                specialty=_str(_get(raw, "specialty", where), f"{where}.specialty"),
+                history=frozenset(history),
+                preferred=frozenset(preferred),
+            )
+        )
+    _unique_ids(departments, "departments")
+    dept_by_id = {d.id: d for d in departments}
+
+    homes = {e.home for e in experts}
+    for dept in departments:
+        for home in homes:
+            if dept.site not in travel[home]:
+                raise _fail("travel_hours", f"no travel time from home {home!r} to site {dept.site!r}")
+
+    requests: list[Request] = []
+    for i, raw in enumerate(_list(_get(data, "requests", "top level"), "requests")):
+        where = f"requests[{i}]"
+        rid = _str(_get(raw, "id", where), f"{where}.id")
+        where = f"request {rid!r}"
+        dept_id = _str(_get(raw, "department", where), f"{where}.department")
+        if dept_id not in dept_by_id:
+            raise _fail(where, f"unknown department {dept_id!r}")
+        kind = _str(_get(raw, "kind", where), f"{where}.kind")
+        if kind not in KINDS:
+            raise _fail(where, f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+        priority = _int(_get(raw, "priority", where), f"{where}.priority")
+        if priority not in cover:
+            raise _fail(where, f"priority {priority} has no weight in weights.cover_by_priority")
+        req_days = day_list(_get(raw, "days", where), f"{where}.days")
+        if not req_days:
+            raise _fail(where, "no days: a request must allow at least one day")
+        requests.append(
+            Request(id=rid, department=dept_id, kind=kind, priority=priority, days=tuple(sorted(set(req_days))))
+        )
+    _unique_ids(requests, "requests")
+
+    return Instance(
+        days=days,
+        days_per_week=days_per_week,
+        max_trip_hours=max_trip,
+        max_sessions_per_day=max_spd,
+        weights=weights,
+        sites=sites,
+        travel_hours=travel,
+        experts=tuple(experts),
+        departments=tuple(departments),
+        requests=tuple(requests),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Assignments
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Assignment:
+    """One covered request: ``{"request", "expert", "day"}`` (ROSTER.md, "Solution")."""
+
+    request: str
+    expert: str
+    day: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"request": self.request, "expert": self.expert, "day": self.day}
+
+
+AssignmentLike = Assignment | Mapping[str, Any] | tuple[str, str, int]
+
+
+def as_assignments(items: Iterable[AssignmentLike]) -> list[Assignment]:
+    """Normalise dicts / tuples / ``Assignment`` objects to ``Assignment`` (raises ``ValueError``)."""
+    out: list[Assignment] = []
+    for item in items:
+        if isinstance(item, Assignment):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            try:
+                out.append(Assignment(str(item["request"]), str(item["expert"]), item["day"]))
+            except KeyError as exc:
+                raise ValueError(f"assignment {dict(item)!r} lacks {exc.args[0]!r}") from None
+        elif isinstance(item, tuple | list) and len(item) == 3:
+            out.append(Assignment(str(item[0]), str(item[1]), item[2]))
+        else:
+            raise ValueError(f"not an assignment: {item!r}")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Compiled instance: integer indices and legal options
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _Ctx:
+    """Integer-indexed view of an instance with every legal (request, expert, day) option.
+
+    Option ``o`` has request ``opt_r[o]``, expert ``opt_e[o]``, day ``opt_d[o]`` and the request's site
+    ``opt_s[o]``; an option is legal on its own (specialty, licence, trip, qualification, day rules).
+    All score coefficients are integers in ``SCORE_SCALE`` units.
+    """
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        w = inst.weights
+        self.n_r = len(inst.requests)
+        self.n_e = len(inst.experts)
+        self.e_index = {e.id: i for i, e in enumerate(inst.experts)}
+        self.r_index = {r.id: i for i, r in enumerate(inst.requests)}
+        self.site_index = {s: i for i, s in enumerate(inst.sites)}
+        self.dept_index = {d.id: i for i, d in enumerate(inst.departments)}
+        self.specs = inst.specialties
+        self.spec_index = {s: i for i, s in enumerate(self.specs)}
+        self.e_spec = [self.spec_index[e.specialty] for e in inst.experts]
+        self.spec_experts: list[list[int]] = [[] for _ in self.specs]
+        for ei, sp in enumerate(self.e_spec):
+            self.spec_experts[sp].append(ei)
+        self.e_week_cap = [e.max_per_week for e in inst.experts]
+        self.r_dep = [self.dept_index[r.department] for r in inst.requests]
+        self.r_site = [self.site_index[inst.department_by_id[r.department].site] for r in inst.requests]
+        self.r_spec = [self.spec_index[inst.department_by_id[r.department].specialty] for r in inst.requests]
+        self.r_cover = [round(SCORE_SCALE * w.cover_by_priority[r.priority]) for r in inst.requests]
+        self.r_prio = [r.priority for r in inst.requests]
+        self.pair_cost = round(SCORE_SCALE * w.new_pair)
+        self.spread_cost = round(SCORE_SCALE * w.spread_per_specialty)
+        self.pref_bonus = round(SCORE_SCALE * w.preferred)
+        self.max_spd = inst.max_sessions_per_day
+        self.n_weeks = (inst.days + inst.days_per_week - 1) // inst.days_per_week
+        self.day_week = [inst.week(d) for d in range(inst.days)]
+        self._travel: dict[tuple[int, int], int] = {}
+        dept_hist = [frozenset(self.e_index[x] for x in d.history) for d in inst.departments]
+        dept_pref = [frozenset(self.e_index[x] for x in d.preferred) for d in inst.departments]
+        self.dept_hist = dept_hist
+
+        self.opt_r: list[int] = []
+        self.opt_e: list[int] = []
+        self.opt_d: list[int] = []
+        self.opt_s: list[int] = []
+        self.opt_value: list[int] = []  # cover + preferred bonus
+        self.opt_hist: list[bool] = []
+        self.r_opts: list[list[int]] = [[] for _ in range(self.n_r)]
+        self.e_opts: list[list[int]] = [[] for _ in range(self.n_e)]
+        self.opt_of: dict[tuple[int, int, int], int] = {}
+        by_spec_site: dict[tuple[str, str], list[int]] = {}
+        for ri, req in enumerate(inst.requests):
+            dept = inst.department_by_id[req.department]
+            key = (dept.specialty, dept.site)
+            cands = by_spec_site.get(key)
+            if cands is None:
+                cands = [
+                    ei
+                    for ei, e in enumerate(inst.experts)
+                    if e.specialty == dept.specialty
+                    and dept.site in e.licensed_sites
+                    and inst.trip_hours(e, dept.site) <= inst.max_trip_hours
+                ]
+                by_spec_site[key] = cands
+            di = self.r_dep[ri]
+            for ei in cands:
+                e = inst.experts[ei]
+                if req.kind == KIND_SURGERY and not e.surgeon:
+                    continue
+                if req.kind == KIND_TEACHING and not e.senior:
+                    continue
+                for day in req.days:
+                    if day in e.unavailable_days:
+                        continue
+                    o = len(self.opt_r)
+                    self.opt_r.append(ri)
+                    self.opt_e.append(ei)
+                    self.opt_d.append(day)
+                    self.opt_s.append(self.r_site[ri])
+                    self.opt_value.append(self.r_cover[ri] + (self.pref_bonus if ei in dept_pref[di] else 0))
+                    self.opt_hist.append(ei in dept_hist[di])
+                    self.r_opts[ri].append(o)
+                    self.e_opts[ei].append(o)
+                    self.opt_of[(ri, ei, day)] = o
+        self.n_o = len(self.opt_r)
+        # Experts competing for the same requests (for LNS neighbourhoods).
+        self.r_experts = [sorted({self.opt_e[o] for o in opts}) for opts in self.r_opts]
+
+    def travel(self, ei: int, si: int) -> int:
+        """Scaled cost of one (expert, site, day) trip: travel_per_hour x round-trip hours."""
+        key = (ei, si)
+        cost = self._travel.get(key)
+        if cost is None:
+            inst = self.inst
+            hours = inst.trip_hours(inst.experts[ei], inst.sites[si])
+            cost = round(SCORE_SCALE * inst.weights.travel_per_hour * hours)
+            self._travel[key] = cost
+        return cost
+
+    def to_assignment(self, o: int) -> Assignment:
+        inst = self.inst
+        return Assignment(inst.requests[self.opt_r[o]].id, inst.experts[self.opt_e[o]].id, self.opt_d[o])
+
+    def option_of(self, a: Assignment) -> int | None:
+        """The option index of a legal assignment, or None when it breaks a per-option rule."""
+        ri = self.r_index.get(a.request)
+        ei = self.e_index.get(a.expert)
+        if ri is None or ei is None or not isinstance(a.day, int):
+            return None
+        return self.opt_of.get((ri, ei, a.day))
+
+
+def legal_options(instance: Instance) -> dict[str, list[tuple[str, int]]]:
+    """For each request id, the legal (expert id, day) pairs taken on their own.
+
+    Rules (ROSTER.md, "Rules"): the expert's specialty is the department's; the department's site is among the
+    expert's ``licensed_sites``; the round trip is at most ``max_trip_hours``; surgery needs a ``surgeon`` and
+    teaching a ``senior``; the day is one of the request's days and not one of the expert's
+    ``unavailable_days``.  The coupling rules (one site per expert-day, day/week limits, each request once)
+    depend on the other assignments and are checked by ``validate``.
+    """
+    ctx = instance.ctx()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for ri, req in enumerate(instance.requests):
+        out[req.id] = [(instance.experts[ctx.opt_e[o]].id, ctx.opt_d[o]) for o in ctx.r_opts[ri]]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------------------------
+
+
+def validate(instance: Instance, assignments: Iterable[AssignmentLike]) -> list[str]:
+    """Every rule broken by a roster, as ``"code: message"`` strings (empty list = legal).
+
+    Per assignment (ROSTER.md, "Rules"): known request/expert, day in range, specialty match (``specialty``),
+    site licensed (``not_licensed``), round trip <= max_trip_hours (``trip_too_long``), surgery -> surgeon
+    (``not_surgeon``), teaching -> senior (``not_senior``), day among the request's days (``day_not_allowed``)
+    and not an unavailable day (``unavailable``).  Across assignments: a request at most once
+    (``duplicate_request``), one site per expert per day (``two_sites``), at most max_sessions_per_day per
+    expert-day (``day_limit``) and max_per_week per expert-week (``week_limit``).
+    """
+    try:
+        items = as_assignments(assignments)
+    except ValueError as exc:
+        return [f"malformed: {exc}"]
+    out: list[str] = []
+    seen: Counter[str] = Counter()
+    day_sites: dict[tuple[str, int], list[str]] = defaultdict(list)
+    week_count: Counter[tuple[str, int]] = Counter()
+    for a in items:
+        req = instance.request_by_id.get(a.request)
+        exp = instance.expert_by_id.get(a.expert)
+        if req is None:
+            out.append(f"unknown_request: {a.request!r} is not a request of the instance")
+            continue
+        seen[a.request] += 1
+        if exp is None:
+            out.append(f"unknown_expert: {a.request} is assigned to unknown expert {a.expert!r}")
+            continue
+        if isinstance(a.day, bool) or not isinstance(a.day, int) or not 0 <= a.day < instance.days:
+            out.append(f"bad_day: {a.request} on day {a.day!r}, days are 0..{instance.days - 1}")
+            continue
+        dept = instance.department_by_id[req.department]
+        tag = f"{a.request}->{a.expert}@{a.day}"
+        if exp.specialty != dept.specialty:
+            out.append(f"specialty: {tag}: expert is {exp.specialty}, department {dept.id} is {dept.specialty}")
+        if dept.site not in exp.licensed_sites:
+            out.append(f"not_licensed: {tag}: expert not licensed at {dept.site}")
+        trip = instance.trip_hours(exp, dept.site)
+        if trip > instance.max_trip_hours:
+            out.append(f"trip_too_long: {tag}: round trip {trip} h > {instance.max_trip_hours} h")
+        if req.kind == KIND_SURGERY and not exp.surgeon:
+            out.append(f"not_surgeon: {tag}: surgery needs a surgeon")
+        if req.kind == KIND_TEACHING and not exp.senior:
+            out.append(f"not_senior: {tag}: teaching needs a senior expert")
+        if a.day not in req.days:
+            out.append(f"day_not_allowed: {tag}: request allows days {list(req.days)}")
+        if a.day in exp.unavailable_days:
+            out.append(f"unavailable: {tag}: expert unavailable that day")
+        day_sites[(a.expert, a.day)].append(dept.site)
+        week_count[(a.expert, instance.week(a.day))] += 1
+    for rid, count in seen.items():
+        if count > 1:
+            out.append(f"duplicate_request: {rid} assigned {count} times")
+    for (eid, day), sites in day_sites.items():
+        if len(set(sites)) > 1:
+            out.append(f"two_sites: {eid} on day {day} at {sorted(set(sites))}")
+        if len(sites) > instance.max_sessions_per_day:
+            out.append(f"day_limit: {eid} on day {day} has {len(sites)} > {instance.max_sessions_per_day} sessions")
+    for (eid, week), count in week_count.items():
+        cap = instance.expert_by_id[eid].max_per_week
+        if count > cap:
+            out.append(f"week_limit: {eid} in week {week} has {count} > {cap} sessions")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Score
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _unscale(value: int) -> int | float:
+    """A scaled score as points: an int when whole, else a float."""
+    if value % SCORE_SCALE == 0:
+        return value // SCORE_SCALE
+    return value / SCORE_SCALE
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBreakdown:
+    """The ROSTER.md score and its parts.
+
+    ``continuity`` is the share of assigned sessions whose expert is in the department's ``history`` (served it
+    last period); 0.0 for an empty roster.  ``pair_continuity`` is the share of sessions whose (expert,
+    department) pair does not open a *new* pair: ``1 - new_pairs / sessions`` (the first session of each pair
+    outside the history opens it; later sessions of that pair and history sessions continue a relationship).
+    """
+
+    objective: int | float
+    covered: int
+    requests: int
+    covered_by_priority: dict[int, int]
+    cover_points: int | float
+    trips: int
+    travel_hours: float
+    travel_cost: int | float
+    new_pairs: int
+    new_pair_cost: int | float
+    spread: dict[str, int]
+    spread_cost: int | float
+    preferred_sessions: int
+    preferred_bonus: int | float
+    continuity: float
+    pair_continuity: float
+
+    @property
+    def load_spread(self) -> int:
+        """Σ over specialties of (most − fewest sessions)."""
+        return sum(self.spread.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "objective": self.objective,
+            "covered": self.covered,
+            "requests": self.requests,
+            "covered_by_priority": {str(k): v for k, v in sorted(self.covered_by_priority.items())},
+            "cover_points": self.cover_points,
+            "trips": self.trips,
+            "travel_hours": self.travel_hours,
+            "travel_cost": self.travel_cost,
+            "new_pairs": self.new_pairs,
+            "new_pair_cost": self.new_pair_cost,
+            "spread": dict(self.spread),
+            "load_spread": self.load_spread,
+            "spread_cost": self.spread_cost,
+            "preferred_sessions": self.preferred_sessions,
+            "preferred_bonus": self.preferred_bonus,
+            "continuity": self.continuity,
+            "pair_continuity": self.pair_continuity,
+        }
+
+
+def score(instance: Instance, assignments: Iterable[AssignmentLike]) -> ScoreBreakdown:
+    """The ROSTER.md score (maximise) with its breakdown.
+
+    Σ cover weight of each covered request by priority − travel_per_hour × round-trip hours of each distinct
+    (expert, site, day) trip − new_pair × distinct (expert, department) pairs not in the department's history
+    − spread_per_specialty × Σ over specialties of (most − fewest sessions among all that specialty's experts,
+    experts with no session counting as 0) + preferred × sessions served by one of the department's preferred
+    experts.  The roster need not be legal (use ``validate``), but its ids must be known (else ``ValueError``).
+    """
+    ctx = instance.ctx()
+    items = as_assignments(assignments)
+    covered: set[str] = set()
+    by_prio: Counter[int] = Counter()
+    trips: set[tuple[int, str, int]] = set()
+    pairs: set[tuple[int, str]] = set()
+    load = [0] * ctx.n_e
+    pref = hist = 0
+    cover_scaled = 0
+    for a in items:
+        req = instance.request_by_id.get(a.request)
+        ei = ctx.e_index.get(a.expert)
+        if req is None or ei is None:
+            raise ValueError(f"assignment {a} names an unknown request or expert")
+        dept = instance.department_by_id[req.department]
+        if a.request not in covered:
+            covered.add(a.request)
+            by_prio[req.priority] += 1
+            cover_scaled += ctx.r_cover[ctx.r_index[a.request]]
+        trips.add((ei, dept.site, a.day))
+        if a.expert not in dept.history:
+            pairs.add((ei, dept.id))
+        load[ei] += 1
+        pref += a.expert in dept.preferred
+        hist += a.expert in dept.history
+    travel_scaled = sum(ctx.travel(ei, ctx.site_index[site]) for ei, site, _ in trips)
+    hours = sum(instance.trip_hours(instance.experts[ei], site) for ei, site, _ in trips)
+    spread = {}
+    for sp, name in enumerate(ctx.specs):
+        loads = [load[ei] for ei in ctx.spec_experts[sp]]
+        spread[name] = (max(loads) - min(loads)) if loads else 0
+    total_spread = sum(spread.values())
+    sessions = len(items)
+    objective = (
+        cover_scaled
+        - travel_scaled
+        - ctx.pair_cost * len(pairs)
+        - ctx.spread_cost * total_spread
+        + ctx.pref_bonus * pref
+    )
+    return ScoreBreakdown(
+        objective=_unscale(objective),
+        covered=len(covered),
+        requests=len(instance.requests),
+        covered_by_priority=dict(by_prio),
+        cover_points=_unscale(cover_scaled),
+        trips=len(trips),
+        travel_hours=round(hours, 1),
+        travel_cost=_unscale(travel_scaled),
+        new_pairs=len(pairs),
+        new_pair_cost=_unscale(ctx.pair_cost * len(pairs)),
+        spread=spread,
+        spread_cost=_unscale(ctx.spread_cost * total_spread),
+        preferred_sessions=pref,
+        preferred_bonus=_unscale(ctx.pref_bonus * pref),
+        continuity=round(hist / sessions, 4) if sessions else 0.0,
+        pair_continuity=round(1 - len(pairs) / sessions, 4) if sessions else 0.0,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Incremental roster (integer options)
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _Roster:
+    """A roster over option indices with the coupling counters needed to keep it legal.
+
+    ``can_add`` enforces the coupling rules: request not yet assigned, the expert works at one site per day,
+    at most max_sessions_per_day per expert-day and max_per_week per expert-week.
+    """
+
+    __slots__ = ("ctx", "assign", "day_cnt", "day_site", "week_cnt", "load", "pair_cnt", "n_assigned")
+
+    def __init__(self, ctx: _Ctx) -> None:
+        self.ctx = ctx
+        self.assign: list[int] = [-1] * ctx.n_r
+        self.day_cnt: Counter[tuple[int, int]] = Counter()
+        self.day_site: dict[tuple[int, int], int] = {}
+        self.week_cnt: Counter[tuple[int, int]] = Counter()
+        self.load: list[int] = [0] * ctx.n_e
+        self.pair_cnt: Counter[tuple[int, int]] = Counter()
+        self.n_assigned = 0
+
+    def copy(self) -> _Roster:
+        new = _Roster.__new__(_Roster)
+        new.ctx = self.ctx
+        new.assign = self.assign[:]
+        new.day_cnt = self.day_cnt.copy()
+        new.day_site = self.day_site.copy()
+        new.week_cnt = self.week_cnt.copy()
+        new.load = self.load[:]
+        new.pair_cnt = self.pair_cnt.copy()
+        new.n_assigned = self.n_assigned
+        return new
+
+    def slot_free(self, o: int) -> bool:
+        """Whether the option's expert-day and expert-week still have room for it (ignores the request)."""
+        ctx = self.ctx
+        e, d = ctx.opt_e[o], ctx.opt_d[o]
+        key = (e, d)
+        cnt = self.day_cnt.get(key, 0)
+        if cnt >= ctx.max_spd:
+            return False
+        if cnt and self.day_site[key] != ctx.opt_s[o]:
+            return False
+        return self.week_cnt.get((e, ctx.day_week[d]), 0) < ctx.e_week_cap[e]
+
+    def can_add(self, o: int) -> bool:
+        return self.assign[self.ctx.opt_r[o]] < 0 and self.slot_free(o)
+
+    def add(self, o: int) -> None:
+        ctx = self.ctx
+        r, e, d = ctx.opt_r[o], ctx.opt_e[o], ctx.opt_d[o]
+        self.assign[r] = o
+        key = (e, d)
+        self.day_cnt[key] += 1
+        self.day_site[key] = ctx.opt_s[o]
+        self.week_cnt[(e, ctx.day_week[d])] += 1
+        self.load[e] += 1
+        self.pair_cnt[(e, ctx.r_dep[r])] += 1
+        self.n_assigned += 1
+
+    def remove(self, r: int) -> None:
+        ctx = self.ctx
+        o = self.assign[r]
+        if o < 0:
+            return
+        e, d = ctx.opt_e[o], ctx.opt_d[o]
+        self.assign[r] = -1
+        key = (e, d)
+        self.day_cnt[key] -= 1
+        if not self.day_cnt[key]:
+            del self.day_cnt[key]
+            del self.day_site[key]
+        wkey = (e, ctx.day_week[d])
+        self.week_cnt[wkey] -= 1
+        if not self.week_cnt[wkey]:
+            del self.week_cnt[wkey]
+        self.load[e] -= 1
+        pkey = (e, ctx.r_dep[r])
+        self.pair_cnt[pkey] -= 1
+        if not self.pair_cnt[pkey]:
+            del self.pair_cnt[pkey]
+        self.n_assigned -= 1
+
+    def options(self) -> list[int]:
+        return [o for o in self.assign if o >= 0]
+
+    def scaled_score(self) -> int:
+        """The ROSTER.md score in ``SCORE_SCALE`` units (see ``score``)."""
+        ctx = self.ctx
+        total = sum(ctx.opt_value[o] for o in self.assign if o >= 0)
+        total -= sum(ctx.travel(e, self.day_site[(e, d)]) for (e, d) in self.day_cnt)
+        total -= ctx.pair_cost * sum(1 for (e, dep) in self.pair_cnt if e not in ctx.dept_hist[dep])
+        if ctx.spread_cost:
+            for experts in ctx.spec_experts:
+                loads = [self.load[e] for e in experts]
+                total -= ctx.spread_cost * (max(loads) - min(loads))
+        return total
+
+    def add_delta(self, o: int) -> int:
+        """Change of the scaled score if option ``o`` were added (it must be addable)."""
+        ctx = self.ctx
+        r, e, d = ctx.opt_r[o], ctx.opt_e[o], ctx.opt_d[o]
+        delta = ctx.opt_value[o]
+        if not self.day_cnt.get((e, d)):
+            delta -= ctx.travel(e, ctx.opt_s[o])
+        dep = ctx.r_dep[r]
+        if not self.pair_cnt.get((e, dep)) and e not in ctx.dept_hist[dep]:
+            delta -= ctx.pair_cost
+        if ctx.spread_cost:
+            loads = [self.load[x] for x in ctx.spec_experts[ctx.e_spec[e]]]
+            before = max(loads) - min(loads)
+            self.load[e] += 1
+            loads = [self.load[x] for x in ctx.spec_experts[ctx.e_spec[e]]]
+            self.load[e] -= 1
+            delta -= ctx.spread_cost * (max(loads) - min(loads) - before)
+        return delta
+
+    def assignments(self) -> list[Assignment]:
+        return sorted(self.ctx.to_assignment(o) for o in self.assign if o >= 0)
+
+
+def _roster_from(ctx: _Ctx, items: Iterable[Assignment], *, strict: bool) -> tuple[_Roster, list[Assignment]]:
+    """Build a roster from assignments; returns it and the assignments that could not be placed legally.
+
+    With ``strict`` an illegal assignment raises ``ValueError``; otherwise it is skipped and reported.
+    """
+    ro = _Roster(ctx)
+    rejected: list[Assignment] = []
+    for a in items:
+        o = ctx.option_of(a)
+        if o is None or not ro.can_add(o):
+            if strict:
+                raise ValueError(f"assignment {a.as_dict()} is not legal in this roster")
+            rejected.append(a)
+            continue
+        ro.add(o)
+    return ro, rejected
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Greedy baseline and fill pass
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _greedy_fill(ro: _Roster) -> _Roster:
+    """The greedy rule on the requests ``ro`` leaves open: in priority order (most important first, then the
+    fewest legal options, then id), give each request to its least-loaded legal expert; ties go to an expert
+    already at that site that day (shared trip), then one from the department's history, then the shorter trip,
+    the earlier day and the lower expert index."""
+    ctx = ro.ctx
+    order = sorted(range(ctx.n_r), key=lambda r: (-ctx.r_prio[r], len(ctx.r_opts[r]), r))
+    for r in order:
+        if ro.assign[r] >= 0:
+            continue
+        best = -1
+        best_key: tuple[int, ...] | None = None
+        dep = ctx.r_dep[r]
+        for o in ctx.r_opts[r]:
+            if not ro.slot_free(o):
+                continue
+            e, d = ctx.opt_e[o], ctx.opt_d[o]
+            key = (
+                ro.load[e],
+                0 if ro.day_cnt.get((e, d)) else 1,
+                0 if e in ctx.dept_hist[dep] else 1,
+                ctx.travel(e, ctx.opt_s[o]),
+                d,
+                e,
+            )
+            if best_key is None or key < best_key:
+                best, best_key = o, key
+        if best >= 0:
+            ro.add(best)
+    return ro
+
+
+def _improving_fill(ro: _Roster) -> int:
+    """Add every still-open request that has a free legal slot raising the score (best slot first).
+
+    Returns the number of requests added.  Used after every solve so an open request with a free slot is
+    always one that would lower the score (``not_worthwhile``).
+    """
+    ctx = ro.ctx
+    added = 0
+    for r in sorted(range(ctx.n_r), key=lambda r: (-ctx.r_prio[r], r)):
+        if ro.assign[r] >= 0:
+            continue
+        best, best_delta = -1, 0
+        for o in ctx.r_opts[r]:
+            if ro.slot_free(o):
+                delta = ro.add_delta(o)
+                if delta > best_delta:
+                    best, best_delta = o, delta
+        if best >= 0:
+            ro.add(best)
+            added += 1
+    return added
+
+
+def greedy(instance: Instance) -> list[Assignment]:
+    """The baseline roster (ROSTER.md, "greedy"): priority order, least-loaded legal expert.
+
+    Requests are taken most important first (then the most constrained, then by id); each goes to the legal
+    (expert, day) whose expert has the fewest sessions so far, keeping every coupling rule.  Ties: shared
+    trip, history expert, shorter trip, earlier day.
+    """
+    return _greedy_fill(_Roster(instance.ctx())).assignments()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _static_reason(inst: Instance, req: Request) -> str | None:
+    """The first rule, in ``REASONS`` order, that leaves a request without any legal option (None if some)."""
+    dept = inst.department_by_id[req.department]
+    cands = [e for e in inst.experts if e.specialty == dept.specialty]
+    if not cands:
+        return REASON_NO_SPECIALTY
+    cands = [e for e in cands if dept.site in e.licensed_sites]
+    if not cands:
+        return REASON_NOT_LICENSED
+    cands = [e for e in cands if inst.trip_hours(e, dept.site) <= inst.max_trip_hours]
+    if not cands:
+        return REASON_TOO_FAR
+    if req.kind == KIND_SURGERY:
+        cands = [e for e in cands if e.surgeon]
+    elif req.kind == KIND_TEACHING:
+        cands = [e for e in cands if e.senior]
+    if not cands:
+        return REASON_NOT_QUALIFIED
+    if not any(day not in e.unavailable_days for e in cands for day in req.days):
+        return REASON_NO_DAY
+    return None
+
+
+def _reason(ro: _Roster, r: int) -> str:
+    ctx = ro.ctx
+    inst = ctx.inst
+    static = _static_reason(inst, inst.requests[r])
+    if static is not None:
+        return static
+    free = [o for o in ctx.r_opts[r] if ro.slot_free(o)]
+    if not free:
+        return REASON_CAPACITY
+    if max(ro.add_delta(o) for o in free) > 0:
+        return REASON_NOT_SELECTED
+    return REASON_NOT_WORTHWHILE
+
+
+def explain_uncovered(instance: Instance, assignments: Iterable[AssignmentLike]) -> list[dict[str, str]]:
+    """For each request the roster leaves open: ``{"request", "reason"}`` with a code from ``REASONS``.
+
+    Static reasons are tested in order, each on the experts surviving the previous test (so the first that
+    empties the list is the most specific): ``no_expert_of_specialty``, ``no_expert_licensed_at_site``,
+    ``too_far``, ``not_qualified``, ``no_available_day``.  A request with legal options is ``capacity`` when, in
+    this roster, every legal (expert, day) is at its day or week limit or the expert is at another site that
+    day; otherwise a free slot exists and the reason says whether using it would raise the score
+    (``not_selected``) or not (``not_worthwhile``).  The roster must be legal (``ValueError`` otherwise).
+    """
+    ctx = instance.ctx()
+    items = as_assignments(assignments)
+    problems = validate(instance, items)
+    if problems:
+        raise ValueError(f"roster is not legal: {problems[0]}")
+    ro, _ = _roster_from(ctx, items, strict=True)
+    return [
+        {"request": instance.requests[r].id, "reason": _reason(ro, r)}
+        for r in range(ctx.n_r)
+        if ro.assign[r] < 0
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CP-SAT model of a window of the roster
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _Window:
+    """Exact CP-SAT model of the part of a roster inside a window, the rest being held fixed.
+
+    The window is a set of experts × a set of days (``None`` = all).  Free requests are the open ones and those
+    assigned inside the window (minus ``locked`` requests); their free options are the legal options inside the
+    window that fit the fixed part (site already chosen that day, day and week room left).  Model:
+
+    * ``x[o]`` option chosen; ``Σ_o x ≤ 1`` per request (a request at most once);
+    * ``y[e,d,s]`` expert ``e`` travels to site ``s`` on day ``d``: ``x ≤ y``, ``Σ_s y ≤ 1`` (one site per
+      expert-day), ``Σ x(e,d,s) ≤ room·y`` (redundant, tightens the LP), ``Σ x(e,d) ≤ room`` (day limit);
+    * ``Σ x(e,week) ≤ max_per_week − fixed`` (week limit);
+    * ``p[e,dep] ≥ x`` for pairs outside the history and not yet used by the fixed part (new pair);
+    * per specialty ``hi ≥ load_e ≥ lo`` for every expert (fixed loads as constants) (load spread).
+
+    Objective (maximise, scaled): Σ (cover + preferred) x − Σ trip cost · y − new_pair · Σ p
+    − spread · Σ (hi − lo).  It equals the roster score minus a constant fixed part.
+    """
+
+    def __init__(
+        self,
+        ro: _Roster,
+        experts: Iterable[int] | None,
+        days: Iterable[int] | None,
+        locked: frozenset[int] = frozenset(),
+    ) -> None:
+        ctx = ro.ctx
+        self.ctx = ctx
+        self.ro = ro
+        model = cp_model.CpModel()
+        self.model = model
+        n_days = ctx.inst.days
+        in_day = [False] * n_days
+        for d in range(n_days) if days is None else days:
+            in_day[d] = True
+        expert_list = list(range(ctx.n_e)) if experts is None else sorted(set(experts))
+        in_expert = [False] * ctx.n_e
+        for e in expert_list:
+            in_expert[e] = True
+        opt_r, opt_e, opt_d, opt_s = ctx.opt_r, ctx.opt_e, ctx.opt_d, ctx.opt_s
+
+        free_r = [False] * ctx.n_r
+        removed_day: Counter[tuple[int, int]] = Counter()
+        removed_week: Counter[tuple[int, int]] = Counter()
+        removed_pair: Counter[tuple[int, int]] = Counter()
+        removed_load: Counter[int] = Counter()
+        for r, o in enumerate(ro.assign):
+            if r in locked:
+                continue
+            if o < 0:
+                free_r[r] = True
+            elif in_expert[opt_e[o]] and in_day[opt_d[o]]:
+                free_r[r] = True
+                e, d = opt_e[o], opt_d[o]
+                removed_day[(e, d)] += 1
+                removed_week[(e, ctx.day_week[d])] += 1
+                removed_pair[(e, ctx.r_dep[r])] += 1
+                removed_load[e] += 1
+        self.free_requests = [r for r in range(ctx.n_r) if free_r[r]]
+
+        # Free options grouped by expert-day (options of an expert are stored day-sorted per request, so group).
+        by_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for e in expert_list:
+            for o in ctx.e_opts[e]:
+                if free_r[opt_r[o]] and in_day[opt_d[o]]:
+                    by_day[(e, opt_d[o])].append(o)
+
+        new_bool = model.new_bool_var
+        add_implication = model.add_implication
+        lin_sum = cp_model.LinearExpr.sum
+        x: dict[int, cp_model.IntVar] = {}
+        obj_vars: list[cp_model.IntVar] = []
+        obj_coefs: list[int] = []
+        by_week: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        by_req: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        by_pair: dict[tuple[int, int], list[int]] = defaultdict(list)
+        pos: dict[int, int] = {}
+        by_expert: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        self.y: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        for (e, d), opts in by_day.items():
+            fixed_cnt = ro.day_cnt.get((e, d), 0) - removed_day[(e, d)]
+            wk = (e, ctx.day_week[d])
+            week_room = ctx.e_week_cap[e] - (ro.week_cnt.get(wk, 0) - removed_week[wk])
+            room = min(ctx.max_spd - fixed_cnt, week_room)
+            if room <= 0:
+                continue
+            fixed_site = ro.day_site.get((e, d)) if fixed_cnt > 0 else None
+            if fixed_site is not None:
+                opts = [o for o in opts if opt_s[o] == fixed_site]
+                if not opts:
+                    continue
+            by_site: dict[int, list[int]] = defaultdict(list)
+            day_vars = []
+            for o in opts:
+                var = new_bool("")
+                x[o] = var
+                day_vars.append(var)
+                pos[o] = len(obj_coefs)
+                obj_vars.append(var)
+                obj_coefs.append(ctx.opt_value[o])
+                by_site[opt_s[o]].append(o)
+                by_week[wk].append(var)
+                r = opt_r[o]
+                by_req[r].append(var)
+                by_pair[(e, ctx.r_dep[r])].append(o)
+                by_expert[e].append(var)
+            if len(opts) > room:
+                model.add(lin_sum(day_vars) <= room)
+            if fixed_site is not None:
+                continue  # trip already paid by the fixed part
+            site_lits = []
+            for s, sopts in by_site.items():
+                if len(sopts) == 1:  # the trip is the session itself: fold its cost into x
+                    obj_coefs[pos[sopts[0]]] -= ctx.travel(e, s)
+                    site_lits.append(x[sopts[0]])
+                    continue
+                yv = new_bool("")
+                self.y[(e, d, s)] = yv
+                site_lits.append(yv)
+                obj_vars.append(yv)
+                obj_coefs.append(-ctx.travel(e, s))
+                svars = [x[o] for o in sopts]
+                for var in svars:
+                    add_implication(var, yv)
+                model.add(lin_sum(svars) <= min(room, len(svars)) * yv)
+            if len(site_lits) > 1:
+                model.add_at_most_one(site_lits)
+        self.x = x
+        for wk, wvars in by_week.items():
+            room = ctx.e_week_cap[wk[0]] - (ro.week_cnt.get(wk, 0) - removed_week[wk])
+            if len(wvars) > room:
+                model.add(lin_sum(wvars) <= room)
+        for rvars in by_req.values():
+            if len(rvars) > 1:
+                model.add_at_most_one(rvars)
+        self.p: dict[tuple[int, int], cp_model.IntVar] = {}
+        if ctx.pair_cost:
+            for (e, dep), popts in by_pair.items():
+                if e in ctx.dept_hist[dep] or ro.pair_cnt.get((e, dep), 0) - removed_pair[(e, dep)] > 0:
+                    continue
+                if len(popts) == 1:  # the pair is the session itself: fold its cost into x
+                    obj_coefs[pos[popts[0]]] -= ctx.pair_cost
+                    continue
+                pv = new_bool("")
+                self.p[(e, dep)] = pv
+                obj_vars.append(pv)
+                obj_coefs.append(-ctx.pair_cost)
+                for o in popts:
+                    add_implication(x[o], pv)
+        # Load spread per specialty touched by the window.
+        self.spread_vars: list[tuple[cp_model.IntVar, cp_model.IntVar, int]] = []
+        if ctx.spread_cost:
+            for sp in sorted({ctx.e_spec[e] for e in by_expert}):
+                const_loads = []
+                var_loads: list[tuple[int, int]] = []  # (expert, fixed load)
+                for e in ctx.spec_experts[sp]:
+                    fixed_load = ro.load[e] - removed_load[e]
+                    if e in by_expert:
+                        var_loads.append((e, fixed_load))
+                    else:
+                        const_loads.append(fixed_load)
+                ub = max([fl + len(by_expert[e]) for e, fl in var_loads] + const_loads)
+                hi = model.new_int_var(max(const_loads, default=0), ub, "")
+                lo = model.new_int_var(0, min(const_loads, default=ub), "")
+                for e, fl in var_loads:
+                    load = lin_sum(by_expert[e])
+                    model.add(load - hi <= -fl)
+                    model.add(load - lo >= -fl)
+                obj_vars.extend((hi, lo))
+                obj_coefs.extend((-ctx.spread_cost, ctx.spread_cost))
+                self.spread_vars.append((hi, lo, sp))
+        self.obj_vars = obj_vars
+        self.obj_coefs = obj_coefs
+        objective = model.proto.objective
+        objective.vars.extend([v.index for v in obj_vars])
+        objective.coeffs.extend([-c for c in obj_coefs])
+        objective.scaling_factor = -1.0  # maximise (CP-SAT minimises the negation)
+
+    def cover_expr(self) -> cp_model.LinearExprT:
+        """Σ scaled cover weight of the free requests the window covers."""
+        ctx = self.ctx
+        return cp_model.LinearExpr.weighted_sum(
+            list(self.x.values()), [ctx.r_cover[ctx.opt_r[o]] for o in self.x]
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.x)
+
+    def hint_values(self, ro: _Roster) -> dict[cp_model.IntVar, int]:
+        """Variable values reproducing roster ``ro`` (which must agree with the fixed part)."""
+        ctx = self.ctx
+        values: dict[cp_model.IntVar, int] = {}
+        for o, var in self.x.items():
+            values[var] = int(ro.assign[ctx.opt_r[o]] == o)
+        for (e, d, s), var in self.y.items():
+            values[var] = int(ro.day_site.get((e, d)) == s and ro.day_cnt.get((e, d), 0) > 0)
+        for (e, dep), var in self.p.items():
+            values[var] = int(ro.pair_cnt.get((e, dep), 0) > 0)
+        for hi, lo, sp in self.spread_vars:
+            loads = [ro.load[e] for e in ctx.spec_experts[sp]]
+            values[hi] = max(loads)
+            values[lo] = min(loads)
+        return values
+
+    def add_hint(self, ro: _Roster) -> None:
+        """Warm start (CP-SAT solution hint) from roster ``ro``."""
+        self.model.clear_hints()
+        values = self.hint_values(ro)
+        hint = self.model.proto.solution_hint
+        hint.vars.extend([var.index for var in values])
+        hint.values.extend(list(values.values()))
+
+    def evaluate(self, values: Mapping[cp_model.IntVar, int]) -> int:
+        """The window objective at given variable values."""
+        return sum(c * values[v] for v, c in zip(self.obj_vars, self.obj_coefs, strict=True))
+
+    def chosen(self, value: Callable[[cp_model.IntVar], int]) -> list[int]:
+        return [o for o, var in self.x.items() if value(var)]
+
+    def apply(self, chosen: Iterable[int]) -> _Roster:
+        """A copy of the base roster with the window's free requests reassigned to ``chosen`` options."""
+        new = self.ro.copy()
+        for r in self.free_requests:
+            new.remove(r)
+        for o in chosen:
+            new.add(o)
+        return new
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Solve: greedy start, large-neighbourhood search with exact CP-SAT windows, full-model bound
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One progress event of a solve: an improved roster or a new proven bound."""
+
+    seconds: float
+    objective: int | float
+    bound: int | float | None
+    phase: str
+
+
+@dataclass
+class SolveResult:
+    """A legal roster with its score, proven bound and timings.
+
+    ``seconds`` is the wall time of the whole call; ``first_feasible_seconds`` the time at which the first
+    legal roster (the greedy start) existed; ``bound`` a proven upper bound on the score, or None when the
+    full model could not produce one within the time limit.
+    """
+
+    assignments: list[Assignment]
+    uncovered: list[dict[str, str]]
+    objective: int | float
+    bound: int | float | None
+    seconds: float
+    first_feasible_seconds: float
+    breakdown: ScoreBreakdown
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap (bound − objective) / bound, or None without a bound."""
+        if self.bound is None or not self.bound:
+            return None
+        return max(0.0, (self.bound - self.objective) / abs(self.bound))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ROSTER.md solution object (``assignments``, ``uncovered``, ``objective``, ``bound``,
+        ``seconds``) plus ``stats`` with the breakdown and timings."""
+        return {
+            "assignments": [a.as_dict() for a in self.assignments],
+            "uncovered": list(self.uncovered),
+            "objective": self.objective,
+            "bound": self.bound,
+            "seconds": round(self.seconds, 3),
+            "stats": {
+                **self.breakdown.as_dict(),
+                "gap": None if self.gap is None else round(self.gap, 4),
+                "first_feasible_seconds": round(self.first_feasible_seconds, 3),
+                **self.stats,
+            },
+        }
+
+
+def solution_dict(result: SolveResult) -> dict[str, Any]:
+    """The JSON-ready solution object of ROSTER.md ("Solution")."""
+    return result.to_dict()
+
+
+class _Clock:
+    def __init__(self, seconds: float) -> None:
+        self.t0 = time.perf_counter()
+        self.limit = seconds
+        self.deadline = self.t0 + max(0.0, seconds - SAFETY_SECONDS)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+
+class _Incumbent:
+    """The best roster so far, its scaled score and progress reporting."""
+
+    def __init__(self, ro: _Roster, clock: _Clock, progress: ProgressFn | None, phase: str) -> None:
+        self.ro = ro
+        self.value = ro.scaled_score()
+        self.clock = clock
+        self.progress = progress
+        self.bound: int | None = None
+        self.history: list[tuple[float, int | float, str]] = [(clock.elapsed(), _unscale(self.value), phase)]
+        self._emit(phase)
+
+    def _emit(self, phase: str) -> None:
+        if self.progress is not None:
+            bound = None if self.bound is None else _unscale(self.bound)
+            self.progress(Progress(round(self.clock.elapsed(), 3), _unscale(self.value), bound, phase))
+
+    def offer(self, ro: _Roster, phase: str, value: int | None = None) -> bool:
+        """Take ``ro`` if it scores at least as well (ties accepted to move on plateaus)."""
+        value = ro.scaled_score() if value is None else value
+        if value < self.value:
+            return False
+        improved = value > self.value
+        self.ro, self.value = ro, value
+        if improved:
+            self.history.append((self.clock.elapsed(), _unscale(value), phase))
+            self._emit(phase)
+        return True
+
+    def set_bound(self, bound: int, phase: str) -> None:
+        if self.bound is None or bound < self.bound:
+            self.bound = max(bound, self.value)
+            self._emit(phase)
+
+
+class _Neighbourhoods:
+    """Windows for the LNS: clusters of experts competing for the same requests, over all days or one week.
+
+    * ``cluster`` — a random expert and the experts sharing most requests with it, all days (trips, pairs,
+      load balance);
+    * ``week`` — the same growth restricted to one week (requests never span weeks in practice);
+    * ``open`` — the candidate experts of a still-open request and their competitors, in its weeks (coverage);
+    * ``department`` — the experts able to serve one department's requests, all days (new pairs).
+    """
+
+    KINDS = ("cluster", "week", "open", "department")
+
+    def __init__(self, ctx: _Ctx, rng: random.Random, locked: frozenset[int]) -> None:
+        self.ctx = ctx
+        self.rng = rng
+        n_w = ctx.n_weeks
+        self.e_week_n = [[0] * n_w for _ in range(ctx.n_e)]
+        for o in range(ctx.n_o):
+            self.e_week_n[ctx.opt_e[o]][ctx.day_week[ctx.opt_d[o]]] += 1
+        self.e_n = [sum(row) for row in self.e_week_n]
+        self.partners: list[Counter[int]] = [Counter() for _ in range(ctx.n_e)]
+        for r, experts in enumerate(ctx.r_experts):
+            if r in locked:
+                continue
+            for a in experts:
+                for b in experts:
+                    if a != b:
+                        self.partners[a][b] += 1
+        self.active = [e for e in range(ctx.n_e) if self.e_n[e]]
+        self.active_weights = [self.e_n[e] for e in self.active]
+        self.week_days = [[d for d in range(ctx.inst.days) if ctx.day_week[d] == w] for w in range(n_w)]
+        dept_reqs: dict[int, list[int]] = defaultdict(list)
+        for r in range(ctx.n_r):
+            if ctx.r_opts[r] and r not in locked:
+                dept_reqs[ctx.r_dep[r]].append(r)
+        self.dept_reqs = [reqs for reqs in dept_reqs.values() if len(reqs) > 1]
+        self.r_weeks = [sorted({ctx.day_week[ctx.opt_d[o]] for o in ctx.r_opts[r]}) for r in range(ctx.n_r)]
+
+    def _grow(self, seeds: list[int], weeks: list[int] | None, target: float) -> list[int]:
+        """Seeds plus competitors (most shared requests first, randomised) until ``target`` options."""
+        rng = self.rng
+
+        def size(e: int) -> int:
+            return self.e_n[e] if weeks is None else sum(self.e_week_n[e][w] for w in weeks)
+
+        chosen: list[int] = []
+        in_set: set[int] = set()
+        total = 0
+        frontier: Counter[int] = Counter()
+        for e in seeds:
+            if e not in in_set and size(e):
+                chosen.append(e)
+                in_set.add(e)
+                total += size(e)
+                frontier.update(self.partners[e])
+        while total < target:
+            cands = [(c * rng.random(), e) for e, c in frontier.items() if e not in in_set and size(e)]
+            if not cands:
+                break
+            _, e = max(cands)
+            chosen.append(e)
+            in_set.add(e)
+            total += size(e)
+            frontier.update(self.partners[e])
+        return chosen
+
+    def pick(self, kind: str, ro: _Roster, target: float) -> tuple[list[int], list[int] | None]:
+        ctx, rng = self.ctx, self.rng
+        if kind == "open":
+            open_reqs = [r for r in range(ctx.n_r) if ro.assign[r] < 0 and ctx.r_opts[r]]
+            if open_reqs:
+                r = rng.choice(open_reqs)
+                weeks = self.r_weeks[r]
+                seeds = list(ctx.r_experts[r])
+                rng.shuffle(seeds)
+                experts = self._grow(seeds, weeks, target)
+                return experts, [d for w in weeks for d in self.week_days[w]]
+            kind = "week"
+        if kind == "department" and self.dept_reqs:
+            reqs = rng.choice(self.dept_reqs)
+            seeds = sorted({e for r in reqs for e in ctx.r_experts[r]})
+            rng.shuffle(seeds)
+            return self._grow(seeds, None, target), None
+        seed = rng.choices(self.active, weights=self.active_weights)[0]
+        if kind == "week":
+            weeks = [w for w in range(ctx.n_weeks) if self.e_week_n[seed][w]]
+            week = rng.choice(weeks)
+            return self._grow([seed], [week], target), self.week_days[week]
+        return self._grow([seed], None, target), None
+
+
+def _new_solver(seconds: float, workers: int, seed: int = 0) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, seconds)
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def _lns(
+    inc: _Incumbent,
+    clock: _Clock,
+    stop_at: float,
+    workers: int,
+    locked: frozenset[int],
+    rng: random.Random,
+    stats: dict[str, Any],
+) -> None:
+    """Large-neighbourhood search: re-solve windows of the incumbent exactly until ``stop_at`` (perf_counter).
+
+    Each window is a ``_Window`` model hinted with the incumbent, so CP-SAT starts from it; a result is kept
+    when the complete roster scores at least as well.  The window size adapts: it grows after a window is
+    solved to optimality and shrinks after a time-out.
+    """
+    ctx = inc.ro.ctx
+    hoods = _Neighbourhoods(ctx, rng, locked)
+    if not hoods.active:
+        return
+    target = float(min(LNS_START_WINDOW_OPTIONS, max(LNS_MIN_WINDOW_OPTIONS, ctx.n_o // 2)))
+    kinds = _Neighbourhoods.KINDS
+    gains = dict.fromkeys(kinds, 1.0)
+    tried: Counter[str] = Counter()
+    improved: Counter[str] = Counter()
+    it = 0
+    while True:
+        left = stop_at - time.perf_counter()
+        if left < 0.05:
+            break
+        it += 1
+        kind = rng.choices(kinds, weights=[gains[k] for k in kinds])[0]
+        experts, days = hoods.pick(kind, inc.ro, target)
+        if not experts:
+            continue
+        window = _Window(inc.ro, experts, days, locked)
+        if not window.size:
+            continue
+        window.add_hint(inc.ro)
+        left = stop_at - time.perf_counter()
+        if left < 0.05:
+            break
+        solver = _new_solver(min(LNS_SUBSOLVE_SECONDS, left), workers, seed=it)
+        status = solver.solve(window.model)
+        tried[kind] += 1
+        if status == cp_model.OPTIMAL:
+            target = min(LNS_MAX_WINDOW_OPTIONS, target * LNS_GROW)
+        else:
+            target = max(LNS_MIN_WINDOW_OPTIONS, target * LNS_SHRINK)
+        gain = 0
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            candidate = window.apply(window.chosen(solver.boolean_value))
+            value = candidate.scaled_score()
+            gain = value - inc.value
+            inc.offer(candidate, "lns", value)
+        if gain > 0:
+            improved[kind] += 1
+        gains[kind] = 0.8 * gains[kind] + 0.2 * (1.0 + min(gain, 10_000) / 1_000) if gain > 0 else max(
+            0.2, 0.95 * gains[kind]
+        )
+    stats["lns_windows"] = dict(tried)
+    stats["lns_improving_windows"] = dict(improved)
+    stats["lns_final_window_options"] = int(target)
+
+
+def _full_phase(
+    inc: _Incumbent,
+    clock: _Clock,
+    stop_at: float,
+    workers: int,
+    locked: frozenset[int],
+    stats: dict[str, Any],
+) -> None:
+    """Solve the full model, hinted with the incumbent, until ``stop_at``: a proven bound and maybe a better
+    roster.  ``linearization_level=2`` puts the whole model into CP-SAT's LP, which is what makes the bound
+    tight here."""
+    t_build = time.perf_counter()
+    window = _Window(inc.ro, None, None, locked)
+    hint = window.hint_values(inc.ro)
+    window.add_hint(inc.ro)
+    const = inc.value - window.evaluate(hint)
+    stats["full_model_variables"] = len(window.model.proto.variables)
+    stats["full_model_build_seconds"] = round(time.perf_counter() - t_build, 3)
+    left = stop_at - time.perf_counter()
+    if left < 0.2:
+        return
+    solver = _new_solver(left, workers)
+    solver.parameters.linearization_level = 2
+    seen_first: list[float] = []
+
+    class _Callback(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:  # noqa: N802 - OR-Tools API name
+            if not seen_first:
+                seen_first.append(clock.elapsed())
+
+    status = solver.solve(window.model, _Callback())
+    stats["full_model_status"] = solver.status_name(status)
+    if seen_first:
+        stats["full_model_first_solution_seconds"] = round(seen_first[0], 3)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        candidate = window.apply(window.chosen(solver.boolean_value))
+        inc.offer(candidate, "full")
+        inc.set_bound(round(solver.best_objective_bound) + const, "bound")
+    elif status == cp_model.INFEASIBLE:  # cannot happen: the hint is feasible
+        raise RuntimeError("roster model reported infeasible although the incumbent is legal")
+
+
+def _bound_seconds(ctx: _Ctx, seconds: float) -> float:
+    """Time for the bound phase: a share of the limit, or nothing when the full model would not even reach
+    its first LP within it (building costs about ``FULL_BUILD_SECONDS_PER_OPTION`` per option)."""
+    share = seconds * FULL_PHASE_SHARE
+    needed = FULL_PHASE_MIN_SECONDS + ctx.n_o * FULL_BUILD_SECONDS_PER_OPTION
+    return share if share >= needed else 0.0
+
+
+def _start_roster(
+    ctx: _Ctx, fixed: Iterable[AssignmentLike] | None, hint: Iterable[AssignmentLike] | None
+) -> tuple[_Roster, frozenset[int], int, dict[str, Any]]:
+    """The locked part (``fixed``, must be legal), the start roster (greedy, or a repaired hint when it is at
+    least as good) and the greedy score."""
+    locked_ro, _ = _roster_from(ctx, as_assignments(fixed or ()), strict=True)
+    locked = frozenset(r for r in range(ctx.n_r) if locked_ro.assign[r] >= 0)
+    start = _greedy_fill(locked_ro.copy())
+    greedy_value = start.scaled_score()
+    info: dict[str, Any] = {"greedy_objective": _unscale(greedy_value)}
+    if hint is not None:
+        hinted = locked_ro.copy()
+        rejected = 0
+        for a in as_assignments(hint):
+            o = ctx.option_of(a)
+            if o is not None and hinted.can_add(o):
+                hinted.add(o)
+            else:
+                rejected += 1
+        _greedy_fill(hinted)
+        hint_value = hinted.scaled_score()
+        info["hint_objective"] = _unscale(hint_value)
+        info["hint_rejected"] = rejected
+        if hint_value >= greedy_value:
+            start = hinted
+    return start, locked, greedy_value, info
+
+
+def solve(
+    instance: Instance,
+    seconds: float = 10.0,
+    workers: int = DEFAULT_WORKERS,
+    hint: Iterable[AssignmentLike] | None = None,
+    fixed: Iterable[AssignmentLike] | None = None,
+    progress: ProgressFn | None = None,
+    seed: int = 0,
+    bound: bool = True,
+) -> SolveResult:
+    """Maximise the ROSTER.md score within ``seconds`` (wall clock) using ``workers`` CP-SAT threads.
+
+    1. Start: ``fixed`` assignments are locked (``ValueError`` if illegal); the rest is the greedy roster, or
+       ``hint`` (illegal entries dropped, gaps filled greedily) when that scores at least as well.  This is the
+       first feasible roster, available in milliseconds.
+    2. LNS (``_lns``): exact CP-SAT re-solves of windows of the incumbent; only improvements (or ties) are kept,
+       so the roster never gets worse than the start.
+    3. Bound (``_full_phase``, last ``FULL_PHASE_SHARE`` of the time when it fits, see ``_bound_seconds``):
+       the full model hinted with the incumbent gives a proven upper bound and sometimes a better roster.
+    4. A fill pass adds any open request with a free slot that raises the score; the open requests get
+       reasons (``explain_uncovered``).
+
+    The result is always legal and scores at least the greedy start.
+    """
+    clock = _Clock(seconds)
+    ctx = instance.ctx()
+    stats: dict[str, Any] = {"workers": workers, "time_limit": seconds}
+    start, locked, greedy_value, info = _start_roster(ctx, fixed, hint)
+    stats.update(info)
+    inc = _Incumbent(start, clock, progress, "greedy")
+    first_feasible = clock.elapsed()
+    rng = random.Random(seed)
+    bound_time = _bound_seconds(ctx, seconds) if bound else 0.0
+    stats["bound_phase_seconds"] = round(bound_time, 3)
+    _lns(inc, clock, clock.deadline - bound_time, workers, locked, rng, stats)
+    if bound_time and clock.left() > 0.2:
+        _full_phase(inc, clock, clock.deadline, workers, locked, stats)
+    filled = inc.ro.copy()
+    if _improving_fill(filled):
+        inc.offer(filled, "fill")
+    ro = inc.ro
+    assert ro.scaled_score() >= greedy_value
+    uncovered = [{"request": instance.requests[r].id, "reason": _reason(ro, r)} for r in range(ctx.n_r)
+                 if ro.assign[r] < 0]
+    assignments = ro.assignments()
+    stats["improvements"] = [[round(t, 3), v, phase] for t, v, phase in inc.history]
+    return SolveResult(
+        assignments=assignments,
+        uncovered=uncovered,
+        objective=_unscale(inc.value),
+        bound=None if inc.bound is None else _unscale(inc.bound),
+        seconds=clock.elapsed(),
+        first_feasible_seconds=first_feasible,
+        breakdown=score(instance, assignments),
+        stats=stats,
+    )

@@ -1,0 +1,110 @@
+"""The people API: persons and households, scoped to care relationships, every patient read audited."""
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from tiercare.core.access import require_role
+from tiercare.core.api import ErrorOut, PageParams, model_fields, page, resolve_refs
+from tiercare.core.audit import audit_patient_read
+from tiercare.network.models import Organization
+from tiercare.people import selectors, services
+from tiercare.people.access import access_household_by_id, access_person_by_id
+from tiercare.people.models import Household, Person
+from tiercare.people.schemas import (
+    HouseholdDetailOut,
+    HouseholdFilters,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPatch,
+    PersonFilters,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+)
+
+router = Router(tags=["people"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class PersonPage(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+class HouseholdPage(Schema):
+    count: int
+    items: list[HouseholdOut]
+
+
+@router.get("/persons", response={200: PersonPage, **ERRORS}, operation_id="list_person", tags=["persons"])
+def list_persons(request: HttpRequest, params: Query[PersonFilters], paging: Query[PageParams]) -> dict[str, Any]:
+    """Persons in the asking user's care relationships. Each person shown is audited as read."""
+    require_role(request.user, *selectors.PERSON_READER_ROLES)
+    result = page(selectors.person_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    audit_patient_read(actor=request.user, person_ids=[p.pk for p in result["items"]], object_type="people.person")
+    return result
+
+
+@router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="get_person",
+            tags=["persons"])
+def get_person(request: HttpRequest, person_id: UUID) -> Person:
+    return access_person_by_id(request.user, person_id)
+
+
+@router.post("/persons", response={201: PersonOut, **ERRORS}, operation_id="create_person", tags=["persons"])
+def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+    data = payload.dict()
+    household = access_household_by_id(request.user, data.pop("household"), reason="register member")
+    relation = data.pop("relation")
+    id_kind, id_number = data.pop("id_kind"), data.pop("id_number")
+    person = services.person_register(by=request.user, household=household, relation=relation,
+                                      data=model_fields(data), id_kind=id_kind if id_number else "",
+                                      id_number=id_number)
+    return 201, person
+
+
+@router.patch("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="update_person",
+              tags=["persons"])
+def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatch) -> Person:
+    person = access_person_by_id(request.user, person_id, reason="update")
+    data = payload.dict(exclude_unset=True)
+    id_kind, id_number = data.pop("id_kind", "") or "", data.pop("id_number", "") or ""
+    return services.person_update(by=request.user, person=person, data=model_fields(data), id_kind=id_kind,
+                                  id_number=id_number)
+
+
+@router.get("/households", response={200: HouseholdPage, **ERRORS}, operation_id="list_household",
+            tags=["households"])
+def list_households(
+    request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]
+) -> dict[str, Any]:
+    require_role(request.user, *selectors.PERSON_READER_ROLES)
+    return page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+
+
+@router.get("/households/{household_id}", response={200: HouseholdDetailOut, **ERRORS},
+            operation_id="get_household", tags=["households"])
+def get_household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
+    household = access_household_by_id(request.user, household_id)
+    out = HouseholdOut.from_orm(household).dict()
+    out["members"] = list(selectors.household_members(household=household))
+    return out
+
+
+@router.post("/households", response={201: HouseholdOut, **ERRORS}, operation_id="create_household",
+             tags=["households"])
+def create_household(request: HttpRequest, payload: HouseholdIn) -> tuple[int, Household]:
+    data = resolve_refs(model_fields(payload.dict()), {"registered_at": Organization})
+    return 201, services.household_create(by=request.user, data=data)
+
+
+@router.patch("/households/{household_id}", response={200: HouseholdOut, **ERRORS},
+              operation_id="update_household", tags=["households"])
+def update_household(request: HttpRequest, household_id: UUID, payload: HouseholdPatch) -> Household:
+    household = access_household_by_id(request.user, household_id, reason="update")
+    data = resolve_refs(model_fields(payload.dict(exclude_unset=True)),
+                        {"registered_at": Organization, "proxy": Person})
+    return services.household_update(by=request.user, household=household, data=data)

@@ -1,0 +1,86 @@
+"""Reads of persons and households, already scoped to the asking user's care relationships (DESIGN.md §3).
+
+- GPs and health managers: the households registered at the GP centers/hospitals where they hold an active role.
+- Coordinators: the households registered at their hospital.
+- Patients: themselves and the members of households for which they are the proxy.
+- Administrators: everyone (each read audited like anyone's).
+- Operations, experts, auditors: no one through these selectors; experts reach patients through the cases,
+  sessions and referrals they are assigned to, which those apps scope.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from tiercare.core.models import Role, User
+from tiercare.network.selectors import user_organization_ids
+from tiercare.people.models import Household, HouseholdMember, Person
+
+ORG_SCOPED_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR)
+PERSON_READER_ROLES = (*ORG_SCOPED_ROLES, Role.PATIENT, Role.ADMIN)
+
+
+def household_scope_q(user: User) -> Q:
+    """A filter on Household: the households ``user`` may see."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role in ORG_SCOPED_ROLES:
+        return Q(registered_at_id__in=user_organization_ids(user))
+    if user.role == Role.PATIENT:
+        person = getattr(user, "person", None)
+        if person is None:
+            return Q(pk__in=[])
+        return Q(proxy=person) | Q(members__person=person)
+    return Q(pk__in=[])
+
+
+def person_scope_q(user: User) -> Q:
+    """A filter on Person: the persons ``user`` may see."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role in ORG_SCOPED_ROLES:
+        return Q(membership__household__registered_at_id__in=user_organization_ids(user))
+    if user.role == Role.PATIENT:
+        person = getattr(user, "person", None)
+        if person is None:
+            return Q(pk__in=[])
+        return Q(pk=person.pk) | Q(membership__household__proxy=person)
+    return Q(pk__in=[])
+
+
+def person_list(
+    *, for_user: User, q: str | None = None, household: object | None = None, organization: object | None = None
+) -> QuerySet[Person]:
+    qs = Person.objects.filter(person_scope_q(for_user), archived=False)
+    if household:
+        qs = qs.filter(membership__household_id=household)
+    if organization:
+        qs = qs.filter(membership__household__registered_at_id=organization)
+    if q:
+        needle = q.strip().lower()
+        qs = qs.filter(
+            Q(name__icontains=q.strip())
+            | Q(name_pinyin__startswith=needle)
+            | Q(name_initials__startswith=needle)
+            | Q(phone=needle)
+        )
+    return qs.select_related("membership__household").distinct()
+
+
+def household_list(
+    *, for_user: User, organization: object | None = None, q: str | None = None
+) -> QuerySet[Household]:
+    qs = Household.objects.filter(household_scope_q(for_user))
+    if organization:
+        qs = qs.filter(registered_at_id=organization)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    return qs.select_related("registered_at", "proxy").distinct()
+
+
+def household_members(*, household: Household) -> QuerySet[HouseholdMember]:
+    return household.members.select_related("person").order_by("created_at")

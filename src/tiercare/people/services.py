@@ -1,0 +1,172 @@
+"""Writes of persons, households and consent. Each is one validated, audited transaction.
+
+Persons are registered by the care team of the household they join (GPs, health managers, coordinators of the
+registering organization) or by an administrator. The national ID number is validated (GB 11643-1999 check character,
+date, agreement with sex and birth date) and stored only as a keyed hash, its last four characters and a masked form.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tiercare.core.access import require_role
+from tiercare.core.audit import audit_write
+from tiercare.core.crud import changed_fields, row_save
+from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.models import AuditAction, Division, Role, User
+from tiercare.core.phone import PhoneError, normalize_cn_mobile
+from tiercare.network.models import Organization, OrgKind
+from tiercare.network.selectors import user_organization_ids
+from tiercare.people.identity import IdNumberError, hash_id, id_last4, mask_id, validate_id_number
+from tiercare.people.models import Consent, Household, HouseholdMember, Person, Relation
+
+PERSON_WRITERS = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR, Role.ADMIN)
+
+
+def _zh() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def _check_can_register_at(by: User, organization: Organization) -> None:
+    require_role(by, *PERSON_WRITERS)
+    if by.role != Role.ADMIN and organization.pk not in user_organization_ids(by):
+        raise Forbidden(_("You may register people only at your own organization."))
+
+
+def _identity_fields(*, id_kind: str, id_number: str, birth_date: date | None, sex: str) -> dict[str, Any]:
+    """Validate a document number and return the fields to store (never the number itself)."""
+    try:
+        check = validate_id_number(
+            id_number, id_kind, birth_date=birth_date, sex=sex if sex in ("1", "2") else None,
+            region_known=lambda code: Division.objects.filter(code=code).exists(),
+        )
+    except IdNumberError as exc:
+        raise ValidationFailed(
+            f"id_number: {exc.message_zh if _zh() else exc.message_en}", code=f"id_{exc.code}",
+            details={"field": "id_number", "reason": exc.code},
+        ) from exc
+    fields: dict[str, Any] = {
+        "id_kind": check.kind.value,
+        "id_hash": hash_id(check.number, settings.ID_HASH_KEY),
+        "id_last4": id_last4(check.number),
+        "id_masked": mask_id(check.number),
+    }
+    if check.birth_date and birth_date is None:
+        fields["birth_date"] = check.birth_date
+    if check.sex and sex in ("", "0"):
+        fields["sex"] = check.sex
+    return fields
+
+
+def _phone(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return normalize_cn_mobile(value)
+    except PhoneError as exc:
+        raise ValidationFailed(f"phone: {exc.message_zh if _zh() else exc.message_en}", code="phone_invalid",
+                               details={"field": "phone", "reason": exc.code}) from exc
+
+
+def person_register(
+    *,
+    by: User,
+    household: Household,
+    relation: str = Relation.OTHER,
+    data: dict[str, Any],
+    id_kind: str = "",
+    id_number: str = "",
+) -> Person:
+    """Register a person as a member of ``household``.
+
+    Raises Forbidden outside the writer's organization, ValidationFailed for a bad ID, phone or field, Conflict
+    when the ID number is already registered (the existing record is not revealed).
+    """
+    _check_can_register_at(by, household.registered_at)
+    data = dict(data)
+    data["phone"] = _phone(data.get("phone", ""))
+    if id_number:
+        data.update(_identity_fields(id_kind=id_kind or "resident_id", id_number=id_number,
+                                     birth_date=data.get("birth_date"), sex=data.get("sex", "0")))
+    if relation not in Relation.values:
+        raise ValidationFailed(_("relation: unknown relation %(r)s") % {"r": relation})
+    person = Person(**data)
+    if person.id_hash and Person.objects.filter(id_kind=person.id_kind, id_hash=person.id_hash).exists():
+        raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id")
+    try:
+        with transaction.atomic():
+            row_save(actor=by, obj=person, changes={k: v for k, v in data.items() if k != "id_hash"})
+            member = HouseholdMember(household=household, person=person, relation=relation)
+            member.save()
+            audit_write(actor=by, action=AuditAction.CREATE, obj=member,
+                        changes={"household": household.pk, "relation": relation})
+    except IntegrityError as exc:  # the same ID number registered at the same moment elsewhere
+        raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id") from exc
+    return person
+
+
+def person_update(
+    *, by: User, person: Person, data: dict[str, Any], id_kind: str = "", id_number: str = ""
+) -> Person:
+    """Change a person's demographic fields (the caller has fetched ``person`` through access_person_by_id)."""
+    household = person.membership.household if hasattr(person, "membership") else None
+    if household is None:
+        require_role(by, Role.ADMIN)
+    else:
+        _check_can_register_at(by, household.registered_at)
+    data = dict(data)
+    if "phone" in data:
+        data["phone"] = _phone(data["phone"] or "")
+    if id_number:
+        data.update(_identity_fields(id_kind=id_kind or person.id_kind or "resident_id", id_number=id_number,
+                                     birth_date=data.get("birth_date", person.birth_date),
+                                     sex=data.get("sex", person.sex)))
+    changes = changed_fields(person, data)
+    changes.pop("id_hash", None)
+    return row_save(actor=by, obj=person, changes=changes)
+
+
+def household_create(*, by: User, data: dict[str, Any]) -> Household:
+    """Register a household at a GP center or hospital where ``by`` works."""
+    organization = data.get("registered_at")
+    if not isinstance(organization, Organization):
+        raise ValidationFailed(_("registered_at: choose the GP center or hospital."))
+    if organization.kind == OrgKind.DOCTOR_GROUP:
+        raise ValidationFailed(_("registered_at: households register at a GP center or hospital."))
+    _check_can_register_at(by, organization)
+    return row_save(actor=by, obj=Household(**data), changes=data)
+
+
+def household_update(*, by: User, household: Household, data: dict[str, Any]) -> Household:
+    _check_can_register_at(by, household.registered_at)
+    if "registered_at" in data:
+        _check_can_register_at(by, data["registered_at"])
+    proxy = data.get("proxy")
+    if proxy is not None and not HouseholdMember.objects.filter(household=household, person=proxy).exists():
+        raise ValidationFailed(_("proxy: the proxy must be a member of the household."))
+    return row_save(actor=by, obj=household, changes=changed_fields(household, data))
+
+
+def consent_record(
+    *, by: User, person: Person, scope: str, granted_to: Organization | None = None, given_by: str = "",
+    text_version: str = "",
+) -> Consent:
+    """Record a consent (PIPL Art. 29 separate consent) given now."""
+    require_role(by, *PERSON_WRITERS)
+    consent = Consent(person=person, scope=scope, granted_to=granted_to, granted_at=timezone.now(),
+                      given_by=given_by, text_version=text_version, recorded_by=by)
+    return row_save(actor=by, obj=consent, changes={"scope": scope, "granted_to": granted_to})
+
+
+def consent_withdraw(*, by: User, consent: Consent) -> Consent:
+    if consent.withdrawn_at is not None:
+        raise Conflict(_("This consent was already withdrawn."), code="already_withdrawn")
+    consent.withdrawn_at = timezone.now()
+    return row_save(actor=by, obj=consent, changes={"withdrawn_at": consent.withdrawn_at})
