@@ -194,6 +194,7 @@ USE_TZ = True
 # --- Static and media ----------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 STORAGES = {

@@ -193,8 +193,10 @@ def model_fields(data: dict[str, Any]) -> dict[str, Any]:
 def _status(status: int, view: Any) -> Any:
     import functools
 
+    from ninja import Status
+
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return status, view(*args, **kwargs)
+        return Status(status, view(*args, **kwargs))
 
     return wrapped

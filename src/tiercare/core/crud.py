@@ -18,12 +18,14 @@ from tiercare.core.errors import Conflict, ValidationFailed
 from tiercare.core.models import AuditAction, User
 
 M = TypeVar("M", bound=models.Model)
+# Model field names that the API calls by another name.
+API_NAMES = {"division": "county_code"}
 
 
 def validation_failed(exc: DjangoValidationError) -> ValidationFailed:
     """A ValidationFailed naming the first field at fault, with every field's messages in ``details``."""
     if hasattr(exc, "error_dict"):
-        details = {field: [str(m) for m in errs.messages] for field, errs in exc.message_dict.items()}
+        details = {API_NAMES.get(f, f): [str(m) for m in msgs] for f, msgs in exc.message_dict.items()}
     else:
         details = {NON_FIELD_ERRORS: [str(m) for m in exc.messages]}
     field, messages = next(iter(details.items()))

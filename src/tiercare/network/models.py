@@ -95,14 +95,21 @@ class Organization(BaseModel):
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
     gp_mode = models.CharField(_("operating mode"), max_length=20, choices=GpMode.choices, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=OrgStatus.choices, default=OrgStatus.OPERATING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrgStatus.choices, default=OrgStatus.OPERATING
+    )
     license_number = models.CharField(_("practice licence number"), max_length=60, blank=True)
     province = models.CharField(_("province"), max_length=40, blank=True)
     city = models.CharField(_("city"), max_length=40, blank=True)
     county = models.CharField(_("county"), max_length=40, blank=True)
     division = models.ForeignKey(
-        "core.Division", verbose_name=_("county (GB/T 2260)"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_column="county_code",
+        "core.Division",
+        verbose_name=_("county (GB/T 2260)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="county_code",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     latitude = models.FloatField(
@@ -124,12 +131,21 @@ class Organization(BaseModel):
                 condition=(Q(kind="gp_center", tier="gp_center") & ~Q(gp_mode=""))
                 | (~Q(kind="gp_center") & ~Q(tier="gp_center") & Q(gp_mode="")),
                 name="org_gp_center_consistent",
+                violation_error_message=_(
+                    "gp_mode: a GP center has the gp_center tier and an operating mode; other organizations have neither."
+                ),
             ),
             # The doctor group is a contracting entity, not a hospital: it has no tier.
             models.CheckConstraint(
-                condition=~Q(kind="doctor_group") | Q(tier=""), name="org_doctor_group_no_tier"
+                condition=~Q(kind="doctor_group") | Q(tier=""),
+                name="org_doctor_group_no_tier",
+                violation_error_message=_("tier: the doctor group is not a hospital and has no tier."),
             ),
-            models.CheckConstraint(condition=~Q(kind="hospital") | ~Q(tier=""), name="org_hospital_has_tier"),
+            models.CheckConstraint(
+                condition=~Q(kind="hospital") | ~Q(tier=""),
+                name="org_hospital_has_tier",
+                violation_error_message=_("tier: a hospital needs a tier."),
+            ),
         ]
         indexes = [models.Index(fields=["tier", "kind"]), models.Index(fields=["province", "city", "county"])]
 
@@ -156,7 +172,9 @@ class Department(BaseModel):
         verbose_name_plural = _("departments")
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="department_unique_name"),
-            models.CheckConstraint(condition=Q(specialty__in=Specialty.values), name="department_specialty_valid"),
+            models.CheckConstraint(
+                condition=Q(specialty__in=Specialty.values), name="department_specialty_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,30 +185,53 @@ class Practitioner(BaseModel):
     """A doctor, nurse, health manager or coordinator. Experts of the doctor group have a home (main) institution."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="practitioner"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="practitioner",
     )
     name = models.CharField(_("name"), max_length=60)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     name_initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
-    sex = models.CharField(_("sex"), max_length=1, choices=[("0", _("unknown")), ("1", _("male")),
-                                                            ("2", _("female")), ("9", _("unstated"))], default="0")
+    sex = models.CharField(
+        _("sex"),
+        max_length=1,
+        choices=[("0", _("unknown")), ("1", _("male")), ("2", _("female")), ("9", _("unstated"))],
+        default="0",
+    )
     title = models.CharField(_("title"), max_length=20, choices=Title.choices)
-    specialty = models.CharField(_("specialty"), max_length=30, choices=Specialty.choices, blank=True, db_index=True)
+    specialty = models.CharField(
+        _("specialty"), max_length=30, choices=Specialty.choices, blank=True, db_index=True
+    )
     other_specialties = models.JSONField(_("other specialties"), default=list, blank=True)
     license_number = models.CharField(_("practising certificate number"), max_length=40, blank=True)
     independent_practice_since = models.DateField(_("independent practice since"), null=True, blank=True)
     can_operate = models.BooleanField(_("qualified to operate"), default=False)
     home_organization = models.ForeignKey(
-        Organization, verbose_name=_("main institution"), null=True, blank=True, on_delete=models.PROTECT,
+        Organization,
+        verbose_name=_("main institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="home_practitioners",
     )
     home_department = models.ForeignKey(
-        Department, verbose_name=_("home department"), null=True, blank=True, on_delete=models.SET_NULL,
+        Department,
+        verbose_name=_("home department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     doctor_group = models.ForeignKey(
-        Organization, verbose_name=_("doctor group"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="group_experts", limit_choices_to={"kind": OrgKind.DOCTOR_GROUP},
+        Organization,
+        verbose_name=_("doctor group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="group_experts",
+        limit_choices_to={"kind": OrgKind.DOCTOR_GROUP},
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     bio = models.TextField(_("biography"), blank=True)
@@ -244,7 +285,9 @@ class PractitionerRole(BaseModel):
 
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="staff_roles")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     valid_from = models.DateField(_("valid from"), default=date.today)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -255,6 +298,7 @@ class PractitionerRole(BaseModel):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="practitioner_role_dates",
+                violation_error_message=_("valid_to: the end date is before the start date."),
             )
         ]
 
@@ -273,9 +317,13 @@ class RegistrationKind(models.TextChoices):
 class SiteRegistration(BaseModel):
     """Multi-site practice registration (多点执业): a practitioner may practise at a site between two dates."""
 
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="site_registrations")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="site_registrations"
+    )
     site = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="site_registrations")
-    kind = models.CharField(_("kind"), max_length=10, choices=RegistrationKind.choices, default=RegistrationKind.FILING)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=RegistrationKind.choices, default=RegistrationKind.FILING
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     scope = models.CharField(_("scope of practice"), max_length=120, blank=True)
@@ -290,8 +338,11 @@ class SiteRegistration(BaseModel):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="site_registration_dates",
+                violation_error_message=_("valid_to: the end date is before the start date."),
             ),
-            models.CheckConstraint(condition=Q(kind__in=RegistrationKind.values), name="site_registration_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=RegistrationKind.values), name="site_registration_kind"
+            ),
         ]
         indexes = [models.Index(fields=["site", "valid_from", "valid_to"])]
 
@@ -305,7 +356,9 @@ class SiteRegistration(BaseModel):
 class InsurancePolicy(BaseModel):
     """Malpractice cover (医疗责任险) of one practitioner."""
 
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="insurance_policies")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="insurance_policies"
+    )
     insurer = models.CharField(_("insurer"), max_length=80)
     number = models.CharField(_("policy number"), max_length=60)
     valid_from = models.DateField(_("valid from"))
@@ -318,8 +371,16 @@ class InsurancePolicy(BaseModel):
         verbose_name_plural = _("insurance policies")
         constraints = [
             models.UniqueConstraint(fields=["insurer", "number"], name="insurance_unique_number"),
-            models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="insurance_dates"),
-            models.CheckConstraint(condition=Q(cover_amount__gt=0), name="insurance_cover_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=models.F("valid_from")),
+                name="insurance_dates",
+                violation_error_message=_("valid_to: the cover ends before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(cover_amount__gt=0),
+                name="insurance_cover_positive",
+                violation_error_message=_("cover_amount: the cover amount must be more than zero."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -341,7 +402,9 @@ class Partnership(BaseModel):
     """A partner department (合作科室) under contract with the doctor group."""
 
     doctor_group = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="partnerships",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="partnerships",
         limit_choices_to={"kind": OrgKind.DOCTOR_GROUP},
     )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="partnerships")
@@ -358,7 +421,9 @@ class Partnership(BaseModel):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="partnership_dates"
             ),
-            models.UniqueConstraint(fields=["doctor_group", "department", "start"], name="partnership_unique"),
+            models.UniqueConstraint(
+                fields=["doctor_group", "department", "start"], name="partnership_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -382,7 +447,11 @@ class Alliance(BaseModel):
     kind = models.CharField(_("kind"), max_length=20, choices=AllianceKind.choices)
     lead = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     referral_quota_percent = models.DecimalField(
-        _("reserved referral capacity (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        _("reserved referral capacity (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Set per alliance agreement: no national figure exists."),
     )
 
@@ -395,17 +464,22 @@ class Alliance(BaseModel):
 
 class AllianceMembership(BaseModel):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="alliance_memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="alliance_memberships"
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 
     class Meta:
         ordering = ["alliance__name"]
         constraints = [
-            models.UniqueConstraint(fields=["alliance", "organization", "valid_from"], name="alliance_member_unique"),
+            models.UniqueConstraint(
+                fields=["alliance", "organization", "valid_from"], name="alliance_member_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="alliance_member_dates",
+                violation_error_message=_("valid_to: the end date is before the start date."),
             ),
         ]
 
@@ -434,8 +508,13 @@ class SupportAgreement(BaseModel):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="support_agreement_dates",
+                violation_error_message=_("valid_to: the end date is before the start date."),
             ),
-            models.CheckConstraint(condition=~Q(supporting=models.F("supported")), name="support_agreement_two_orgs"),
+            models.CheckConstraint(
+                condition=~Q(supporting=models.F("supported")),
+                name="support_agreement_two_orgs",
+                violation_error_message=_("supported: an institution cannot support itself."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -454,7 +533,11 @@ class Invitation(BaseModel):
     class Meta:
         ordering = ["-valid_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="invitation_dates")
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=models.F("valid_from")),
+                name="invitation_dates",
+                violation_error_message=_("valid_to: the end date is before the start date."),
+            )
         ]
 
 
@@ -475,10 +558,10 @@ class ImportStatus(models.TextChoices):
 class ImportBatch(BaseModel):
     """An uploaded Excel sheet between preview and confirmation.
 
-    ``rows`` holds the good rows' parsed values ([{"row": excel row, "values": {column key: JSON value}}]), written
-    to the directory only at confirmation; ``errors`` the reasons of the bad rows ([{"row", "field", "reason"}]);
-    ``rejected`` the bad rows' cells as uploaded ([{"row", "cells": {column key: value}}]) so that they can be
-    downloaded, fixed and uploaded again.
+    ``rows`` holds the good rows' parsed values ([{"row": excel row, "values": {column key: JSON value}}]),
+    written to the directory only at confirmation; ``errors`` the reasons of the bad rows ([{"row", "field",
+    "reason"}]); ``rejected`` the bad rows' cells as uploaded ([{"row", "cells": {column key: value}}]) so that
+    they can be downloaded, fixed and uploaded again.
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
@@ -490,8 +573,9 @@ class ImportBatch(BaseModel):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices,
-                              default=ImportStatus.PREVIEWED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     class Meta:
@@ -500,7 +584,9 @@ class ImportBatch(BaseModel):
         verbose_name_plural = _("import batches")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ImportKind.values), name="import_batch_kind_valid"),
-            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status="confirmed", confirmed_at__isnull=False)
                 | (~Q(status="confirmed") & Q(confirmed_at__isnull=True)),

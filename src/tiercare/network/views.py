@@ -1,6 +1,5 @@
 """Directory pages: experts with filters, organizations, one organization, the network overview."""
 
-import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -102,4 +101,4 @@ def overview(request: HttpRequest) -> HttpResponse:
         "titles": {"specialty": _("Experts by specialty"), "county": _("Partner hospitals by county"),
                    "tiers": _("Organizations by tier")},
     }
-    return render(request, "network/overview.html", {"data": data, "chart_json": json.dumps(chart, ensure_ascii=False)})
+    return render(request, "network/overview.html", {"data": data, "chart": chart})

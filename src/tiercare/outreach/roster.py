@@ -28,6 +28,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -99,6 +100,8 @@ SAFETY_SECONDS = 0.15
 
 # Replan: lexicographic stages (coverage, then changes, then score) and their time shares.
 REPLAN_STAGE_SHARES = (0.4, 0.3, 0.3)
+
+_DEBUG = bool(os.environ.get("TIERCARE_ROSTER_DEBUG"))
 
 ProgressFn = Callable[["Progress"], None]
 
@@ -1457,8 +1460,9 @@ class _Neighbourhoods:
         self.dept_reqs = [reqs for reqs in dept_reqs.values() if len(reqs) > 1]
         self.r_weeks = [sorted({ctx.day_week[ctx.opt_d[o]] for o in ctx.r_opts[r]}) for r in range(ctx.n_r)]
 
-    def _grow(self, seeds: list[int], weeks: list[int] | None, target: float) -> list[int]:
-        """Seeds plus competitors (most shared requests first, randomised) until ``target`` options."""
+    def _grow(self, seeds: list[int], weeks: list[int] | None, target: float, cap: bool = False) -> list[int]:
+        """Seeds plus competitors (most shared requests first, randomised) until ``target`` options; with
+        ``cap`` the seeds themselves stop at the target too."""
         rng = self.rng
 
         def size(e: int) -> int:
@@ -1469,6 +1473,8 @@ class _Neighbourhoods:
         total = 0
         frontier: Counter[int] = Counter()
         for e in seeds:
+            if cap and chosen and total >= target:
+                break
             if e not in in_set and size(e):
                 chosen.append(e)
                 in_set.add(e)
@@ -1501,7 +1507,7 @@ class _Neighbourhoods:
             reqs = rng.choice(self.dept_reqs)
             seeds = sorted({e for r in reqs for e in ctx.r_experts[r]})
             rng.shuffle(seeds)
-            return self._grow(seeds, None, target), None
+            return self._grow(seeds, None, target, cap=True), None
         seed = rng.choices(self.active, weights=self.active_weights)[0]
         if kind == "week":
             weeks = [w for w in range(ctx.n_weeks) if self.e_week_n[seed][w]]
@@ -1559,7 +1565,8 @@ def _lns(
         left = stop_at - time.perf_counter()
         if left < 0.05:
             break
-        solver = _new_solver(min(LNS_SUBSOLVE_SECONDS, left), workers, seed=it)
+        solver = _new_solver(min(LNS_SUBSOLVE_SECONDS, left), 1, seed=it)
+        solver.parameters.linearization_level = 2
         status = solver.solve(window.model)
         tried[kind] += 1
         if status == cp_model.OPTIMAL:
@@ -1572,6 +1579,9 @@ def _lns(
             value = candidate.scaled_score()
             gain = value - inc.value
             inc.offer(candidate, "lns", value)
+        if _DEBUG:
+            print(f"[lns] {clock.elapsed():6.2f} {kind:10s} n={window.size:5d} {solver.status_name(status):8s} "
+                  f"t={solver.wall_time:.2f} gain={gain}", file=sys.stderr)
         if gain > 0:
             improved[kind] += 1
         gains[kind] = 0.8 * gains[kind] + 0.2 * (1.0 + min(gain, 10_000) / 1_000) if gain > 0 else max(

@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, model_fields, page, resolve_refs
@@ -55,7 +55,7 @@ def get_person(request: HttpRequest, person_id: UUID) -> Person:
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, operation_id="create_person", tags=["persons"])
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     data = payload.dict()
     household = access_household_by_id(request.user, data.pop("household"), reason="register member")
     relation = data.pop("relation")
@@ -63,7 +63,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]
     person = services.person_register(by=request.user, household=household, relation=relation,
                                       data=model_fields(data), id_kind=id_kind if id_number else "",
                                       id_number=id_number)
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="update_person",
@@ -87,18 +87,17 @@ def list_households(
 
 @router.get("/households/{household_id}", response={200: HouseholdDetailOut, **ERRORS},
             operation_id="get_household", tags=["households"])
-def get_household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
+def get_household(request: HttpRequest, household_id: UUID) -> Household:
     household = access_household_by_id(request.user, household_id)
-    out = HouseholdOut.from_orm(household).dict()
-    out["members"] = list(selectors.household_members(household=household))
-    return out
+    household.member_rows = list(selectors.household_members(household=household))  # type: ignore[attr-defined]
+    return household
 
 
 @router.post("/households", response={201: HouseholdOut, **ERRORS}, operation_id="create_household",
              tags=["households"])
-def create_household(request: HttpRequest, payload: HouseholdIn) -> tuple[int, Household]:
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[Household]:
     data = resolve_refs(model_fields(payload.dict()), {"registered_at": Organization})
-    return 201, services.household_create(by=request.user, data=data)
+    return Status(201, services.household_create(by=request.user, data=data))
 
 
 @router.patch("/households/{household_id}", response={200: HouseholdOut, **ERRORS},

@@ -37,8 +37,13 @@ class Person(BaseModel):
     id_masked = models.CharField(_("ID"), max_length=24, blank=True, editable=False)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
     division = models.ForeignKey(
-        "core.Division", verbose_name=_("county (GB/T 2260)"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_column="county_code",
+        "core.Division",
+        verbose_name=_("county (GB/T 2260)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="county_code",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     user = models.OneToOneField(
@@ -52,7 +57,9 @@ class Person(BaseModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
-            models.UniqueConstraint(fields=["id_kind", "id_hash"], condition=~Q(id_hash=""), name="person_unique_id"),
+            models.UniqueConstraint(
+                fields=["id_kind", "id_hash"], condition=~Q(id_hash=""), name="person_unique_id"
+            ),
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="person_sex_valid"),
         ]
 
@@ -79,15 +86,28 @@ class Household(BaseModel):
 
     name = models.CharField(_("name"), max_length=80)
     registered_at = models.ForeignKey(
-        "network.Organization", verbose_name=_("registered at"), on_delete=models.PROTECT, related_name="households"
+        "network.Organization",
+        verbose_name=_("registered at"),
+        on_delete=models.PROTECT,
+        related_name="households",
     )
     division = models.ForeignKey(
-        "core.Division", verbose_name=_("county (GB/T 2260)"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_column="county_code",
+        "core.Division",
+        verbose_name=_("county (GB/T 2260)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="county_code",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     proxy = models.ForeignKey(
-        Person, verbose_name=_("proxy"), null=True, blank=True, on_delete=models.SET_NULL, related_name="proxy_for"
+        Person,
+        verbose_name=_("proxy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proxy_for",
     )
 
     class Meta:
@@ -116,7 +136,9 @@ class HouseholdMember(BaseModel):
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="membership")
-    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
+    relation = models.CharField(
+        _("relation"), max_length=20, choices=Relation.choices, default=Relation.OTHER
+    )
 
     class Meta:
         ordering = ["household", "created_at"]
@@ -140,7 +162,11 @@ class Consent(BaseModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
     scope = models.CharField(_("scope"), max_length=30, choices=ConsentScope.choices)
     granted_to = models.ForeignKey(
-        "network.Organization", verbose_name=_("granted to"), null=True, blank=True, on_delete=models.PROTECT,
+        "network.Organization",
+        verbose_name=_("granted to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     granted_at = models.DateTimeField(_("granted at"))
@@ -157,6 +183,7 @@ class Consent(BaseModel):
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("granted_at")),
                 name="consent_dates",
+                violation_error_message=_("withdrawn_at: consent cannot be withdrawn before it was given."),
             )
         ]
 

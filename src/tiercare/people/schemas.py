@@ -79,7 +79,7 @@ class HouseholdOut(Schema):
 
 
 class HouseholdDetailOut(HouseholdOut):
-    members: list[MemberOut]
+    members: list[MemberOut] = Field(alias="member_rows")
 
 
 class HouseholdIn(Schema):
