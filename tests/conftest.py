@@ -90,6 +90,7 @@ class Cast:
 
 @pytest.fixture
 def cast(db: Any) -> Cast:
+    f.ensure_divisions()
     group = f.OrganizationFactory(name="示例医生集团", doctor_group=True)
     tertiary = f.OrganizationFactory(name="示例大学附属医院", tertiary=True)
     hospital_a = f.OrganizationFactory(name="甲县人民医院", division_id="510129")

@@ -173,3 +173,15 @@ def staff_user(role: str, organization: Organization, *, username: str, staff_ro
                                         role, StaffRole.PHYSICIAN),
                                     valid_from=today() - timedelta(days=365))
     return user
+
+
+def ensure_divisions() -> None:
+    """Reload the GB/T 2260 table if a transactional test's flush emptied it (it comes from a data migration)."""
+    import importlib
+
+    from django.apps import apps
+
+    from tiercare.core.models import Division
+
+    if not Division.objects.exists():
+        importlib.import_module("tiercare.core.migrations.0003_load_gbt2260_divisions").load(apps, None)

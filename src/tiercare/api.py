@@ -6,7 +6,11 @@ from ninja import Field, NinjaAPI, Schema
 from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
 from tiercare.core.middleware import client_ip
 from tiercare.core.services import api_token_issue, user_authenticate
+from tiercare.care.api import router as care_router
+from tiercare.consults.api import router as consults_router
 from tiercare.network.api import router as network_router
+from tiercare.outreach.api import router as outreach_router
+from tiercare.referrals.api import router as referrals_router
 from tiercare.people.api import router as people_router
 
 api = NinjaAPI(
@@ -46,3 +50,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 api.add_router("/", network_router)
 api.add_router("/", people_router)
+api.add_router("/", outreach_router)
+api.add_router("/", consults_router)
+api.add_router("/", referrals_router)
+api.add_router("/", care_router)

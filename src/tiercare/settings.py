@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "tiercare.people",
     "tiercare.outreach",
     "tiercare.care",
+    "tiercare.consults",
+    "tiercare.referrals",
     "tiercare.workspace",
     "tiercare.demo",
 ]

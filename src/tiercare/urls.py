@@ -10,4 +10,8 @@ urlpatterns = [
     path("", include("tiercare.workspace.urls")),
     path("directory/", include("tiercare.network.urls")),
     path("people/", include("tiercare.people.urls")),
+    path("outreach/", include("tiercare.outreach.urls")),
+    path("consults/", include("tiercare.consults.urls")),
+    path("referrals/", include("tiercare.referrals.urls")),
+    path("care/", include("tiercare.care.urls")),
 ]

@@ -30,7 +30,17 @@ from tiercare.network.models import (
 
 pytestmark = pytest.mark.django_db
 
-EXPERT_HEADER = ["姓名", "性别", "职称", "专科", "执业证书编码", "主要执业机构", "可手术", "独立执业起始", "手机"]
+EXPERT_HEADER = [
+    "姓名",
+    "性别",
+    "职称",
+    "专科",
+    "执业证书编码",
+    "主要执业机构",
+    "可手术",
+    "独立执业起始",
+    "手机",
+]
 
 
 @dataclass
@@ -48,20 +58,28 @@ def directory() -> Directory:
     ops = User.objects.create_user(username="ops", password="ops-pass-2024", role="ops")
     coordinator = User.objects.create_user(username="coord", password="coord-pass-2024", role="coordinator")
     group = Organization.objects.create(name="天府医生集团", kind="doctor_group")
-    tertiary = Organization.objects.create(name="锦城大学附属第一医院", short_name="锦大一院", kind="hospital",
-                                           tier="tertiary")
+    tertiary = Organization.objects.create(
+        name="锦城大学附属第一医院", short_name="锦大一院", kind="hospital", tier="tertiary"
+    )
     site = Organization.objects.create(name="新津区人民医院", kind="hospital", tier="secondary")
     expert = Practitioner.objects.create(
-        name="赵专家", sex="1", title="chief", specialty="pediatrics", license_number="110510000000001",
-        home_organization=tertiary, doctor_group=group, can_operate=True,
-        independent_practice_since=date(2008, 7, 1), phone="13800138000",
+        name="赵专家",
+        sex="1",
+        title="chief",
+        specialty="pediatrics",
+        license_number="110510000000001",
+        home_organization=tertiary,
+        doctor_group=group,
+        can_operate=True,
+        independent_practice_since=date(2008, 7, 1),
+        phone="13800138000",
     )
     return Directory(ops, coordinator, group, tertiary, site, expert)
 
 
 def xlsx(rows: list[list[Any]]) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
     for row in rows:
         ws.append(row)
     out = io.BytesIO()
@@ -82,31 +100,81 @@ def practitioner_writes() -> int:
     return AuditEvent.objects.filter(object_type="network.practitioner", action=AuditAction.CREATE).count()
 
 
-# -- round trip ---------------------------------------------------------------------------------------------------
+# -- round trip ----------------------------------------------------------------------------------------------
 
 
 def test_export_then_import_gives_back_the_same_rows(directory: Directory) -> None:
     d = directory
-    Practitioner.objects.create(name="钱医生", sex="2", title="associate_chief", specialty="gynecology",
-                                license_number="110510000000002", home_organization=d.tertiary,
-                                doctor_group=d.group)
-    SiteRegistration.objects.create(practitioner=d.expert, site=d.site, kind="filing", valid_from=date(2024, 1, 1),
-                                    scope="儿科", reference="BA-2024-001")
-    SiteRegistration.objects.create(practitioner=d.expert, site=d.tertiary, kind="main",
-                                    valid_from=date(2008, 7, 1), valid_to=date(2030, 12, 31))
-    InsurancePolicy.objects.create(practitioner=d.expert, insurer="人保财险", number="PICC-001",
-                                   valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31),
-                                   cover_amount=Decimal("1000000.00"))
+    Practitioner.objects.create(
+        name="钱医生",
+        sex="2",
+        title="associate_chief",
+        specialty="gynecology",
+        license_number="110510000000002",
+        home_organization=d.tertiary,
+        doctor_group=d.group,
+    )
+    SiteRegistration.objects.create(
+        practitioner=d.expert,
+        site=d.site,
+        kind="filing",
+        valid_from=date(2024, 1, 1),
+        scope="儿科",
+        reference="BA-2024-001",
+    )
+    SiteRegistration.objects.create(
+        practitioner=d.expert,
+        site=d.tertiary,
+        kind="main",
+        valid_from=date(2008, 7, 1),
+        valid_to=date(2030, 12, 31),
+    )
+    InsurancePolicy.objects.create(
+        practitioner=d.expert,
+        insurer="人保财险",
+        number="PICC-001",
+        valid_from=date(2024, 1, 1),
+        valid_to=date(2024, 12, 31),
+        cover_amount=Decimal("1000000.00"),
+    )
 
     def snapshot() -> tuple[set[tuple[Any, ...]], ...]:
         return (
-            set(Practitioner.objects.values_list("name", "sex", "title", "specialty", "license_number",
-                                                 "home_organization__name", "can_operate",
-                                                 "independent_practice_since", "phone", "doctor_group__name")),
-            set(SiteRegistration.objects.values_list("practitioner__license_number", "site__name", "kind",
-                                                     "valid_from", "valid_to", "scope", "reference")),
-            set(InsurancePolicy.objects.values_list("practitioner__license_number", "insurer", "number",
-                                                    "valid_from", "valid_to", "cover_amount")),
+            set(
+                Practitioner.objects.values_list(
+                    "name",
+                    "sex",
+                    "title",
+                    "specialty",
+                    "license_number",
+                    "home_organization__name",
+                    "can_operate",
+                    "independent_practice_since",
+                    "phone",
+                    "doctor_group__name",
+                )
+            ),
+            set(
+                SiteRegistration.objects.values_list(
+                    "practitioner__license_number",
+                    "site__name",
+                    "kind",
+                    "valid_from",
+                    "valid_to",
+                    "scope",
+                    "reference",
+                )
+            ),
+            set(
+                InsurancePolicy.objects.values_list(
+                    "practitioner__license_number",
+                    "insurer",
+                    "number",
+                    "valid_from",
+                    "valid_to",
+                    "cover_amount",
+                )
+            ),
         )
 
     before = snapshot()
@@ -123,46 +191,106 @@ def test_export_then_import_gives_back_the_same_rows(directory: Directory) -> No
     InsurancePolicy.objects.all().delete()
     Practitioner.objects.all().delete()
     for kind in ("experts", "registrations", "insurance"):
-        batch = excel.import_preview(by=d.ops, kind=kind, file=io.BytesIO(files[kind]), filename=f"{kind}.xlsx")
+        batch = excel.import_preview(
+            by=d.ops, kind=kind, file=io.BytesIO(files[kind]), filename=f"{kind}.xlsx"
+        )
         assert batch.errors == [] and batch.status == ImportStatus.PREVIEWED
         assert excel.import_confirm(by=d.ops, batch=batch) == len(batch.rows)
     assert snapshot() == before
 
 
 def test_english_headers_in_any_order_labels_and_excel_dates(directory: Directory) -> None:
-    sheet = xlsx([
-        ["licence number", "title", "name", "main institution", "can operate", "independent practice since",
-         "specialty", "sex"],
-        ["110510000000009", "Attending physician", "孙医生", "锦大一院", "yes", datetime(2015, 3, 2), "oncology", "女"],
-        ["110510000000010", "副主任医师", "李医生", "锦城大学附属第一医院", "否", "2016/4/5", "Pediatrics", "male"],
-    ])
+    sheet = xlsx(
+        [
+            [
+                "licence number",
+                "title",
+                "name",
+                "main institution",
+                "can operate",
+                "independent practice since",
+                "specialty",
+                "sex",
+            ],
+            [
+                "110510000000009",
+                "Attending physician",
+                "孙医生",
+                "锦大一院",
+                "yes",
+                datetime(2015, 3, 2),
+                "oncology",
+                "女",
+            ],
+            [
+                "110510000000010",
+                "副主任医师",
+                "李医生",
+                "锦城大学附属第一医院",
+                "否",
+                "2016/4/5",
+                "Pediatrics",
+                "male",
+            ],
+        ]
+    )
     batch = excel.import_preview(by=directory.ops, kind="experts", file=sheet)
     assert batch.errors == []
     assert excel.import_confirm(by=directory.ops, batch=batch) == 2
     sun = Practitioner.objects.get(license_number="110510000000009")
     assert (sun.title, sun.specialty, sun.sex, sun.can_operate, sun.independent_practice_since) == (
-        "attending", "oncology", "2", True, date(2015, 3, 2))
+        "attending",
+        "oncology",
+        "2",
+        True,
+        date(2015, 3, 2),
+    )
     assert sun.home_organization == directory.tertiary and sun.doctor_group == directory.group
     li = Practitioner.objects.get(license_number="110510000000010")
     assert (li.title, li.specialty, li.can_operate, li.independent_practice_since) == (
-        "associate_chief", "pediatrics", False, date(2016, 4, 5))
+        "associate_chief",
+        "pediatrics",
+        False,
+        date(2016, 4, 5),
+    )
 
 
-# -- bad rows, two steps ----------------------------------------------------------------------------------------
+# -- bad rows, two steps -------------------------------------------------------------------------------------
 
 
 def bad_expert_sheet() -> io.BytesIO:
-    return xlsx([
-        EXPERT_HEADER,
-        ["王医生", "男", "主任医师", "pediatrics", "110510000000101", "锦城大学附属第一医院", "是", "2010-09-01",
-         "13900139000"],
-        ["周医生", "女", "教授", "gynecology", "110510000000102", "锦城大学附属第一医院", "否", "", ""],
-        ["吴医生", "男", "chief", "oncology", "110510000000103", "锦城大学附属第一医院", "是", "2010-13-45", ""],
-        ["郑医生", "女", "attending", "oncology", "110510000000104", "不存在医院", "否", "", ""],
-        ["冯医生", "男", "resident", "", "110510000000105", "", "否", "", ""],
-        ["王医生", "男", "chief", "pediatrics", "110510000000101", "锦城大学附属第一医院", "是", "", ""],
-        ["赵医生", "男", "chief", "pediatrics", "110510000000001", "锦城大学附属第一医院", "是", "", ""],
-    ])
+    return xlsx(
+        [
+            EXPERT_HEADER,
+            [
+                "王医生",
+                "男",
+                "主任医师",
+                "pediatrics",
+                "110510000000101",
+                "锦城大学附属第一医院",
+                "是",
+                "2010-09-01",
+                "13900139000",
+            ],
+            ["周医生", "女", "教授", "gynecology", "110510000000102", "锦城大学附属第一医院", "否", "", ""],
+            [
+                "吴医生",
+                "男",
+                "chief",
+                "oncology",
+                "110510000000103",
+                "锦城大学附属第一医院",
+                "是",
+                "2010-13-45",
+                "",
+            ],
+            ["郑医生", "女", "attending", "oncology", "110510000000104", "不存在医院", "否", "", ""],
+            ["冯医生", "男", "resident", "", "110510000000105", "", "否", "", ""],
+            ["王医生", "男", "chief", "pediatrics", "110510000000101", "锦城大学附属第一医院", "是", "", ""],
+            ["赵医生", "男", "chief", "pediatrics", "110510000000001", "锦城大学附属第一医院", "是", "", ""],
+        ]
+    )
 
 
 def test_bad_rows_are_named_and_good_rows_written_only_at_confirm(directory: Directory) -> None:
@@ -211,8 +339,11 @@ def test_bad_rows_download_and_upload_again_after_fixing(directory: Directory) -
         again = excel.import_preview(by=directory.ops, kind="experts", file=fixed)
     assert [r["values"]["name"] for r in again.rows] == ["周医生"] and again.ignored_columns == []
     # The row that repeated row 2 of the first file now meets it in the directory.
-    assert {"row": 5, "field": "license_number",
-            "reason": "licence number 110510000000101 is already in the directory"} in again.errors
+    assert {
+        "row": 5,
+        "field": "license_number",
+        "reason": "licence number 110510000000101 is already in the directory",
+    } in again.errors
 
 
 def test_confirming_twice_imports_once(directory: Directory) -> None:
@@ -238,15 +369,17 @@ def test_confirm_refuses_rows_that_no_longer_pass_and_writes_nothing(directory: 
 
 def test_registrations_and_insurance_checks(directory: Directory) -> None:
     d = directory
-    regs = xlsx([
-        ["执业证书编码", "姓名", "执业地点", "类型", "起始日期", "截止日期", "执业范围", "备案号"],
-        ["110510000000001", "赵专家", "新津区人民医院", "备案", "2024-01-01", None, "儿科", "BA-1"],
-        ["110510000000001", "赵专家", "新津区人民医院", "annual", "2024-01-01", None, "", ""],
-        ["110510000000001", "钱专家", "新津区人民医院", "filing", "2024-02-01", None, "", ""],
-        ["999", "", "新津区人民医院", "filing", "2024-02-01", None, "", ""],
-        ["110510000000001", "", "天府医生集团", "added", "2024-02-01", None, "", ""],
-        ["110510000000001", "", "新津区人民医院", "main", "2024-02-01", "2023-01-01", "", ""],
-    ])
+    regs = xlsx(
+        [
+            ["执业证书编码", "姓名", "执业地点", "类型", "起始日期", "截止日期", "执业范围", "备案号"],
+            ["110510000000001", "赵专家", "新津区人民医院", "备案", "2024-01-01", None, "儿科", "BA-1"],
+            ["110510000000001", "赵专家", "新津区人民医院", "annual", "2024-01-01", None, "", ""],
+            ["110510000000001", "钱专家", "新津区人民医院", "filing", "2024-02-01", None, "", ""],
+            ["999", "", "新津区人民医院", "filing", "2024-02-01", None, "", ""],
+            ["110510000000001", "", "天府医生集团", "added", "2024-02-01", None, "", ""],
+            ["110510000000001", "", "新津区人民医院", "main", "2024-02-01", "2023-01-01", "", ""],
+        ]
+    )
     with translation.override("en"):
         batch = excel.import_preview(by=d.ops, kind="registrations", file=regs)
     reasons = {e["row"]: (e["field"], e["reason"]) for e in batch.errors}
@@ -258,40 +391,56 @@ def test_registrations_and_insurance_checks(directory: Directory) -> None:
     assert [r["row"] for r in batch.rows] == [2]
     assert batch.rows[0]["values"]["kind"] == "filing"
 
-    policies = xlsx([
-        ["执业证书编码", "保险公司", "保单号", "起始日期", "截止日期", "保额"],
-        ["110510000000001", "人保财险", "P-1", "2025-01-01", "2025-12-31", "100万"],
-        ["110510000000001", "人保财险", "P-1", "2026-01-01", "2026-12-31", 1000000],
-        ["110510000000001", "平安产险", "P-2", "2025-01-01", "2025-12-31", "0"],
-    ])
+    policies = xlsx(
+        [
+            ["执业证书编码", "保险公司", "保单号", "起始日期", "截止日期", "保额"],
+            ["110510000000001", "人保财险", "P-1", "2025-01-01", "2025-12-31", "100万"],
+            ["110510000000001", "人保财险", "P-1", "2026-01-01", "2026-12-31", 1000000],
+            ["110510000000001", "平安产险", "P-2", "2025-01-01", "2025-12-31", "0"],
+        ]
+    )
     with translation.override("en"):
         batch = excel.import_preview(by=d.ops, kind="insurance", file=policies)
     assert [(e["row"], e["field"], e["reason"]) for e in batch.errors] == [
-        (3, "number", "duplicate of row 2 in this file"), (4, "cover_amount", "must be more than 0")]
+        (3, "number", "duplicate of row 2 in this file"),
+        (4, "cover_amount", "must be more than 0"),
+    ]
     assert excel.import_confirm(by=d.ops, batch=batch) == 1
     assert InsurancePolicy.objects.get(number="P-1").cover_amount == Decimal("1000000.00")
 
 
-# -- refused files ------------------------------------------------------------------------------------------------
+# -- refused files -------------------------------------------------------------------------------------------
 
 
 def test_not_xlsx_oversized_or_too_many_rows_is_refused_clearly(directory: Directory) -> None:
     with translation.override("en"):
         with pytest.raises(ValidationFailed, match="is not an Excel workbook"):
-            excel.import_preview(by=directory.ops, kind="experts", file=io.BytesIO(b"name,title\n"),
-                                 filename="experts.csv")
+            excel.import_preview(
+                by=directory.ops, kind="experts", file=io.BytesIO(b"name,title\n"), filename="experts.csv"
+            )
         with pytest.raises(ValidationFailed, match=r"old Excel 97-2003 file \(\.xls\)"):
-            excel.import_preview(by=directory.ops, kind="experts", file=io.BytesIO(b"\xd0\xcf\x11\xe0" * 8),
-                                 filename="experts.xls")
+            excel.import_preview(
+                by=directory.ops,
+                kind="experts",
+                file=io.BytesIO(b"\xd0\xcf\x11\xe0" * 8),
+                filename="experts.xls",
+            )
         with pytest.raises(ValidationFailed, match="up to 5 MB"):
-            excel.import_preview(by=directory.ops, kind="experts",
-                                 file=io.BytesIO(b"\0" * (excel.MAX_UPLOAD_BYTES + 1)), filename="big.xlsx")
-        many = [EXPERT_HEADER] + [[f"医生{i}", "", "chief", "", f"L{i}", "", "", "", ""]
-                                  for i in range(excel.MAX_ROWS + 1)]
+            excel.import_preview(
+                by=directory.ops,
+                kind="experts",
+                file=io.BytesIO(b"\0" * (excel.MAX_UPLOAD_BYTES + 1)),
+                filename="big.xlsx",
+            )
+        many = [EXPERT_HEADER] + [
+            [f"医生{i}", "", "chief", "", f"L{i}", "", "", "", ""] for i in range(excel.MAX_ROWS + 1)
+        ]
         with pytest.raises(ValidationFailed, match="more than 5,000 rows"):
             excel.import_preview(by=directory.ops, kind="experts", file=xlsx(many))
         with pytest.raises(ValidationFailed, match="Missing column “职称 / title”"):
-            excel.import_preview(by=directory.ops, kind="experts", file=xlsx([["姓名", "执业证书编码"], ["x", "y"]]))
+            excel.import_preview(
+                by=directory.ops, kind="experts", file=xlsx([["姓名", "执业证书编码"], ["x", "y"]])
+            )
     assert ImportBatch.objects.count() == 0
 
 
@@ -302,7 +451,7 @@ def test_only_directory_writers_import(directory: Directory) -> None:
         excel.export_workbook(by=directory.coordinator, kind="experts")
 
 
-# -- pages --------------------------------------------------------------------------------------------------------
+# -- pages ---------------------------------------------------------------------------------------------------
 
 
 def test_pages_upload_preview_confirm_and_download(directory: Directory) -> None:
@@ -316,7 +465,9 @@ def test_pages_upload_preview_confirm_and_download(directory: Directory) -> None
     assert "attachment" in export["Content-Disposition"]
 
     count = Practitioner.objects.count()
-    upload = SimpleUploadedFile("专家.xlsx", bad_expert_sheet().getvalue(), content_type=excel.XLSX_CONTENT_TYPE)
+    upload = SimpleUploadedFile(
+        "专家.xlsx", bad_expert_sheet().getvalue(), content_type=excel.XLSX_CONTENT_TYPE
+    )
     preview = client.post(reverse("network:excel_import"), {"kind": "experts", "file": upload})
     assert preview.status_code == 200
     html = preview.content.decode()
@@ -352,7 +503,9 @@ def test_coordinator_is_refused_and_batches_are_private(directory: Directory) ->
     assert client.get(reverse("network:excel")).status_code == 403
     assert client.get(reverse("network:excel_export", kwargs={"kind": "experts"})).status_code == 403
     upload = SimpleUploadedFile("e.xlsx", bad_expert_sheet().getvalue())
-    assert client.post(reverse("network:excel_import"), {"kind": "experts", "file": upload}).status_code == 403
+    assert (
+        client.post(reverse("network:excel_import"), {"kind": "experts", "file": upload}).status_code == 403
+    )
     assert client.post(reverse("network:excel_confirm", kwargs={"batch_id": batch.pk})).status_code == 403
     assert client.get(reverse("network:excel_errors", kwargs={"batch_id": batch.pk})).status_code == 403
     assert Client().get(reverse("network:excel")).status_code == 302  # anonymous: to the sign-in page
@@ -365,7 +518,7 @@ def test_coordinator_is_refused_and_batches_are_private(directory: Directory) ->
     assert batch.status == ImportStatus.PREVIEWED
 
 
-# -- command line -------------------------------------------------------------------------------------------------
+# -- command line --------------------------------------------------------------------------------------------
 
 
 def test_cli_prints_row_errors_and_writes_only_with_confirm(directory: Directory, tmp_path: Any) -> None:
@@ -374,7 +527,9 @@ def test_cli_prints_row_errors_and_writes_only_with_confirm(directory: Directory
     count = Practitioner.objects.count()
     out = io.StringIO()
     with pytest.raises(CommandError, match="5 rows have errors"):
-        call_command("directory_excel", "import", "experts", str(path), "--user", "ops", "--lang", "en", stdout=out)
+        call_command(
+            "directory_excel", "import", "experts", str(path), "--user", "ops", "--lang", "en", stdout=out
+        )
     printed = out.getvalue()
     assert "Row 3, title: unknown title '教授'" in printed
     assert "Row 5, main institution: unknown organization '不存在医院'" in printed
@@ -383,11 +538,24 @@ def test_cli_prints_row_errors_and_writes_only_with_confirm(directory: Directory
 
     out = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("directory_excel", "import", "experts", str(path), "--user", "ops", "--confirm",
-                     "--lang", "en", stdout=out)
+        call_command(
+            "directory_excel",
+            "import",
+            "experts",
+            str(path),
+            "--user",
+            "ops",
+            "--confirm",
+            "--lang",
+            "en",
+            stdout=out,
+        )
     assert "2 rows imported" in out.getvalue()
     assert Practitioner.objects.count() == count + 2
 
     exported = tmp_path / "out.xlsx"
     call_command("directory_excel", "export", "experts", "--out", str(exported), stdout=io.StringIO())
-    assert load_workbook(exported).active.max_row == Practitioner.objects.filter(doctor_group__isnull=False).count() + 1
+    assert (
+        load_workbook(exported).active.max_row
+        == Practitioner.objects.filter(doctor_group__isnull=False).count() + 1
+    )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -75,11 +75,20 @@ _IGNORED_HEADERS = (SOURCE_ROW_HEADER, REASON_HEADER, "source row", "reason", "r
 
 # GB/T 2261.1 sex codes as a sheet writes them.
 SEX_LABELS_ZH = {"0": "未知", "1": "男", "2": "女", "9": "未说明"}
-SEX_ALIASES = {**{label: code for code, label in SEX_LABELS_ZH.items()}, "男性": "1", "女性": "2", "m": "1",
-               "f": "2"}
+SEX_ALIASES = {
+    **{label: code for code, label in SEX_LABELS_ZH.items()},
+    "男性": "1",
+    "女性": "2",
+    "m": "1",
+    "f": "2",
+}
 TITLE_ALIASES = {
-    "主任医师": Title.CHIEF, "副主任医师": Title.ASSOCIATE_CHIEF, "主治医师": Title.ATTENDING,
-    "住院医师": Title.RESIDENT, "护士": Title.NURSE, "健康管理师": Title.HEALTH_MANAGER,
+    "主任医师": Title.CHIEF,
+    "副主任医师": Title.ASSOCIATE_CHIEF,
+    "主治医师": Title.ATTENDING,
+    "住院医师": Title.RESIDENT,
+    "护士": Title.NURSE,
+    "健康管理师": Title.HEALTH_MANAGER,
     "行政人员": Title.STAFF,
 }
 # The short Chinese names of the registration kinds that forms and sheets use.
@@ -173,7 +182,7 @@ def _choice_table(enum: type[models.TextChoices], aliases: tuple[tuple[str, str]
     return table
 
 
-def _choice(enum: type[models.TextChoices], unknown: str, aliases: dict[str, str] | None = None) -> Parser:
+def _choice(enum: type[models.TextChoices], unknown: str, aliases: Mapping[str, str] | None = None) -> Parser:
     """A parser accepting the code, the English or Chinese label or an alias; ``unknown`` names the value."""
     alias_items = tuple((k, str(v)) for k, v in (aliases or {}).items())
 
@@ -378,8 +387,11 @@ class Sheet:
         if len(by_short) == 1:
             return by_short[0]
         if len(by_short) > 1:
-            raise RowError(column, _("'%(value)s' is the short name of several organizations; write the full "
-                                     "name") % {"value": name})
+            raise RowError(
+                column,
+                _("'%(value)s' is the short name of several organizations; write the full name")
+                % {"value": name},
+            )
         raise RowError(column, _("unknown organization '%(value)s'") % {"value": name})
 
     @staticmethod
@@ -387,25 +399,38 @@ class Sheet:
         number = values["license_number"]
         practitioner = refs.practitioners.get(number)
         if practitioner is None:
-            raise RowError("license_number",
-                           _("no practitioner with licence number '%(value)s'") % {"value": number})
+            raise RowError(
+                "license_number", _("no practitioner with licence number '%(value)s'") % {"value": number}
+            )
         given = values.get("practitioner_name") or ""
         if given and given != practitioner.name:
-            raise RowError("practitioner_name",
-                           _("licence number %(number)s belongs to %(name)s, not %(given)s")
-                           % {"number": number, "name": practitioner.name, "given": given})
+            raise RowError(
+                "practitioner_name",
+                _("licence number %(number)s belongs to %(name)s, not %(given)s")
+                % {"number": number, "name": practitioner.name, "given": given},
+            )
         return practitioner
 
 
 def _license_column() -> Column:
-    return Column("license_number", "执业证书编码", "licence number",
-                  _text(_max(Practitioner, "license_number")), required=True,
-                  aliases=("license number", "practising certificate number", "执业证书编号"))
+    return Column(
+        "license_number",
+        "执业证书编码",
+        "licence number",
+        _text(_max(Practitioner, "license_number")),
+        required=True,
+        aliases=("license number", "practising certificate number", "执业证书编号"),
+    )
 
 
 def _practitioner_name_column() -> Column:
-    return Column("practitioner_name", "姓名", "name", _text(_max(Practitioner, "name")),
-                  aliases=("practitioner", "医师姓名"))
+    return Column(
+        "practitioner_name",
+        "姓名",
+        "name",
+        _text(_max(Practitioner, "name")),
+        aliases=("practitioner", "医师姓名"),
+    )
 
 
 class ExpertsSheet(Sheet):
@@ -420,13 +445,22 @@ class ExpertsSheet(Sheet):
         self.columns = (
             Column("name", "姓名", "name", _text(_max(Practitioner, "name")), required=True),
             Column("sex", "性别", "sex", _sex),
-            Column("title", "职称", "title", _choice(Title, _("unknown title '%(value)s'"), TITLE_ALIASES),
-                   required=True),
-            Column("specialty", "专科", "specialty",
-                   _choice(Specialty, _("unknown specialty '%(value)s'"))),
+            Column(
+                "title",
+                "职称",
+                "title",
+                _choice(Title, _("unknown title '%(value)s'"), TITLE_ALIASES),
+                required=True,
+            ),
+            Column("specialty", "专科", "specialty", _choice(Specialty, _("unknown specialty '%(value)s'"))),
             _license_column(),
-            Column("home_organization", "主要执业机构", "main institution",
-                   _text(_max(Organization, "name")), aliases=("home organization", "home hospital")),
+            Column(
+                "home_organization",
+                "主要执业机构",
+                "main institution",
+                _text(_max(Organization, "name")),
+                aliases=("home organization", "home hospital"),
+            ),
             Column("can_operate", "可手术", "can operate", _bool, aliases=("qualified to operate",)),
             Column("independent_practice_since", "独立执业起始", "independent practice since", _date),
             Column("phone", "手机", "mobile", _phone, aliases=("phone", "手机号", "手机号码")),
@@ -434,14 +468,22 @@ class ExpertsSheet(Sheet):
         )
 
     def export_rows(self) -> Iterator[list[Any]]:
-        qs = (Practitioner.objects.filter(doctor_group__isnull=False)
-              .select_related("home_organization", "doctor_group").order_by("name_pinyin", "name"))
+        qs = (
+            Practitioner.objects.filter(doctor_group__isnull=False)
+            .select_related("home_organization", "doctor_group")
+            .order_by("name_pinyin", "name")
+        )
         for p in qs.iterator(chunk_size=1000):
             yield [
-                p.name, SEX_LABELS_ZH.get(p.sex, ""), _zh_label(Title, p.title),
+                p.name,
+                SEX_LABELS_ZH.get(p.sex, ""),
+                _zh_label(Title, p.title),
                 _zh_label(Specialty, p.specialty),
-                p.license_number, p.home_organization.name if p.home_organization else "",
-                "是" if p.can_operate else "否", p.independent_practice_since, p.phone,
+                p.license_number,
+                p.home_organization.name if p.home_organization else "",
+                "是" if p.can_operate else "否",
+                p.independent_practice_since,
+                p.phone,
                 p.doctor_group.name if p.doctor_group else "",
             ]
 
@@ -452,22 +494,33 @@ class ExpertsSheet(Sheet):
         refs = Refs(doctor_groups=list(Organization.objects.filter(kind=OrgKind.DOCTOR_GROUP)))
         self._organizations({r.get("home_organization") or "" for r in rows}, refs)
         numbers = {r["license_number"] for r in rows if r.get("license_number")}
-        refs.existing = {(n,) for n in Practitioner.objects.filter(license_number__in=numbers)
-                         .values_list("license_number", flat=True)}
+        refs.existing = {
+            (n,)
+            for n in Practitioner.objects.filter(license_number__in=numbers).values_list(
+                "license_number", flat=True
+            )
+        }
         return refs
 
     def to_data(self, values: dict[str, Any], refs: Refs) -> dict[str, Any]:
         if (values["license_number"],) in refs.existing:
-            raise RowError("license_number", _("licence number %(value)s is already in the directory")
-                           % {"value": values["license_number"]})
+            raise RowError(
+                "license_number",
+                _("licence number %(value)s is already in the directory")
+                % {"value": values["license_number"]},
+            )
         home = values.get("home_organization") or ""
         return {
-            "name": values["name"], "sex": values.get("sex") or "0", "title": values["title"],
-            "specialty": values.get("specialty") or "", "license_number": values["license_number"],
+            "name": values["name"],
+            "sex": values.get("sex") or "0",
+            "title": values["title"],
+            "specialty": values.get("specialty") or "",
+            "license_number": values["license_number"],
             "home_organization": self._organization(home, refs, "home_organization") if home else None,
             "can_operate": bool(values.get("can_operate")),
             "independent_practice_since": _as_date(values.get("independent_practice_since")),
-            "phone": values.get("phone") or "", "doctor_group": self._doctor_group(values, refs),
+            "phone": values.get("phone") or "",
+            "doctor_group": self._doctor_group(values, refs),
         }
 
     @staticmethod
@@ -506,28 +559,61 @@ class RegistrationsSheet(Sheet):
         self.columns = (
             _license_column(),
             _practitioner_name_column(),
-            Column("site", "执业地点", "practice site", _text(_max(Organization, "name")), required=True,
-                   aliases=("site",)),
-            Column("kind", "类型", "kind",
-                   _choice(RegistrationKind, _("unknown registration kind '%(value)s'; write 主要执业机构, "
-                                                       "备案 or 增加注册"),
-                           {v: k for k, v in REGISTRATION_KIND_LABELS_ZH.items()}),
-                   required=True),
+            Column(
+                "site",
+                "执业地点",
+                "practice site",
+                _text(_max(Organization, "name")),
+                required=True,
+                aliases=("site",),
+            ),
+            Column(
+                "kind",
+                "类型",
+                "kind",
+                _choice(
+                    RegistrationKind,
+                    _("unknown registration kind '%(value)s'; write 主要执业机构, 备案 or 增加注册"),
+                    {v: k for k, v in REGISTRATION_KIND_LABELS_ZH.items()},
+                ),
+                required=True,
+            ),
             Column("valid_from", "起始日期", "valid from", _date, required=True),
             Column("valid_to", "截止日期", "valid to", _date),
-            Column("scope", "执业范围", "scope of practice", _text(_max(SiteRegistration, "scope")),
-                   aliases=("scope",)),
-            Column("reference", "备案号", "filing reference", _text(_max(SiteRegistration, "reference")),
-                   aliases=("reference",)),
+            Column(
+                "scope",
+                "执业范围",
+                "scope of practice",
+                _text(_max(SiteRegistration, "scope")),
+                aliases=("scope",),
+            ),
+            Column(
+                "reference",
+                "备案号",
+                "filing reference",
+                _text(_max(SiteRegistration, "reference")),
+                aliases=("reference",),
+            ),
         )
 
     def export_rows(self) -> Iterator[list[Any]]:
-        qs = (SiteRegistration.objects.filter(revoked=False).exclude(practitioner__license_number="")
-              .select_related("practitioner", "site").order_by("practitioner__name_pinyin", "valid_from"))
+        qs = (
+            SiteRegistration.objects.filter(revoked=False)
+            .exclude(practitioner__license_number="")
+            .select_related("practitioner", "site")
+            .order_by("practitioner__name_pinyin", "valid_from")
+        )
         for r in qs.iterator(chunk_size=1000):
-            yield [r.practitioner.license_number, r.practitioner.name, r.site.name,
-                   REGISTRATION_KIND_LABELS_ZH.get(RegistrationKind(r.kind), r.kind), r.valid_from,
-                   r.valid_to, r.scope, r.reference]
+            yield [
+                r.practitioner.license_number,
+                r.practitioner.name,
+                r.site.name,
+                REGISTRATION_KIND_LABELS_ZH.get(RegistrationKind(r.kind), r.kind),
+                r.valid_from,
+                r.valid_to,
+                r.scope,
+                r.reference,
+            ]
 
     def identity(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
         key = tuple(values.get(k) for k in ("license_number", "site", "kind", "valid_from"))
@@ -536,8 +622,12 @@ class RegistrationsSheet(Sheet):
     def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         start, end = values.get("valid_from"), values.get("valid_to")
         if start and end and end < start:
-            return [("valid_to", _("ends on %(end)s, before it starts on %(start)s")
-                     % {"end": end, "start": start})]
+            return [
+                (
+                    "valid_to",
+                    _("ends on %(end)s, before it starts on %(start)s") % {"end": end, "start": start},
+                )
+            ]
         return []
 
     def prepare(self, rows: list[dict[str, Any]]) -> Refs:
@@ -553,12 +643,17 @@ class RegistrationsSheet(Sheet):
         practitioner = self._practitioner(values, refs)
         site = self._organization(values["site"], refs, "site")
         if (practitioner.pk, site.pk, values["kind"], values["valid_from"]) in refs.existing:
-            raise RowError("site", _("this registration (same site, kind and start date) is already in the "
-                                     "directory"))
+            raise RowError(
+                "site", _("this registration (same site, kind and start date) is already in the directory")
+            )
         return {
-            "practitioner": practitioner, "site": site, "kind": values["kind"],
-            "valid_from": _as_date(values["valid_from"]), "valid_to": _as_date(values.get("valid_to")),
-            "scope": values.get("scope") or "", "reference": values.get("reference") or "",
+            "practitioner": practitioner,
+            "site": site,
+            "kind": values["kind"],
+            "valid_from": _as_date(values["valid_from"]),
+            "valid_to": _as_date(values.get("valid_to")),
+            "scope": values.get("scope") or "",
+            "reference": values.get("reference") or "",
         }
 
     def display(self, key: str, value: Any) -> str:
@@ -580,20 +675,37 @@ class InsuranceSheet(Sheet):
             _license_column(),
             _practitioner_name_column(),
             Column("insurer", "保险公司", "insurer", _text(_max(InsurancePolicy, "insurer")), required=True),
-            Column("number", "保单号", "policy number", _text(_max(InsurancePolicy, "number")),
-                   required=True),
+            Column(
+                "number", "保单号", "policy number", _text(_max(InsurancePolicy, "number")), required=True
+            ),
             Column("valid_from", "起始日期", "valid from", _date, required=True),
             Column("valid_to", "截止日期", "valid to", _date, required=True),
-            Column("cover_amount", "保额", "cover amount (yuan)", _amount, required=True,
-                   aliases=("保额(元)", "保额元", "cover amount")),
+            Column(
+                "cover_amount",
+                "保额",
+                "cover amount (yuan)",
+                _amount,
+                required=True,
+                aliases=("保额(元)", "保额元", "cover amount"),
+            ),
         )
 
     def export_rows(self) -> Iterator[list[Any]]:
-        qs = (InsurancePolicy.objects.exclude(practitioner__license_number="").select_related("practitioner")
-              .order_by("practitioner__name_pinyin", "valid_from"))
+        qs = (
+            InsurancePolicy.objects.exclude(practitioner__license_number="")
+            .select_related("practitioner")
+            .order_by("practitioner__name_pinyin", "valid_from")
+        )
         for p in qs.iterator(chunk_size=1000):
-            yield [p.practitioner.license_number, p.practitioner.name, p.insurer, p.number, p.valid_from,
-                   p.valid_to, p.cover_amount]
+            yield [
+                p.practitioner.license_number,
+                p.practitioner.name,
+                p.insurer,
+                p.number,
+                p.valid_from,
+                p.valid_to,
+                p.cover_amount,
+            ]
 
     def identity(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
         key = (values.get("insurer"), values.get("number"))
@@ -602,8 +714,12 @@ class InsuranceSheet(Sheet):
     def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         start, end = values.get("valid_from"), values.get("valid_to")
         if start and end and end < start:
-            return [("valid_to", _("ends on %(end)s, before it starts on %(start)s")
-                     % {"end": end, "start": start})]
+            return [
+                (
+                    "valid_to",
+                    _("ends on %(end)s, before it starts on %(start)s") % {"end": end, "start": start},
+                )
+            ]
         return []
 
     def prepare(self, rows: list[dict[str, Any]]) -> Refs:
@@ -616,11 +732,17 @@ class InsuranceSheet(Sheet):
     def to_data(self, values: dict[str, Any], refs: Refs) -> dict[str, Any]:
         practitioner = self._practitioner(values, refs)
         if (values["insurer"], values["number"]) in refs.existing:
-            raise RowError("number", _("policy %(insurer)s %(number)s is already in the directory")
-                           % {"insurer": values["insurer"], "number": values["number"]})
+            raise RowError(
+                "number",
+                _("policy %(insurer)s %(number)s is already in the directory")
+                % {"insurer": values["insurer"], "number": values["number"]},
+            )
         return {
-            "practitioner": practitioner, "insurer": values["insurer"], "number": values["number"],
-            "valid_from": _as_date(values["valid_from"]), "valid_to": _as_date(values["valid_to"]),
+            "practitioner": practitioner,
+            "insurer": values["insurer"],
+            "number": values["number"],
+            "valid_from": _as_date(values["valid_from"]),
+            "valid_to": _as_date(values["valid_to"]),
             "cover_amount": Decimal(values["cover_amount"]),
         }
 
@@ -636,8 +758,10 @@ def sheet_for(kind: str) -> Sheet:
     """The sheet of ``kind``; ValidationFailed for an unknown kind."""
     factory = _SHEETS.get(kind)
     if factory is None:
-        raise ValidationFailed(_("Unknown sheet '%(kind)s'; choose one of %(kinds)s.")
-                               % {"kind": kind, "kinds": ", ".join(ImportKind.values)})
+        raise ValidationFailed(
+            _("Unknown sheet '%(kind)s'; choose one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(ImportKind.values)}
+        )
     return factory()
 
 
@@ -679,9 +803,13 @@ def export_workbook(*, by: User | None, kind: str) -> tuple[bytes, int]:
         require_role(by, *DIRECTORY_WRITERS)
     sheet = sheet_for(kind)
     content, n = _workbook(sheet, [c.zh for c in sheet.columns], sheet.export_rows())
-    audit_record(actor=by, action=AuditAction.EXPORT, object_type=sheet.object_type,
-                 reason="" if by is not None else "manage.py directory_excel",
-                 details={"rows": n, "kind": kind})
+    audit_record(
+        actor=by,
+        action=AuditAction.EXPORT,
+        object_type=sheet.object_type,
+        reason="" if by is not None else "manage.py directory_excel",
+        details={"rows": n, "kind": kind},
+    )
     return content, n
 
 
@@ -725,19 +853,33 @@ def _file_size(file: IO[bytes]) -> int:
 
 def _not_xlsx(filename: str) -> ValidationFailed:
     if filename.lower().endswith(".xls"):
-        return ValidationFailed(_("“%(name)s” is an old Excel 97-2003 file (.xls). In Excel choose Save As → "
-                                  "Excel Workbook (.xlsx) and upload that file.") % {"name": filename})
-    return ValidationFailed(_("“%(name)s” is not an Excel workbook (.xlsx). Save it from Excel as Excel "
-                              "Workbook (.xlsx) and upload it again.") % {"name": filename or "?"})
+        return ValidationFailed(
+            _(
+                "“%(name)s” is an old Excel 97-2003 file (.xls). In Excel choose Save As → "
+                "Excel Workbook (.xlsx) and upload that file."
+            )
+            % {"name": filename}
+        )
+    return ValidationFailed(
+        _(
+            "“%(name)s” is not an Excel workbook (.xlsx). Save it from Excel as Excel "
+            "Workbook (.xlsx) and upload it again."
+        )
+        % {"name": filename or "?"}
+    )
 
 
 def _read_rows(file: IO[bytes], filename: str) -> list[tuple[int, tuple[Any, ...]]]:
     """The non-blank rows of the first sheet with their Excel row numbers. Refuses non-xlsx, big files."""
     size = _file_size(file)
     if size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is %(size).1f MB; files up to %(limit)s MB are accepted. Split it "
-                                 "into smaller files.") % {"size": size / 1024 / 1024,
-                                                           "limit": MAX_UPLOAD_BYTES // 1024 // 1024})
+        raise ValidationFailed(
+            _(
+                "The file is %(size).1f MB; files up to %(limit)s MB are accepted. Split it "
+                "into smaller files."
+            )
+            % {"size": size / 1024 / 1024, "limit": MAX_UPLOAD_BYTES // 1024 // 1024}
+        )
     file.seek(0)
     rows: list[tuple[int, tuple[Any, ...]]] = []
     too_many = False
@@ -757,13 +899,23 @@ def _read_rows(file: IO[bytes], filename: str) -> list[tuple[int, tuple[Any, ...
                     break
         finally:
             wb.close()
-    except (InvalidFileException, BadZipFile, KeyError, IndexError, ValueError, TypeError, ParseError,
-            OSError) as exc:
+    except (
+        InvalidFileException,
+        BadZipFile,
+        KeyError,
+        IndexError,
+        ValueError,
+        TypeError,
+        ParseError,
+        OSError,
+    ) as exc:
         # openpyxl raises these for a file that is not an xlsx workbook (zip missing, parts missing, bad XML).
         raise _not_xlsx(filename) from exc
     if too_many:
-        raise ValidationFailed(_("The sheet has more than %(limit)s rows; split it into files of at most "
-                                 "%(limit)s rows.") % {"limit": f"{MAX_ROWS:,}"})
+        raise ValidationFailed(
+            _("The sheet has more than %(limit)s rows; split it into files of at most %(limit)s rows.")
+            % {"limit": f"{MAX_ROWS:,}"}
+        )
     return rows
 
 
@@ -789,15 +941,24 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...]) -> tuple[dict[int, str], 
         if key in seen:
             raise ValidationFailed(
                 _("Column “%(column)s” appears twice (columns %(first)s and %(second)s).")
-                % {"column": text, "first": get_column_letter(seen[key] + 1),
-                   "second": get_column_letter(i + 1)})
+                % {
+                    "column": text,
+                    "first": get_column_letter(seen[key] + 1),
+                    "second": get_column_letter(i + 1),
+                }
+            )
         seen[key] = i
         index[i] = key
     missing = [c for c in sheet.columns if c.required and c.key not in seen]
     if missing:
-        header = f"{missing[0].zh} / {missing[0].en}"
-        raise ValidationFailed(_("Missing column “%(column)s”. The first row must hold the column headers, "
-                                 "as in the exported file.") % {"column": header})
+        wanted = f"{missing[0].zh} / {missing[0].en}"
+        raise ValidationFailed(
+            _(
+                "Missing column “%(column)s”. The first row must hold the column headers, "
+                "as in the exported file."
+            )
+            % {"column": wanted}
+        )
     return index, ignored
 
 
@@ -815,8 +976,9 @@ def read_sheet(sheet: Sheet, file: IO[bytes], filename: str = "") -> tuple[list[
         raise ValidationFailed(_("The sheet has headers but no rows."))
     parsed: list[ParsedRow] = []
     for number, raw in rows[1:]:
-        cells = {key: _jsonable_cell(raw[i]) for i, key in index.items()
-                 if i < len(raw) and raw[i] is not None}
+        cells = {
+            key: _jsonable_cell(raw[i]) for i, key in index.items() if i < len(raw) and raw[i] is not None
+        }
         if not cells:
             continue  # data only in ignored columns
         row = ParsedRow(number=number, cells=cells)
@@ -875,8 +1037,9 @@ def _check_rows(*, by: User, sheet: Sheet, rows: list[ParsedRow]) -> None:
         if key is None:
             continue
         if key in first_seen:
-            row.errors.append((sheet.identity_field, _("duplicate of row %(row)s in this file")
-                               % {"row": first_seen[key]}))
+            row.errors.append(
+                (sheet.identity_field, _("duplicate of row %(row)s in this file") % {"row": first_seen[key]})
+            )
         else:
             first_seen[key] = row.number
     candidates = [row for row in rows if not row.errors]
@@ -892,8 +1055,11 @@ def _check_rows(*, by: User, sheet: Sheet, rows: list[ParsedRow]) -> None:
                 with transaction.atomic():
                     directory_create(by=by, model=sheet.model, data=data)
             except (ValidationFailed, Conflict) as exc:
-                row.errors.extend(_validation_errors(sheet, exc) if isinstance(exc, ValidationFailed)
-                                  else [("", exc.message)])
+                row.errors.extend(
+                    _validation_errors(sheet, exc)
+                    if isinstance(exc, ValidationFailed)
+                    else [("", exc.message)]
+                )
         transaction.set_rollback(True)
 
 
@@ -914,11 +1080,26 @@ def import_preview(*, by: User, kind: str, file: IO[bytes], filename: str = "") 
     errors = [{"row": r.number, "field": f, "reason": reason} for r in rows for f, reason in r.errors]
     rejected = [{"row": r.number, "cells": r.cells} for r in rows if r.errors]
     with transaction.atomic():
-        batch = ImportBatch.objects.create(kind=kind, created_by=by, filename=filename[-255:], rows=good,
-                                           errors=errors, rejected=rejected, ignored_columns=ignored)
-        audit_write(actor=by, action=AuditAction.CREATE, obj=batch,
-                    changes={"kind": kind, "filename": batch.filename, "good_rows": len(good),
-                             "bad_rows": len(rejected)})
+        batch = ImportBatch.objects.create(
+            kind=kind,
+            created_by=by,
+            filename=filename[-255:],
+            rows=good,
+            errors=errors,
+            rejected=rejected,
+            ignored_columns=ignored,
+        )
+        audit_write(
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=batch,
+            changes={
+                "kind": kind,
+                "filename": batch.filename,
+                "good_rows": len(good),
+                "bad_rows": len(rejected),
+            },
+        )
     return batch
 
 
@@ -940,7 +1121,8 @@ def import_confirm(*, by: User, batch: ImportBatch) -> int:
             raise ValidationFailed(_("Nothing to import: every row of this file has an error."))
         now = timezone.now()
         claimed = ImportBatch.objects.filter(pk=locked.pk, status=ImportStatus.PREVIEWED).update(
-            status=ImportStatus.CONFIRMED, confirmed_at=now, updated_at=now)
+            status=ImportStatus.CONFIRMED, confirmed_at=now, updated_at=now
+        )
         if not claimed:
             raise Conflict(_("This import has already been confirmed."))
         refs = sheet.prepare([r["values"] for r in locked.rows])
@@ -952,8 +1134,12 @@ def import_confirm(*, by: User, batch: ImportBatch) -> int:
                 raise _stale_row(sheet, item["row"], [(exc.field, exc.reason)]) from exc
             except ValidationFailed as exc:
                 raise _stale_row(sheet, item["row"], _validation_errors(sheet, exc)) from exc
-        audit_record(actor=by, action=AuditAction.IMPORT, obj=locked,
-                     details={"kind": locked.kind, "rows": len(locked.rows), "filename": locked.filename})
+        audit_record(
+            actor=by,
+            action=AuditAction.IMPORT,
+            obj=locked,
+            details={"kind": locked.kind, "rows": len(locked.rows), "filename": locked.filename},
+        )
     batch.refresh_from_db()
     return len(batch.rows)
 
@@ -964,11 +1150,13 @@ def import_discard(*, by: User, batch: ImportBatch) -> ImportBatch:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         claimed = ImportBatch.objects.filter(pk=locked.pk, status=ImportStatus.PREVIEWED).update(
-            status=ImportStatus.DISCARDED, updated_at=timezone.now())
+            status=ImportStatus.DISCARDED, updated_at=timezone.now()
+        )
         if not claimed:
             raise Conflict(_already_closed(locked), details={"status": locked.status})
-        audit_record(actor=by, action=AuditAction.UPDATE, obj=locked,
-                     details={"status": ImportStatus.DISCARDED})
+        audit_record(
+            actor=by, action=AuditAction.UPDATE, obj=locked, details={"status": ImportStatus.DISCARDED}
+        )
     batch.refresh_from_db()
     return batch
 
@@ -984,7 +1172,9 @@ def _stale_row(sheet: Sheet, number: int, errors: list[tuple[str, str]]) -> Vali
     message = row_message(sheet, {"row": number, "field": field_key, "reason": reason})
     return ValidationFailed(
         _("%(error)s The directory changed since the preview; nothing was imported. Upload the file again.")
-        % {"error": message}, details={"row": number, "field": field_key, "reason": reason})
+        % {"error": message},
+        details={"row": number, "field": field_key, "reason": reason},
+    )
 
 
 # -- reading a batch back ------------------------------------------------------------------------------------
@@ -1011,8 +1201,10 @@ def row_message(sheet: Sheet, error: dict[str, Any], language: str | None = None
     """One error as a sentence: "Row 5, title: unknown title '教授'" (第 5 行 职称: …)."""
     if error.get("field"):
         return _("Row %(row)s, %(field)s: %(reason)s") % {
-            "row": error["row"], "field": column_header(sheet, error["field"], language),
-            "reason": error["reason"]}
+            "row": error["row"],
+            "field": column_header(sheet, error["field"], language),
+            "reason": error["reason"],
+        }
     return _("Row %(row)s: %(reason)s") % {"row": error["row"], "reason": error["reason"]}
 
 
@@ -1023,8 +1215,9 @@ def preview_table(
     sheet = sheet_for(batch.kind)
     headers = [c.header() for c in sheet.columns]
     rows = batch.rows if limit is None else batch.rows[:limit]
-    return headers, [(r["row"], [sheet.display(c.key, r["values"].get(c.key)) for c in sheet.columns])
-                     for r in rows]
+    return headers, [
+        (r["row"], [sheet.display(c.key, r["values"].get(c.key)) for c in sheet.columns]) for r in rows
+    ]
 
 
 def error_table(batch: ImportBatch, limit: int | None = None) -> list[dict[str, Any]]:
@@ -1032,9 +1225,15 @@ def error_table(batch: ImportBatch, limit: int | None = None) -> list[dict[str, 
     sheet = sheet_for(batch.kind)
     cells = {r["row"]: r["cells"] for r in batch.rejected}
     errors = batch.errors if limit is None else batch.errors[:limit]
-    return [{"row": e["row"], "column": column_header(sheet, e["field"]) if e["field"] else "",
-             "value": "" if not e["field"] else _cell_text(cells.get(e["row"], {}).get(e["field"])),
-             "reason": e["reason"]} for e in errors]
+    return [
+        {
+            "row": e["row"],
+            "column": column_header(sheet, e["field"]) if e["field"] else "",
+            "value": "" if not e["field"] else _cell_text(cells.get(e["row"], {}).get(e["field"])),
+            "reason": e["reason"],
+        }
+        for e in errors
+    ]
 
 
 def rejected_workbook(batch: ImportBatch) -> bytes:
@@ -1045,7 +1244,9 @@ def rejected_workbook(batch: ImportBatch) -> bytes:
         label = column_header(sheet, e["field"], "zh-hans") if e["field"] else ""
         reasons.setdefault(e["row"], []).append(f"{label}: {e['reason']}" if label else e["reason"])
     header = [c.zh for c in sheet.columns] + [SOURCE_ROW_HEADER, REASON_HEADER]
-    rows = ([r["cells"].get(c.key) for c in sheet.columns] + [r["row"], "; ".join(reasons.get(r["row"], []))]
-            for r in sorted(batch.rejected, key=lambda r: r["row"]))
+    rows = (
+        [r["cells"].get(c.key) for c in sheet.columns] + [r["row"], "; ".join(reasons.get(r["row"], []))]
+        for r in sorted(batch.rejected, key=lambda r: r["row"])
+    )
     content, _n = _workbook(sheet, header, rows)
     return content

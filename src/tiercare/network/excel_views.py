@@ -17,12 +17,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tiercare.core.access import DIRECTORY_WRITERS, require_role
 from tiercare.core.errors import Conflict, NotFound, ValidationFailed
+from tiercare.core.models import User
 from tiercare.network import excel
 from tiercare.network.models import ImportBatch, ImportKind, ImportStatus
 
 # The preview shows this many good rows and errors; the rest are in the batch and in the bad-rows download.
 PREVIEW_ROWS = 200
 PREVIEW_ERRORS = 500
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind ``login_required``: its user is a signed-in User."""
+
+    user: User
 
 
 class ExcelImportForm(forms.Form):
@@ -36,23 +43,29 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _home_context(request: HttpRequest, form: ExcelImportForm) -> dict[str, object]:
+def _home_context(request: AuthedRequest, form: ExcelImportForm) -> dict[str, object]:
     recent = ImportBatch.objects.filter(created_by=request.user).only(
-        "id", "kind", "filename", "status", "created_at", "confirmed_at")[:10]
-    return {"form": form, "kinds": ImportKind.choices, "recent": recent,
-            "max_rows": excel.MAX_ROWS, "max_mb": excel.MAX_UPLOAD_BYTES // 1024 // 1024}
+        "id", "kind", "filename", "status", "created_at", "confirmed_at"
+    )[:10]
+    return {
+        "form": form,
+        "kinds": ImportKind.choices,
+        "recent": recent,
+        "max_rows": excel.MAX_ROWS,
+        "max_mb": excel.MAX_UPLOAD_BYTES // 1024 // 1024,
+    }
 
 
 @login_required
 @require_GET
-def excel_home(request: HttpRequest) -> HttpResponse:
+def excel_home(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *DIRECTORY_WRITERS)
     return render(request, "network/excel.html", _home_context(request, ExcelImportForm()))
 
 
 @login_required
 @require_GET
-def excel_export(request: HttpRequest, kind: str) -> HttpResponse:
+def excel_export(request: AuthedRequest, kind: str) -> HttpResponse:
     require_role(request.user, *DIRECTORY_WRITERS)
     if kind not in ImportKind.values:
         raise NotFound(_("No such sheet."))
@@ -62,15 +75,16 @@ def excel_export(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def excel_import(request: HttpRequest) -> HttpResponse:
+def excel_import(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *DIRECTORY_WRITERS)
     form = ExcelImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "network/excel.html", _home_context(request, form), status=422)
     upload = form.cleaned_data["file"]
     try:
-        batch = excel.import_preview(by=request.user, kind=form.cleaned_data["kind"], file=upload,
-                                     filename=upload.name or "")
+        batch = excel.import_preview(
+            by=request.user, kind=form.cleaned_data["kind"], file=upload, filename=upload.name or ""
+        )
     except ValidationFailed as exc:
         form.add_error("file", exc.message)
         return render(request, "network/excel.html", _home_context(request, form), status=exc.status)
@@ -79,26 +93,35 @@ def excel_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def excel_batch(request: HttpRequest, batch_id: str) -> HttpResponse:
+def excel_batch(request: AuthedRequest, batch_id: str) -> HttpResponse:
     batch = excel.access_import_batch(request.user, batch_id)
     return _render_batch(request, batch)
 
 
-def _render_batch(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+def _render_batch(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     headers, rows = excel.preview_table(batch, limit=PREVIEW_ROWS)
-    return render(request, "network/excel_preview.html", {
-        "batch": batch, "headers": headers, "rows": rows, "errors": excel.error_table(batch, PREVIEW_ERRORS),
-        "good": len(batch.rows), "bad": len(batch.rejected), "checked": len(batch.rows) + len(batch.rejected),
-        "more_rows": max(0, len(batch.rows) - PREVIEW_ROWS),
-        "more_errors": max(0, len(batch.errors) - PREVIEW_ERRORS),
-        "can_confirm": batch.status == ImportStatus.PREVIEWED and bool(batch.rows),
-        "is_open": batch.status == ImportStatus.PREVIEWED,
-    })
+    return render(
+        request,
+        "network/excel_preview.html",
+        {
+            "batch": batch,
+            "headers": headers,
+            "rows": rows,
+            "errors": excel.error_table(batch, PREVIEW_ERRORS),
+            "good": len(batch.rows),
+            "bad": len(batch.rejected),
+            "checked": len(batch.rows) + len(batch.rejected),
+            "more_rows": max(0, len(batch.rows) - PREVIEW_ROWS),
+            "more_errors": max(0, len(batch.errors) - PREVIEW_ERRORS),
+            "can_confirm": batch.status == ImportStatus.PREVIEWED and bool(batch.rows),
+            "is_open": batch.status == ImportStatus.PREVIEWED,
+        },
+    )
 
 
 @login_required
 @require_POST
-def excel_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
+def excel_confirm(request: AuthedRequest, batch_id: str) -> HttpResponse:
     batch = excel.access_import_batch(request.user, batch_id)
     try:
         n = excel.import_confirm(by=request.user, batch=batch)
@@ -111,7 +134,7 @@ def excel_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def excel_discard(request: HttpRequest, batch_id: str) -> HttpResponse:
+def excel_discard(request: AuthedRequest, batch_id: str) -> HttpResponse:
     batch = excel.access_import_batch(request.user, batch_id)
     try:
         excel.import_discard(by=request.user, batch=batch)
@@ -124,7 +147,7 @@ def excel_discard(request: HttpRequest, batch_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def excel_errors(request: HttpRequest, batch_id: str) -> HttpResponse:
+def excel_errors(request: AuthedRequest, batch_id: str) -> HttpResponse:
     batch = excel.access_import_batch(request.user, batch_id)
     if not batch.rejected:
         raise NotFound(_("This import has no rows with errors."))

@@ -1543,8 +1543,8 @@ def _lns(
     hoods = _Neighbourhoods(ctx, rng, locked)
     if not hoods.active:
         return
-    target = float(min(LNS_START_WINDOW_OPTIONS, max(LNS_MIN_WINDOW_OPTIONS, ctx.n_o // 2)))
     kinds = _Neighbourhoods.KINDS
+    target = dict.fromkeys(kinds, float(min(LNS_START_WINDOW_OPTIONS, max(LNS_MIN_WINDOW_OPTIONS, ctx.n_o // 2))))
     gains = dict.fromkeys(kinds, 1.0)
     tried: Counter[str] = Counter()
     improved: Counter[str] = Counter()
@@ -1555,7 +1555,7 @@ def _lns(
             break
         it += 1
         kind = rng.choices(kinds, weights=[gains[k] for k in kinds])[0]
-        experts, days = hoods.pick(kind, inc.ro, target)
+        experts, days = hoods.pick(kind, inc.ro, target[kind])
         if not experts:
             continue
         window = _Window(inc.ro, experts, days, locked)
@@ -1570,9 +1570,9 @@ def _lns(
         status = solver.solve(window.model)
         tried[kind] += 1
         if status == cp_model.OPTIMAL:
-            target = min(LNS_MAX_WINDOW_OPTIONS, target * LNS_GROW)
+            target[kind] = min(LNS_MAX_WINDOW_OPTIONS, max(target[kind], window.size) * LNS_GROW)
         else:
-            target = max(LNS_MIN_WINDOW_OPTIONS, target * LNS_SHRINK)
+            target[kind] = max(LNS_MIN_WINDOW_OPTIONS, min(target[kind], window.size) * LNS_SHRINK)
         gain = 0
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             candidate = window.apply(window.chosen(solver.boolean_value))
@@ -1589,7 +1589,7 @@ def _lns(
         )
     stats["lns_windows"] = dict(tried)
     stats["lns_improving_windows"] = dict(improved)
-    stats["lns_final_window_options"] = int(target)
+    stats["lns_final_window_options"] = {k: int(v) for k, v in target.items()}
 
 
 def _full_phase(

@@ -10,6 +10,7 @@ from tiercare.core.models import AuditEvent, Role
 from tiercare.network import selectors as network
 from tiercare.network.models import Organization
 from tiercare.people import selectors as people
+from tiercare.workspace.panels import workspace_panels
 
 
 @login_required
@@ -45,4 +46,5 @@ def home(request: HttpRequest) -> HttpResponse:
             context["members"] = members
             audit_patient_read(actor=user, person_ids=[m.pk for m in members], object_type="people.person",
                                reason="patient workspace")
+    context["panels"] = workspace_panels(request)
     return render(request, "workspace/home.html", context)
