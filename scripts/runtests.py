@@ -66,12 +66,33 @@ class PgCluster:
     def start(self) -> str:
         if self.as_root:
             shutil.chown(self.tmp, "postgres", "postgres")
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.tmp} -c fsync=off -c full_page_writes=off "
-                "-c synchronous_commit=off -c max_connections=120")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.tmp / "log"), "-w",
-                  "start")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        opts = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.tmp} -c fsync=off -c full_page_writes=off "
+            "-c synchronous_commit=off -c max_connections=120"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.tmp / "log"),
+            "-w",
+            "start",
+        )
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
@@ -97,8 +118,10 @@ def main() -> int:
     if not pg_bin:
         missing.append("PostgreSQL: tests marked 'postgres' were skipped. Get it with `apt-get install postgresql`.")
     if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium: browser tests were skipped. Get it with `apt-get install chromium "
-                       f"fonts-wqy-microhei` (they drive {CHROMIUM}).")
+        missing.append(
+            f"Chromium: browser tests were skipped. Get it with `apt-get install chromium "
+            f"fonts-wqy-microhei` (they drive {CHROMIUM})."
+        )
 
     say("tests on SQLite")
     sqlite_args = ["-m", "not postgres"] if pg_bin else []

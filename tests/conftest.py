@@ -35,8 +35,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     on_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     for item in items:
         if "postgres" in item.keywords and not on_pg:
-            item.add_marker(pytest.mark.skip(
-                reason="needs PostgreSQL (row locks, real concurrency): install postgresql; `make test` starts it"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL (row locks, real concurrency): install postgresql; `make test` starts it"
+                )
+            )
         if "browser" in item.keywords and not os.path.exists("/usr/bin/chromium"):
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium: apt-get install chromium"))
 
@@ -100,8 +103,9 @@ def cast(db: Any) -> Cast:
     dept_a = f.DepartmentFactory(organization=hospital_a, name="儿科", specialty="pediatrics")
     partnership = f.PartnershipFactory(doctor_group=group, department=dept_a)
     expert_user = f.UserFactory(username="expert", role=Role.EXPERT)
-    expert_p = f.PractitionerFactory(user=expert_user, name="赵专家", home_organization=tertiary, doctor_group=group,
-                                     can_operate=True)
+    expert_p = f.PractitionerFactory(
+        user=expert_user, name="赵专家", home_organization=tertiary, doctor_group=group, can_operate=True
+    )
     f.InsurancePolicyFactory(practitioner=expert_p)
     f.SiteRegistrationFactory(practitioner=expert_p, site=hospital_a)
     household_a = f.HouseholdFactory(name="张家", registered_at=center_a)
@@ -115,8 +119,15 @@ def cast(db: Any) -> Cast:
     person_b = f.PersonFactory(name="王五", household=household_b)
     f.PersonFactory(name="刘六", household=household_hospital_a)
     return Cast(
-        group=group, tertiary=tertiary, hospital_a=hospital_a, hospital_b=hospital_b, center_a=center_a,
-        center_b=center_b, dept_a=dept_a, partnership=partnership, expert_practitioner=expert_p,
+        group=group,
+        tertiary=tertiary,
+        hospital_a=hospital_a,
+        hospital_b=hospital_b,
+        center_a=center_a,
+        center_b=center_b,
+        dept_a=dept_a,
+        partnership=partnership,
+        expert_practitioner=expert_p,
         ops=f.UserFactory(username="ops", role=Role.OPS),
         expert=expert_user,
         coordinator=f.staff_user(Role.COORDINATOR, hospital_a, username="coordinator"),
@@ -127,8 +138,12 @@ def cast(db: Any) -> Cast:
         patient=patient_user,
         auditor=f.UserFactory(username="auditor", role=Role.AUDITOR),
         admin=f.UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True),
-        household_a=household_a, household_b=household_b, patient_person=patient_person, child_person=child,
-        person_b=person_b, household_hospital_a=household_hospital_a,
+        household_a=household_a,
+        household_b=household_b,
+        patient_person=patient_person,
+        child_person=child,
+        person_b=person_b,
+        household_hospital_a=household_hospital_a,
     )
 
 

@@ -41,6 +41,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.OPS
+
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):  # noqa: N805
         obj.set_password(extracted or PASSWORD)
@@ -61,8 +62,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     class Params:
         tertiary = factory.Trait(tier=Tier.TERTIARY, division_id="510107")
         doctor_group = factory.Trait(kind=OrgKind.DOCTOR_GROUP, tier="", division_id="510107")
-        gp_center = factory.Trait(kind=OrgKind.GP_CENTER, tier=Tier.GP_CENTER, gp_mode="flagship",
-                                  division_id="510104")
+        gp_center = factory.Trait(kind=OrgKind.GP_CENTER, tier=Tier.GP_CENTER, gp_mode="flagship", division_id="510104")
         other_province = factory.Trait(province="重庆市", division_id="500101")
 
 
@@ -158,20 +158,28 @@ class PersonFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def household(obj, create, extracted, **kwargs):  # noqa: N805
         if create and extracted is not None:
-            HouseholdMember.objects.create(household=extracted, person=obj,
-                                           relation=kwargs.get("relation", Relation.OTHER))
+            HouseholdMember.objects.create(
+                household=extracted, person=obj, relation=kwargs.get("relation", Relation.OTHER)
+            )
 
 
 def staff_user(role: str, organization: Organization, *, username: str, staff_role: str | None = None) -> User:
     """A signed-in staff member working at ``organization`` (practitioner + role there)."""
     user = UserFactory(username=username, role=role)
-    practitioner = PractitionerFactory(user=user, name=f"{username}医生", home_organization=organization,
-                                       title=Title.ATTENDING)
-    PractitionerRole.objects.create(practitioner=practitioner, organization=organization,
-                                    role=staff_role or {Role.GP: StaffRole.GP, Role.COORDINATOR: StaffRole.COORDINATOR,
-                                                        Role.HEALTH_MANAGER: StaffRole.HEALTH_MANAGER}.get(
-                                        role, StaffRole.PHYSICIAN),
-                                    valid_from=today() - timedelta(days=365))
+    practitioner = PractitionerFactory(
+        user=user, name=f"{username}医生", home_organization=organization, title=Title.ATTENDING
+    )
+    PractitionerRole.objects.create(
+        practitioner=practitioner,
+        organization=organization,
+        role=staff_role
+        or {
+            Role.GP: StaffRole.GP,
+            Role.COORDINATOR: StaffRole.COORDINATOR,
+            Role.HEALTH_MANAGER: StaffRole.HEALTH_MANAGER,
+        }.get(role, StaffRole.PHYSICIAN),
+        valid_from=today() - timedelta(days=365),
+    )
     return user
 
 

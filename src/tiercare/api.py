@@ -3,23 +3,23 @@
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Schema
 
+from tiercare.care.api import router as care_router
+from tiercare.consults.api import router as consults_router
 from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
 from tiercare.core.middleware import client_ip
 from tiercare.core.services import api_token_issue, user_authenticate
-from tiercare.care.api import router as care_router
-from tiercare.consults.api import router as consults_router
 from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
-from tiercare.referrals.api import router as referrals_router
 from tiercare.people.api import router as people_router
+from tiercare.referrals.api import router as referrals_router
 
 api = NinjaAPI(
     title="tiercare API",
     version="1",
     description=(
         "tiercare's JSON API. Get a token from `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. "
-        "Lists take `limit` (1–500, default 50) and `offset` and answer `{\"count\", \"items\"}`. Errors answer "
-        "`{\"code\", \"message\", \"details\"}`."
+        'Lists take `limit` (1–500, default 50) and `offset` and answer `{"count", "items"}`. Errors answer '
+        '`{"code", "message", "details"}`.'
     ),
     auth=api_auth,
     urls_namespace="api",
@@ -38,12 +38,18 @@ class TokenOut(Schema):
     expires_at: str
 
 
-@api.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-          tags=["auth"], operation_id="issue_token")
+@api.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    tags=["auth"],
+    operation_id="issue_token",
+)
 def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     """Exchange a username and password for a bearer token (rate-limited like the sign-in page)."""
-    user = user_authenticate(request=request, username=payload.username, password=payload.password,
-                             ip=client_ip(request))
+    user = user_authenticate(
+        request=request, username=payload.username, password=payload.password, ip=client_ip(request)
+    )
     token, raw = api_token_issue(user=user)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 

@@ -9,7 +9,19 @@ from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
 
-BAD_SCALARS = ["", "not-a-uuid", "-1", "9" * 40, "x" * 2000, "2026-13-45", "null", "true", "[]", "\u0000", "张三"]
+BAD_SCALARS = [
+    "",
+    "not-a-uuid",
+    "-1",
+    "9" * 40,
+    "x" * 2000,
+    "2026-13-45",
+    "null",
+    "true",
+    "[]",
+    "\u0000",
+    "张三",
+]
 BAD_BODIES = ["", "not json", "[]", "{}", "null", '{"name": 5}', json.dumps({"x": "y" * 5000})]
 
 
@@ -49,8 +61,8 @@ def _body_variants(document: dict, op: dict) -> list[str]:
         schema = document["components"]["schemas"].get(ref.split("/")[-1], {})
         props = schema.get("properties", {})
         variants.append(json.dumps({name: _wrong_value(p) for name, p in props.items()}))
-        variants.append(json.dumps({name: "x" * 3000 for name in props}))
-        variants.append(json.dumps({name: None for name in props}))
+        variants.append(json.dumps(dict.fromkeys(props, "x" * 3000)))
+        variants.append(json.dumps(dict.fromkeys(props)))
     return variants
 
 
@@ -71,7 +83,7 @@ def test_every_operation_answers_bad_input_with_4xx(cast, who):
             urls.append(url)
         for url in urls:
             for scalar in BAD_SCALARS:
-                query = {name: scalar for name in query_params}
+                query = dict.fromkeys(query_params, scalar)
                 if method == "get":
                     response = client.get(url, query)
                 else:
@@ -80,7 +92,11 @@ def test_every_operation_answers_bad_input_with_4xx(cast, who):
                         calls += 1
                         assert response.status_code < 500, (method, url, body[:80], response.content[:300])
                         if response.status_code >= 400:
-                            assert {"code", "message"} <= set(response.json()), (method, url, response.content)
+                            assert {"code", "message"} <= set(response.json()), (
+                                method,
+                                url,
+                                response.content,
+                            )
                     break
                 calls += 1
                 assert response.status_code < 500, (method, url, scalar[:40], response.content[:300])

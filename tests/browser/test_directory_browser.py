@@ -1,7 +1,6 @@
 """Each role's main path in a real browser: sign in, filter experts, switch language, the overview chart."""
 
 import pytest
-
 from tests import factories as f
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -12,8 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 @pytest.fixture
 def experts(cast):
     for i in range(4):
-        p = f.PractitionerFactory(name=f"钱肿瘤{i}", specialty="oncology", home_organization=cast.tertiary,
-                                  doctor_group=cast.group)
+        p = f.PractitionerFactory(
+            name=f"钱肿瘤{i}", specialty="oncology", home_organization=cast.tertiary, doctor_group=cast.group
+        )
         f.InsurancePolicyFactory(practitioner=p, expiring=(i == 0))
     return cast
 

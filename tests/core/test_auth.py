@@ -7,16 +7,17 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 from django.utils import timezone
-
 from tests.factories import PASSWORD
+
 from tiercare.core.models import ApiToken, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def token_for(client: Client, username: str, password: str = PASSWORD):
-    return client.post("/api/v1/auth/token", {"username": username, "password": password},
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json"
+    )
 
 
 def test_token_then_bearer_requests(cast):

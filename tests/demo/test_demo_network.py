@@ -22,8 +22,11 @@ def demo(db):
 
 def bearer(username: str) -> dict:
     client = Client()
-    token = client.post("/api/v1/auth/token", {"username": username, "password": "tiercare-demo"},
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "tiercare-demo"},
+        content_type="application/json",
+    ).json()["token"]
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
@@ -43,8 +46,9 @@ def test_counts_through_the_api(demo):
     assert count("partnerships") == 7
     assert count("departments") >= 256 + 18
     specialties = sorted(p.department.specialty for p in Partnership.objects.select_related("department"))
-    assert specialties == sorted(["pediatrics"] * 3 + ["neonatology", "gynecology", "gynecology",
-                                                      "gynecologic_oncology"])
+    assert specialties == sorted(
+        ["pediatrics"] * 3 + ["neonatology", "gynecology", "gynecology", "gynecologic_oncology"]
+    )
     assert len({p.department.organization_id for p in Partnership.objects.select_related("department")}) == 5
     grassroots_departments = sum(o.departments.count() for o in Organization.objects.filter(tier="primary"))
     assert grassroots_departments == 256
@@ -78,16 +82,28 @@ def _wipe() -> None:
     from tiercare.people.models import HouseholdMember
 
     Household.objects.update(proxy=None)
-    for model in (HouseholdMember, Person, Household, n.Partnership, n.InsurancePolicy, n.SiteRegistration,
-                  n.PractitionerRole, n.Practitioner, n.Department, n.AllianceMembership, n.SupportAgreement,
-                  n.Alliance, n.Organization, User):
+    for model in (
+        HouseholdMember,
+        Person,
+        Household,
+        n.Partnership,
+        n.InsurancePolicy,
+        n.SiteRegistration,
+        n.PractitionerRole,
+        n.Practitioner,
+        n.Department,
+        n.AllianceMembership,
+        n.SupportAgreement,
+        n.Alliance,
+        n.Organization,
+        User,
+    ):
         model.objects.all().delete()
 
 
 def test_loading_is_deterministic_for_a_seed(db):
     def load(seed: int) -> list:
-        call_command("load_demo", "--households", "10", "--seed", str(seed), "--today", "2026-11-26",
-                     stdout=StringIO())
+        call_command("load_demo", "--households", "10", "--seed", str(seed), "--today", "2026-11-26", stdout=StringIO())
         return list(Person.objects.order_by("id").values_list("id", "name", "birth_date", "id_hash"))
 
     first = load(7)

@@ -3,8 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
-
 from tests import factories as f
+
 from tiercare.core.models import AuditEvent
 from tiercare.network.models import InsurancePolicy, Organization
 
@@ -27,11 +27,13 @@ def test_practitioners_filter_by_specialty_and_allowed_site(cast, api):
 
 def test_practice_check_endpoint_gives_basis_or_reason(cast, api):
     pid = cast.expert_practitioner.pk
-    status, body = api(cast.coordinator).get(f"practitioners/{pid}/practice",
-                                             {"site": str(cast.hospital_a.pk), "on": date.today().isoformat()})
+    status, body = api(cast.coordinator).get(
+        f"practitioners/{pid}/practice", {"site": str(cast.hospital_a.pk), "on": date.today().isoformat()}
+    )
     assert status == 200 and body["allowed"] and body["basis"] == "filing"
-    status, body = api(cast.coordinator).get(f"practitioners/{pid}/practice",
-                                             {"site": str(cast.hospital_b.pk), "on": date.today().isoformat()})
+    status, body = api(cast.coordinator).get(
+        f"practitioners/{pid}/practice", {"site": str(cast.hospital_b.pk), "on": date.today().isoformat()}
+    )
     assert status == 200 and not body["allowed"] and body["refusals"] == ["no_legal_basis"] and body["reason"]
 
 
@@ -55,8 +57,14 @@ def test_filters_by_tier_and_kind(cast, api):
 
 
 def test_create_organization_validates_and_audits(cast, api):
-    payload = {"name": "新县人民医院", "kind": "hospital", "tier": "primary", "county_code": "510129",
-               "latitude": 30.5, "longitude": 103.5}
+    payload = {
+        "name": "新县人民医院",
+        "kind": "hospital",
+        "tier": "primary",
+        "county_code": "510129",
+        "latitude": 30.5,
+        "longitude": 103.5,
+    }
     status, body = api(cast.ops).post("organizations", payload)
     assert status == 201 and body["county_code"] == "510129"
     org = Organization.objects.get(pk=body["id"])
@@ -93,8 +101,14 @@ def test_patients_and_anonymous_see_no_directory(cast, api):
 
 def test_insurance_policy_rules(cast, api):
     pid = str(cast.expert_practitioner.pk)
-    good = {"practitioner": pid, "insurer": "平安产险", "number": "P-1", "valid_from": "2026-01-01",
-            "valid_to": "2026-12-31", "cover_amount": "1000000.00"}
+    good = {
+        "practitioner": pid,
+        "insurer": "平安产险",
+        "number": "P-1",
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+        "cover_amount": "1000000.00",
+    }
     status, body = api(cast.ops).post("insurance-policies", good)
     assert status == 201 and body["cover_amount"] == "1000000.00"
     status, body = api(cast.ops).post("insurance-policies", {**good, "number": "P-2", "valid_to": "2025-12-31"})
@@ -129,7 +143,11 @@ def test_update_changes_only_what_is_sent_and_records_old_and_new(cast, api):
 
 
 def test_partnership_needs_a_doctor_group(cast, api):
-    payload = {"doctor_group": str(cast.tertiary.pk), "department": str(cast.dept_a.pk), "start": "2026-01-01"}
+    payload = {
+        "doctor_group": str(cast.tertiary.pk),
+        "department": str(cast.dept_a.pk),
+        "start": "2026-01-01",
+    }
     status, body = api(cast.ops).post("partnerships", payload)
     assert status == 422 and body["message"].startswith("doctor_group")
     status, body = api(cast.ops).get("partnerships", {"specialty": "pediatrics"})

@@ -4,8 +4,8 @@ import random
 from datetime import date, timedelta
 
 import pytest
-
 from tests import factories as f
+
 from tiercare.network.models import (
     AgreementKind,
     Alliance,
@@ -52,8 +52,9 @@ def test_no_basis_without_filing(expert, site):
 
 
 def test_filing_in_same_province_valid_on_the_day(expert, site):
-    f.SiteRegistrationFactory(practitioner=expert, site=site, valid_from=D, valid_to=D + timedelta(days=10),
-                              reference="BA-1")
+    f.SiteRegistrationFactory(
+        practitioner=expert, site=site, valid_from=D, valid_to=D + timedelta(days=10), reference="BA-1"
+    )
     assert practice_basis(expert, site, D).basis == Basis.FILING
     assert practice_basis(expert, site, D).reference == "BA-1"
     assert practice_basis(expert, site, D + timedelta(days=10)).allowed  # the last day is inclusive
@@ -83,22 +84,27 @@ def test_added_registration_in_another_province(expert):
 def test_same_alliance_needs_no_filing(expert, home, site):
     alliance = Alliance.objects.create(name="医联体", kind="city_group")
     AllianceMembership.objects.create(alliance=alliance, organization=home, valid_from=date(2020, 1, 1))
-    AllianceMembership.objects.create(alliance=alliance, organization=site, valid_from=date(2020, 1, 1),
-                                      valid_to=D)
+    AllianceMembership.objects.create(alliance=alliance, organization=site, valid_from=date(2020, 1, 1), valid_to=D)
     assert practice_basis(expert, site, D).basis == Basis.ALLIANCE
     assert not practice_basis(expert, site, D + timedelta(days=1)).allowed  # the site left the alliance
 
 
 def test_support_agreement_of_the_main_institution(expert, home, site):
-    SupportAgreement.objects.create(kind=AgreementKind.PAIRED_ASSISTANCE, supporting=home, supported=site,
-                                    valid_from=date(2026, 1, 1), reference="DK-7")
+    SupportAgreement.objects.create(
+        kind=AgreementKind.PAIRED_ASSISTANCE,
+        supporting=home,
+        supported=site,
+        valid_from=date(2026, 1, 1),
+        reference="DK-7",
+    )
     decision = practice_basis(expert, site, D)
     assert decision.basis == Basis.SUPPORT_AGREEMENT and decision.reference == "DK-7"
 
 
 def test_agreement_in_the_other_direction_is_no_basis(expert, home, site):
-    SupportAgreement.objects.create(kind=AgreementKind.ASSISTANCE, supporting=site, supported=home,
-                                    valid_from=date(2026, 1, 1))
+    SupportAgreement.objects.create(
+        kind=AgreementKind.ASSISTANCE, supporting=site, supported=home, valid_from=date(2026, 1, 1)
+    )
     assert not practice_basis(expert, site, D).allowed
 
 
@@ -134,27 +140,44 @@ def test_the_set_filter_agrees_with_the_function_on_random_networks():
     """allowed_at_q (one query for many experts) must say exactly what practice_basis says for each."""
     rng = random.Random(7)
     homes = [f.OrganizationFactory(tertiary=True), f.OrganizationFactory(tertiary=True, other_province=True)]
-    sites = [f.OrganizationFactory() for _ in range(3)] + [f.OrganizationFactory(other_province=True),
-                                                          f.OrganizationFactory(doctor_group=True)]
+    sites = [f.OrganizationFactory() for _ in range(3)] + [
+        f.OrganizationFactory(other_province=True),
+        f.OrganizationFactory(doctor_group=True),
+    ]
     alliance = Alliance.objects.create(name="A", kind="county_community")
     for org in rng.sample(homes + sites, 4):
-        AllianceMembership.objects.create(alliance=alliance, organization=org,
-                                          valid_from=D - timedelta(days=rng.randrange(0, 20)),
-                                          valid_to=rng.choice([None, D + timedelta(days=rng.randrange(-5, 5))]))
-    SupportAgreement.objects.create(kind="trusteeship", supporting=homes[0], supported=sites[1],
-                                    valid_from=D - timedelta(days=3), valid_to=D + timedelta(days=3))
+        AllianceMembership.objects.create(
+            alliance=alliance,
+            organization=org,
+            valid_from=D - timedelta(days=rng.randrange(0, 20)),
+            valid_to=rng.choice([None, D + timedelta(days=rng.randrange(-5, 5))]),
+        )
+    SupportAgreement.objects.create(
+        kind="trusteeship",
+        supporting=homes[0],
+        supported=sites[1],
+        valid_from=D - timedelta(days=3),
+        valid_to=D + timedelta(days=3),
+    )
     days = [D + timedelta(days=k) for k in range(-6, 7, 4)]
     practitioners = []
     for _ in range(24):
         p = f.PractitionerFactory(home_organization=rng.choice([*homes, None]), is_active=rng.random() > 0.1)
         if rng.random() > 0.2:
             start = D - timedelta(days=rng.randrange(0, 8))
-            f.InsurancePolicyFactory(practitioner=p, valid_from=start, valid_to=start + timedelta(days=rng.randrange(0, 12)))
+            f.InsurancePolicyFactory(
+                practitioner=p, valid_from=start, valid_to=start + timedelta(days=rng.randrange(0, 12))
+            )
         for s in rng.sample(sites, rng.randrange(0, 3)):
             start = D - timedelta(days=rng.randrange(-4, 8))
-            f.SiteRegistrationFactory(practitioner=p, site=s, kind=rng.choice(RegistrationKind.values[1:]),
-                                      valid_from=start, revoked=rng.random() < 0.15,
-                                      valid_to=rng.choice([None, start + timedelta(days=rng.randrange(0, 9))]))
+            f.SiteRegistrationFactory(
+                practitioner=p,
+                site=s,
+                kind=rng.choice(RegistrationKind.values[1:]),
+                valid_from=start,
+                revoked=rng.random() < 0.15,
+                valid_to=rng.choice([None, start + timedelta(days=rng.randrange(0, 9))]),
+            )
         if rng.random() < 0.2:
             Invitation.objects.create(practitioner=p, site=rng.choice(sites), valid_from=D, valid_to=D)
         practitioners.append(p)

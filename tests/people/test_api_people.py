@@ -27,7 +27,9 @@ def test_lists_show_only_own_center_and_audit_each_person(cast, api):
     status, body = api(cast.gp).get("persons")
     assert status == 200 and {p["name"] for p in body["items"]} == {"张三", "张小明"}
     assert set(AuditEvent.objects.filter(action="list", actor=cast.gp).values_list("person_id", flat=True)) == {
-        cast.patient_person.pk, cast.child_person.pk}
+        cast.patient_person.pk,
+        cast.child_person.pk,
+    }
     # a filter or search cannot reach another center
     assert api(cast.gp).get("persons", {"household": str(cast.household_b.pk)})[1]["count"] == 0
     assert api(cast.gp).get("persons", {"q": "王五"})[1]["count"] == 0
@@ -55,8 +57,14 @@ def test_roles_without_care_relationship_get_403(cast, api, who):
 
 
 def test_register_person_with_resident_id(cast, api):
-    payload = {"household": str(cast.household_a.pk), "relation": "spouse", "name": "李梅", "sex": "2",
-               "id_number": "11010519491231002x", "phone": "+86 138-1234-5678"}
+    payload = {
+        "household": str(cast.household_a.pk),
+        "relation": "spouse",
+        "name": "李梅",
+        "sex": "2",
+        "id_number": "11010519491231002x",
+        "phone": "+86 138-1234-5678",
+    }
     status, body = api(cast.gp).post("persons", payload)
     assert status == 201, body
     assert body["id_masked"] == "1101**********002X" and body["birth_date"] == "1949-12-31"
@@ -71,8 +79,11 @@ def test_register_person_with_resident_id(cast, api):
 
 @pytest.mark.parametrize(
     ("field", "value", "code"),
-    [("id_number", "440304200002291237", "id_bad_check_char"), ("id_number", "440304199902291236", "id_bad_date"),
-     ("phone", "12345", "phone_invalid")],
+    [
+        ("id_number", "440304200002291237", "id_bad_check_char"),
+        ("id_number", "440304199902291236", "id_bad_date"),
+        ("phone", "12345", "phone_invalid"),
+    ],
 )
 def test_bad_identity_or_phone_is_refused_and_nothing_written(cast, api, field, value, code):
     before = (Person.objects.count(), HouseholdMember.objects.count())
@@ -83,8 +94,10 @@ def test_bad_identity_or_phone_is_refused_and_nothing_written(cast, api, field, 
 
 
 def test_id_number_must_agree_with_sex(cast, api):
-    status, body = api(cast.gp).post("persons", {"household": str(cast.household_a.pk), "name": "男", "sex": "1",
-                                                 "id_number": "11010519491231002X"})
+    status, body = api(cast.gp).post(
+        "persons",
+        {"household": str(cast.household_a.pk), "name": "男", "sex": "1", "id_number": "11010519491231002X"},
+    )
     assert status == 422 and body["code"] == "id_sex_mismatch"
 
 

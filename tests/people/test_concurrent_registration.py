@@ -19,8 +19,13 @@ def test_same_id_number_registered_concurrently_yields_one_person(cast):
     def register(name: str) -> None:
         try:
             barrier.wait(timeout=10)
-            person_register(by=cast.gp, household=cast.household_a, data={"name": name, "sex": "2"},
-                            id_kind="resident_id", id_number="11010519491231002X")
+            person_register(
+                by=cast.gp,
+                household=cast.household_a,
+                data={"name": name, "sex": "2"},
+                id_kind="resident_id",
+                id_number="11010519491231002X",
+            )
             outcomes.append("created")
         except Conflict:
             outcomes.append("conflict")

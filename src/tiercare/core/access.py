@@ -7,7 +7,15 @@ from django.utils.translation import gettext as _
 from tiercare.core.errors import Forbidden
 from tiercare.core.models import Role, User
 
-STAFF_ROLES = (Role.OPS, Role.EXPERT, Role.COORDINATOR, Role.GP, Role.HEALTH_MANAGER, Role.AUDITOR, Role.ADMIN)
+STAFF_ROLES = (
+    Role.OPS,
+    Role.EXPERT,
+    Role.COORDINATOR,
+    Role.GP,
+    Role.HEALTH_MANAGER,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
 DIRECTORY_WRITERS = (Role.OPS, Role.ADMIN)
 CARE_TEAM_ROLES = (Role.GP, Role.HEALTH_MANAGER)
 

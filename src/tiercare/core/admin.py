@@ -15,8 +15,13 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         changes = {name: form.cleaned_data.get(name) for name in (form.changed_data or [])}
-        audit_write(actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, obj=obj,
-                    changes=changes, reason="admin")
+        audit_write(
+            actor=request.user,
+            action=AuditAction.UPDATE if change else AuditAction.CREATE,
+            obj=obj,
+            changes=changes,
+            reason="admin",
+        )
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         audit_write(actor=request.user, action=AuditAction.DELETE, obj=obj, reason="admin")
@@ -32,15 +37,29 @@ class TiercareUserAdmin(UserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         changes = {n: str(form.cleaned_data.get(n)) for n in (form.changed_data or []) if "password" not in n}
-        audit_write(actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, obj=obj,
-                    changes=changes, reason="admin")
+        audit_write(
+            actor=request.user,
+            action=AuditAction.UPDATE if change else AuditAction.CREATE,
+            obj=obj,
+            changes=changes,
+            reason="admin",
+        )
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit log cannot be added to, changed or deleted from the admin."""
 
-    list_display = ("at", "actor_username", "actor_role", "action", "object_type", "object_id", "person_id", "ip")
+    list_display = (
+        "at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "person_id",
+        "ip",
+    )
     list_filter = ("action", "actor_role", "object_type")
     search_fields = ("actor_username", "object_id", "reason")
     date_hierarchy = "at"

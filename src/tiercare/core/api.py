@@ -73,8 +73,9 @@ def resolve_refs(data: dict[str, Any], refs: dict[str, type[models.Model]]) -> d
     return out
 
 
-def _error(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: Any = None
-           ) -> HttpResponse:
+def _error(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
 
 
@@ -91,12 +92,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [
-            {"field": _field_of(list(e.get("loc", []))), "message": str(e.get("msg", "")), "type": e.get("type")}
+            {
+                "field": _field_of(list(e.get("loc", []))),
+                "message": str(e.get("msg", "")),
+                "type": e.get("type"),
+            }
             for e in exc.errors
         ]
         first = errors[0] if errors else {"field": "request", "message": "invalid"}
-        return _error(api, request, 422, "validation_error", f"{first['field']}: {first['message']}",
-                      {"errors": errors})
+        return _error(
+            api, request, 422, "validation_error", f"{first['field']}: {first['message']}", {"errors": errors}
+        )
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -142,7 +148,9 @@ def crud_routes(
     Page.__name__ = f"{out.__name__}Page"
 
     def list_rows(
-        request: HttpRequest, params: Query[filters], paging: Query[PageParams]  # type: ignore[valid-type]
+        request: HttpRequest,
+        params: Query[filters],
+        paging: Query[PageParams],  # type: ignore[valid-type]
     ) -> dict[str, Any]:
         qs = select(for_user=request.user, **params.dict(exclude_none=True))
         return page(qs, paging)
@@ -163,14 +171,34 @@ def crud_routes(
         return update(by=request.user, obj=row, data=data)
 
     error_codes = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-    router.get(path, response={200: Page, **error_codes}, tags=[tag], operation_id=f"list_{name}",
-               summary=f"List {model._meta.verbose_name_plural}")(list_rows)
-    router.get(f"{path}/{{row_id}}", response={200: out, **error_codes}, tags=[tag], operation_id=f"get_{name}",
-               summary=f"Read one {model._meta.verbose_name}")(read_row)
-    router.post(path, response={201: out, **error_codes}, tags=[tag], operation_id=f"create_{name}",
-                summary=f"Create a {model._meta.verbose_name}")(_status(201, create_row))
-    router.patch(f"{path}/{{row_id}}", response={200: out, **error_codes}, tags=[tag],
-                 operation_id=f"update_{name}", summary=f"Change a {model._meta.verbose_name}")(update_row)
+    router.get(
+        path,
+        response={200: Page, **error_codes},
+        tags=[tag],
+        operation_id=f"list_{name}",
+        summary=f"List {model._meta.verbose_name_plural}",
+    )(list_rows)
+    router.get(
+        f"{path}/{{row_id}}",
+        response={200: out, **error_codes},
+        tags=[tag],
+        operation_id=f"get_{name}",
+        summary=f"Read one {model._meta.verbose_name}",
+    )(read_row)
+    router.post(
+        path,
+        response={201: out, **error_codes},
+        tags=[tag],
+        operation_id=f"create_{name}",
+        summary=f"Create a {model._meta.verbose_name}",
+    )(_status(201, create_row))
+    router.patch(
+        f"{path}/{{row_id}}",
+        response={200: out, **error_codes},
+        tags=[tag],
+        operation_id=f"update_{name}",
+        summary=f"Change a {model._meta.verbose_name}",
+    )(update_row)
 
 
 FIELD_RENAMES = {"county_code": "division_id"}
@@ -185,7 +213,8 @@ def model_fields(data: dict[str, Any]) -> dict[str, Any]:
     code = out.get("division_id")
     if code is not None and not Division.objects.filter(code=code).exists():
         raise ValidationFailed(
-            _("county_code: %(code)s is not a GB/T 2260 county code") % {"code": code}, details={"field": "county_code"}
+            _("county_code: %(code)s is not a GB/T 2260 county code") % {"code": code},
+            details={"field": "county_code"},
         )
     return out
 

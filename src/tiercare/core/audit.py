@@ -55,7 +55,12 @@ def audit_record(
 
 
 def audit_write(
-    *, actor: User | None, action: str, obj: models.Model, changes: dict[str, Any] | None = None, reason: str = ""
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
 ) -> AuditEvent:
     """Record a create/update/delete of ``obj`` inside the current transaction."""
     person_id = getattr(obj, "audit_person_id", None)

@@ -184,8 +184,7 @@ _ROMAN_NAMES: dict[str, str] = {
 }
 
 ETHNIC_GROUPS: tuple[EthnicGroupEntry, ...] = tuple(
-    EthnicGroupEntry(member.value, str(member.label), member.name, _ROMAN_NAMES[member.name])
-    for member in EthnicGroup
+    EthnicGroupEntry(member.value, str(member.label), member.name, _ROMAN_NAMES[member.name]) for member in EthnicGroup
 )
 
 ETHNIC_GROUP_CHOICES: list[tuple[str, str]] = [(entry.code, entry.name_zh) for entry in ETHNIC_GROUPS]

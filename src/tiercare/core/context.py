@@ -13,4 +13,5 @@ class RequestInfo:
     ip: str | None = None
 
 
-current_request: ContextVar[RequestInfo] = ContextVar("tiercare_request", default=RequestInfo())
+_NO_REQUEST = RequestInfo()
+current_request: ContextVar[RequestInfo] = ContextVar("tiercare_request", default=_NO_REQUEST)  # noqa: B039

@@ -12,8 +12,16 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
     return {
         "workspace": {
             "role": role,
-            "can_directory": role in (Role.OPS, Role.ADMIN, Role.EXPERT, Role.COORDINATOR, Role.GP,
-                                      Role.HEALTH_MANAGER, Role.AUDITOR),
+            "can_directory": role
+            in (
+                Role.OPS,
+                Role.ADMIN,
+                Role.EXPERT,
+                Role.COORDINATOR,
+                Role.GP,
+                Role.HEALTH_MANAGER,
+                Role.AUDITOR,
+            ),
             "can_people": role in (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR, Role.ADMIN),
             "can_audit": role in (Role.AUDITOR, Role.ADMIN),
             "can_excel": role in (Role.OPS, Role.ADMIN),

@@ -153,6 +153,9 @@ class LoginFailure(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip} {self.at:%Y-%m-%d %H:%M:%S}"
+
 
 class Division(models.Model):
     """A GB/T 2260 administrative division (province, prefecture, county), loaded by a data migration."""

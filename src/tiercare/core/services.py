@@ -31,9 +31,7 @@ def login_is_locked(*, username: str, ip: str | None) -> bool:
     return by_user >= settings.LOGIN_MAX_FAILURES or by_ip >= settings.LOGIN_MAX_FAILURES * 4
 
 
-def user_authenticate(
-    *, request: HttpRequest | None, username: str, password: str, ip: str | None
-) -> User:
+def user_authenticate(*, request: HttpRequest | None, username: str, password: str, ip: str | None) -> User:
     """Check a username and password under the rate limit.
 
     Raises RateLimited (429) while locked and DomainError(code="bad_credentials", 401) on a wrong password; each
@@ -41,10 +39,17 @@ def user_authenticate(
     """
     username = (username or "").strip()[:150]
     if login_is_locked(username=username, ip=ip):
-        audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="core.user", object_id=username,
-                     reason="locked")
-        raise RateLimited(_("Too many failed sign-ins. Try again in %(minutes)d minutes.")
-                          % {"minutes": max(1, settings.LOGIN_WINDOW_SECONDS // 60)})
+        audit_record(
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            object_type="core.user",
+            object_id=username,
+            reason="locked",
+        )
+        raise RateLimited(
+            _("Too many failed sign-ins. Try again in %(minutes)d minutes.")
+            % {"minutes": max(1, settings.LOGIN_WINDOW_SECONDS // 60)}
+        )
     user = authenticate(request, username=username, password=password)
     if user is None or not isinstance(user, User):
         LoginFailure.objects.create(username=username, ip=ip)

@@ -27,8 +27,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = request.POST.get("username", "")
         context["username"] = username[:150]
         try:
-            user = user_authenticate(request=request, username=username, password=request.POST.get("password", ""),
-                                     ip=client_ip(request))
+            user = user_authenticate(
+                request=request,
+                username=username,
+                password=request.POST.get("password", ""),
+                ip=client_ip(request),
+            )
         except DomainError as exc:
             context["error"] = exc.message
             return render(request, "registration/login.html", context, status=exc.status if exc.status == 429 else 200)
@@ -57,8 +61,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["person"]:
         qs = qs.filter(person_id=filters["person"]) if _is_uuid(filters["person"]) else qs.none()
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html",
-                  {"page": page, "filters": filters, "actions": AuditAction.choices})
+    return render(request, "core/audit_log.html", {"page": page, "filters": filters, "actions": AuditAction.choices})
 
 
 def _is_uuid(value: str) -> bool:

@@ -27,6 +27,14 @@ class PractitionerAdmin(AuditedAdmin):
     raw_id_fields = ("user", "home_organization", "home_department", "doctor_group")
 
 
-for model in (m.PractitionerRole, m.SiteRegistration, m.InsurancePolicy, m.Partnership, m.Alliance,
-              m.AllianceMembership, m.SupportAgreement, m.Invitation):
+for model in (
+    m.PractitionerRole,
+    m.SiteRegistration,
+    m.InsurancePolicy,
+    m.Partnership,
+    m.Alliance,
+    m.AllianceMembership,
+    m.SupportAgreement,
+    m.Invitation,
+):
     admin.site.register(model, AuditedAdmin)

@@ -96,27 +96,84 @@ def _practitioners(*, for_user, allowed_at=None, **filters):  # type: ignore[no-
 
 
 _writes = {"create": directory_create, "update": directory_update}
-crud_routes(router, path="/organizations", model=Organization, out=OrganizationOut, create_in=OrganizationIn,
-            patch_in=OrganizationPatch, filters=OrganizationFilters, select=selectors.organization_list, refs={},
-            tag="organizations", **_writes)
-crud_routes(router, path="/departments", model=Department, out=DepartmentOut, create_in=DepartmentIn,
-            patch_in=DepartmentPatch, filters=DepartmentFilters, select=selectors.department_list,
-            refs={"organization": Organization}, tag="departments", **_writes)
-crud_routes(router, path="/practitioners", model=Practitioner, out=PractitionerOut, create_in=PractitionerIn,
-            patch_in=PractitionerPatch, filters=PractitionerFilters, select=_practitioners,
-            refs={"home_organization": Organization, "home_department": Department, "doctor_group": Organization},
-            tag="practitioners", **_writes)
-crud_routes(router, path="/site-registrations", model=SiteRegistration, out=SiteRegistrationOut,
-            create_in=SiteRegistrationIn, patch_in=SiteRegistrationPatch, filters=SiteRegistrationFilters,
-            select=selectors.site_registration_list, refs={"practitioner": Practitioner, "site": Organization},
-            tag="site registrations", **_writes)
-crud_routes(router, path="/insurance-policies", model=InsurancePolicy, out=InsurancePolicyOut,
-            create_in=InsurancePolicyIn, patch_in=InsurancePolicyPatch, filters=InsuranceFilters,
-            select=selectors.insurance_policy_list, refs={"practitioner": Practitioner},
-            tag="insurance policies", **_writes)
-crud_routes(router, path="/partnerships", model=Partnership, out=PartnershipOut, create_in=PartnershipIn,
-            patch_in=PartnershipPatch, filters=PartnershipFilters, select=selectors.partnership_list,
-            refs={"doctor_group": Organization, "department": Department}, tag="partnerships", **_writes)
+crud_routes(
+    router,
+    path="/organizations",
+    model=Organization,
+    out=OrganizationOut,
+    create_in=OrganizationIn,
+    patch_in=OrganizationPatch,
+    filters=OrganizationFilters,
+    select=selectors.organization_list,
+    refs={},
+    tag="organizations",
+    **_writes,
+)
+crud_routes(
+    router,
+    path="/departments",
+    model=Department,
+    out=DepartmentOut,
+    create_in=DepartmentIn,
+    patch_in=DepartmentPatch,
+    filters=DepartmentFilters,
+    select=selectors.department_list,
+    refs={"organization": Organization},
+    tag="departments",
+    **_writes,
+)
+crud_routes(
+    router,
+    path="/practitioners",
+    model=Practitioner,
+    out=PractitionerOut,
+    create_in=PractitionerIn,
+    patch_in=PractitionerPatch,
+    filters=PractitionerFilters,
+    select=_practitioners,
+    refs={"home_organization": Organization, "home_department": Department, "doctor_group": Organization},
+    tag="practitioners",
+    **_writes,
+)
+crud_routes(
+    router,
+    path="/site-registrations",
+    model=SiteRegistration,
+    out=SiteRegistrationOut,
+    create_in=SiteRegistrationIn,
+    patch_in=SiteRegistrationPatch,
+    filters=SiteRegistrationFilters,
+    select=selectors.site_registration_list,
+    refs={"practitioner": Practitioner, "site": Organization},
+    tag="site registrations",
+    **_writes,
+)
+crud_routes(
+    router,
+    path="/insurance-policies",
+    model=InsurancePolicy,
+    out=InsurancePolicyOut,
+    create_in=InsurancePolicyIn,
+    patch_in=InsurancePolicyPatch,
+    filters=InsuranceFilters,
+    select=selectors.insurance_policy_list,
+    refs={"practitioner": Practitioner},
+    tag="insurance policies",
+    **_writes,
+)
+crud_routes(
+    router,
+    path="/partnerships",
+    model=Partnership,
+    out=PartnershipOut,
+    create_in=PartnershipIn,
+    patch_in=PartnershipPatch,
+    filters=PartnershipFilters,
+    select=selectors.partnership_list,
+    refs={"doctor_group": Organization, "department": Department},
+    tag="partnerships",
+    **_writes,
+)
 
 
 class PracticeQuery(Schema):
@@ -137,4 +194,3 @@ def practice_check(request: HttpRequest, row_id: UUID, query: Query[PracticeQuer
         raise NotFound("No such practitioner.")
     site = resolve(Organization, query.site, "site")
     return practice_basis(practitioner, site, query.on).as_dict()
-

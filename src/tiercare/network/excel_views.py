@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tiercare.core.access import DIRECTORY_WRITERS, require_role
@@ -128,7 +128,7 @@ def excel_confirm(request: AuthedRequest, batch_id: str) -> HttpResponse:
     except (Conflict, ValidationFailed) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(n)s rows imported.") % {"n": n})
+        messages.success(request, ngettext("%(n)s row imported.", "%(n)s rows imported.", n) % {"n": n})
     return redirect("network:excel_batch", batch_id=batch.pk)
 
 

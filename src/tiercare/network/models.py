@@ -95,9 +95,7 @@ class Organization(BaseModel):
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
     gp_mode = models.CharField(_("operating mode"), max_length=20, choices=GpMode.choices, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=OrgStatus.choices, default=OrgStatus.OPERATING
-    )
+    status = models.CharField(_("status"), max_length=20, choices=OrgStatus.choices, default=OrgStatus.OPERATING)
     license_number = models.CharField(_("practice licence number"), max_length=60, blank=True)
     province = models.CharField(_("province"), max_length=40, blank=True)
     city = models.CharField(_("city"), max_length=40, blank=True)
@@ -132,7 +130,8 @@ class Organization(BaseModel):
                 | (~Q(kind="gp_center") & ~Q(tier="gp_center") & Q(gp_mode="")),
                 name="org_gp_center_consistent",
                 violation_error_message=_(
-                    "gp_mode: a GP center has the gp_center tier and an operating mode; other organizations have neither."
+                    "gp_mode: a GP center has the gp_center tier and an operating mode; "
+                    "other organizations have neither."
                 ),
             ),
             # The doctor group is a contracting entity, not a hospital: it has no tier.
@@ -154,7 +153,7 @@ class Organization(BaseModel):
 
     @property
     def is_licensed_institution(self) -> bool:
-        """Can clinical acts happen here? Hospitals and GP centers hold a practice licence; the doctor group does not."""
+        """Can clinical acts happen here? Hospitals and GP centers hold a licence; the doctor group does not."""
         return self.kind != OrgKind.DOCTOR_GROUP and self.status != OrgStatus.CLOSED
 
 
@@ -172,9 +171,7 @@ class Department(BaseModel):
         verbose_name_plural = _("departments")
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="department_unique_name"),
-            models.CheckConstraint(
-                condition=Q(specialty__in=Specialty.values), name="department_specialty_valid"
-            ),
+            models.CheckConstraint(condition=Q(specialty__in=Specialty.values), name="department_specialty_valid"),
         ]
 
     def __str__(self) -> str:
@@ -201,9 +198,7 @@ class Practitioner(BaseModel):
         default="0",
     )
     title = models.CharField(_("title"), max_length=20, choices=Title.choices)
-    specialty = models.CharField(
-        _("specialty"), max_length=30, choices=Specialty.choices, blank=True, db_index=True
-    )
+    specialty = models.CharField(_("specialty"), max_length=30, choices=Specialty.choices, blank=True, db_index=True)
     other_specialties = models.JSONField(_("other specialties"), default=list, blank=True)
     license_number = models.CharField(_("practising certificate number"), max_length=40, blank=True)
     independent_practice_since = models.DateField(_("independent practice since"), null=True, blank=True)
@@ -285,9 +280,7 @@ class PractitionerRole(BaseModel):
 
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="staff_roles")
-    department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     valid_from = models.DateField(_("valid from"), default=date.today)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -317,13 +310,9 @@ class RegistrationKind(models.TextChoices):
 class SiteRegistration(BaseModel):
     """Multi-site practice registration (多点执业): a practitioner may practise at a site between two dates."""
 
-    practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.CASCADE, related_name="site_registrations"
-    )
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="site_registrations")
     site = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="site_registrations")
-    kind = models.CharField(
-        _("kind"), max_length=10, choices=RegistrationKind.choices, default=RegistrationKind.FILING
-    )
+    kind = models.CharField(_("kind"), max_length=10, choices=RegistrationKind.choices, default=RegistrationKind.FILING)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     scope = models.CharField(_("scope of practice"), max_length=120, blank=True)
@@ -340,9 +329,7 @@ class SiteRegistration(BaseModel):
                 name="site_registration_dates",
                 violation_error_message=_("valid_to: the end date is before the start date."),
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=RegistrationKind.values), name="site_registration_kind"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=RegistrationKind.values), name="site_registration_kind"),
         ]
         indexes = [models.Index(fields=["site", "valid_from", "valid_to"])]
 
@@ -356,9 +343,7 @@ class SiteRegistration(BaseModel):
 class InsurancePolicy(BaseModel):
     """Malpractice cover (医疗责任险) of one practitioner."""
 
-    practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.CASCADE, related_name="insurance_policies"
-    )
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="insurance_policies")
     insurer = models.CharField(_("insurer"), max_length=80)
     number = models.CharField(_("policy number"), max_length=60)
     valid_from = models.DateField(_("valid from"))
@@ -421,9 +406,7 @@ class Partnership(BaseModel):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="partnership_dates"
             ),
-            models.UniqueConstraint(
-                fields=["doctor_group", "department", "start"], name="partnership_unique"
-            ),
+            models.UniqueConstraint(fields=["doctor_group", "department", "start"], name="partnership_unique"),
         ]
 
     def __str__(self) -> str:
@@ -464,18 +447,14 @@ class Alliance(BaseModel):
 
 class AllianceMembership(BaseModel):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="alliance_memberships"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="alliance_memberships")
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 
     class Meta:
         ordering = ["alliance__name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["alliance", "organization", "valid_from"], name="alliance_member_unique"
-            ),
+            models.UniqueConstraint(fields=["alliance", "organization", "valid_from"], name="alliance_member_unique"),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="alliance_member_dates",
@@ -573,9 +552,7 @@ class ImportBatch(BaseModel):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
-    )
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     class Meta:
@@ -584,9 +561,7 @@ class ImportBatch(BaseModel):
         verbose_name_plural = _("import batches")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ImportKind.values), name="import_batch_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="confirmed", confirmed_at__isnull=False)
                 | (~Q(status="confirmed") & Q(confirmed_at__isnull=True)),

@@ -148,17 +148,16 @@ def _has_filing(practitioner: Practitioner, site: Organization, on: date) -> boo
     ).exists()
 
 
-def _find_basis(
-    practitioner: Practitioner, home: Organization | None, site: Organization, on: date
-) -> tuple[str, str]:
+def _find_basis(practitioner: Practitioner, home: Organization | None, site: Organization, on: date) -> tuple[str, str]:
     if home is None:
         return "", ""
     if home.pk == site.pk:
         return Basis.MAIN_INSTITUTION, ""
     registrations = {
         reg.kind: reg
-        for reg in SiteRegistration.objects.filter(_valid_on("", on), practitioner=practitioner, site=site,
-                                                   revoked=False).order_by("valid_from")
+        for reg in SiteRegistration.objects.filter(
+            _valid_on("", on), practitioner=practitioner, site=site, revoked=False
+        ).order_by("valid_from")
     }
     if RegistrationKind.MAIN in registrations:
         return Basis.MAIN_INSTITUTION, registrations[RegistrationKind.MAIN].reference
@@ -211,10 +210,10 @@ def allowed_at_q(site: Organization, on: date) -> Q:
                 _valid_on("", on), organization=OuterRef("home_organization"), alliance_id__in=site_alliances
             )
         )
-        | Exists(SupportAgreement.objects.filter(_valid_on("", on), supporting=OuterRef("home_organization"),
-                                                 supported=site))
-        | Exists(Invitation.objects.filter(_valid_on("", on, open_ended=False), practitioner=OuterRef("pk"),
-                                           site=site))
+        | Exists(
+            SupportAgreement.objects.filter(_valid_on("", on), supporting=OuterRef("home_organization"), supported=site)
+        )
+        | Exists(Invitation.objects.filter(_valid_on("", on, open_ended=False), practitioner=OuterRef("pk"), site=site))
     )
     cover = Exists(InsurancePolicy.objects.filter(_valid_on("", on, open_ended=False), practitioner=OuterRef("pk")))
     return Q(is_active=True, home_organization__isnull=False) & cover & basis

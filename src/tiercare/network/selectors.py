@@ -53,8 +53,13 @@ def _is_staff(user: User) -> bool:
 
 
 def organization_list(
-    *, for_user: User, tier: str | None = None, kind: str | None = None, q: str | None = None,
-    province: str | None = None, partner: bool | None = None,
+    *,
+    for_user: User,
+    tier: str | None = None,
+    kind: str | None = None,
+    q: str | None = None,
+    province: str | None = None,
+    partner: bool | None = None,
 ) -> QuerySet[Organization]:
     qs = Organization.objects.all() if _is_staff(for_user) else Organization.objects.none()
     if tier:
@@ -112,9 +117,7 @@ def practitioner_list(
         qs = qs.filter(insurance_expiring_q(insurance_expiring_days))
     if q:
         needle = q.strip().lower()
-        qs = qs.filter(
-            Q(name__icontains=q) | Q(name_pinyin__startswith=needle) | Q(name_initials__startswith=needle)
-        )
+        qs = qs.filter(Q(name__icontains=q) | Q(name_pinyin__startswith=needle) | Q(name_initials__startswith=needle))
     return qs.select_related("home_organization", "home_department", "doctor_group")
 
 
@@ -147,7 +150,11 @@ def _personnel_scope(for_user: User, qs: QuerySet, field: str) -> QuerySet:
 
 
 def site_registration_list(
-    *, for_user: User, practitioner: object | None = None, site: object | None = None, valid_on: date | None = None
+    *,
+    for_user: User,
+    practitioner: object | None = None,
+    site: object | None = None,
+    valid_on: date | None = None,
 ) -> QuerySet[SiteRegistration]:
     qs = _personnel_scope(for_user, SiteRegistration.objects.all(), "practitioner")
     if practitioner:
@@ -173,7 +180,11 @@ def insurance_policy_list(
 
 
 def partnership_list(
-    *, for_user: User, organization: object | None = None, specialty: str | None = None, active_on: date | None = None
+    *,
+    for_user: User,
+    organization: object | None = None,
+    specialty: str | None = None,
+    active_on: date | None = None,
 ) -> QuerySet[Partnership]:
     qs = Partnership.objects.all() if _is_staff(for_user) else Partnership.objects.none()
     if organization:

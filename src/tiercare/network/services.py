@@ -27,7 +27,6 @@ from tiercare.network.models import (
 )
 
 
-
 def _check_practitioner(p: Practitioner) -> None:
     if p.home_department_id and p.home_organization_id and p.home_department.organization_id != p.home_organization_id:
         raise ValidationFailed(_("home_department: the department is not in the main institution."))

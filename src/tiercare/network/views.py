@@ -1,6 +1,5 @@
 """Directory pages: experts with filters, organizations, one organization, the network overview."""
 
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -32,7 +31,8 @@ def experts(request: HttpRequest) -> HttpResponse:
             "organization": data["home"].pk if data.get("home") else None,
             "allowed_at": site,
             "on": on,
-            "insurance_expiring_days": settings.INSURANCE_EXPIRY_WARNING_DAYS if data.get("insurance_expiring")
+            "insurance_expiring_days": settings.INSURANCE_EXPIRY_WARNING_DAYS
+            if data.get("insurance_expiring")
             else None,
         }
     qs = selectors.practitioner_list(for_user=request.user, experts_only=True, **filters).prefetch_related(
@@ -46,8 +46,15 @@ def experts(request: HttpRequest) -> HttpResponse:
         days_left = (current.valid_to - today).days if current else None
         basis = practice_basis(p, site, on) if site is not None else None
         rows.append({"p": p, "cover": current, "days_left": days_left, "basis": basis})
-    context = {"form": form, "page": page, "rows": rows, "site": site, "on": on,
-               "warn_days": settings.INSURANCE_EXPIRY_WARNING_DAYS, "errors": form.errors if form.is_bound else {}}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "site": site,
+        "on": on,
+        "warn_days": settings.INSURANCE_EXPIRY_WARNING_DAYS,
+        "errors": form.errors if form.is_bound else {},
+    }
     template = "network/_expert_rows.html" if request.headers.get("HX-Request") else "network/experts.html"
     return render(request, template, context)
 
@@ -59,8 +66,11 @@ def organizations(request: HttpRequest) -> HttpResponse:
     kwargs: dict = {}
     if form.is_valid():
         d = form.cleaned_data
-        kwargs = {"q": d.get("q") or None, "tier": d.get("tier") or None,
-                  "partner": {"yes": True, "no": False}.get(d.get("partner") or "")}
+        kwargs = {
+            "q": d.get("q") or None,
+            "tier": d.get("tier") or None,
+            "partner": {"yes": True, "no": False}.get(d.get("partner") or ""),
+        }
     qs = selectors.organization_list(for_user=request.user, **kwargs).annotate(n_departments=Count("departments"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     template = "network/_organization_rows.html" if request.headers.get("HX-Request") else "network/organizations.html"
@@ -78,12 +88,19 @@ def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
     partnerships = {p.department_id: p for p in selectors.partnership_list(for_user=request.user, organization=org.pk)}
     dept_rows = [{"d": d, "partnership": partnerships.get(d.pk)} for d in departments]
     allowed = selectors.practitioner_list(for_user=request.user, allowed_at=org, on=today, experts_only=True)
-    return render(request, "network/organization.html", {
-        "org": org, "departments": dept_rows, "today": today,
-        "is_partner": any(p.is_active_on(today) for p in partnerships.values()),
-        "allowed_count": allowed.count(), "allowed_sample": allowed[:12],
-        "home_experts": selectors.practitioner_list(for_user=request.user, organization=org.pk)[:50],
-    })
+    return render(
+        request,
+        "network/organization.html",
+        {
+            "org": org,
+            "departments": dept_rows,
+            "today": today,
+            "is_partner": any(p.is_active_on(today) for p in partnerships.values()),
+            "allowed_count": allowed.count(),
+            "allowed_sample": allowed[:12],
+            "home_experts": selectors.practitioner_list(for_user=request.user, organization=org.pk)[:50],
+        },
+    )
 
 
 @login_required
@@ -93,12 +110,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     labels = dict(Specialty.choices)
     tiers = dict(Tier.choices)
     chart = {
-        "specialty": {"labels": [str(labels.get(r["specialty"], r["specialty"])) for r in data["by_specialty"]],
-                      "values": [r["n"] for r in data["by_specialty"]]},
-        "county": {"labels": [r["department__organization__county"] for r in data["partners_by_county"]],
-                   "values": [r["n"] for r in data["partners_by_county"]]},
-        "tiers": [{"name": str(tiers.get(r["tier"], _("Doctor group"))), "value": r["n"]} for r in data["orgs_by_tier"]],
-        "titles": {"specialty": _("Experts by specialty"), "county": _("Partner hospitals by county"),
-                   "tiers": _("Organizations by tier")},
+        "specialty": {
+            "labels": [str(labels.get(r["specialty"], r["specialty"])) for r in data["by_specialty"]],
+            "values": [r["n"] for r in data["by_specialty"]],
+        },
+        "county": {
+            "labels": [r["department__organization__county"] for r in data["partners_by_county"]],
+            "values": [r["n"] for r in data["partners_by_county"]],
+        },
+        "tiers": [
+            {"name": str(tiers.get(r["tier"], _("Doctor group"))), "value": r["n"]} for r in data["orgs_by_tier"]
+        ],
+        "titles": {
+            "specialty": _("Experts by specialty"),
+            "county": _("Partner hospitals by county"),
+            "tiers": _("Organizations by tier"),
+        },
     }
     return render(request, "network/overview.html", {"data": data, "chart": chart})

@@ -92,6 +92,7 @@ LNS_SUBSOLVE_SECONDS = 1.0
 LNS_START_WINDOW_OPTIONS = 1_500
 """Initial size of an LNS window, in free legal options; adapted as windows solve fast or slow."""
 LNS_MIN_WINDOW_OPTIONS = 200
+LNS_MIN_TASK_SECONDS = 0.05
 LNS_MAX_WINDOW_OPTIONS = 12_000
 LNS_GROW = 1.25
 LNS_SHRINK = 0.8
@@ -1423,11 +1424,12 @@ class _Incumbent:
 
 
 class _Neighbourhoods:
-    """Windows for the LNS: clusters of experts competing for the same requests, over all days or one week.
+    """Windows for the LNS, always inside one specialty (experts only compete within their specialty, so
+    windows of different specialties are independent and can be solved in parallel and merged exactly):
 
     * ``cluster`` — a random expert and the experts sharing most requests with it, all days (trips, pairs,
       load balance);
-    * ``week`` — the same growth restricted to one week (requests never span weeks in practice);
+    * ``week`` — the same growth restricted to one week (requests never span weeks in the benchmark data);
     * ``open`` — the candidate experts of a still-open request and their competitors, in its weeks (coverage);
     * ``department`` — the experts able to serve one department's requests, all days (new pairs).
     """
@@ -1450,15 +1452,21 @@ class _Neighbourhoods:
                 for b in experts:
                     if a != b:
                         self.partners[a][b] += 1
-        self.active = [e for e in range(ctx.n_e) if self.e_n[e]]
-        self.active_weights = [self.e_n[e] for e in self.active]
+        n_s = len(ctx.specs)
+        self.spec_active = [[e for e in ctx.spec_experts[sp] if self.e_n[e]] for sp in range(n_s)]
+        self.spec_weight = [sum(self.e_n[e] for e in experts) for experts in self.spec_active]
+        self.specs = [sp for sp in range(n_s) if self.spec_weight[sp]]
         self.week_days = [[d for d in range(ctx.inst.days) if ctx.day_week[d] == w] for w in range(n_w)]
         dept_reqs: dict[int, list[int]] = defaultdict(list)
         for r in range(ctx.n_r):
             if ctx.r_opts[r] and r not in locked:
                 dept_reqs[ctx.r_dep[r]].append(r)
-        self.dept_reqs = [reqs for reqs in dept_reqs.values() if len(reqs) > 1]
+        self.spec_depts: list[list[list[int]]] = [[] for _ in range(n_s)]
+        for reqs in dept_reqs.values():
+            if len(reqs) > 1:
+                self.spec_depts[ctx.r_spec[reqs[0]]].append(reqs)
         self.r_weeks = [sorted({ctx.day_week[ctx.opt_d[o]] for o in ctx.r_opts[r]}) for r in range(ctx.n_r)]
+        self.locked = locked
 
     def _grow(self, seeds: list[int], weeks: list[int] | None, target: float, cap: bool = False) -> list[int]:
         """Seeds plus competitors (most shared requests first, randomised) until ``target`` options; with
@@ -1491,27 +1499,37 @@ class _Neighbourhoods:
             frontier.update(self.partners[e])
         return chosen
 
-    def pick(self, kind: str, ro: _Roster, target: float) -> tuple[list[int], list[int] | None]:
+    def pick_specialty(self, busy: set[int]) -> int | None:
+        """A random specialty not in ``busy``, weighted by its number of options."""
+        free = [sp for sp in self.specs if sp not in busy]
+        if not free:
+            return None
+        return self.rng.choices(free, weights=[self.spec_weight[sp] for sp in free])[0]
+
+    def pick(self, kind: str, sp: int, ro: _Roster, target: float) -> tuple[list[int], list[int] | None]:
+        """Experts and days (None = all) of a window of the given kind in specialty ``sp``."""
         ctx, rng = self.ctx, self.rng
         if kind == "open":
-            open_reqs = [r for r in range(ctx.n_r) if ro.assign[r] < 0 and ctx.r_opts[r]]
+            open_reqs = [
+                r for r in range(ctx.n_r)
+                if ro.assign[r] < 0 and ctx.r_spec[r] == sp and ctx.r_opts[r] and r not in self.locked
+            ]
             if open_reqs:
                 r = rng.choice(open_reqs)
                 weeks = self.r_weeks[r]
                 seeds = list(ctx.r_experts[r])
                 rng.shuffle(seeds)
-                experts = self._grow(seeds, weeks, target)
-                return experts, [d for w in weeks for d in self.week_days[w]]
+                return self._grow(seeds, weeks, target), [d for w in weeks for d in self.week_days[w]]
             kind = "week"
-        if kind == "department" and self.dept_reqs:
-            reqs = rng.choice(self.dept_reqs)
+        if kind == "department" and self.spec_depts[sp]:
+            reqs = rng.choice(self.spec_depts[sp])
             seeds = sorted({e for r in reqs for e in ctx.r_experts[r]})
             rng.shuffle(seeds)
             return self._grow(seeds, None, target, cap=True), None
-        seed = rng.choices(self.active, weights=self.active_weights)[0]
+        active = self.spec_active[sp]
+        seed = rng.choices(active, weights=[self.e_n[e] for e in active])[0]
         if kind == "week":
-            weeks = [w for w in range(ctx.n_weeks) if self.e_week_n[seed][w]]
-            week = rng.choice(weeks)
+            week = rng.choice([w for w in range(ctx.n_weeks) if self.e_week_n[seed][w]])
             return self._grow([seed], [week], target), self.week_days[week]
         return self._grow([seed], None, target), None
 
@@ -1522,6 +1540,92 @@ def _new_solver(seconds: float, workers: int, seed: int = 0) -> cp_model.CpSolve
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
     return solver
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """One LNS window to solve from a snapshot of the incumbent (``assign``: option per request or −1)."""
+
+    kind: str
+    specialty: int
+    experts: tuple[int, ...]
+    days: tuple[int, ...] | None
+    assign: tuple[int, ...]
+    locked: frozenset[int]
+    seconds: float
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class _TaskResult:
+    """The window's new options for its specialty's free requests (None when CP-SAT found nothing)."""
+
+    task: _Task
+    free: tuple[int, ...]
+    chosen: tuple[int, ...] | None
+    optimal: bool
+    size: int
+    wall: float
+
+
+def _roster_of(ctx: _Ctx, assign: Sequence[int]) -> _Roster:
+    ro = _Roster(ctx)
+    for o in assign:
+        if o >= 0:
+            ro.add(o)
+    return ro
+
+
+def _run_task(ctx: _Ctx, task: _Task, base: _Roster | None = None) -> _TaskResult:
+    """Build and solve one window: single CP-SAT worker with the whole model in the LP
+    (``linearization_level=2``), which proves small windows optimal far faster than the default portfolio."""
+    ro = base if base is not None else _roster_of(ctx, task.assign)
+    window = _Window(ro, task.experts, task.days, task.locked)
+    free = tuple(r for r in window.free_requests if ctx.r_spec[r] == task.specialty)
+    if not window.size:
+        return _TaskResult(task, free, None, True, 0, 0.0)
+    window.add_hint(ro)
+    solver = _new_solver(task.seconds, 1, seed=task.seed)
+    solver.parameters.linearization_level = 2
+    status = solver.solve(window.model)
+    chosen = None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = tuple(window.chosen(solver.boolean_value))
+    return _TaskResult(task, free, chosen, status == cp_model.OPTIMAL, window.size, solver.wall_time)
+
+
+_WORKER_CTX: _Ctx | None = None
+
+
+def _worker_init(ctx: _Ctx) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _worker_run(task: _Task) -> _TaskResult:
+    assert _WORKER_CTX is not None
+    return _run_task(_WORKER_CTX, task)
+
+
+def _process_pool(ctx: _Ctx, workers: int) -> Any:
+    """A pool of ``workers`` forked processes for parallel windows, or None when forking is unavailable
+    (not POSIX, or inside a daemonic process); the LNS then runs its windows one by one in this process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if multiprocessing.current_process().daemon:
+        return None
+    try:
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_init,
+            initargs=(ctx,),
+        )
+    except (OSError, ValueError):  # pragma: no cover - platform dependent
+        return None
 
 
 def _lns(
@@ -1536,57 +1640,91 @@ def _lns(
     """Large-neighbourhood search: re-solve windows of the incumbent exactly until ``stop_at`` (perf_counter).
 
     Each window is a ``_Window`` model hinted with the incumbent, so CP-SAT starts from it; a result is kept
-    when the complete roster scores at least as well.  The window size adapts: it grows after a window is
-    solved to optimality and shrinks after a time-out.
+    when the complete roster scores at least as well.  With ``workers`` ≥ 2, that many windows run at once in
+    forked processes, each in a different specialty so their results merge exactly.  The window size adapts
+    per kind: it grows after a window is solved to optimality and shrinks after a time-out; kinds that keep
+    improving the roster are picked more often.
     """
     ctx = inc.ro.ctx
     hoods = _Neighbourhoods(ctx, rng, locked)
-    if not hoods.active:
+    if not hoods.specs:
         return
     kinds = _Neighbourhoods.KINDS
-    target = dict.fromkeys(kinds, float(min(LNS_START_WINDOW_OPTIONS, max(LNS_MIN_WINDOW_OPTIONS, ctx.n_o // 2))))
+    start_target = float(min(LNS_START_WINDOW_OPTIONS, max(LNS_MIN_WINDOW_OPTIONS, ctx.n_o // 2)))
+    target = dict.fromkeys(kinds, start_target)
     gains = dict.fromkeys(kinds, 1.0)
     tried: Counter[str] = Counter()
     improved: Counter[str] = Counter()
-    it = 0
-    while True:
-        left = stop_at - time.perf_counter()
-        if left < 0.05:
-            break
-        it += 1
-        kind = rng.choices(kinds, weights=[gains[k] for k in kinds])[0]
-        experts, days = hoods.pick(kind, inc.ro, target[kind])
-        if not experts:
-            continue
-        window = _Window(inc.ro, experts, days, locked)
-        if not window.size:
-            continue
-        window.add_hint(inc.ro)
-        left = stop_at - time.perf_counter()
-        if left < 0.05:
-            break
-        solver = _new_solver(min(LNS_SUBSOLVE_SECONDS, left), 1, seed=it)
-        solver.parameters.linearization_level = 2
-        status = solver.solve(window.model)
+    counter = [0]
+
+    def next_task(busy: set[int]) -> _Task | None:
+        if stop_at - time.perf_counter() < LNS_MIN_TASK_SECONDS:
+            return None
+        for _ in range(10):
+            sp = hoods.pick_specialty(busy)
+            if sp is None:
+                return None
+            kind = rng.choices(kinds, weights=[gains[k] for k in kinds])[0]
+            experts, days = hoods.pick(kind, sp, inc.ro, target[kind])
+            if experts:
+                counter[0] += 1
+                seconds = min(LNS_SUBSOLVE_SECONDS, stop_at - time.perf_counter())
+                return _Task(kind, sp, tuple(experts), None if days is None else tuple(days),
+                             tuple(inc.ro.assign), locked, seconds, counter[0])
+        return None
+
+    def absorb(res: _TaskResult) -> None:
+        task = res.task
+        kind = task.kind
         tried[kind] += 1
-        if status == cp_model.OPTIMAL:
-            target[kind] = min(LNS_MAX_WINDOW_OPTIONS, max(target[kind], window.size) * LNS_GROW)
+        if res.optimal:
+            target[kind] = min(LNS_MAX_WINDOW_OPTIONS, max(target[kind], res.size) * LNS_GROW)
         else:
-            target[kind] = max(LNS_MIN_WINDOW_OPTIONS, min(target[kind], window.size) * LNS_SHRINK)
+            target[kind] = max(LNS_MIN_WINDOW_OPTIONS, min(target[kind], res.size) * LNS_SHRINK)
         gain = 0
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            candidate = window.apply(window.chosen(solver.boolean_value))
+        if res.chosen is not None:
+            # Only this specialty changed since the snapshot was taken, so apply onto the current incumbent.
+            candidate = inc.ro.copy()
+            for r in res.free:
+                candidate.remove(r)
+            for o in res.chosen:
+                candidate.add(o)
             value = candidate.scaled_score()
             gain = value - inc.value
             inc.offer(candidate, "lns", value)
         if _DEBUG:
-            print(f"[lns] {clock.elapsed():6.2f} {kind:10s} n={window.size:5d} {solver.status_name(status):8s} "
-                  f"t={solver.wall_time:.2f} gain={gain}", file=sys.stderr)
+            print(f"[lns] {clock.elapsed():6.2f} sp={task.specialty} {kind:10s} n={res.size:5d} "
+                  f"opt={res.optimal!s:5s} t={res.wall:.2f} gain={gain}", file=sys.stderr)
         if gain > 0:
             improved[kind] += 1
-        gains[kind] = 0.8 * gains[kind] + 0.2 * (1.0 + min(gain, 10_000) / 1_000) if gain > 0 else max(
-            0.2, 0.95 * gains[kind]
-        )
+            gains[kind] = 0.8 * gains[kind] + 0.2 * (1.0 + min(gain, 10_000) / 1_000)
+        else:
+            gains[kind] = max(0.2, 0.95 * gains[kind])
+
+    pool = _process_pool(ctx, workers)
+    stats["lns_processes"] = workers if pool is not None else 1
+    if pool is None:
+        while (task := next_task(set())) is not None:
+            absorb(_run_task(ctx, task, inc.ro))
+    else:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        try:
+            running: dict[Any, int] = {}
+            while True:
+                while len(running) < workers:
+                    task = next_task(set(running.values()))
+                    if task is None:
+                        break
+                    running[pool.submit(_worker_run, task)] = task.specialty
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    del running[fut]
+                    absorb(fut.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     stats["lns_windows"] = dict(tried)
     stats["lns_improving_windows"] = dict(improved)
     stats["lns_final_window_options"] = {k: int(v) for k, v in target.items()}

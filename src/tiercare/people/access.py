@@ -31,11 +31,21 @@ def access_person_by_id(user: User, person_id: object, *, reason: str = "") -> P
         else None
     )
     if person is None:
-        audit_denied(actor=user, object_type="people.person", object_id=str(person_id)[:64], person_id=pid,
-                     reason="not in the user's care relationships")
+        audit_denied(
+            actor=user,
+            object_type="people.person",
+            object_id=str(person_id)[:64],
+            person_id=pid,
+            reason="not in the user's care relationships",
+        )
         raise NotFound("No such person.")
-    audit_patient_read(actor=user, person_ids=[person.pk], object_type="people.person", object_id=str(person.pk),
-                       reason=reason)
+    audit_patient_read(
+        actor=user,
+        person_ids=[person.pk],
+        object_type="people.person",
+        object_id=str(person.pk),
+        reason=reason,
+    )
     return person
 
 
@@ -48,10 +58,19 @@ def access_household_by_id(user: User, household_id: object, *, reason: str = ""
         else None
     )
     if household is None:
-        audit_denied(actor=user, object_type="people.household", object_id=str(household_id)[:64],
-                     reason="not in the user's care relationships")
+        audit_denied(
+            actor=user,
+            object_type="people.household",
+            object_id=str(household_id)[:64],
+            reason="not in the user's care relationships",
+        )
         raise NotFound("No such household.")
     member_ids = list(household.members.values_list("person_id", flat=True))
-    audit_patient_read(actor=user, person_ids=member_ids, object_type="people.household",
-                       object_id=str(household.pk), reason=reason)
+    audit_patient_read(
+        actor=user,
+        person_ids=member_ids,
+        object_type="people.household",
+        object_id=str(household.pk),
+        reason=reason,
+    )
     return household

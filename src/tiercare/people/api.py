@@ -48,8 +48,7 @@ def list_persons(request: HttpRequest, params: Query[PersonFilters], paging: Que
     return result
 
 
-@router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="get_person",
-            tags=["persons"])
+@router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="get_person", tags=["persons"])
 def get_person(request: HttpRequest, person_id: UUID) -> Person:
     return access_person_by_id(request.user, person_id)
 
@@ -60,50 +59,70 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     household = access_household_by_id(request.user, data.pop("household"), reason="register member")
     relation = data.pop("relation")
     id_kind, id_number = data.pop("id_kind"), data.pop("id_number")
-    person = services.person_register(by=request.user, household=household, relation=relation,
-                                      data=model_fields(data), id_kind=id_kind if id_number else "",
-                                      id_number=id_number)
+    person = services.person_register(
+        by=request.user,
+        household=household,
+        relation=relation,
+        data=model_fields(data),
+        id_kind=id_kind if id_number else "",
+        id_number=id_number,
+    )
     return Status(201, person)
 
 
-@router.patch("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="update_person",
-              tags=["persons"])
+@router.patch(
+    "/persons/{person_id}",
+    response={200: PersonOut, **ERRORS},
+    operation_id="update_person",
+    tags=["persons"],
+)
 def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatch) -> Person:
     person = access_person_by_id(request.user, person_id, reason="update")
     data = payload.dict(exclude_unset=True)
     id_kind, id_number = data.pop("id_kind", "") or "", data.pop("id_number", "") or ""
-    return services.person_update(by=request.user, person=person, data=model_fields(data), id_kind=id_kind,
-                                  id_number=id_number)
+    return services.person_update(
+        by=request.user, person=person, data=model_fields(data), id_kind=id_kind, id_number=id_number
+    )
 
 
-@router.get("/households", response={200: HouseholdPage, **ERRORS}, operation_id="list_household",
-            tags=["households"])
-def list_households(
-    request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]
-) -> dict[str, Any]:
+@router.get("/households", response={200: HouseholdPage, **ERRORS}, operation_id="list_household", tags=["households"])
+def list_households(request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
     require_role(request.user, *selectors.PERSON_READER_ROLES)
     return page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
 
 
-@router.get("/households/{household_id}", response={200: HouseholdDetailOut, **ERRORS},
-            operation_id="get_household", tags=["households"])
+@router.get(
+    "/households/{household_id}",
+    response={200: HouseholdDetailOut, **ERRORS},
+    operation_id="get_household",
+    tags=["households"],
+)
 def get_household(request: HttpRequest, household_id: UUID) -> Household:
     household = access_household_by_id(request.user, household_id)
     household.member_rows = list(selectors.household_members(household=household))  # type: ignore[attr-defined]
     return household
 
 
-@router.post("/households", response={201: HouseholdOut, **ERRORS}, operation_id="create_household",
-             tags=["households"])
+@router.post(
+    "/households",
+    response={201: HouseholdOut, **ERRORS},
+    operation_id="create_household",
+    tags=["households"],
+)
 def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[Household]:
     data = resolve_refs(model_fields(payload.dict()), {"registered_at": Organization})
     return Status(201, services.household_create(by=request.user, data=data))
 
 
-@router.patch("/households/{household_id}", response={200: HouseholdOut, **ERRORS},
-              operation_id="update_household", tags=["households"])
+@router.patch(
+    "/households/{household_id}",
+    response={200: HouseholdOut, **ERRORS},
+    operation_id="update_household",
+    tags=["households"],
+)
 def update_household(request: HttpRequest, household_id: UUID, payload: HouseholdPatch) -> Household:
     household = access_household_by_id(request.user, household_id, reason="update")
-    data = resolve_refs(model_fields(payload.dict(exclude_unset=True)),
-                        {"registered_at": Organization, "proxy": Person})
+    data = resolve_refs(
+        model_fields(payload.dict(exclude_unset=True)), {"registered_at": Organization, "proxy": Person}
+    )
     return services.household_update(by=request.user, household=household, data=data)

@@ -53,8 +53,7 @@ HMT_PERMIT_REGIONS = {"810000": "香港", "820000": "澳门", "830000": "台湾"
 
 # Provincial-level prefixes of GB/T 2260 (34 divisions). A resident number outside these gets a warning only.
 PROVINCE_PREFIXES = frozenset(
-    str(n)
-    for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55), *range(61, 66))
+    str(n) for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55), *range(61, 66))
 ) | {"71", "81", "82"}
 
 # GB/T 2261.1 sex codes, as strings so that ``codes.Sex`` TextChoices members compare equal.
@@ -377,9 +376,7 @@ def validate_id_number(
         IdKind.HMT_RESIDENCE_PERMIT,
         IdKind.FOREIGN_PERMANENT_RESIDENT,
     ):
-        result = validate_resident_id(
-            number, birth_date=birth_date, sex=sex, region_known=region_known, today=today
-        )
+        result = validate_resident_id(number, birth_date=birth_date, sex=sex, region_known=region_known, today=today)
         wanted = IdKind.RESIDENT_ID if kind is IdKind.HOUSEHOLD_REGISTER else kind
         if result.kind is not wanted:
             raise IdNumberError(

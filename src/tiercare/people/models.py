@@ -57,9 +57,7 @@ class Person(BaseModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
-            models.UniqueConstraint(
-                fields=["id_kind", "id_hash"], condition=~Q(id_hash=""), name="person_unique_id"
-            ),
+            models.UniqueConstraint(fields=["id_kind", "id_hash"], condition=~Q(id_hash=""), name="person_unique_id"),
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="person_sex_valid"),
         ]
 
@@ -136,9 +134,7 @@ class HouseholdMember(BaseModel):
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="membership")
-    relation = models.CharField(
-        _("relation"), max_length=20, choices=Relation.choices, default=Relation.OTHER
-    )
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
 
     class Meta:
         ordering = ["household", "created_at"]

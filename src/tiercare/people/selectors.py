@@ -53,7 +53,11 @@ def person_scope_q(user: User) -> Q:
 
 
 def person_list(
-    *, for_user: User, q: str | None = None, household: object | None = None, organization: object | None = None
+    *,
+    for_user: User,
+    q: str | None = None,
+    household: object | None = None,
+    organization: object | None = None,
 ) -> QuerySet[Person]:
     qs = Person.objects.filter(person_scope_q(for_user), archived=False)
     if household:
@@ -71,9 +75,7 @@ def person_list(
     return qs.select_related("membership__household").distinct()
 
 
-def household_list(
-    *, for_user: User, organization: object | None = None, q: str | None = None
-) -> QuerySet[Household]:
+def household_list(*, for_user: User, organization: object | None = None, q: str | None = None) -> QuerySet[Household]:
     qs = Household.objects.filter(household_scope_q(for_user))
     if organization:
         qs = qs.filter(registered_at_id=organization)

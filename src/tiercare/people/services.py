@@ -44,12 +44,16 @@ def _identity_fields(*, id_kind: str, id_number: str, birth_date: date | None, s
     """Validate a document number and return the fields to store (never the number itself)."""
     try:
         check = validate_id_number(
-            id_number, id_kind, birth_date=birth_date, sex=sex if sex in ("1", "2") else None,
+            id_number,
+            id_kind,
+            birth_date=birth_date,
+            sex=sex if sex in ("1", "2") else None,
             region_known=lambda code: Division.objects.filter(code=code).exists(),
         )
     except IdNumberError as exc:
         raise ValidationFailed(
-            f"id_number: {exc.message_zh if _zh() else exc.message_en}", code=f"id_{exc.code}",
+            f"id_number: {exc.message_zh if _zh() else exc.message_en}",
+            code=f"id_{exc.code}",
             details={"field": "id_number", "reason": exc.code},
         ) from exc
     fields: dict[str, Any] = {
@@ -71,8 +75,11 @@ def _phone(value: str) -> str:
     try:
         return normalize_cn_mobile(value)
     except PhoneError as exc:
-        raise ValidationFailed(f"phone: {exc.message_zh if _zh() else exc.message_en}", code="phone_invalid",
-                               details={"field": "phone", "reason": exc.code}) from exc
+        raise ValidationFailed(
+            f"phone: {exc.message_zh if _zh() else exc.message_en}",
+            code="phone_invalid",
+            details={"field": "phone", "reason": exc.code},
+        ) from exc
 
 
 def person_register(
@@ -93,8 +100,14 @@ def person_register(
     data = dict(data)
     data["phone"] = _phone(data.get("phone", ""))
     if id_number:
-        data.update(_identity_fields(id_kind=id_kind or "resident_id", id_number=id_number,
-                                     birth_date=data.get("birth_date"), sex=data.get("sex", "0")))
+        data.update(
+            _identity_fields(
+                id_kind=id_kind or "resident_id",
+                id_number=id_number,
+                birth_date=data.get("birth_date"),
+                sex=data.get("sex", "0"),
+            )
+        )
     if relation not in Relation.values:
         raise ValidationFailed(_("relation: unknown relation %(r)s") % {"r": relation})
     person = Person(**data)
@@ -105,16 +118,18 @@ def person_register(
             row_save(actor=by, obj=person, changes={k: v for k, v in data.items() if k != "id_hash"})
             member = HouseholdMember(household=household, person=person, relation=relation)
             member.save()
-            audit_write(actor=by, action=AuditAction.CREATE, obj=member,
-                        changes={"household": household.pk, "relation": relation})
+            audit_write(
+                actor=by,
+                action=AuditAction.CREATE,
+                obj=member,
+                changes={"household": household.pk, "relation": relation},
+            )
     except IntegrityError as exc:  # the same ID number registered at the same moment elsewhere
         raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id") from exc
     return person
 
 
-def person_update(
-    *, by: User, person: Person, data: dict[str, Any], id_kind: str = "", id_number: str = ""
-) -> Person:
+def person_update(*, by: User, person: Person, data: dict[str, Any], id_kind: str = "", id_number: str = "") -> Person:
     """Change a person's demographic fields (the caller has fetched ``person`` through access_person_by_id)."""
     household = person.membership.household if hasattr(person, "membership") else None
     if household is None:
@@ -125,9 +140,14 @@ def person_update(
     if "phone" in data:
         data["phone"] = _phone(data["phone"] or "")
     if id_number:
-        data.update(_identity_fields(id_kind=id_kind or person.id_kind or "resident_id", id_number=id_number,
-                                     birth_date=data.get("birth_date", person.birth_date),
-                                     sex=data.get("sex", person.sex)))
+        data.update(
+            _identity_fields(
+                id_kind=id_kind or person.id_kind or "resident_id",
+                id_number=id_number,
+                birth_date=data.get("birth_date", person.birth_date),
+                sex=data.get("sex", person.sex),
+            )
+        )
     changes = changed_fields(person, data)
     changes.pop("id_hash", None)
     return row_save(actor=by, obj=person, changes=changes)
@@ -155,13 +175,25 @@ def household_update(*, by: User, household: Household, data: dict[str, Any]) ->
 
 
 def consent_record(
-    *, by: User, person: Person, scope: str, granted_to: Organization | None = None, given_by: str = "",
+    *,
+    by: User,
+    person: Person,
+    scope: str,
+    granted_to: Organization | None = None,
+    given_by: str = "",
     text_version: str = "",
 ) -> Consent:
     """Record a consent (PIPL Art. 29 separate consent) given now."""
     require_role(by, *PERSON_WRITERS)
-    consent = Consent(person=person, scope=scope, granted_to=granted_to, granted_at=timezone.now(),
-                      given_by=given_by, text_version=text_version, recorded_by=by)
+    consent = Consent(
+        person=person,
+        scope=scope,
+        granted_to=granted_to,
+        granted_at=timezone.now(),
+        given_by=given_by,
+        text_version=text_version,
+        recorded_by=by,
+    )
     return row_save(actor=by, obj=consent, changes={"scope": scope, "granted_to": granted_to})
 
 

@@ -27,8 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     practitioner = getattr(user, "practitioner", None)
     if practitioner is not None:
         context["practitioner"] = practitioner
-        context["registrations"] = network.site_registration_list(for_user=user, practitioner=practitioner.pk,
-                                                                  valid_on=network.today())
+        context["registrations"] = network.site_registration_list(
+            for_user=user, practitioner=practitioner.pk, valid_on=network.today()
+        )
         context["policies"] = network.insurance_policy_list(for_user=user, practitioner=practitioner.pk)
         org_ids = network.user_organization_ids(user)
         context["organizations"] = Organization.objects.filter(pk__in=org_ids)
@@ -37,14 +38,19 @@ def home(request: HttpRequest) -> HttpResponse:
         context["household_count"] = households.count()
         context["person_count"] = people.person_list(for_user=user).count()
         context["partnerships"] = network.partnership_list(for_user=user).filter(
-            department__organization_id__in=network.user_organization_ids(user))
+            department__organization_id__in=network.user_organization_ids(user)
+        )
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         context["person"] = person
         if person is not None:
             members = people.person_list(for_user=user)
             context["members"] = members
-            audit_patient_read(actor=user, person_ids=[m.pk for m in members], object_type="people.person",
-                               reason="patient workspace")
+            audit_patient_read(
+                actor=user,
+                person_ids=[m.pk for m in members],
+                object_type="people.person",
+                reason="patient workspace",
+            )
     context["panels"] = workspace_panels(request)
     return render(request, "workspace/home.html", context)

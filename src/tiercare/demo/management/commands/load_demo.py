@@ -32,7 +32,9 @@ class Command(BaseCommand):
         self._logins()
 
     def _logins(self) -> None:
-        self.stdout.write(self.style.SUCCESS(
-            "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin"
-            f" — password: {DEMO_PASSWORD}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin"
+                f" — password: {DEMO_PASSWORD}"
+            )
+        )
