@@ -191,9 +191,7 @@ def test_export_then_import_gives_back_the_same_rows(directory: Directory) -> No
     InsurancePolicy.objects.all().delete()
     Practitioner.objects.all().delete()
     for kind in ("experts", "registrations", "insurance"):
-        batch = excel.import_preview(
-            by=d.ops, kind=kind, file=io.BytesIO(files[kind]), filename=f"{kind}.xlsx"
-        )
+        batch = excel.import_preview(by=d.ops, kind=kind, file=io.BytesIO(files[kind]), filename=f"{kind}.xlsx")
         assert batch.errors == [] and batch.status == ImportStatus.PREVIEWED
         assert excel.import_confirm(by=d.ops, batch=batch) == len(batch.rows)
     assert snapshot() == before
@@ -438,9 +436,7 @@ def test_not_xlsx_oversized_or_too_many_rows_is_refused_clearly(directory: Direc
         with pytest.raises(ValidationFailed, match="more than 5,000 rows"):
             excel.import_preview(by=directory.ops, kind="experts", file=xlsx(many))
         with pytest.raises(ValidationFailed, match="Missing column “职称 / title”"):
-            excel.import_preview(
-                by=directory.ops, kind="experts", file=xlsx([["姓名", "执业证书编码"], ["x", "y"]])
-            )
+            excel.import_preview(by=directory.ops, kind="experts", file=xlsx([["姓名", "执业证书编码"], ["x", "y"]]))
     assert ImportBatch.objects.count() == 0
 
 
@@ -465,9 +461,7 @@ def test_pages_upload_preview_confirm_and_download(directory: Directory) -> None
     assert "attachment" in export["Content-Disposition"]
 
     count = Practitioner.objects.count()
-    upload = SimpleUploadedFile(
-        "专家.xlsx", bad_expert_sheet().getvalue(), content_type=excel.XLSX_CONTENT_TYPE
-    )
+    upload = SimpleUploadedFile("专家.xlsx", bad_expert_sheet().getvalue(), content_type=excel.XLSX_CONTENT_TYPE)
     preview = client.post(reverse("network:excel_import"), {"kind": "experts", "file": upload})
     assert preview.status_code == 200
     html = preview.content.decode()
@@ -503,9 +497,7 @@ def test_coordinator_is_refused_and_batches_are_private(directory: Directory) ->
     assert client.get(reverse("network:excel")).status_code == 403
     assert client.get(reverse("network:excel_export", kwargs={"kind": "experts"})).status_code == 403
     upload = SimpleUploadedFile("e.xlsx", bad_expert_sheet().getvalue())
-    assert (
-        client.post(reverse("network:excel_import"), {"kind": "experts", "file": upload}).status_code == 403
-    )
+    assert client.post(reverse("network:excel_import"), {"kind": "experts", "file": upload}).status_code == 403
     assert client.post(reverse("network:excel_confirm", kwargs={"batch_id": batch.pk})).status_code == 403
     assert client.get(reverse("network:excel_errors", kwargs={"batch_id": batch.pk})).status_code == 403
     assert Client().get(reverse("network:excel")).status_code == 302  # anonymous: to the sign-in page
@@ -527,9 +519,7 @@ def test_cli_prints_row_errors_and_writes_only_with_confirm(directory: Directory
     count = Practitioner.objects.count()
     out = io.StringIO()
     with pytest.raises(CommandError, match="5 rows have errors"):
-        call_command(
-            "directory_excel", "import", "experts", str(path), "--user", "ops", "--lang", "en", stdout=out
-        )
+        call_command("directory_excel", "import", "experts", str(path), "--user", "ops", "--lang", "en", stdout=out)
     printed = out.getvalue()
     assert "Row 3, title: unknown title '教授'" in printed
     assert "Row 5, main institution: unknown organization '不存在医院'" in printed
@@ -555,7 +545,4 @@ def test_cli_prints_row_errors_and_writes_only_with_confirm(directory: Directory
 
     exported = tmp_path / "out.xlsx"
     call_command("directory_excel", "export", "experts", "--out", str(exported), stdout=io.StringIO())
-    assert (
-        load_workbook(exported).active.max_row
-        == Practitioner.objects.filter(doctor_group__isnull=False).count() + 1
-    )
+    assert load_workbook(exported).active.max_row == Practitioner.objects.filter(doctor_group__isnull=False).count() + 1

@@ -120,3 +120,11 @@ def test_household_detail_lists_members_and_proxy(cast, api):
     assert [m["name"] for m in body["members"]] == ["张三", "张小明"]
     status, body = api(cast.gp).patch(f"households/{cast.household_a.pk}", {"proxy": str(cast.person_b.pk)})
     assert status == 422 and body["message"].startswith("proxy")
+
+
+def test_ethnic_group_is_a_gb3304_code(cast, api):
+    base = {"household": str(cast.household_a.pk), "name": "民族"}
+    status, body = api(cast.gp).post("persons", {**base, "ethnic_group": "99"})
+    assert status == 422 and body["message"].startswith("ethnic_group")
+    status, body = api(cast.gp).post("persons", {**base, "ethnic_group": "01"})
+    assert status == 201 and body["ethnic_group"] == "01"

@@ -392,8 +392,7 @@ class Sheet:
         if len(by_short) > 1:
             raise RowError(
                 column,
-                _("'%(value)s' is the short name of several organizations; write the full name")
-                % {"value": name},
+                _("'%(value)s' is the short name of several organizations; write the full name") % {"value": name},
             )
         raise RowError(column, _("unknown organization '%(value)s'") % {"value": name})
 
@@ -402,9 +401,7 @@ class Sheet:
         number = values["license_number"]
         practitioner = refs.practitioners.get(number)
         if practitioner is None:
-            raise RowError(
-                "license_number", _("no practitioner with licence number '%(value)s'") % {"value": number}
-            )
+            raise RowError("license_number", _("no practitioner with licence number '%(value)s'") % {"value": number})
         given = values.get("practitioner_name") or ""
         if given and given != practitioner.name:
             raise RowError(
@@ -499,9 +496,7 @@ class ExpertsSheet(Sheet):
         numbers = {r["license_number"] for r in rows if r.get("license_number")}
         refs.existing = {
             (n,)
-            for n in Practitioner.objects.filter(license_number__in=numbers).values_list(
-                "license_number", flat=True
-            )
+            for n in Practitioner.objects.filter(license_number__in=numbers).values_list("license_number", flat=True)
         }
         return refs
 
@@ -509,8 +504,7 @@ class ExpertsSheet(Sheet):
         if (values["license_number"],) in refs.existing:
             raise RowError(
                 "license_number",
-                _("licence number %(value)s is already in the directory")
-                % {"value": values["license_number"]},
+                _("licence number %(value)s is already in the directory") % {"value": values["license_number"]},
             )
         home = values.get("home_organization") or ""
         return {
@@ -646,9 +640,7 @@ class RegistrationsSheet(Sheet):
         practitioner = self._practitioner(values, refs)
         site = self._organization(values["site"], refs, "site")
         if (practitioner.pk, site.pk, values["kind"], values["valid_from"]) in refs.existing:
-            raise RowError(
-                "site", _("this registration (same site, kind and start date) is already in the directory")
-            )
+            raise RowError("site", _("this registration (same site, kind and start date) is already in the directory"))
         return {
             "practitioner": practitioner,
             "site": site,
@@ -678,9 +670,7 @@ class InsuranceSheet(Sheet):
             _license_column(),
             _practitioner_name_column(),
             Column("insurer", "保险公司", "insurer", _text(_max(InsurancePolicy, "insurer")), required=True),
-            Column(
-                "number", "保单号", "policy number", _text(_max(InsurancePolicy, "number")), required=True
-            ),
+            Column("number", "保单号", "policy number", _text(_max(InsurancePolicy, "number")), required=True),
             Column("valid_from", "起始日期", "valid from", _date, required=True),
             Column("valid_to", "截止日期", "valid to", _date, required=True),
             Column(
@@ -881,10 +871,7 @@ def _read_rows(file: IO[bytes], filename: str) -> list[tuple[int, tuple[Any, ...
     size = _file_size(file)
     if size > MAX_UPLOAD_BYTES:
         raise ValidationFailed(
-            _(
-                "The file is %(size).1f MB; files up to %(limit)s MB are accepted. Split it "
-                "into smaller files."
-            )
+            _("The file is %(size).1f MB; files up to %(limit)s MB are accepted. Split it into smaller files.")
             % {"size": size / 1024 / 1024, "limit": MAX_UPLOAD_BYTES // 1024 // 1024}
         )
     file.seek(0)
@@ -960,10 +947,7 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...]) -> tuple[dict[int, str], 
     if missing:
         wanted = f"{missing[0].zh} / {missing[0].en}"
         raise ValidationFailed(
-            _(
-                "Missing column “%(column)s”. The first row must hold the column headers, "
-                "as in the exported file."
-            )
+            _("Missing column “%(column)s”. The first row must hold the column headers, as in the exported file.")
             % {"column": wanted}
         )
     return index, ignored
@@ -983,9 +967,7 @@ def read_sheet(sheet: Sheet, file: IO[bytes], filename: str = "") -> tuple[list[
         raise ValidationFailed(_("The sheet has headers but no rows."))
     parsed: list[ParsedRow] = []
     for number, raw in rows[1:]:
-        cells = {
-            key: _jsonable_cell(raw[i]) for i, key in index.items() if i < len(raw) and raw[i] is not None
-        }
+        cells = {key: _jsonable_cell(raw[i]) for i, key in index.items() if i < len(raw) and raw[i] is not None}
         if not cells:
             continue  # data only in ignored columns
         row = ParsedRow(number=number, cells=cells)
@@ -1166,9 +1148,7 @@ def import_discard(*, by: User, batch: ImportBatch) -> ImportBatch:
         )
         if not claimed:
             raise Conflict(_already_closed(locked), details={"status": locked.status})
-        audit_record(
-            actor=by, action=AuditAction.UPDATE, obj=locked, details={"status": ImportStatus.DISCARDED}
-        )
+        audit_record(actor=by, action=AuditAction.UPDATE, obj=locked, details={"status": ImportStatus.DISCARDED})
     batch.refresh_from_db()
     return batch
 
@@ -1220,16 +1200,12 @@ def row_message(sheet: Sheet, error: dict[str, Any], language: str | None = None
     return _("Row %(row)s: %(reason)s") % {"row": error["row"], "reason": error["reason"]}
 
 
-def preview_table(
-    batch: ImportBatch, limit: int | None = None
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def preview_table(batch: ImportBatch, limit: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Headers in the active language and the good rows as display text, for the preview page."""
     sheet = sheet_for(batch.kind)
     headers = [c.header() for c in sheet.columns]
     rows = batch.rows if limit is None else batch.rows[:limit]
-    return headers, [
-        (r["row"], [sheet.display(c.key, r["values"].get(c.key)) for c in sheet.columns]) for r in rows
-    ]
+    return headers, [(r["row"], [sheet.display(c.key, r["values"].get(c.key)) for c in sheet.columns]) for r in rows]
 
 
 def error_table(batch: ImportBatch, limit: int | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tiercare.core.codes import EthnicGroup
 from tiercare.core.models import BaseModel
 from tiercare.people.identity import ID_KIND_CHOICES
 
@@ -30,7 +31,7 @@ class Person(BaseModel):
     name_initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    ethnic_group = models.CharField(_("ethnic group"), max_length=2, blank=True)
+    ethnic_group = models.CharField(_("ethnic group"), max_length=2, blank=True, choices=EthnicGroup.choices)
     id_kind = models.CharField(_("ID kind"), max_length=30, choices=ID_KIND_CHOICES, blank=True)
     id_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_last4 = models.CharField(_("ID (last 4)"), max_length=4, blank=True, editable=False)

@@ -37,9 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="the .xlsx file to import")
         parser.add_argument("--out", help="where to write the export (default: <kind>-<date>.xlsx)")
         parser.add_argument("--user", help="username of the operations user or administrator acting")
-        parser.add_argument(
-            "--confirm", action="store_true", help="write the good rows (default: check only)"
-        )
+        parser.add_argument("--confirm", action="store_true", help="write the good rows (default: check only)")
         parser.add_argument(
             "--lang",
             choices=[code for code, _name in settings.LANGUAGES],
