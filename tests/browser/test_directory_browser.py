@@ -22,6 +22,7 @@ def test_ops_filters_experts_switches_language_and_sees_the_chart(page, experts,
     sign_in(page, "ops", PASSWORD)
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     page.goto("/directory/experts/")
+    assert page.inner_text("h1") == "医生集团专家"  # Chinese by default
     assert page.locator("#expert-table tbody tr").count() == 5
     page.select_option("#id_specialty", "oncology")  # htmx swaps the table in place
     page.wait_for_function("document.querySelectorAll('#expert-table tbody tr').length === 4")
