@@ -84,3 +84,12 @@ def test_weak_passwords_are_refused(cast):
         with pytest.raises(ValidationError):
             validate_password(weak, user=cast.gp)
     validate_password("a-much-longer-passphrase-42", user=cast.gp)
+
+
+def test_chinese_by_default_whatever_the_browser_asks_and_english_on_request(cast):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = client.get("/login/")
+    assert page["Content-Language"] == "zh-hans" and "登录" in page.content.decode()
+    page = client.get("/login/?lang=en")
+    assert page["Content-Language"] == "en" and "Sign in" in page.content.decode()
+    assert client.get("/login/")["Content-Language"] == "en"  # remembered

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from tiercare.core.context import RequestInfo, current_request
 
@@ -21,8 +22,12 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-class LanguageFromQueryMiddleware:
-    """`?lang=en` or `?lang=zh-hans` switches the language for this request and remembers it in a cookie."""
+class LanguageMiddleware:
+    """The page language: ``?lang=en`` / ``?lang=zh-hans`` (remembered in a cookie), else the cookie, else zh-Hans.
+
+    The browser's Accept-Language is deliberately not consulted: a hospital's shared workstations often run an
+    English-language browser, and the product's language is Chinese unless a user chooses otherwise.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -32,11 +37,14 @@ class LanguageFromQueryMiddleware:
         wanted = request.GET.get("lang", "").lower()
         if wanted == "zh":
             wanted = "zh-hans"
-        if wanted in self.codes:
-            request.COOKIES[LANGUAGE_COOKIE] = wanted
+        chosen = wanted if wanted in self.codes else request.COOKIES.get(LANGUAGE_COOKIE, "")
+        language = chosen if chosen in self.codes else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
         if wanted in self.codes:
             response.set_cookie(LANGUAGE_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax")
+        response.headers.setdefault("Content-Language", language)
         return response
 
 
