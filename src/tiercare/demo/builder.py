@@ -560,21 +560,21 @@ class DemoBuilder:
     ) -> dict[str, Any]:
         users: dict[str, Any] = {}
         for role, display in [
-            (Role.OPS, "运营 · 周敏"),
-            (Role.AUDITOR, "审计 · 孙立"),
+            (Role.OPS, "周敏"),
+            (Role.AUDITOR, "孙立"),
             (Role.ADMIN, "系统管理员"),
         ]:
             users[role] = self._user(role, display)
         expert_user = self._user(Role.EXPERT, experts[0].name)
         Practitioner.objects.filter(pk=experts[0].pk).update(user=expert_user)
         users[Role.EXPERT] = expert_user
-        users[Role.COORDINATOR] = self._user(Role.COORDINATOR, "协调员 · 李娜")
+        users[Role.COORDINATOR] = self._user(Role.COORDINATOR, "李娜")
         self._staff(users[Role.COORDINATOR], "李娜", Title.STAFF, partners[0], StaffRole.COORDINATOR)
-        users[Role.GP] = self._user(Role.GP, "全科医生 · 王芳")
+        users[Role.GP] = self._user(Role.GP, "王芳")
         self._staff(users[Role.GP], "王芳", Title.ATTENDING, gp_centers[0], StaffRole.GP, Specialty.GENERAL_PRACTICE)
-        users[Role.HEALTH_MANAGER] = self._user(Role.HEALTH_MANAGER, "健康管理师 · 陈静")
+        users[Role.HEALTH_MANAGER] = self._user(Role.HEALTH_MANAGER, "陈静")
         self._staff(users[Role.HEALTH_MANAGER], "陈静", Title.HEALTH_MANAGER, gp_centers[0], StaffRole.HEALTH_MANAGER)
-        users[Role.PATIENT] = self._user(Role.PATIENT, "居民 · 张伟")
+        users[Role.PATIENT] = self._user(Role.PATIENT, "张伟")
         return users
 
     def _households(
