@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(db):
     out = StringIO()
-    call_command("load_demo", "--households", "40", "--seed", "7", stdout=out)
+    call_command("load_demo", "--households", "40", "--seed", "7", "--network-only", stdout=out)
     return out.getvalue()
 
 
@@ -121,3 +121,11 @@ def test_second_load_is_refused_or_skipped(demo):
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     assert "already loaded" in out.getvalue()
+
+
+def test_full_demo_loads_every_workflow(db):
+    out = StringIO()
+    call_command("load_demo", "--households", "30", "--seed", "3", stdout=out)
+    text = out.getvalue()
+    for part in ("outreach", "care", "consults", "referrals"):
+        assert f"{part}:" in text

@@ -1,2 +1,13 @@
+from django.urls import path
+
+from tiercare.care import views
+
 app_name = "care"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("teams/<uuid:team_id>/worklists/<str:kind>/", views.worklist, name="worklist"),
+    path("households/<uuid:household_id>/", views.household, name="household"),
+    path("persons/<uuid:person_id>/", views.person, name="person"),
+    path("me/", views.my_plan, name="my_plan"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

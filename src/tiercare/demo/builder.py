@@ -671,3 +671,19 @@ class DemoBuilder:
 
 def demo_is_loaded() -> bool:
     return Organization.objects.filter(kind=OrgKind.DOCTOR_GROUP).exists()
+
+
+def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
+    """The workflow apps' demo data on top of the network: outreach requests and a confirmed roster, care contracts
+    and follow-ups, tele-consultations and opinions, referrals in every state. Each app owns its demo function."""
+    from tiercare.care.demo import care_demo
+    from tiercare.consults.demo import consults_demo
+    from tiercare.outreach.demo import outreach_demo
+    from tiercare.referrals.demo import referrals_demo
+
+    return {
+        "outreach": outreach_demo(seed=seed, today=today),
+        "care": care_demo(seed, today),
+        "consults": consults_demo(seed, today),
+        "referrals": referrals_demo(seed=seed, today=today),
+    }

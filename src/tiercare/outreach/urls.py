@@ -1,2 +1,16 @@
+from django.urls import path
+
+from tiercare.outreach import views
+
 app_name = "outreach"
-urlpatterns: list = []
+urlpatterns = [
+    path("plan/", views.plan_board, name="plan"),
+    path("plan/new/", views.plan_new, name="plan_new"),
+    path("plan/<uuid:plan_id>/confirm/", views.plan_confirm, name="plan_confirm"),
+    path("plan/<uuid:plan_id>/assignments/<uuid:assignment_id>/", views.plan_adjust, name="plan_adjust"),
+    path("calendar/", views.expert_calendar, name="calendar"),
+    path("requests/", views.coordinator_page, name="coordinator"),
+    path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
+    path("ics/expert/<str:token>.ics", views.ics_expert, name="ics_expert"),
+    path("ics/site/<str:token>.ics", views.ics_site, name="ics_site"),
+]

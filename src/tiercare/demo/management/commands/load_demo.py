@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tiercare.demo.builder import DEMO_PASSWORD, DemoBuilder, demo_is_loaded
+from tiercare.demo.builder import DEMO_PASSWORD, DemoBuilder, demo_is_loaded, load_workflow_demos
 
 
 class Command(BaseCommand):
@@ -16,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--households", type=int, default=300, help="households at the flagship GP center")
         parser.add_argument("--today", type=date.fromisoformat, default=None, help="the demo's today (YYYY-MM-DD)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if a demo network is loaded")
+        parser.add_argument(
+            "--network-only", action="store_true", help="only the directory and households, no workflow data"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if demo_is_loaded():
@@ -26,15 +29,20 @@ class Command(BaseCommand):
             raise CommandError("A network is already loaded; use a fresh database (or --if-empty).")
         if not 1 <= options["households"] <= 100_000:
             raise CommandError("--households must be between 1 and 100000")
-        summary = DemoBuilder(seed=options["seed"], today=options["today"], households=options["households"]).build()
+        builder = DemoBuilder(seed=options["seed"], today=options["today"], households=options["households"])
+        summary = builder.build()
         for name, count in summary.counts.items():
             self.stdout.write(f"  {name:>14}: {count}")
+        if not options["network_only"]:
+            for name, result in load_workflow_demos(seed=options["seed"], today=builder.today).items():
+                self.stdout.write(f"  {name:>14}: {result}")
         self._logins()
 
     def _logins(self) -> None:
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin"
+            " (and referral_desk_1…6 at the tertiary hospitals' referral desks)"
                 f" — password: {DEMO_PASSWORD}"
             )
         )

@@ -1,0 +1,99 @@
+"""Fetch one care object for one user, or raise NotFound without telling whether it exists.
+
+Scope is the care relationship (selectors.person_scope_q): the resident's contracted team, the resident, their
+household proxy, an administrator. Successful reads of patient data are audited; refusals too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from tiercare.care import selectors
+from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam
+from tiercare.core.audit import audit_denied, audit_patient_read
+from tiercare.core.errors import NotFound
+from tiercare.core.models import User
+from tiercare.people.models import Household, Person
+
+M = TypeVar("M", bound=Model)
+
+
+def _as_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _one(user: User, qs: QuerySet[M], object_id: object, object_type: str, reason: str) -> M:
+    oid = _as_uuid(object_id)
+    row = qs.filter(pk=oid).first() if oid else None
+    if row is None:
+        audit_denied(
+            actor=user,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            reason="not in the user's care scope",
+        )
+        raise NotFound("Not found.")
+    return row
+
+
+def _read(user: User, person_ids: list[Any], object_type: str, object_id: Any, reason: str) -> None:
+    audit_patient_read(
+        actor=user, person_ids=person_ids, object_type=object_type, object_id=str(object_id), reason=reason
+    )
+
+
+def access_person(user: User, person_id: object, *, reason: str = "") -> Person:
+    """A person in ``user``'s care scope (audited read), else NotFound (audited refusal)."""
+    qs = Person.objects.filter(selectors.person_scope_q(user)).select_related("membership__household")
+    person = _one(user, qs, person_id, "people.person", reason)
+    _read(user, [person.pk], "people.person", person.pk, reason or "care")
+    return person
+
+
+def access_household(user: User, household_id: object, *, reason: str = "") -> Household:
+    """A household contracted with ``user``'s team (or the patient's own); reading it reads every member."""
+    qs = (
+        Household.objects.filter(selectors.household_scope_q(user)).distinct().select_related("registered_at")
+    )
+    household = _one(user, qs, household_id, "people.household", reason)
+    _read(
+        user,
+        list(household.members.values_list("person_id", flat=True)),
+        "people.household",
+        household.pk,
+        reason,
+    )
+    return household
+
+
+def access_enrollment(user: User, enrollment_id: object, *, reason: str = "") -> Enrollment:
+    qs = selectors.enrollment_list(for_user=user)
+    e = _one(user, qs, enrollment_id, "care.enrollment", reason)
+    _read(user, [e.person_id], "care.enrollment", e.pk, reason)
+    return e
+
+
+def access_followup(user: User, followup_id: object, *, reason: str = "") -> FollowUp:
+    qs = selectors.followup_list(for_user=user, include_void=True)
+    fu = _one(user, qs, followup_id, "care.followup", reason)
+    _read(user, [fu.person_id], "care.followup", fu.pk, reason)
+    return fu
+
+
+def access_contract(user: User, contract_id: object, *, reason: str = "") -> CareContract:
+    c = _one(user, selectors.contract_list(for_user=user), contract_id, "care.carecontract", reason)
+    return c
+
+
+def access_team(user: User, team_id: object, *, action: str = "worklist") -> GpTeam:
+    """A team ``user`` belongs to (administrators: any)."""
+    qs: Any = selectors.team_list(for_user=user)
+    if action == "worklist" and user.role == "ops":
+        qs = GpTeam.objects.none()  # operations see counts, not patient worklists
+    return _one(user, qs, team_id, "care.gpteam", action)

@@ -1,0 +1,67 @@
+"""Worklist rows for the API, the pages and the xlsx download used for phone outreach."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from tiercare.care.models import Enrollment
+
+
+def worklist_rows(enrollments: Iterable[Enrollment], today: date) -> list[dict[str, Any]]:
+    rows = []
+    for e in enrollments:
+        membership = getattr(e.person, "membership", None)
+        rows.append(
+            {
+                "enrollment": e.pk,
+                "person": e.person_id,
+                "person_name": e.person.name,
+                "household": membership.household_id if membership else None,
+                "phone": e.person.phone,
+                "protocol_code": e.protocol_code,
+                "next_due_on": e.next_due_on,
+                "days_overdue": (today - e.next_due_on).days
+                if e.next_due_on and e.next_due_on < today
+                else 0,
+                "control_class": e.control_class,
+                "risk_percent": round(e.risk_percent, 1) if e.risk_percent is not None else None,
+                "risk_rose": e.risk_rose,
+                "outreach_removed_reason": e.outreach_removed_reason,
+            }
+        )
+    return rows
+
+
+def worklist_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
+    """An xlsx workbook of worklist rows, one sheet, headings in the user's language."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    headings = [
+        _("Name"), _("Phone"), _("Program"), _("Due on"), _("Days overdue"), _("Control"), _("10-year risk %"),
+        _("Risk rose"), _("Removed because"),
+    ]  # fmt: skip
+    ws.append(headings)
+    for r in rows:
+        ws.append(
+            [
+                r["person_name"],
+                r["phone"],
+                r["protocol_code"],
+                r["next_due_on"],
+                r["days_overdue"],
+                r["control_class"],
+                r["risk_percent"],
+                "✓" if r["risk_rose"] else "",
+                r["outreach_removed_reason"],
+            ]  # fmt: skip
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

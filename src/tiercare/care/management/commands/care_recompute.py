@@ -1,0 +1,29 @@
+"""`manage.py care_recompute`: recompute every active enrolment's next due date, control status and risk in bulk."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from tiercare.care import services
+from tiercare.care.models import Enrollment
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute next due date, control status and risk of every active enrolment (set-based, in batches)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--batch-size", type=int, default=20_000, help="enrolments per UPDATE (default 20,000)"
+        )
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["batch_size"] < 1:
+            raise ValueError("--batch-size must be 1 or more")
+        total = Enrollment.objects.active().count()
+        with tqdm(total=total, unit="enrolment", disable=options["quiet"], file=self.stderr) as bar:
+            n = services.enrollments_recompute(batch_size=options["batch_size"], progress=bar.update)
+        self.stdout.write(f"recomputed {n} enrolments")

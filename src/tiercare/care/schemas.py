@@ -1,0 +1,273 @@
+"""Shapes of the care API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+
+class RiskOut(Schema):
+    risk_percent: float
+    display: str
+    band: str
+    band_label_zh: str
+    band_label_en: str
+    equation: str
+    group: str
+    flags: list[str]
+
+
+class PersonRiskIn(Schema):
+    equation: Literal["pce", "china_par"] = "china_par"
+    race: Literal["white", "african_american"] | None = None
+    north: bool | None = None
+    urban: bool | None = None
+    family_history_ascvd: bool | None = None
+    bp_treated: bool | None = None
+    current_smoker: bool | None = None
+    waist_cm: float | None = None
+
+
+class PersonRiskOut(RiskOut):
+    followup: UUID
+    measured_at: datetime
+
+
+class PanelOut(Schema):
+    practitioner: UUID = Field(alias="practitioner_id")
+    name: str
+    panel_size: int
+    cap: int
+    over_cap: bool
+    hours_per_week: float
+    minutes_per_patient_per_year: float | None
+
+
+class TeamOut(Schema):
+    id: UUID
+    name: str
+    center: UUID = Field(alias="center_id")
+    center_name: str = Field(alias="center.name")
+    panels: list[PanelOut] = []
+
+
+class TeamIn(Schema):
+    center: UUID
+    name: str = Field(min_length=1, max_length=80)
+    members: list[dict[str, Any]] = []
+
+
+class ContractOut(Schema):
+    id: UUID
+    household: UUID = Field(alias="household_id")
+    household_name: str = Field(alias="household.name")
+    team: UUID = Field(alias="team_id")
+    team_name: str = Field(alias="team.name")
+    package: str
+    start: date
+    end: date
+    status: str
+    renewal_of: UUID | None = Field(None, alias="renewal_of_id")
+
+
+class ContractSignedOut(ContractOut):
+    warnings: list[dict[str, Any]] = []
+
+
+class ContractIn(Schema):
+    household: UUID
+    team: UUID
+    package: Literal["basic", "personalised"] = "basic"
+    start: date
+    end: date
+    persons: list[UUID] | None = None
+
+
+class ContractRenewIn(Schema):
+    end: date
+    package: Literal["basic", "personalised"] | None = None
+
+
+class ContractTerminateIn(Schema):
+    on: date
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class ContractFilters(Schema):
+    household: UUID | None = None
+    status: Literal["active", "renewed", "terminated", "expired"] | None = None
+
+
+class HouseholdOut(Schema):
+    id: UUID
+    name: str
+    address: str
+
+
+class HouseholdFilters(Schema):
+    q: str | None = Field(None, max_length=60)
+    team: UUID | None = None
+
+
+class PersonOut(Schema):
+    id: UUID
+    name: str
+    sex: str
+    birth_date: date | None
+    household: UUID | None = Field(None, alias="membership.household_id")
+
+
+class PersonFilters(Schema):
+    q: str | None = Field(None, max_length=60)
+    team: UUID | None = None
+    household: UUID | None = None
+
+
+class EnrollmentIn(Schema):
+    person: UUID
+    protocol_code: str = Field(min_length=1, max_length=40)
+    diagnosis_code: str = Field(min_length=1, max_length=20)
+    enrolled_on: date
+
+
+class EnrollmentOut(Schema):
+    id: UUID
+    person: UUID = Field(alias="person_id")
+    person_name: str = Field(alias="person.name")
+    protocol_code: str
+    protocol_version: str
+    status: str
+    enrolled_on: date
+    next_due_on: date | None
+    control_class: str
+    controlled: bool | None
+    last_followup_on: date | None
+    risk_percent: float | None
+    risk_rose: bool
+    outreach_removed_reason: str
+    remind_after: date | None
+
+
+class EnrollmentFilters(Schema):
+    person: UUID | None = None
+    protocol_code: str | None = None
+    team: UUID | None = None
+    control_class: str | None = None
+
+
+class FollowUpIn(Schema):
+    person_id: UUID
+    measured_at: datetime
+    measurements: dict[str, Any]
+
+
+class FollowUpOut(Schema):
+    id: UUID
+    enrollment: UUID = Field(alias="enrollment_id")
+    person: UUID = Field(alias="person_id")
+    measured_at: datetime
+    created_at: datetime
+    measurements: dict[str, Any]
+    control_class: str
+    urgent: bool
+    fired_rules: list[dict[str, Any]]
+    actions: list[str]
+    next_due_on: date
+    protocol_version: str
+    protocol_sha256: str
+    risk_percent: float | None
+    risk_band: str
+    voided_at: datetime | None
+    void_reason: str
+    referral_suggested: bool = False
+
+
+class FollowUpFilters(Schema):
+    person: UUID | None = None
+    enrollment: UUID | None = None
+    team: UUID | None = None
+
+
+class VoidIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CallIn(Schema):
+    outcome: Literal["agreed_to_visit", "call_later", "unreachable", "moved", "deceased", "transferred"]
+    called_at: datetime
+    note: str = Field("", max_length=300)
+
+
+class CallOut(Schema):
+    id: UUID
+    enrollment: UUID = Field(alias="enrollment_id")
+    outcome: str
+    called_at: datetime
+    remind_after: date | None
+
+
+class WorklistRow(Schema):
+    enrollment: UUID
+    person: UUID
+    person_name: str
+    household: UUID | None
+    phone: str
+    protocol_code: str
+    next_due_on: date | None
+    days_overdue: int | None
+    control_class: str
+    risk_percent: float | None
+    risk_rose: bool
+    outreach_removed_reason: str
+
+
+class MedicationIn(Schema):
+    person: UUID
+    drug_name: str = Field(min_length=1, max_length=120)
+    drug_class: str = "ordinary"
+    dose: str = Field("", max_length=120)
+    supply_days: int = Field(ge=1, le=366)
+    prescribed_on: date
+    assessment: str = ""
+    patient_confirmed: bool = False
+    tb_or_fungal: bool = False
+
+
+class MedicationOut(Schema):
+    id: UUID
+    person: UUID = Field(alias="person_id")
+    drug_name: str
+    drug_class: str
+    dose: str
+    supply_days: int
+    prescribed_on: date
+    assessment: str
+    patient_confirmed_at: datetime | None
+
+
+class SuggestionOut(Schema):
+    id: UUID
+    person: UUID = Field(alias="person_id")
+    followup: UUID = Field(alias="followup_id")
+    urgent: bool
+    rule_ids: list[str]
+    reason: str
+    status: str
+    created_at: datetime
+
+
+class PlanOut(Schema):
+    person: PersonOut
+    enrollments: list[EnrollmentOut]
+    recent_followups: list[FollowUpOut]
+    medications: list[MedicationOut]
+    next_visit_on: date | None
+
+
+class HouseholdPlanOut(Schema):
+    household: HouseholdOut
+    contract: ContractOut | None
+    members: list[PlanOut]

@@ -1,0 +1,858 @@
+"""Writes of the care app: contracts, prescriptions, enrolments, follow-ups, outreach calls, bulk recompute.
+
+Each service is one transaction, audited with ``audit_write``; contract transitions are ``ContractEvent`` rows.
+Rules and their sources: regulation/README.md §4 (contracts, panel cap, long prescriptions) and
+clinical/README.md (protocols, risk equations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tiercare.care.models import (
+    REMOVING_OUTCOMES,
+    CareContract,
+    ContractEvent,
+    ContractMember,
+    ContractStatus,
+    DrugClass,
+    Enrollment,
+    EnrollmentStatus,
+    FollowUp,
+    GpTeam,
+    GpTeamMember,
+    MedicationRecord,
+    OutreachCall,
+    OutreachOutcome,
+    Package,
+    ReferralSuggestion,
+    TeamRole,
+)
+from tiercare.care.plausibility import check_measurements
+from tiercare.care.protocols import FollowupInputError, classify, load_protocol
+from tiercare.care.risk import RiskInputError, RiskResult, compute_risk
+from tiercare.core.audit import audit_write
+from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.models import AuditAction, Role, User
+from tiercare.network.models import Organization, Practitioner
+from tiercare.people.models import Household, Person
+
+# 国卫基层发〔2018〕35号: a family doctor should have in principle ≤2,000 contracted residents.
+PANEL_CAP_DEFAULT = 2000
+# 长期处方管理规范（试行）2021: normally ≤4 weeks, at most 12 weeks, beyond 4 weeks with assessment + confirmation.
+LONG_RX_NORMAL_MAX_DAYS = 28
+LONG_RX_MAX_DAYS = 84
+# 处方管理办法 2007: an ordinary prescription is ≤7 days; more is a long prescription.
+ORDINARY_RX_MAX_DAYS = 7
+LONG_RX_EXCLUDED = (
+    DrugClass.TOXIC,
+    DrugClass.RADIOACTIVE,
+    DrugClass.PRECURSOR,
+    DrugClass.NARCOTIC,
+    DrugClass.PSYCHOTROPIC_I,
+    DrugClass.PSYCHOTROPIC_II,
+    DrugClass.ANTIMICROBIAL,
+    DrugClass.SPECIAL_STORAGE,
+)
+# Outreach outcomes → days until the next reminder (issue 6 §5).
+REMIND_AGREED_TO_VISIT_DAYS = 30
+REMIND_CALL_LATER_DAYS = 7
+# A follow-up entered more than this far in the future (clock skew allowance) is refused.
+MEASURED_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
+CONTROL_SBP_BELOW = 140  # NBPHS 2017: BP control target <140/90 mmHg
+CONTROL_DBP_BELOW = 90
+CONTROL_FPG_BELOW = 7.0  # NBPHS 2017: fasting glucose control target <7.0 mmol/L
+TEAM_WRITER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.ADMIN)
+
+
+def panel_cap() -> int:
+    """The configured panel cap per family doctor (setting CARE_PANEL_CAP, default 2,000)."""
+    return int(getattr(settings, "CARE_PANEL_CAP", PANEL_CAP_DEFAULT))
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _local_date(dt: datetime) -> date:
+    return timezone.localtime(dt).date()
+
+
+def _member_of(user: User, team: GpTeam) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return GpTeamMember.objects.filter(team=team, practitioner__user=user, active=True).exists()
+
+
+def _require_team_member(user: User, team: GpTeam) -> None:
+    if user.role not in TEAM_WRITER_ROLES or not _member_of(user, team):
+        raise Forbidden(_("Only a member of this team may do this."), code="not_team_member")
+
+
+# --- teams ------------------------------------------------------------------------------------------------
+
+
+def team_create(
+    *, by: User, center: Organization, name: str, members: Iterable[tuple[Practitioner, str, float]] = ()
+) -> GpTeam:
+    """Create a family-doctor team at a GP center with its members (practitioner, role, hours a week).
+
+    Only operations or administrators build teams. Raises ValidationFailed if the center is not a GP center or
+    a role is unknown; Conflict if the name is taken at the center.
+    """
+    if by.role not in (Role.OPS, Role.ADMIN):
+        raise Forbidden(_("Only operations build family-doctor teams."))
+    if center.tier != "gp_center":
+        raise ValidationFailed(
+            _("center: a family-doctor team belongs to a GP center."), details={"field": "center"}
+        )
+    with transaction.atomic():
+        if GpTeam.objects.filter(center=center, name=name).exists():
+            raise Conflict(_("name: a team of this name exists at this center."), code="team_name_taken")
+        team = GpTeam.objects.create(center=center, name=name)
+        audit_write(actor=by, action=AuditAction.CREATE, obj=team)
+        for practitioner, role, hours in members:
+            if role not in TeamRole.values:
+                raise ValidationFailed(
+                    _("role: unknown team role %(r)s") % {"r": role}, details={"field": "role"}
+                )
+            m = GpTeamMember.objects.create(
+                team=team, practitioner=practitioner, role=role, hours_per_week=hours
+            )
+            audit_write(actor=by, action=AuditAction.CREATE, obj=m)
+    return team
+
+
+@dataclass
+class PanelInfo:
+    """A family doctor's panel: contracted residents across their teams, the cap, and their time per patient."""
+
+    practitioner_id: Any
+    name: str
+    panel_size: int
+    cap: int
+    hours_per_week: float
+    minutes_per_patient_per_year: float | None
+
+    @property
+    def over_cap(self) -> bool:
+        return self.panel_size > self.cap
+
+
+def team_panels(team: GpTeam) -> list[PanelInfo]:
+    """Panel size, cap and yearly minutes per patient of each member of ``team`` (one query per member)."""
+    out: list[PanelInfo] = []
+    for m in team.members.filter(active=True).select_related("practitioner"):
+        team_ids = GpTeamMember.objects.filter(practitioner_id=m.practitioner_id, active=True).values(
+            "team_id"
+        )
+        size = ContractMember.objects.filter(active=True, team_id__in=team_ids).count()
+        hours = float(m.hours_per_week)
+        minutes = round(hours * 52 * 60 / size, 1) if size else None
+        out.append(PanelInfo(m.practitioner_id, m.practitioner.name, size, panel_cap(), hours, minutes))
+    return out
+
+
+# --- contracts --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ContractResult:
+    contract: CareContract
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _check_term(start: date, end: date) -> None:
+    if end < add_years(start, 1) - timedelta(days=1):
+        raise ValidationFailed(
+            _("end: a family-doctor contract runs for at least one year (from %(s)s, to %(e)s or later).")
+            % {"s": start, "e": add_years(start, 1) - timedelta(days=1)},
+            code="term_too_short",
+            details={"field": "end"},
+        )
+
+
+def _enrol_members(*, by: User, contract: CareContract, persons: Iterable[Person], on: date) -> None:
+    for person in persons:
+        taken = ContractMember.objects.filter(person=person, active=True).select_related("team").first()
+        if taken is not None:
+            raise Conflict(
+                _("persons: %(p)s already has a contracted team (%(t)s); terminate that contract first.")
+                % {"p": person.name, "t": taken.team.name},
+                code="already_contracted",
+                details={"field": "persons", "person": str(person.pk)},
+            )
+        try:
+            with transaction.atomic():
+                m = ContractMember.objects.create(contract=contract, person=person, team=contract.team)
+        except IntegrityError:  # a concurrent contract took this resident
+            raise Conflict(
+                _("persons: %(p)s was contracted with another team at the same moment.") % {"p": person.name},
+                code="already_contracted",
+                details={"field": "persons", "person": str(person.pk)},
+            ) from None
+        audit_write(actor=by, action=AuditAction.CREATE, obj=m)
+        ContractEvent.objects.create(
+            contract=contract, kind="member_added", by=by, on=on, reason=str(person.pk)
+        )
+
+
+def _panel_warnings(team: GpTeam) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": "panel_over_cap",
+            "message": _("%(n)s's panel is %(s)d residents, past the cap of %(c)d.")
+            % {"n": p.name, "s": p.panel_size, "c": p.cap},
+            "practitioner": str(p.practitioner_id),
+            "panel_size": p.panel_size,
+            "cap": p.cap,
+        }
+        for p in team_panels(team)
+        if p.over_cap
+        and GpTeamMember.objects.filter(team=team, practitioner_id=p.practitioner_id, role="gp").exists()
+    ]
+
+
+def contract_sign(
+    *,
+    by: User,
+    household: Household,
+    team: GpTeam,
+    start: date,
+    end: date,
+    package: str = Package.BASIC,
+    persons: Iterable[Person] | None = None,
+) -> ContractResult:
+    """Sign a household with a team (regulation §4): term ≥ 1 year, one active contract per household, one
+    contracted team per resident (DB conditional uniques back both). Members default to the whole household.
+
+    Returns the contract and warnings (a family doctor's panel past the cap warns, it does not refuse).
+    Raises Forbidden (not a team member), ValidationFailed (term, package, household not at the team's center,
+    a person not in the household), Conflict (already contracted).
+    """
+    _require_team_member(by, team)
+    if package not in Package.values:
+        raise ValidationFailed(_("package: choose basic or personalised."), details={"field": "package"})
+    if household.registered_at_id != team.center_id:
+        raise ValidationFailed(
+            _("household: the household is registered at another center."), details={"field": "household"}
+        )
+    _check_term(start, end)
+    member_ids = set(household.members.values_list("person_id", flat=True))
+    chosen = list(persons) if persons is not None else list(Person.objects.filter(pk__in=member_ids))
+    if not chosen:
+        raise ValidationFailed(
+            _("persons: the household has no members to enrol."), details={"field": "persons"}
+        )
+    for p in chosen:
+        if p.pk not in member_ids:
+            raise ValidationFailed(
+                _("persons: %(p)s is not a member of this household.") % {"p": p.name},
+                details={"field": "persons"},
+            )
+    with transaction.atomic():
+        if CareContract.objects.select_for_update().filter(household=household, status="active").exists():
+            raise Conflict(
+                _("household: this household already has an active contract; renew or terminate it."),
+                code="household_contracted",
+                details={"field": "household"},
+            )
+        try:
+            with transaction.atomic():
+                contract = CareContract.objects.create(
+                    household=household, team=team, package=package, start=start, end=end, signed_by=by
+                )
+        except IntegrityError:
+            raise Conflict(
+                _("household: a contract was signed for this household at the same moment."),
+                code="household_contracted",
+            ) from None
+        audit_write(actor=by, action=AuditAction.CREATE, obj=contract)
+        ContractEvent.objects.create(contract=contract, kind="signed", to_status="active", by=by, on=start)
+        _enrol_members(by=by, contract=contract, persons=chosen, on=start)
+        warnings = _panel_warnings(team)
+    return ContractResult(contract, warnings)
+
+
+def _end_members(contract: CareContract, on: date) -> None:
+    contract.enrolled.filter(active=True).update(active=False, ended_on=on)
+
+
+def contract_terminate(*, by: User, contract: CareContract, on: date, reason: str) -> CareContract:
+    """Terminate an active contract (the household may then sign with another team). A reason is required."""
+    _require_team_member(by, contract.team)
+    if not reason.strip():
+        raise ValidationFailed(_("reason: say why the contract ends."), details={"field": "reason"})
+    with transaction.atomic():
+        contract = CareContract.objects.select_for_update().get(pk=contract.pk)
+        if contract.status != ContractStatus.ACTIVE:
+            raise Conflict(
+                _("Only an active contract can be terminated; this one is %(s)s.") % {"s": contract.status},
+                code="illegal_transition",
+                details={"state": contract.status},
+            )
+        contract.status = ContractStatus.TERMINATED
+        contract.save(update_fields=["status", "updated_at"])
+        _end_members(contract, on)
+        ContractEvent.objects.create(
+            contract=contract, kind="terminated", from_status="active", to_status="terminated", by=by, on=on,
+            reason=reason[:300],
+        )  # fmt: skip
+        audit_write(
+            actor=by, action=AuditAction.UPDATE, obj=contract, changes={"status": ["active", "terminated"]}
+        )
+    return contract
+
+
+def contract_renew(
+    *, by: User, contract: CareContract, end: date, package: str | None = None
+) -> ContractResult:
+    """Renew an active contract for a further term (≥ 1 year) from the day after it ends; members carry over."""
+    _require_team_member(by, contract.team)
+    start = contract.end + timedelta(days=1)
+    _check_term(start, end)
+    package = package or contract.package
+    if package not in Package.values:
+        raise ValidationFailed(_("package: choose basic or personalised."), details={"field": "package"})
+    with transaction.atomic():
+        old = CareContract.objects.select_for_update().get(pk=contract.pk)
+        if old.status != ContractStatus.ACTIVE:
+            raise Conflict(
+                _("Only an active contract can be renewed; this one is %(s)s.") % {"s": old.status},
+                code="illegal_transition",
+                details={"state": old.status},
+            )
+        persons = [m.person for m in old.enrolled.filter(active=True).select_related("person")]
+        old.status = ContractStatus.RENEWED
+        old.save(update_fields=["status", "updated_at"])
+        _end_members(old, old.end)
+        ContractEvent.objects.create(
+            contract=old, kind="renewed", from_status="active", to_status="renewed", by=by, on=start
+        )
+        new = CareContract.objects.create(
+            household=old.household, team=old.team, package=package, start=start, end=end, renewal_of=old,
+            signed_by=by,
+        )  # fmt: skip
+        ContractEvent.objects.create(contract=new, kind="signed", to_status="active", by=by, on=start)
+        _enrol_members(by=by, contract=new, persons=persons, on=start)
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=old, changes={"status": ["active", "renewed"]})
+        audit_write(actor=by, action=AuditAction.CREATE, obj=new)
+    return ContractResult(new, _panel_warnings(new.team))
+
+
+def contracts_expire(*, today: date) -> int:
+    """Mark active contracts whose term has ended as expired and end their members' enrolment (tick)."""
+    n = 0
+    for contract in CareContract.objects.filter(status="active", end__lt=today):
+        with transaction.atomic():
+            CareContract.objects.filter(pk=contract.pk).update(status=ContractStatus.EXPIRED)
+            _end_members(contract, contract.end)
+            ContractEvent.objects.create(
+                contract=contract, kind="expired", from_status="active", to_status="expired", on=today
+            )
+            audit_write(
+                actor=None, action=AuditAction.UPDATE, obj=contract, changes={"status": ["active", "expired"]}
+            )
+        n += 1
+    return n
+
+
+# --- medication -------------------------------------------------------------------------------------------
+
+
+def medication_prescribe(
+    *,
+    by: User,
+    person: Person,
+    drug_name: str,
+    supply_days: int,
+    prescribed_on: date,
+    drug_class: str = DrugClass.ORDINARY,
+    dose: str = "",
+    assessment: str = "",
+    patient_confirmed: bool = False,
+    tb_or_fungal: bool = False,
+) -> MedicationRecord:
+    """Record a prescription within the long-prescription rules (长期处方管理规范（试行）, 2021):
+
+    - more than 7 days is a long prescription, for a patient in an active chronic-care program only;
+    - a long prescription never for toxic, radioactive or precursor drugs, narcotics, class I/II psychotropics,
+      antimicrobials (unless for chronic TB or a fungal infection) or drugs needing special storage;
+    - normally at most 4 weeks; up to 12 weeks only with a recorded assessment and the patient's confirmation;
+    - never more than 12 weeks.
+    Raises ValidationFailed naming the field.
+    """
+    if by.role not in (Role.GP, Role.ADMIN):
+        raise Forbidden(_("Only a doctor prescribes."))
+    if drug_class not in DrugClass.values:
+        raise ValidationFailed(_("drug_class: unknown drug class."), details={"field": "drug_class"})
+    if supply_days < 1:
+        raise ValidationFailed(_("supply_days: at least one day."), details={"field": "supply_days"})
+    if supply_days > LONG_RX_MAX_DAYS:
+        raise ValidationFailed(
+            _("supply_days: a long prescription covers at most 12 weeks (84 days)."),
+            code="supply_over_12_weeks",
+            details={"field": "supply_days"},
+        )
+    if supply_days > ORDINARY_RX_MAX_DAYS:
+        if not Enrollment.objects.active().filter(person=person).exists():
+            raise ValidationFailed(
+                _(
+                    "supply_days: more than 7 days is a long prescription, only for a patient in a chronic-care "
+                    "program."
+                ),
+                code="long_rx_not_chronic",
+                details={"field": "supply_days"},
+            )
+        excluded = drug_class in LONG_RX_EXCLUDED and not (
+            drug_class == DrugClass.ANTIMICROBIAL and tb_or_fungal
+        )
+        if excluded:
+            raise ValidationFailed(
+                _("drug_class: %(c)s cannot be given as a long prescription.")
+                % {"c": DrugClass(drug_class).label},
+                code="long_rx_excluded_class",
+                details={"field": "drug_class"},
+            )
+    if supply_days > LONG_RX_NORMAL_MAX_DAYS:
+        if not assessment.strip():
+            raise ValidationFailed(
+                _("assessment: beyond 4 weeks the doctor must record the assessment and its reason."),
+                code="long_rx_needs_assessment",
+                details={"field": "assessment"},
+            )
+        if not patient_confirmed:
+            raise ValidationFailed(
+                _("patient_confirmed: beyond 4 weeks the patient must confirm the long prescription."),
+                code="long_rx_needs_confirmation",
+                details={"field": "patient_confirmed"},
+            )
+    with transaction.atomic():
+        rx = MedicationRecord.objects.create(
+            person=person, drug_name=drug_name, drug_class=drug_class, dose=dose, supply_days=supply_days,
+            prescribed_on=prescribed_on, prescribed_by=by, assessment=assessment,
+            patient_confirmed_at=timezone.now() if patient_confirmed else None, tb_or_fungal=tb_or_fungal,
+        )  # fmt: skip
+        audit_write(actor=by, action=AuditAction.CREATE, obj=rx)
+    return rx
+
+
+# --- enrolment and follow-ups -------------------------------------------------------------------------------
+
+
+def age_on(person: Person, on: date) -> int | None:
+    b = person.birth_date
+    if b is None:
+        return None
+    return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+
+
+def enrollment_create(
+    *, by: User, person: Person, protocol_code: str, diagnosis_code: str, enrolled_on: date
+) -> Enrollment:
+    """Enrol a contracted resident in a chronic-care program under a shipped protocol, recording its version.
+
+    The resident must be contracted with a team of ``by``; the protocol's eligibility (age, ICD-10 diagnosis)
+    holds. The first follow-up falls due within the protocol's recheck interval. Raises ValidationFailed
+    (unknown protocol, not eligible), Conflict (already enrolled), Forbidden (not the resident's team).
+    """
+    from tiercare.care.protocols import ProtocolError, is_eligible, protocol_version
+
+    membership = ContractMember.objects.filter(person=person, active=True).select_related("team").first()
+    if membership is None:
+        raise ValidationFailed(
+            _("person: the resident has no family-doctor contract."), details={"field": "person"}
+        )
+    _require_team_member(by, membership.team)
+    try:
+        protocol = load_protocol(protocol_code)
+        version = protocol_version(protocol_code)
+    except ProtocolError as exc:
+        raise ValidationFailed(f"protocol_code: {exc.message}", details={"field": "protocol_code"}) from None
+    age = age_on(person, enrolled_on)
+    if age is None or not is_eligible(protocol, age_years=age, diagnosis_codes=[diagnosis_code]):
+        raise ValidationFailed(
+            _("diagnosis_code: %(p)s needs age %(a)s or more and a diagnosis of %(d)s.")
+            % {"p": protocol.name.en, "a": int(protocol.min_age_years), "d": protocol.diagnosis.en},
+            code="not_eligible",
+            details={"field": "diagnosis_code"},
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                e = Enrollment.objects.create(
+                    person=person, protocol_code=protocol_code, protocol_version=version.version,
+                    protocol_sha256=version.sha256, enrolled_on=enrolled_on,
+                    next_due_on=enrolled_on + timedelta(days=protocol.recheck_days),
+                )  # fmt: skip
+        except IntegrityError:
+            raise Conflict(
+                _("protocol_code: the person is already enrolled in this program."), code="already_enrolled"
+            ) from None
+        audit_write(actor=by, action=AuditAction.CREATE, obj=e)
+    return e
+
+
+def risk_inputs(
+    person: Person, measurements: Mapping[str, Any], on: date, *, diabetes: bool
+) -> dict[str, Any]:
+    """The risk-equation JSON for a person from a follow-up's measurements (see ``risk.compute_risk``).
+
+    Sex and age come from the person; the rest from what the follow-up recorded. Missing inputs stay missing,
+    so that the equation names them rather than guessing.
+    """
+    data: dict[str, Any] = {k: measurements[k] for k in (
+        "total_chol_mmol_l", "hdl_mmol_l", "sbp_mmhg", "waist_cm", "north", "urban", "family_history_ascvd",
+        "race", "bp_treated",
+    ) if measurements.get(k) is not None}  # fmt: skip
+    if person.sex in ("1", "2"):
+        data["sex"] = "male" if person.sex == "1" else "female"
+    age = age_on(person, on)
+    if age is not None:
+        data["age_years"] = age
+    if measurements.get("smoker") is not None:
+        data["current_smoker"] = measurements["smoker"]
+    data["diabetes"] = bool(measurements.get("diabetes", diabetes))
+    return data
+
+
+def _try_risk(data: dict[str, Any]) -> RiskResult | None:
+    try:
+        return compute_risk({"equation": "china_par", **data})
+    except RiskInputError:
+        return None
+
+
+def _controlled(code: str, m: Mapping[str, Any]) -> bool | None:
+    if code == "diabetes_t2":
+        g = m.get("fasting_glucose_mmol_l")
+        return None if g is None else g < CONTROL_FPG_BELOW
+    sbp, dbp = m.get("sbp_mmhg"), m.get("dbp_mmhg")
+    return None if sbp is None or dbp is None else (sbp < CONTROL_SBP_BELOW and dbp < CONTROL_DBP_BELOW)
+
+
+def followup_record(
+    *,
+    by: User,
+    enrollment: Enrollment,
+    person_id: Any,
+    measured_at: datetime,
+    measurements: Mapping[str, Any],
+) -> FollowUp:
+    """File a follow-up, classify it under the protocol, set the next due date and actions.
+
+    - ``person_id`` must name the enrolment's person (a reading is never filed against the wrong person);
+    - impossible values are refused (plausibility), naming the field; a missing required item too;
+    - ``measured_at`` (clinical time) not in the future and not before the latest follow-up;
+    - the protocol's version and sha256 are stored with the follow-up;
+    - refer-up or urgent actions create a ReferralSuggestion (second consecutive unsatisfactory, complication,
+      urgent thresholds), and the protocol's recheck sets the 2-week re-follow.
+    Raises ValidationFailed (422, field named), Conflict (enrolment ended), Forbidden (not the team).
+    """
+    if str(person_id) != str(enrollment.person_id):
+        raise ValidationFailed(
+            _("person_id: this enrolment belongs to another person; check the patient before filing."),
+            code="wrong_person",
+            details={"field": "person_id"},
+        )
+    membership = (
+        ContractMember.objects.filter(person_id=enrollment.person_id, active=True)
+        .select_related("team")
+        .first()
+    )
+    if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
+        raise Forbidden(_("Only the resident's contracted team files follow-ups."), code="not_team_member")
+    if measured_at > timezone.now() + MEASURED_AT_FUTURE_TOLERANCE:
+        raise ValidationFailed(
+            _("measured_at: a follow-up cannot be in the future."), details={"field": "measured_at"}
+        )
+    problems = check_measurements(measurements)
+    if problems:
+        raise ValidationFailed(
+            f"{problems[0].field}: {problems[0].message_en}",
+            code="implausible",
+            details={"field": problems[0].field, "problems": [
+                {"field": p.field, "code": p.code, "message": p.message_en, "message_zh": p.message_zh}
+                for p in problems
+            ]},
+        )  # fmt: skip
+    with transaction.atomic():
+        e = Enrollment.objects.select_for_update().select_related("person").get(pk=enrollment.pk)
+        if e.status != EnrollmentStatus.ACTIVE:
+            raise Conflict(
+                _("The enrolment has ended."), code="illegal_transition", details={"state": e.status}
+            )
+        latest = e.followups.filter(voided_at__isnull=True).order_by("-measured_at").first()
+        if latest is not None and measured_at <= latest.measured_at:
+            raise ValidationFailed(
+                _("measured_at: a later follow-up (%(d)s) is already filed; enter follow-ups in order.")
+                % {"d": timezone.localtime(latest.measured_at).strftime("%Y-%m-%d %H:%M")},
+                details={"field": "measured_at"},
+            )
+        day = _local_date(measured_at)
+        protocol = load_protocol(e.protocol_code)
+        visit = {**measurements, "age_years": age_on(e.person, day)}
+        if visit["age_years"] is None:
+            visit.pop("age_years")
+        try:
+            c = classify(protocol, visit, [latest.measurements] if latest else [])
+        except FollowupInputError as exc:
+            raise ValidationFailed(
+                f"{exc.field}: {exc.message}", code=exc.code, details={"field": exc.field}
+            ) from None
+        diabetic = (
+            Enrollment.objects.active().filter(person_id=e.person_id, protocol_code="diabetes_t2").exists()
+        )
+        risk = _try_risk(risk_inputs(e.person, measurements, day, diabetes=diabetic))
+        fu = FollowUp.objects.create(
+            enrollment=e,
+            person_id=e.person_id,
+            measured_at=measured_at,
+            recorded_by=by,
+            measurements=dict(measurements),
+            control_class=c.control_class,
+            urgent=c.urgent,
+            fired_rules=[
+                {
+                    "id": r.id,
+                    "explanation_en": r.explanation.en,
+                    "explanation_zh": r.explanation.zh,
+                    "source_en": r.source_text.en,
+                    "source_zh": r.source_text.zh,
+                }
+                for r in c.fired_rules
+            ],
+            actions=list(c.actions.codes()),
+            next_due_on=day + timedelta(days=c.next_due_in_days),
+            was_due_on=e.next_due_on,
+            on_time=e.next_due_on is None or day <= e.next_due_on,
+            controlled=_controlled(e.protocol_code, measurements),
+            protocol_version=str(protocol.version.version),
+            protocol_sha256=protocol.version.sha256,
+            risk_percent=risk.risk_percent if risk else None,
+            risk_band=risk.band.code if risk else "",
+        )
+        audit_write(
+            actor=by, action=AuditAction.CREATE, obj=fu, changes={"fired_rules": list(c.fired_rule_ids)}
+        )
+        if c.actions.refer_up or c.actions.urgent_referral:
+            ReferralSuggestion.objects.create(
+                person_id=e.person_id,
+                followup=fu,
+                urgent=c.actions.urgent_referral,
+                rule_ids=list(c.fired_rule_ids),
+                reason=c.explanation_en,
+            )
+        changes: dict[str, Any] = {
+            "next_due_on": fu.next_due_on,
+            "control_class": fu.control_class,
+            "controlled": fu.controlled,
+            "last_followup_on": day,
+            "outreach_removed_reason": "",
+            "remind_after": None,
+        }
+        if risk is not None:
+            changes |= {
+                "previous_risk_percent": e.risk_percent,
+                "risk_percent": risk.risk_percent,
+                "risk_rose": e.risk_percent is not None and risk.risk_percent > e.risk_percent,
+            }
+        for k, v in changes.items():
+            setattr(e, k, v)
+        e.save(update_fields=[*changes, "updated_at"])
+    return fu
+
+
+def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:
+    """Void a follow-up filed in error (e.g. against the wrong person); kept, never deleted. The enrolment's
+    due date, control and risk are recomputed from the remaining follow-ups."""
+    if not reason.strip():
+        raise ValidationFailed(_("reason: say why the follow-up is void."), details={"field": "reason"})
+    membership = (
+        ContractMember.objects.filter(person_id=followup.person_id, active=True)
+        .select_related("team")
+        .first()
+    )
+    if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
+        raise Forbidden(_("Only the resident's contracted team voids follow-ups."), code="not_team_member")
+    with transaction.atomic():
+        fu = FollowUp.objects.select_for_update().get(pk=followup.pk)
+        if fu.voided_at is not None:
+            raise Conflict(_("This follow-up is already void."), code="illegal_transition")
+        fu.voided_at, fu.void_reason = timezone.now(), reason[:200]
+        fu.save(update_fields=["voided_at", "void_reason", "updated_at"])
+        ReferralSuggestion.objects.filter(followup=fu, status="open").update(status="dismissed")
+        audit_write(
+            actor=by, action=AuditAction.UPDATE, obj=fu, changes={"voided": [False, True]}, reason=reason
+        )
+        enrollments_recompute(queryset=Enrollment.objects.filter(pk=fu.enrollment_id))
+    return fu
+
+
+def outreach_call_record(
+    *, by: User, enrollment: Enrollment, outcome: str, called_at: datetime, note: str = ""
+) -> OutreachCall:
+    """Record a call to an overdue patient. Agreed to visit → remind again if not seen in 30 days; call later
+    → 7 days; unreachable, moved, deceased, transferred → off the worklist with that reason (still counted)."""
+    if outcome not in OutreachOutcome.values:
+        raise ValidationFailed(_("outcome: unknown outcome."), details={"field": "outcome"})
+    membership = (
+        ContractMember.objects.filter(person_id=enrollment.person_id, active=True)
+        .select_related("team")
+        .first()
+    )
+    if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
+        raise Forbidden(_("Only the resident's contracted team records calls."), code="not_team_member")
+    day = _local_date(called_at)
+    remind = None
+    if outcome == OutreachOutcome.AGREED_TO_VISIT:
+        remind = day + timedelta(days=REMIND_AGREED_TO_VISIT_DAYS)
+    elif outcome == OutreachOutcome.CALL_LATER:
+        remind = day + timedelta(days=REMIND_CALL_LATER_DAYS)
+    with transaction.atomic():
+        call = OutreachCall.objects.create(
+            enrollment=enrollment,
+            called_at=called_at,
+            by=by,
+            outcome=outcome,
+            note=note[:300],
+            remind_after=remind,
+        )
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            remind_after=remind, outreach_removed_reason=outcome if outcome in REMOVING_OUTCOMES else ""
+        )
+        audit_write(actor=by, action=AuditAction.CREATE, obj=call, changes={"outcome": outcome})
+    return call
+
+
+# --- bulk recompute -----------------------------------------------------------------------------------------
+
+
+def _latest(field_name: str, *, with_risk: bool = False, offset: int = 0) -> Subquery:
+    qs = FollowUp.objects.filter(enrollment_id=OuterRef("pk"), voided_at__isnull=True)
+    if with_risk:
+        qs = qs.filter(risk_percent__isnull=False)
+    return Subquery(qs.order_by("-measured_at").values(field_name)[offset : offset + 1])
+
+
+def enrollments_recompute(
+    *,
+    queryset: QuerySet[Enrollment] | None = None,
+    batch_size: int = 20_000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute next due date, control status and risk of every active enrolment from its follow-ups.
+
+    Set-based, in batches of enrolment ids (keyset order), never a query per person. On PostgreSQL one
+    ``UPDATE … FROM`` per batch over ``DISTINCT ON`` (the latest non-void follow-up) and a ``row_number()``
+    window (the two latest risk-bearing ones), writing only the rows that changed; elsewhere one ``UPDATE``
+    with correlated subqueries and one for ``risk_rose``. An enrolment without follow-ups keeps its due date.
+    ``progress(n)`` is called after each batch. Returns the number of enrolments recomputed.
+    """
+    qs = queryset if queryset is not None else Enrollment.objects.active()
+    ids = qs.order_by("pk").values_list("pk", flat=True)
+    done = 0
+    last = None
+    while True:
+        page = ids.filter(pk__gt=last) if last is not None else ids
+        batch = list(page[:batch_size])
+        if not batch:
+            break
+        last = batch[-1]
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                _recompute_batch_postgres(batch)
+            else:
+                _recompute_batch_portable(batch)
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    return done
+
+
+def _recompute_batch_portable(batch: list[Any]) -> None:
+    Enrollment.objects.filter(pk__in=batch).update(
+        next_due_on=Coalesce(_latest("next_due_on"), F("next_due_on")),
+        control_class=Coalesce(_latest("control_class"), F("control_class")),
+        controlled=_latest("controlled"),
+        last_followup_on=_latest_day(),
+        risk_percent=_latest("risk_percent", with_risk=True),
+        previous_risk_percent=_latest("risk_percent", with_risk=True, offset=1),
+    )
+    Enrollment.objects.filter(pk__in=batch).update(
+        risk_rose=ExpressionWrapper(
+            Q(risk_percent__isnull=False, previous_risk_percent__isnull=False)
+            & Q(risk_percent__gt=F("previous_risk_percent")),
+            output_field=BooleanField(),
+        )
+    )
+
+
+_RECOMPUTE_SQL = """
+WITH b AS (SELECT unnest(%(ids)s::uuid[]) AS id),
+latest AS (
+    SELECT DISTINCT ON (f.enrollment_id) f.enrollment_id, f.next_due_on, f.control_class, f.controlled,
+           (f.measured_at AT TIME ZONE %(tz)s)::date AS day
+    FROM care_followup f
+    WHERE f.enrollment_id BETWEEN %(lo)s AND %(hi)s AND f.voided_at IS NULL
+    ORDER BY f.enrollment_id, f.measured_at DESC
+),
+risks AS (
+    SELECT enrollment_id, max(risk_percent) FILTER (WHERE rn = 1) AS r1, max(risk_percent) FILTER (WHERE rn = 2) AS r2
+    FROM (
+        SELECT f.enrollment_id, f.risk_percent,
+               row_number() OVER (PARTITION BY f.enrollment_id ORDER BY f.measured_at DESC) AS rn
+        FROM care_followup f
+        WHERE f.enrollment_id BETWEEN %(lo)s AND %(hi)s AND f.voided_at IS NULL AND f.risk_percent IS NOT NULL
+    ) ranked
+    WHERE rn <= 2
+    GROUP BY enrollment_id
+),
+computed AS (
+    SELECT b.id,
+           COALESCE(l.next_due_on, e.next_due_on) AS next_due_on,
+           COALESCE(l.control_class, e.control_class) AS control_class,
+           l.controlled, l.day AS last_followup_on, r.r1, r.r2,
+           COALESCE(r.r1 > r.r2, false) AS risk_rose
+    FROM b JOIN care_enrollment e ON e.id = b.id
+    LEFT JOIN latest l ON l.enrollment_id = b.id
+    LEFT JOIN risks r ON r.enrollment_id = b.id
+)
+UPDATE care_enrollment e
+SET next_due_on = c.next_due_on, control_class = c.control_class, controlled = c.controlled,
+    last_followup_on = c.last_followup_on, risk_percent = c.r1, previous_risk_percent = c.r2,
+    risk_rose = c.risk_rose
+FROM computed c
+WHERE e.id = c.id
+  AND (e.next_due_on, e.control_class, e.controlled, e.last_followup_on, e.risk_percent, e.previous_risk_percent,
+       e.risk_rose)
+      IS DISTINCT FROM
+      (c.next_due_on, c.control_class, c.controlled, c.last_followup_on, c.r1, c.r2, c.risk_rose)
+"""
+
+
+def _recompute_batch_postgres(batch: list[Any]) -> None:
+    """One statement per batch: the follow-ups of the batch's id range are read by the (enrollment, measured_at)
+    index, and only rows whose derived state changed are written."""
+    with connection.cursor() as cur:
+        cur.execute(_RECOMPUTE_SQL, {"ids": batch, "lo": batch[0], "hi": batch[-1], "tz": settings.TIME_ZONE})
+
+
+def _latest_day() -> Subquery:
+    qs = FollowUp.objects.filter(enrollment_id=OuterRef("pk"), voided_at__isnull=True).order_by(
+        "-measured_at"
+    )
+    return Subquery(qs.annotate(day=TruncDate("measured_at")).values("day")[:1])

@@ -1,0 +1,227 @@
+"""Shapes of the outreach API."""
+
+import datetime as dt
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from tiercare.outreach.models import Cadence, HalfDay, LeaveKind, RequestStatus, SessionKind, SessionStatus
+
+KindCode = Literal[tuple(SessionKind.values)]  # type: ignore[valid-type]
+CadenceCode = Literal[tuple(Cadence.values)]  # type: ignore[valid-type]
+HalfDayCode = Literal[tuple(HalfDay.values)]  # type: ignore[valid-type]
+LeaveCode = Literal[tuple(LeaveKind.values)]  # type: ignore[valid-type]
+RequestStatusCode = Literal[tuple(RequestStatus.values)]  # type: ignore[valid-type]
+SessionStatusCode = Literal[tuple(SessionStatus.values)]  # type: ignore[valid-type]
+
+
+class RequestIn(Schema):
+    department: UUID
+    specialty: str | None = Field(
+        None, max_length=30, description="Expert specialty wanted (default: the department's)"
+    )
+    kind: KindCode
+    cadence: CadenceCode = "once"
+    window_start: dt.date
+    window_end: dt.date
+    places: int = Field(10, ge=1, le=200)
+    procedures: list[str] = Field(default_factory=list, max_length=20)
+    priority: int = Field(2, ge=1, le=3)
+    preferred_experts: list[UUID] = Field(default_factory=list, max_length=10)
+    note: str = Field("", max_length=300)
+
+
+class RequestOut(Schema):
+    id: UUID
+    department: UUID = Field(alias="department_id")
+    department_name: str = Field(alias="department.name")
+    site: UUID = Field(alias="department.organization_id")
+    specialty: str
+    kind: str
+    cadence: str
+    window_start: dt.date
+    window_end: dt.date
+    places: int
+    procedures: list[str]
+    priority: int
+    preferred_experts: list[UUID]
+    status: str
+    note: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_preferred_experts(obj: Any) -> list[UUID]:
+        return [p.pk for p in obj.preferred_experts.all()]
+
+
+class RequestFilters(Schema):
+    status: RequestStatusCode | None = None
+    department: UUID | None = None
+    kind: KindCode | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class AvailabilityIn(Schema):
+    practitioner: UUID
+    half_days: list[tuple[int, HalfDayCode]] = Field(max_length=14, description="[[weekday 0=Mon, 'am'|'pm'], …]")
+    weekly_limit: int | None = Field(None, ge=0, le=10)
+    home_city: str | None = Field(None, max_length=40)
+
+
+class AvailabilityOut(Schema):
+    id: UUID
+    practitioner: UUID = Field(alias="practitioner_id")
+    weekday: int
+    half_day: str
+
+
+class AvailabilityFilters(Schema):
+    practitioner: UUID | None = None
+
+
+class LeaveIn(Schema):
+    practitioner: UUID
+    kind: LeaveCode = "leave"
+    start: dt.date
+    end: dt.date
+    note: str = Field("", max_length=200)
+
+
+class LeaveOut(Schema):
+    id: UUID
+    practitioner: UUID = Field(alias="practitioner_id")
+    kind: str
+    start: dt.date
+    end: dt.date
+    note: str
+
+
+class PlanIn(Schema):
+    start: dt.date
+    weeks: int = Field(4, ge=1, le=12)
+    seconds: float = Field(5.0, gt=0, le=120)
+
+
+class AssignmentOut(Schema):
+    id: UUID
+    request: UUID | None = Field(None, alias="request_id")
+    occurrence: int
+    session: UUID | None = Field(None, alias="session_id")
+    expert: UUID = Field(alias="expert_id")
+    expert_name: str = Field(alias="expert.name")
+    department: UUID = Field(alias="department_id")
+    site: UUID = Field(alias="site_id")
+    date: dt.date
+    half_day: str
+    kind: str
+    places: int
+    priority: int
+
+
+class PlanOut(Schema):
+    id: UUID
+    start: dt.date
+    end: dt.date
+    is_replan: bool
+    status: str
+    objective: float
+    bound: float | None
+    seconds: float
+    stats: dict[str, Any]
+    uncovered: list[dict[str, Any]]
+    created_at: dt.datetime
+
+
+class PlanDetailOut(PlanOut):
+    assignments: list[AssignmentOut]
+
+    @staticmethod
+    def resolve_assignments(obj: Any) -> list[Any]:
+        return list(obj.assignments.select_related("expert").order_by("date", "half_day"))
+
+
+class AssignmentPatch(Schema):
+    expert: UUID | None = None
+    date: dt.date | None = None
+    half_day: HalfDayCode | None = None
+
+
+class SessionOut(Schema):
+    id: UUID
+    expert: UUID = Field(alias="expert_id")
+    expert_name: str = Field(alias="expert.name")
+    department: UUID = Field(alias="department_id")
+    site: UUID = Field(alias="site_id")
+    site_name: str = Field(alias="site.name")
+    date: dt.date
+    half_day: str
+    kind: str
+    places: int
+    booked: int = 0
+    procedures: list[str]
+    status: str
+    basis: str
+    basis_reference: str
+    request: UUID | None = Field(None, alias="request_id")
+    sequence: int
+
+
+class SessionFilters(Schema):
+    expert: UUID | None = None
+    site: UUID | None = None
+    department: UUID | None = None
+    status: SessionStatusCode | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class MoveIn(Schema):
+    date: dt.date
+    half_day: HalfDayCode
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class CancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class BookingIn(Schema):
+    session: UUID
+    person: UUID
+    note: str = Field("", max_length=200)
+
+
+class BookingOut(Schema):
+    id: UUID
+    session: UUID = Field(alias="session_id")
+    place_number: int
+    person: UUID = Field(alias="person_id")
+    person_name: str = Field(alias="person.name")
+    status: str
+    note: str
+    created_at: dt.datetime
+
+
+class ReportIn(Schema):
+    cases_seen: int = Field(0, ge=0, le=1000)
+    procedures: list[str] = Field(default_factory=list, max_length=50)
+    complications: str = Field("", max_length=2000)
+    teaching_topic: str = Field("", max_length=200)
+    attendees: int = Field(0, ge=0, le=1000)
+    notes: str = Field("", max_length=4000)
+
+
+class ReportOut(Schema):
+    id: UUID
+    session: UUID = Field(alias="session_id")
+    cases_seen: int
+    procedures: list[str]
+    complications: str
+    teaching_topic: str
+    attendees: int
+    notes: str
+    created_at: dt.datetime

@@ -1,0 +1,202 @@
+"""Reads of outreach, scoped to the asking user (DESIGN.md §3).
+
+- Operations, administrators and auditors: every request, plan and session (schedules and counts).
+- Experts: their own sessions, availability and leave.
+- Coordinators: the requests and sessions of the departments at their organizations.
+- Bookings name patients: the coordinators of the session's site, the session's expert and administrators read
+  them, each read audited; operations see booked counts only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+
+from tiercare.core.models import Role, User
+from tiercare.network.selectors import user_organization_ids
+from tiercare.outreach.models import (
+    ACTIVE_SESSION_STATUSES,
+    Booking,
+    BookingStatus,
+    ExpertAvailability,
+    ExpertLeave,
+    ExpertSession,
+    RosterPlan,
+    SessionReport,
+    SessionRequest,
+)
+
+ALL_SEEING = (Role.OPS, Role.ADMIN, Role.AUDITOR)
+PLANNERS = (Role.OPS, Role.ADMIN)
+REQUESTERS = (Role.COORDINATOR, Role.OPS, Role.ADMIN)
+BOOKING_WRITERS = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def session_scope_q(user: User) -> Q:
+    if not _active(user):
+        return Q(pk__in=[])
+    if user.role in ALL_SEEING:
+        return Q()
+    if user.role == Role.EXPERT:
+        return Q(expert__user=user)
+    if user.role == Role.COORDINATOR:
+        return Q(site_id__in=user_organization_ids(user))
+    return Q(pk__in=[])
+
+
+def request_scope_q(user: User) -> Q:
+    if not _active(user):
+        return Q(pk__in=[])
+    if user.role in ALL_SEEING:
+        return Q()
+    if user.role == Role.COORDINATOR:
+        return Q(department__organization_id__in=user_organization_ids(user))
+    return Q(pk__in=[])
+
+
+def booking_scope_q(user: User) -> Q:
+    """Bookings whose patients ``user`` may see (coordinator of the site, the session's expert, administrator)."""
+    if not _active(user):
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role == Role.EXPERT:
+        return Q(session__expert__user=user)
+    if user.role == Role.COORDINATOR:
+        return Q(session__site_id__in=user_organization_ids(user))
+    return Q(pk__in=[])
+
+
+def request_list(
+    *, for_user: User, status: str | None = None, department: object | None = None, kind: str | None = None
+) -> QuerySet[SessionRequest]:
+    qs = SessionRequest.objects.filter(request_scope_q(for_user))
+    if status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department_id=department)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("department", "department__organization", "requested_by").prefetch_related(
+        "preferred_experts"
+    )
+
+
+def session_list(
+    *,
+    for_user: User,
+    expert: object | None = None,
+    site: object | None = None,
+    department: object | None = None,
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    active: bool | None = None,
+) -> QuerySet[ExpertSession]:
+    qs = ExpertSession.objects.filter(session_scope_q(for_user))
+    if expert:
+        qs = qs.filter(expert_id=expert)
+    if site:
+        qs = qs.filter(site_id=site)
+    if department:
+        qs = qs.filter(department_id=department)
+    if status:
+        qs = qs.filter(status=status)
+    if active is not None:
+        qs = qs.filter(status__in=ACTIVE_SESSION_STATUSES) if active else qs.exclude(status__in=ACTIVE_SESSION_STATUSES)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return (
+        qs.select_related("expert", "department", "site")
+        .annotate(booked=Count("bookings", filter=Q(bookings__status=BookingStatus.ACTIVE)))
+        .order_by("date", "half_day", "site__name")
+    )
+
+
+def booking_list(
+    *, for_user: User, session: ExpertSession | None = None, active: bool | None = True
+) -> QuerySet[Booking]:
+    """Bookings (patient names). The caller audits the patients it shows (``audit_patient_read``)."""
+    qs = Booking.objects.filter(booking_scope_q(for_user))
+    if session is not None:
+        qs = qs.filter(session=session)
+    if active:
+        qs = qs.filter(status=BookingStatus.ACTIVE)
+    return qs.select_related("person", "session", "session__site", "booked_by").order_by(
+        "session__date", "place_number"
+    )
+
+
+def plan_list(*, for_user: User, status: str | None = None) -> QuerySet[RosterPlan]:
+    qs = RosterPlan.objects.all() if _active(for_user) and for_user.role in ALL_SEEING else RosterPlan.objects.none()
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(n_assignments=Count("assignments"))
+
+
+def availability_list(*, for_user: User, practitioner: object | None = None) -> QuerySet[ExpertAvailability]:
+    qs = ExpertAvailability.objects.all()
+    if not _active(for_user):
+        return qs.none()
+    if for_user.role not in ALL_SEEING:
+        qs = qs.filter(practitioner__user=for_user)
+    if practitioner:
+        qs = qs.filter(practitioner_id=practitioner)
+    return qs.select_related("practitioner")
+
+
+def leave_list(*, for_user: User, practitioner: object | None = None) -> QuerySet[ExpertLeave]:
+    qs = ExpertLeave.objects.all()
+    if not _active(for_user):
+        return qs.none()
+    if for_user.role not in ALL_SEEING:
+        qs = qs.filter(practitioner__user=for_user)
+    if practitioner:
+        qs = qs.filter(practitioner_id=practitioner)
+    return qs.select_related("practitioner")
+
+
+def report_list(*, for_user: User, session: object | None = None) -> QuerySet[SessionReport]:
+    qs = SessionReport.objects.filter(session__in=ExpertSession.objects.filter(session_scope_q(for_user)).values("pk"))
+    if session:
+        qs = qs.filter(session_id=session)
+    return qs.select_related("session", "session__site", "session__expert")
+
+
+def plan_grid(plan: RosterPlan, *, by: str) -> dict[str, object]:
+    """A plan's assignments as week grids: rows per expert (``by="expert"``) or per site, a column per day."""
+    from datetime import timedelta
+
+    rows_qs = plan.assignments.select_related("expert", "site", "department").order_by("date", "half_day")
+    days = [plan.start + timedelta(days=i) for i in range((plan.end - plan.start).days + 1)]
+    days = [d for d in days if d.weekday() < 5]
+    weeks: list[list[date]] = []
+    for d in days:
+        if not weeks or d.weekday() == 0 or (weeks[-1] and d - weeks[-1][0] >= timedelta(days=7)):
+            weeks.append([])
+        weeks[-1].append(d)
+    rows: dict[object, dict[str, object]] = {}
+    for a in rows_qs:
+        key, label = (a.expert_id, a.expert.name) if by == "expert" else (a.site_id, a.site.name)
+        row = rows.setdefault(key, {"label": label, "cells": {}})
+        row["cells"].setdefault(a.date, []).append(a)  # type: ignore[union-attr]
+    grid = []
+    for week in weeks:
+        grid.append(
+            {
+                "days": week,
+                "rows": [
+                    {"label": r["label"], "cells": [r["cells"].get(d, []) for d in week]}  # type: ignore[union-attr]
+                    for r in sorted(rows.values(), key=lambda r: str(r["label"]))
+                    if any(d in r["cells"] for d in week)  # type: ignore[operator]
+                ],
+            }
+        )
+    return {"weeks": grid}
