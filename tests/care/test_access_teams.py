@@ -175,3 +175,18 @@ def test_roles_outside_care_see_nothing(cast, api, world):
         assert status == 200 and body["count"] == 0
         status, _ = api(user).get(f"care/persons/{cast.patient_person.pk}/plan")
         assert status == 404
+
+
+def test_people_api_hides_another_teams_households_at_the_same_center(cast, api, world):
+    """The people lists and reads follow the care contract too: team B's family at center A is invisible to team A."""
+    _team_b, hh_b, p_b, *_ = world["team_b"]
+    client = api(cast.gp)
+    assert str(hh_b.pk) not in {h["id"] for h in client.get("households", {"limit": 500})[1]["items"]}
+    assert str(p_b.pk) not in {p["id"] for p in client.get("persons", {"limit": 500})[1]["items"]}
+    assert client.get("persons", {"q": "赵六"})[1]["count"] == 0
+    assert client.get(f"persons/{p_b.pk}")[0] == 404
+    assert client.get(f"households/{hh_b.pk}")[0] == 404
+    # an uncontracted household at the center stays visible, so a team can sign it
+    free = f.HouseholdFactory(name="钱家", registered_at=cast.center_a)
+    assert str(free.pk) in {h["id"] for h in client.get("households", {"limit": 500})[1]["items"]}
+    assert client.get(f"persons/{cast.patient_person.pk}")[0] == 200

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
@@ -20,6 +21,19 @@ ORG_SCOPED_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR)
 PERSON_READER_ROLES = (*ORG_SCOPED_ROLES, Role.PATIENT, Role.ADMIN)
 
 
+def _other_team_contract(user: User, household_ref: str) -> Exists | None:
+    """Households under an active family-doctor contract with a team ``user`` is not on (issue 6: a GP of team A
+    never sees team B's households). Looked up by name so that people does not import the care app."""
+    if user.role not in (Role.GP, Role.HEALTH_MANAGER) or not apps.is_installed("tiercare.care"):
+        return None
+    contract = apps.get_model("care", "CareContract")
+    return Exists(
+        contract.objects.filter(household=OuterRef(household_ref), status="active").exclude(
+            team__members__practitioner__user=user, team__members__active=True
+        )
+    )
+
+
 def household_scope_q(user: User) -> Q:
     """A filter on Household: the households ``user`` may see."""
     if not user.is_authenticated or not user.is_active:
@@ -27,7 +41,9 @@ def household_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in ORG_SCOPED_ROLES:
-        return Q(registered_at_id__in=user_organization_ids(user))
+        other = _other_team_contract(user, "pk")
+        scope = Q(registered_at_id__in=user_organization_ids(user))
+        return scope & ~other if other is not None else scope
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:
@@ -43,7 +59,9 @@ def person_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in ORG_SCOPED_ROLES:
-        return Q(membership__household__registered_at_id__in=user_organization_ids(user))
+        other = _other_team_contract(user, "membership__household")
+        scope = Q(membership__household__registered_at_id__in=user_organization_ids(user))
+        return scope & ~other if other is not None else scope
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:
