@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_consults_demo_on_the_demo_network(api):
-    call_command("load_demo", "--households", "20", "--seed", "7", stdout=StringIO())
+    call_command("load_demo", "--households", "20", "--seed", "7", "--network-only", stdout=StringIO())
     counts = consults_demo(7, timezone.localdate())
     assert counts["teleconsults"] == 3 and counts["opinions"] == 2 and counts["mdt"] == 1
     expert, gp, patient = (User.objects.get(username=u) for u in ("expert", "gp", "patient"))
