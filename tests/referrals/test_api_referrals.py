@@ -174,6 +174,10 @@ def test_attachments_are_type_and_size_checked(net, settings, tmp_path):
     exe = SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")
     response = client.post(f"/api/v1/referrals/{ref.pk}/attachments", {"file": exe})
     assert response.status_code == 422 and response.json()["code"] == "file_type"
+    disguised = SimpleUploadedFile("报告.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(f"/api/v1/referrals/{ref.pk}/attachments", {"file": disguised})
+    assert response.status_code == 422 and response.json()["code"] == "file_type"  # the bytes decide, not the label
+    assert ref.attachments.count() == 1
     outsider = Client()
     outsider.force_login(net.cast.outsider)
     assert outsider.post(f"/api/v1/referrals/{ref.pk}/attachments", {"file": pdf}).status_code == 404

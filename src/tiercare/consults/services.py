@@ -22,7 +22,6 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tiercare.consults import routing, slots
-from tiercare.consults.files import check_upload
 from tiercare.consults.models import (
     OPEN_CONSULT,
     Case,
@@ -47,6 +46,7 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_denied, audit_write
 from tiercare.core.crud import validation_failed
 from tiercare.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tiercare.core.files import check_upload
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.core.notify import notify_on_commit, register
 from tiercare.network.models import Organization, Practitioner, Specialty

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from tiercare.core.audit import audit_write
 from tiercare.core.crud import validation_failed
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.files import sniff_upload
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.core.notify import notify_on_commit, register
 from tiercare.network.models import (
@@ -834,7 +835,8 @@ def attachment_add(*, by: User, referral: Referral, sides: set[str], upload: Upl
         raise Conflict(
             _("The referral is no longer open."), code="illegal_transition", details={"state": referral.status}
         )
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    # The type is proven by the file's own bytes, never taken from the browser's Content-Type.
+    content_type = sniff_upload(upload) or ""
     if content_type not in ATTACHMENT_TYPES:
         raise ValidationFailed(
             _("file: only PDF, JPEG, PNG or DICOM files may be attached."),

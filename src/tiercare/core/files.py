@@ -1,8 +1,10 @@
 """Checking an uploaded attachment: the type is sniffed from the bytes (magic numbers), never trusted from the name
 or the browser's Content-Type, and the size is capped (ATTACHMENT_MAX_BYTES; override with the Django setting
-CONSULTS_ATTACHMENT_MAX_BYTES)."""
+CONSULTS_ATTACHMENT_MAX_BYTES). Shared by every app that takes clinical documents (consults, referrals)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -33,6 +35,9 @@ EXTENSIONS = {
 }
 
 
+HEAD_BYTES = 132  # enough for every prefix above, DICOM's "DICM" at offset 128 included
+
+
 def max_bytes() -> int:
     return int(getattr(settings, "CONSULTS_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES))
 
@@ -45,6 +50,14 @@ def sniff(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
     return None
+
+
+def sniff_upload(upload: Any) -> str | None:
+    """The content type proven by an uploaded file's first bytes (the file is rewound for saving)."""
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    return sniff(head)
 
 
 def check_upload(*, name: str, size: int, head: bytes) -> str:
