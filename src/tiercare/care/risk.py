@@ -236,7 +236,9 @@ class PceCoefficients:
 
 # Goff DC Jr et al., 2013 ACC/AHA Guideline on the Assessment of Cardiovascular Risk, Circulation
 # 2014;129(25 Suppl 2):S49-73, Appendix 7 Table A. Means and S0 to 4 decimals as in public implementations
-# (the table prints -29.18 / 86.61 / 61.18 / 19.54 and 0.9665 / 0.9533 / 0.9144 / 0.8954).
+# (the table prints -29.18 / 86.61 / 61.18 / 19.54 and 0.9665 / 0.9533 / 0.9144 / 0.8954); the African-American
+# women's coefficients likewise to 4 decimals (the table prints 17.114, 0.940, -18.920, ...): with the printed ones
+# a published all-factors case is missed by 0.21 percentage point (tests/care/test_risk_published_cases.py).
 PCE_COEFFICIENTS: Final[Mapping[tuple[Sex, Race], PceCoefficients]] = {
     ("female", "white"): PceCoefficients(
         ln_age=-29.799, ln_age_sq=4.884, ln_tc=13.540, ln_age_x_ln_tc=-3.114, ln_hdl=-13.578,
@@ -245,9 +247,9 @@ PCE_COEFFICIENTS: Final[Mapping[tuple[Sex, Race], PceCoefficients]] = {
         mean=-29.1817, baseline_survival=0.96652,
     ),
     ("female", "african_american"): PceCoefficients(
-        ln_age=17.114, ln_age_sq=0.0, ln_tc=0.940, ln_age_x_ln_tc=0.0, ln_hdl=-18.920,
-        ln_age_x_ln_hdl=4.475, ln_treated_sbp=29.291, ln_age_x_ln_treated_sbp=-6.432, ln_untreated_sbp=27.820,
-        ln_age_x_ln_untreated_sbp=-6.087, smoker=0.691, ln_age_x_smoker=0.0, diabetes=0.874,
+        ln_age=17.1141, ln_age_sq=0.0, ln_tc=0.9396, ln_age_x_ln_tc=0.0, ln_hdl=-18.9196,
+        ln_age_x_ln_hdl=4.4748, ln_treated_sbp=29.2907, ln_age_x_ln_treated_sbp=-6.4321, ln_untreated_sbp=27.8197,
+        ln_age_x_ln_untreated_sbp=-6.0873, smoker=0.6908, ln_age_x_smoker=0.0, diabetes=0.8738,
         mean=86.6081, baseline_survival=0.95334,
     ),
     ("male", "white"): PceCoefficients(
