@@ -80,7 +80,7 @@ def raw_doc(code: str) -> dict[str, Any]:
 
 
 def test_shipped_protocols() -> None:
-    assert available_protocols() == ("diabetes_t2", "hypertension")
+    assert available_protocols() == ("cancer_survivorship", "cardiovascular_risk", "diabetes_t2", "hypertension")
 
 
 @pytest.mark.parametrize("code", sorted(PINNED))
@@ -108,9 +108,7 @@ def test_a_changed_protocol_has_a_different_identity() -> None:
     changed["thresholds"]["sbp_urgent_mmhg"]["value"] = 170
     assert parse_protocol(doc).version.sha256 != parse_protocol(changed).version.sha256
     # Enabling a variant is visible in the identity too.
-    assert str(load_protocol("hypertension", variants=["HTN-TARGET-65-150"]).version).endswith(
-        "+HTN-TARGET-65-150"
-    )
+    assert str(load_protocol("hypertension", variants=["HTN-TARGET-65-150"]).version).endswith("+HTN-TARGET-65-150")
 
 
 def test_hypertension_protocol_states_the_standard(htn: Protocol) -> None:
@@ -229,9 +227,7 @@ def test_hypertension_first_unsatisfactory_adjusts_and_rechecks_in_14_days(htn: 
         (170, 110, True, "HTN-URGENT-DBP"),
     ],
 )
-def test_hypertension_urgent_boundary(
-    htn: Protocol, sbp: int, dbp: int, urgent: bool, rule: str | None
-) -> None:
+def test_hypertension_urgent_boundary(htn: Protocol, sbp: int, dbp: int, urgent: bool, rule: str | None) -> None:
     result = classify(htn, bp(sbp, dbp), [])
     assert result.urgent is urgent
     assert result.actions.urgent_referral is urgent
@@ -280,9 +276,7 @@ def test_dated_previous_visits_are_ordered_by_date(htn: Protocol) -> None:
     result = classify(htn, bp(150, 95, date="2025-07-10"), [older_unsat, newer_sat])
     assert "HTN-UNSAT-1ST" in result.fired_rule_ids
     newer_unsat = bp(150, 92, date="2025-04-10")
-    result = classify(
-        htn, bp(150, 95, date="2025-07-10"), [dict(older_unsat, sbp_mmhg=130, dbp_mmhg=80), newer_unsat]
-    )
+    result = classify(htn, bp(150, 95, date="2025-07-10"), [dict(older_unsat, sbp_mmhg=130, dbp_mmhg=80), newer_unsat])
     assert "HTN-UNSAT-2X" in result.fired_rule_ids
 
 
@@ -404,9 +398,7 @@ def test_unknown_variant_is_refused() -> None:
         (3.9, "satisfactory", True, "DM-URGENT-GLUCOSE-LOW"),
     ],
 )
-def test_diabetes_glucose_boundaries(
-    dm: Protocol, fpg: float, control_class: str, urgent: bool, rule: str
-) -> None:
+def test_diabetes_glucose_boundaries(dm: Protocol, fpg: float, control_class: str, urgent: bool, rule: str) -> None:
     result = classify(dm, glucose(fpg), [])
     assert result.control_class == control_class
     assert result.urgent is urgent
@@ -437,9 +429,7 @@ def test_diabetes_second_consecutive_unsatisfactory_refers_up(dm: Protocol) -> N
         ({"pregnant_or_lactating": True}, True, "DM-URGENT-PREGNANCY"),
     ],
 )
-def test_diabetes_urgent_referral(
-    dm: Protocol, extra: dict[str, Any], urgent: bool, rule: str | None
-) -> None:
+def test_diabetes_urgent_referral(dm: Protocol, extra: dict[str, Any], urgent: bool, rule: str | None) -> None:
     result = classify(dm, glucose(6.5, **extra), [])
     assert result.urgent is urgent
     if rule:
@@ -586,7 +576,7 @@ def test_a_protocol_that_classifies_nothing_is_refused() -> None:
 
 
 def test_unknown_or_malicious_protocol_codes_are_refused() -> None:
-    with pytest.raises(ProtocolError, match="available: diabetes_t2, hypertension"):
+    with pytest.raises(ProtocolError, match="available: cancer_survivorship, cardiovascular_risk, diabetes_t2"):
         load_protocol("asthma")
     for code in ("../hypertension", "Hypertension", ""):
         with pytest.raises(ProtocolError):

@@ -116,9 +116,7 @@ def team_create(
     if by.role not in (Role.OPS, Role.ADMIN):
         raise Forbidden(_("Only operations build family-doctor teams."))
     if center.tier != "gp_center":
-        raise ValidationFailed(
-            _("center: a family-doctor team belongs to a GP center."), details={"field": "center"}
-        )
+        raise ValidationFailed(_("center: a family-doctor team belongs to a GP center."), details={"field": "center"})
     with transaction.atomic():
         if GpTeam.objects.filter(center=center, name=name).exists():
             raise Conflict(_("name: a team of this name exists at this center."), code="team_name_taken")
@@ -126,12 +124,8 @@ def team_create(
         audit_write(actor=by, action=AuditAction.CREATE, obj=team)
         for practitioner, role, hours in members:
             if role not in TeamRole.values:
-                raise ValidationFailed(
-                    _("role: unknown team role %(r)s") % {"r": role}, details={"field": "role"}
-                )
-            m = GpTeamMember.objects.create(
-                team=team, practitioner=practitioner, role=role, hours_per_week=hours
-            )
+                raise ValidationFailed(_("role: unknown team role %(r)s") % {"r": role}, details={"field": "role"})
+            m = GpTeamMember.objects.create(team=team, practitioner=practitioner, role=role, hours_per_week=hours)
             audit_write(actor=by, action=AuditAction.CREATE, obj=m)
     return team
 
@@ -156,9 +150,7 @@ def team_panels(team: GpTeam) -> list[PanelInfo]:
     """Panel size, cap and yearly minutes per patient of each member of ``team`` (one query per member)."""
     out: list[PanelInfo] = []
     for m in team.members.filter(active=True).select_related("practitioner"):
-        team_ids = GpTeamMember.objects.filter(practitioner_id=m.practitioner_id, active=True).values(
-            "team_id"
-        )
+        team_ids = GpTeamMember.objects.filter(practitioner_id=m.practitioner_id, active=True).values("team_id")
         size = ContractMember.objects.filter(active=True, team_id__in=team_ids).count()
         hours = float(m.hours_per_week)
         minutes = round(hours * 52 * 60 / size, 1) if size else None
@@ -205,9 +197,7 @@ def _enrol_members(*, by: User, contract: CareContract, persons: Iterable[Person
                 details={"field": "persons", "person": str(person.pk)},
             ) from None
         audit_write(actor=by, action=AuditAction.CREATE, obj=m)
-        ContractEvent.objects.create(
-            contract=contract, kind="member_added", by=by, on=on, reason=str(person.pk)
-        )
+        ContractEvent.objects.create(contract=contract, kind="member_added", by=by, on=on, reason=str(person.pk))
 
 
 def _panel_warnings(team: GpTeam) -> list[dict[str, Any]]:
@@ -221,8 +211,7 @@ def _panel_warnings(team: GpTeam) -> list[dict[str, Any]]:
             "cap": p.cap,
         }
         for p in team_panels(team)
-        if p.over_cap
-        and GpTeamMember.objects.filter(team=team, practitioner_id=p.practitioner_id, role="gp").exists()
+        if p.over_cap and GpTeamMember.objects.filter(team=team, practitioner_id=p.practitioner_id, role="gp").exists()
     ]
 
 
@@ -254,9 +243,7 @@ def contract_sign(
     member_ids = set(household.members.values_list("person_id", flat=True))
     chosen = list(persons) if persons is not None else list(Person.objects.filter(pk__in=member_ids))
     if not chosen:
-        raise ValidationFailed(
-            _("persons: the household has no members to enrol."), details={"field": "persons"}
-        )
+        raise ValidationFailed(_("persons: the household has no members to enrol."), details={"field": "persons"})
     for p in chosen:
         if p.pk not in member_ids:
             raise ValidationFailed(
@@ -311,15 +298,11 @@ def contract_terminate(*, by: User, contract: CareContract, on: date, reason: st
             contract=contract, kind="terminated", from_status="active", to_status="terminated", by=by, on=on,
             reason=reason[:300],
         )  # fmt: skip
-        audit_write(
-            actor=by, action=AuditAction.UPDATE, obj=contract, changes={"status": ["active", "terminated"]}
-        )
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=contract, changes={"status": ["active", "terminated"]})
     return contract
 
 
-def contract_renew(
-    *, by: User, contract: CareContract, end: date, package: str | None = None
-) -> ContractResult:
+def contract_renew(*, by: User, contract: CareContract, end: date, package: str | None = None) -> ContractResult:
     """Renew an active contract for a further term (≥ 1 year) from the day after it ends; members carry over."""
     _require_team_member(by, contract.team)
     start = contract.end + timedelta(days=1)
@@ -363,9 +346,7 @@ def contracts_expire(*, today: date) -> int:
             ContractEvent.objects.create(
                 contract=contract, kind="expired", from_status="active", to_status="expired", on=today
             )
-            audit_write(
-                actor=None, action=AuditAction.UPDATE, obj=contract, changes={"status": ["active", "expired"]}
-            )
+            audit_write(actor=None, action=AuditAction.UPDATE, obj=contract, changes={"status": ["active", "expired"]})
         n += 1
     return n
 
@@ -417,13 +398,10 @@ def medication_prescribe(
                 code="long_rx_not_chronic",
                 details={"field": "supply_days"},
             )
-        excluded = drug_class in LONG_RX_EXCLUDED and not (
-            drug_class == DrugClass.ANTIMICROBIAL and tb_or_fungal
-        )
+        excluded = drug_class in LONG_RX_EXCLUDED and not (drug_class == DrugClass.ANTIMICROBIAL and tb_or_fungal)
         if excluded:
             raise ValidationFailed(
-                _("drug_class: %(c)s cannot be given as a long prescription.")
-                % {"c": DrugClass(drug_class).label},
+                _("drug_class: %(c)s cannot be given as a long prescription.") % {"c": DrugClass(drug_class).label},
                 code="long_rx_excluded_class",
                 details={"field": "drug_class"},
             )
@@ -465,17 +443,16 @@ def enrollment_create(
 ) -> Enrollment:
     """Enrol a contracted resident in a chronic-care program under a shipped protocol, recording its version.
 
-    The resident must be contracted with a team of ``by``; the protocol's eligibility (age, ICD-10 diagnosis)
-    holds. The first follow-up falls due within the protocol's recheck interval. Raises ValidationFailed
+    The resident must be contracted with a team of ``by``; the protocol's eligibility (age, ICD-10 diagnosis,
+    or for a protocol with a risk criterion the ten-year risk of the person's latest follow-up that computed
+    one) holds. The first follow-up falls due within the protocol's recheck interval. Raises ValidationFailed
     (unknown protocol, not eligible), Conflict (already enrolled), Forbidden (not the resident's team).
     """
     from tiercare.care.protocols import ProtocolError, is_eligible, protocol_version
 
     membership = ContractMember.objects.filter(person=person, active=True).select_related("team").first()
     if membership is None:
-        raise ValidationFailed(
-            _("person: the resident has no family-doctor contract."), details={"field": "person"}
-        )
+        raise ValidationFailed(_("person: the resident has no family-doctor contract."), details={"field": "person"})
     _require_team_member(by, membership.team)
     try:
         protocol = load_protocol(protocol_code)
@@ -483,7 +460,21 @@ def enrollment_create(
     except ProtocolError as exc:
         raise ValidationFailed(f"protocol_code: {exc.message}", details={"field": "protocol_code"}) from None
     age = age_on(person, enrolled_on)
-    if age is None or not is_eligible(protocol, age_years=age, diagnosis_codes=[diagnosis_code]):
+    risk_percent = None
+    if protocol.eligibility_risk is not None:  # follow-ups compute China-PAR only (_try_risk)
+        risk_percent = (
+            FollowUp.objects.filter(person=person, voided_at__isnull=True, risk_percent__isnull=False)
+            .order_by("-measured_at")
+            .values_list("risk_percent", flat=True)
+            .first()
+        )
+    if age is None or not is_eligible(
+        protocol,
+        age_years=age,
+        diagnosis_codes=[diagnosis_code],
+        risk_percent=risk_percent,
+        risk_equation="china_par" if risk_percent is not None else None,
+    ):
         raise ValidationFailed(
             _("diagnosis_code: %(p)s needs age %(a)s or more and a diagnosis of %(d)s.")
             % {"p": protocol.name.en, "a": int(protocol.min_age_years), "d": protocol.diagnosis.en},
@@ -506,9 +497,7 @@ def enrollment_create(
     return e
 
 
-def risk_inputs(
-    person: Person, measurements: Mapping[str, Any], on: date, *, diabetes: bool
-) -> dict[str, Any]:
+def risk_inputs(person: Person, measurements: Mapping[str, Any], on: date, *, diabetes: bool) -> dict[str, Any]:
     """The risk-equation JSON for a person from a follow-up's measurements (see ``risk.compute_risk``).
 
     Sex and age come from the person; the rest from what the follow-up recorded. Missing inputs stay missing,
@@ -569,16 +558,12 @@ def followup_record(
             details={"field": "person_id"},
         )
     membership = (
-        ContractMember.objects.filter(person_id=enrollment.person_id, active=True)
-        .select_related("team")
-        .first()
+        ContractMember.objects.filter(person_id=enrollment.person_id, active=True).select_related("team").first()
     )
     if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
         raise Forbidden(_("Only the resident's contracted team files follow-ups."), code="not_team_member")
     if measured_at > timezone.now() + MEASURED_AT_FUTURE_TOLERANCE:
-        raise ValidationFailed(
-            _("measured_at: a follow-up cannot be in the future."), details={"field": "measured_at"}
-        )
+        raise ValidationFailed(_("measured_at: a follow-up cannot be in the future."), details={"field": "measured_at"})
     problems = check_measurements(measurements)
     if problems:
         raise ValidationFailed(
@@ -592,9 +577,7 @@ def followup_record(
     with transaction.atomic():
         e = Enrollment.objects.select_for_update().select_related("person").get(pk=enrollment.pk)
         if e.status != EnrollmentStatus.ACTIVE:
-            raise Conflict(
-                _("The enrolment has ended."), code="illegal_transition", details={"state": e.status}
-            )
+            raise Conflict(_("The enrolment has ended."), code="illegal_transition", details={"state": e.status})
         latest = e.followups.filter(voided_at__isnull=True).order_by("-measured_at").first()
         if latest is not None and measured_at <= latest.measured_at:
             raise ValidationFailed(
@@ -604,18 +587,14 @@ def followup_record(
             )
         day = _local_date(measured_at)
         protocol = load_protocol(e.protocol_code)
-        visit = {**measurements, "age_years": age_on(e.person, day)}
+        visit = {**measurements, "age_years": age_on(e.person, day), "date": day.isoformat()}
         if visit["age_years"] is None:
             visit.pop("age_years")
         try:
-            c = classify(protocol, visit, [latest.measurements] if latest else [])
+            c = classify(protocol, visit, [latest.measurements] if latest else [], schedule_start=e.enrolled_on)
         except FollowupInputError as exc:
-            raise ValidationFailed(
-                f"{exc.field}: {exc.message}", code=exc.code, details={"field": exc.field}
-            ) from None
-        diabetic = (
-            Enrollment.objects.active().filter(person_id=e.person_id, protocol_code="diabetes_t2").exists()
-        )
+            raise ValidationFailed(f"{exc.field}: {exc.message}", code=exc.code, details={"field": exc.field}) from None
+        diabetic = Enrollment.objects.active().filter(person_id=e.person_id, protocol_code="diabetes_t2").exists()
         risk = _try_risk(risk_inputs(e.person, measurements, day, diabetes=diabetic))
         fu = FollowUp.objects.create(
             enrollment=e,
@@ -645,9 +624,7 @@ def followup_record(
             risk_percent=risk.risk_percent if risk else None,
             risk_band=risk.band.code if risk else "",
         )
-        audit_write(
-            actor=by, action=AuditAction.CREATE, obj=fu, changes={"fired_rules": list(c.fired_rule_ids)}
-        )
+        audit_write(actor=by, action=AuditAction.CREATE, obj=fu, changes={"fired_rules": list(c.fired_rule_ids)})
         if c.actions.refer_up or c.actions.urgent_referral:
             ReferralSuggestion.objects.create(
                 person_id=e.person_id,
@@ -681,11 +658,7 @@ def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:
     due date, control and risk are recomputed from the remaining follow-ups."""
     if not reason.strip():
         raise ValidationFailed(_("reason: say why the follow-up is void."), details={"field": "reason"})
-    membership = (
-        ContractMember.objects.filter(person_id=followup.person_id, active=True)
-        .select_related("team")
-        .first()
-    )
+    membership = ContractMember.objects.filter(person_id=followup.person_id, active=True).select_related("team").first()
     if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
         raise Forbidden(_("Only the resident's contracted team voids follow-ups."), code="not_team_member")
     with transaction.atomic():
@@ -695,9 +668,7 @@ def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:
         fu.voided_at, fu.void_reason = timezone.now(), reason[:200]
         fu.save(update_fields=["voided_at", "void_reason", "updated_at"])
         ReferralSuggestion.objects.filter(followup=fu, status="open").update(status="dismissed")
-        audit_write(
-            actor=by, action=AuditAction.UPDATE, obj=fu, changes={"voided": [False, True]}, reason=reason
-        )
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=fu, changes={"voided": [False, True]}, reason=reason)
         enrollments_recompute(queryset=Enrollment.objects.filter(pk=fu.enrollment_id))
     return fu
 
@@ -710,9 +681,7 @@ def outreach_call_record(
     if outcome not in OutreachOutcome.values:
         raise ValidationFailed(_("outcome: unknown outcome."), details={"field": "outcome"})
     membership = (
-        ContractMember.objects.filter(person_id=enrollment.person_id, active=True)
-        .select_related("team")
-        .first()
+        ContractMember.objects.filter(person_id=enrollment.person_id, active=True).select_related("team").first()
     )
     if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
         raise Forbidden(_("Only the resident's contracted team records calls."), code="not_team_member")
@@ -852,7 +821,5 @@ def _recompute_batch_postgres(batch: list[Any]) -> None:
 
 
 def _latest_day() -> Subquery:
-    qs = FollowUp.objects.filter(enrollment_id=OuterRef("pk"), voided_at__isnull=True).order_by(
-        "-measured_at"
-    )
+    qs = FollowUp.objects.filter(enrollment_id=OuterRef("pk"), voided_at__isnull=True).order_by("-measured_at")
     return Subquery(qs.annotate(day=TruncDate("measured_at")).values("day")[:1])

@@ -25,6 +25,15 @@ Conditions (JSON):
 - ``{"previous": cond}`` evaluates ``cond`` on the most recent earlier follow-up; it is false when there is
   none or when that follow-up lacks an item the condition needs (a visit without the measurement cannot count
   as "unsatisfactory", so the next unsatisfactory visit is treated as the first).
+
+Optional schema parts (each protocol states what it needs; none is a code branch per protocol):
+
+- ``eligibility.risk``: ``{"equation": "china_par", "min_percent": 10, "zh", "en"}`` makes a person with a
+  ten-year ASCVD risk at or above ``min_percent`` eligible, besides (or, with an empty ``icd10_prefixes``,
+  instead of) the diagnosis (:func:`is_eligible`).
+- ``schedule.routine_interval_phases``: ``[{"until_years": 2, "days": 90}, {"until_years": 5, "days": 180}]``
+  makes the routine interval depend on the years since the schedule's start (``classify(...,
+  schedule_start=...)`` with the follow-up's ``date``); after the last phase ``routine_interval_days`` applies.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ from typing import Any, Final, Literal
 
 from tiercare.care.plausibility import RANGES as PLAUSIBLE_RANGES
 from tiercare.care.plausibility import raise_if_implausible
+from tiercare.care.risk import Equation
 
 PROTOCOL_DIR: Final = Path(__file__).resolve().parent
 SCHEMA_VERSION: Final = 1
@@ -60,6 +70,8 @@ NEXT_DUE_KINDS: Final[tuple[str, ...]] = ("routine", "recheck")
 OPERATORS: Final[tuple[str, ...]] = (">=", ">", "<=", "<")
 # Items a condition may test besides the plausibility-checked measurements.
 CONTEXT_ITEMS: Final[tuple[str, ...]] = ("age_years",)
+# Ten-year risk equations an eligibility rule may name (those of :mod:`tiercare.care.risk`).
+RISK_EQUATIONS: Final[tuple[str, ...]] = ("china_par", "pce")
 # Ages outside this range are typing errors, not patients.
 AGE_YEARS_MIN: Final = 0
 AGE_YEARS_MAX: Final = 130
@@ -130,6 +142,23 @@ class FlagSpec:
     required: bool
     label: Text
     implies: str | None = None
+
+
+@dataclass(frozen=True)
+class RiskCriterion:
+    """Eligibility by a ten-year ASCVD risk: ``equation``'s estimate at or above ``min_percent``."""
+
+    equation: str
+    min_percent: float
+    label: Text
+
+
+@dataclass(frozen=True)
+class SchedulePhase:
+    """Routine follow-ups every ``days`` until the ``until_years``-th anniversary of the schedule's start."""
+
+    until_years: int
+    days: int
 
 
 @dataclass(frozen=True)
@@ -215,6 +244,8 @@ class Protocol:
     control_class_precedence: tuple[str, ...]
     rules: tuple[Rule, ...]
     variants: Mapping[str, Variant]
+    eligibility_risk: RiskCriterion | None = None
+    routine_interval_phases: tuple[SchedulePhase, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with ``rule_id`` (KeyError if none)."""
@@ -223,9 +254,24 @@ class Protocol:
                 return rule
         raise KeyError(rule_id)
 
-    def next_due_days(self, kind: str) -> int:
-        """Days until the next follow-up for a ``next_due`` kind (``routine`` or ``recheck``)."""
-        return self.routine_interval_days if kind == "routine" else self.recheck_days
+    def next_due_days(self, kind: str, *, on: date | None = None, since: date | None = None) -> int:
+        """Days until the next follow-up for a ``next_due`` kind (``routine`` or ``recheck``).
+
+        With ``routine_interval_phases`` the routine interval depends on the time from ``since`` (the
+        schedule's start, e.g. the end of treatment or the enrolment) to ``on`` (the follow-up's date): the
+        first phase whose ``until_years``-th anniversary of ``since`` is still ahead applies, and after the
+        last phase ``routine_interval_days``. Both dates are then required (ValueError otherwise).
+        """
+        if kind != "routine":
+            return self.recheck_days
+        if not self.routine_interval_phases:
+            return self.routine_interval_days
+        if on is None or since is None:
+            raise ValueError(f"{self.code}: the routine interval depends on the follow-up date and the start")
+        for phase in self.routine_interval_phases:
+            if on < add_years(since, phase.until_years):
+                return phase.days
+        return self.routine_interval_days
 
 
 # --- classification -----------------------------------------------------------------------------------------
@@ -319,9 +365,7 @@ def load_protocol(code: str, *, variants: Iterable[str] = ()) -> Protocol:
     return _build(filename, raw, frozenset(variants))
 
 
-def parse_protocol(
-    doc: Mapping[str, Any], *, filename: str = "<dict>", variants: Iterable[str] = ()
-) -> Protocol:
+def parse_protocol(doc: Mapping[str, Any], *, filename: str = "<dict>", variants: Iterable[str] = ()) -> Protocol:
     """Validate and build a protocol from an already-parsed JSON document (for tests and protocol tooling);
     its sha256 is that of the document's canonical JSON."""
     raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
@@ -352,9 +396,7 @@ class _Validator:
 
     # -- generic readers --
 
-    def obj(
-        self, value: Any, key: str, required: Iterable[str], optional: Iterable[str] = ()
-    ) -> dict[str, Any]:
+    def obj(self, value: Any, key: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(key, "an object is required")
         required, optional = tuple(required), tuple(optional)
@@ -427,18 +469,24 @@ class _Validator:
         source = self.obj(d["source"], "source", ("citation", "evidence"), ("note",))
         citation = self.string(source["citation"], "source.citation")
         evidence = self.string(source["evidence"], "source.evidence")
-        elig = self.obj(d["eligibility"], "eligibility", ("min_age_years", "diagnosis"))
+        elig = self.obj(d["eligibility"], "eligibility", ("min_age_years", "diagnosis"), ("risk",))
         min_age = self.number(elig["min_age_years"], "eligibility.min_age_years")
         diag = self.obj(elig["diagnosis"], "eligibility.diagnosis", ("icd10_prefixes", "zh", "en"))
         prefixes = self.str_list(diag["icd10_prefixes"], "eligibility.diagnosis.icd10_prefixes")
-        if not prefixes:
-            raise self.fail("eligibility.diagnosis.icd10_prefixes", "at least one code is required")
+        risk = self.risk_criterion(elig["risk"], "eligibility.risk") if "risk" in elig else None
+        if not prefixes and risk is None:
+            raise self.fail(
+                "eligibility.diagnosis.icd10_prefixes", "at least one code is required (or an eligibility.risk)"
+            )
         diagnosis = Text(
             self.string(diag["zh"], "eligibility.diagnosis.zh"),
             self.string(diag["en"], "eligibility.diagnosis.en"),
         )
         sched = self.obj(
-            d["schedule"], "schedule", ("routine_interval_days", "recheck_days", "min_face_to_face_per_year")
+            d["schedule"],
+            "schedule",
+            ("routine_interval_days", "recheck_days", "min_face_to_face_per_year"),
+            ("routine_interval_phases",),
         )
         routine = self.integer(sched["routine_interval_days"], "schedule.routine_interval_days")
         recheck = self.integer(sched["recheck_days"], "schedule.recheck_days")
@@ -448,6 +496,7 @@ class _Validator:
                 "schedule.routine_interval_days",
                 f"{routine} days between routine visits cannot give {per_year} visits a year",
             )
+        phases = self.phases(sched.get("routine_interval_phases"), "schedule.routine_interval_phases", per_year)
 
         known_items = tuple(PLAUSIBLE_RANGES) + CONTEXT_ITEMS
         measured = self.str_list(d["measured_items"], "measured_items", known_items)
@@ -481,12 +530,8 @@ class _Validator:
         if not isinstance(d["conditions"], dict):
             raise self.fail("conditions", "an object is required")
         raw_conditions = d["conditions"]
-        ctx = _CondContext(
-            self, measured, required, thresholds, set(symptoms), set(flags), set(raw_conditions)
-        )
-        conditions = {
-            n: ctx.compile(c, f"conditions.{n}", required_extra=()) for n, c in raw_conditions.items()
-        }
+        ctx = _CondContext(self, measured, required, thresholds, set(symptoms), set(flags), set(raw_conditions))
+        conditions = {n: ctx.compile(c, f"conditions.{n}", required_extra=()) for n, c in raw_conditions.items()}
         _check_ref_cycles(self, conditions)
 
         variants: dict[str, Variant] = {}
@@ -501,9 +546,7 @@ class _Validator:
             v_thresholds = self.thresholds(vd.get("thresholds", {}), f"{key}.thresholds")
             for tname in v_thresholds:
                 if tname in thresholds:
-                    raise self.fail(
-                        f"{key}.thresholds.{tname}", "a variant may add, not redefine, thresholds"
-                    )
+                    raise self.fail(f"{key}.thresholds.{tname}", "a variant may add, not redefine, thresholds")
             v_ctx = _CondContext(
                 self,
                 measured,
@@ -519,9 +562,7 @@ class _Validator:
             v_conditions = {}
             for n, c in v_raw_conditions.items():
                 if n not in conditions:
-                    raise self.fail(
-                        f"{key}.conditions.{n}", "a variant may replace, not add, named conditions"
-                    )
+                    raise self.fail(f"{key}.conditions.{n}", "a variant may replace, not add, named conditions")
                 v_conditions[n] = v_ctx.compile(c, f"{key}.conditions.{n}", required_extra=add_req)
             variant = Variant(
                 vid,
@@ -562,7 +603,37 @@ class _Validator:
             control_class_precedence=precedence,
             rules=rules,
             variants=MappingProxyType(variants),
+            eligibility_risk=risk,
+            routine_interval_phases=phases,
         )
+
+    def risk_criterion(self, value: Any, key: str) -> RiskCriterion:
+        rd = self.obj(value, key, ("equation", "min_percent", "zh", "en"))
+        equation = self.string(rd["equation"], f"{key}.equation")
+        if equation not in RISK_EQUATIONS:
+            raise self.fail(f"{key}.equation", f"must be one of {list(RISK_EQUATIONS)}")
+        min_percent = self.number(rd["min_percent"], f"{key}.min_percent")
+        if not 0 < min_percent < 100:
+            raise self.fail(f"{key}.min_percent", "a percentage above 0 and below 100 is required")
+        return RiskCriterion(equation, min_percent, self.text({"zh": rd["zh"], "en": rd["en"]}, key))
+
+    def phases(self, value: Any, key: str, per_year: int) -> tuple[SchedulePhase, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, "a non-empty list is required")
+        out: list[SchedulePhase] = []
+        for i, p in enumerate(value):
+            k = f"{key}[{i}]"
+            pd = self.obj(p, k, ("until_years", "days"))
+            until = self.integer(pd["until_years"], f"{k}.until_years")
+            days = self.integer(pd["days"], f"{k}.days")
+            if out and until <= out[-1].until_years:
+                raise self.fail(f"{k}.until_years", "phases must end in increasing years")
+            if days * per_year > 366:
+                raise self.fail(f"{k}.days", f"{days} days between routine visits cannot give {per_year} visits a year")
+            out.append(SchedulePhase(until, days))
+        return tuple(out)
 
     def thresholds(self, value: Any, key: str) -> dict[str, Threshold]:
         if not isinstance(value, dict):
@@ -647,9 +718,7 @@ class _Validator:
             if next_due is not None and next_due not in NEXT_DUE_KINDS:
                 raise self.fail(f"{k}.next_due", f"must be one of {list(NEXT_DUE_KINDS)}")
             if (control_class is not None or urgent) and next_due is None:
-                raise self.fail(
-                    f"{k}.next_due", "a rule that classifies or is urgent must say when to follow up"
-                )
+                raise self.fail(f"{k}.next_due", "a rule that classifies or is urgent must say when to follow up")
             explain = self.text(rd["explain"], f"{k}.explain")
             for lang, template in (("zh", explain.zh), ("en", explain.en)):
                 for _, fname, _, _ in string.Formatter().parse(template):
@@ -683,9 +752,7 @@ class _CondContext:
     flags: set[str]
     condition_names: set[str] = field(default_factory=set)
 
-    def compile(
-        self, value: Any, key: str, *, required_extra: Iterable[str], in_previous: bool = False
-    ) -> Cond:
+    def compile(self, value: Any, key: str, *, required_extra: Iterable[str], in_previous: bool = False) -> Cond:
         required_extra = tuple(required_extra)
         if not isinstance(value, dict) or len(value) == 0:
             raise self.v.fail(key, "a condition object is required")
@@ -731,25 +798,19 @@ class _CondContext:
                 if not isinstance(d[kind], list) or not d[kind]:
                     raise self.v.fail(f"{key}.{kind}", "a non-empty list is required")
                 children = tuple(
-                    self.compile(
-                        c, f"{key}.{kind}[{i}]", required_extra=required_extra, in_previous=in_previous
-                    )
+                    self.compile(c, f"{key}.{kind}[{i}]", required_extra=required_extra, in_previous=in_previous)
                     for i, c in enumerate(d[kind])
                 )
                 return Cond(kind, children=children)
         if "not" in value:
             d = self.v.obj(value, key, ("not",))
-            child = self.compile(
-                d["not"], f"{key}.not", required_extra=required_extra, in_previous=in_previous
-            )
+            child = self.compile(d["not"], f"{key}.not", required_extra=required_extra, in_previous=in_previous)
             return Cond("not", children=(child,))
         if "previous" in value:
             d = self.v.obj(value, key, ("previous",))
             if in_previous:
                 raise self.v.fail(f"{key}.previous", "previous cannot be nested")
-            child = self.compile(
-                d["previous"], f"{key}.previous", required_extra=required_extra, in_previous=True
-            )
+            child = self.compile(d["previous"], f"{key}.previous", required_extra=required_extra, in_previous=True)
             return Cond("previous", children=(child,))
         raise self.v.fail(key, f"unknown condition form: {sorted(value)}")
 
@@ -775,22 +836,47 @@ def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
 
+def add_years(d: date, years: int) -> date:
+    """The ``years``-th anniversary of ``d``; 29 February falls on 28 February in common years."""
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return d.replace(year=d.year + years, day=28)
+
+
 # --- eligibility --------------------------------------------------------------------------------------------
 
 
-def is_eligible(protocol: Protocol, *, age_years: float, diagnosis_codes: Iterable[str]) -> bool:
+def is_eligible(
+    protocol: Protocol,
+    *,
+    age_years: float,
+    diagnosis_codes: Iterable[str],
+    risk_percent: float | None = None,
+    risk_equation: Equation | None = None,
+) -> bool:
     """Whether a person belongs in the protocol's program.
 
-    NBPHS 2017: permanent residents aged 35 or more with the diagnosis. ``diagnosis_codes`` are ICD-10 codes
-    of any edition: ``I10.x00x002`` matches the prefix ``I10``.
+    The age is at least ``eligibility.min_age_years`` (NBPHS 2017: residents aged 35 or more), and either a
+    diagnosis matches (``diagnosis_codes`` are ICD-10 codes of any edition: ``I10.x00x002`` matches the prefix
+    ``I10``) or, for a protocol with ``eligibility.risk``, the ten-year risk ``risk_percent`` computed with
+    that criterion's equation is at or above its ``min_percent``. A risk from another equation is a caller's
+    error (ValueError): the bands of one equation do not apply to another.
     """
     if age_years < protocol.min_age_years:
         return False
-    return any(
+    if any(
         code.strip().upper().startswith(prefix.upper())
         for code in diagnosis_codes
         for prefix in protocol.diagnosis_icd10_prefixes
-    )
+    ):
+        return True
+    crit = protocol.eligibility_risk
+    if crit is None or risk_percent is None:
+        return False
+    if risk_equation != crit.equation:
+        raise ValueError(f"{protocol.code}: eligibility needs a {crit.equation} risk, got {risk_equation!r}")
+    return risk_percent >= crit.min_percent
 
 
 # --- classifying --------------------------------------------------------------------------------------------
@@ -802,7 +888,11 @@ class _Missing(Exception):
 
 
 def classify(
-    protocol: Protocol, followup: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]
+    protocol: Protocol,
+    followup: Mapping[str, Any],
+    previous: Sequence[Mapping[str, Any]],
+    *,
+    schedule_start: date | str | None = None,
 ) -> Classification:
     """Classify one follow-up under ``protocol`` and say what to do next.
 
@@ -816,12 +906,17 @@ def classify(
     "unsatisfactory twice in a row"), re-evaluated under the current protocol so that a protocol change
     applies consistently.
 
+    ``schedule_start`` (a date or ISO string: the end of treatment, or the enrolment) is needed, with the
+    follow-up's ``date``, by a protocol whose routine interval has phases (``schedule.routine_interval_phases``);
+    other protocols ignore it.
+
     Raises :class:`FollowupInputError` for a missing or malformed input,
     :class:`~tiercare.care.plausibility.ImplausibleMeasurementError` for impossible values (a systolic of
     900), and :class:`ProtocolError` if the protocol's rules leave the follow-up unclassified.
     """
     current = _validated_followup(protocol, followup, "followup")
     earlier = _ordered_previous(protocol, followup, previous)
+    on, since = _schedule_dates(protocol, followup, schedule_start)
     last = earlier[0] if earlier else None
 
     fired: list[Rule] = []
@@ -844,14 +939,12 @@ def classify(
     control_class = next(c for c in protocol.control_class_precedence if c in classes)
     action_codes = {a for r in fired for a in r.actions}
     actions = Actions(**{a: a in action_codes for a in ACTIONS})
-    next_due = min(protocol.next_due_days(r.next_due) for r in fired if r.next_due)
+    next_due = min(protocol.next_due_days(r.next_due, on=on, since=since) for r in fired if r.next_due)
     urgent = any(r.urgent for r in fired)
 
     values = _placeholder_values(protocol, current)
     fired_rules = tuple(
-        FiredRule(
-            r.id, Text(_fill(r.explain.zh, values["zh"]), _fill(r.explain.en, values["en"])), r.source_text
-        )
+        FiredRule(r.id, Text(_fill(r.explain.zh, values["zh"]), _fill(r.explain.en, values["en"])), r.source_text)
         for r in fired
     )
     return Classification(
@@ -863,16 +956,45 @@ def classify(
         actions=actions,
         next_due_in_days=next_due,
         explanation_zh="；".join(f.explanation.zh for f in fired_rules) + f"。下次随访：{next_due} 天内。",
-        explanation_en="; ".join(f.explanation.en for f in fired_rules)
-        + f". Next follow-up within {next_due} days.",
+        explanation_en="; ".join(f.explanation.en for f in fired_rules) + f". Next follow-up within {next_due} days.",
     )
+
+
+def _schedule_dates(
+    protocol: Protocol, followup: Mapping[str, Any], schedule_start: date | str | None
+) -> tuple[date | None, date | None]:
+    """The follow-up's date and the schedule's start, both required when the routine interval has phases."""
+    if not protocol.routine_interval_phases:
+        return None, None
+    if schedule_start is None:
+        raise FollowupInputError(
+            "schedule_start",
+            f"The {protocol.name.en.lower()} schedule depends on the time since its start; give the start date.",
+            f"{protocol.name.zh}的随访间隔取决于距起始日期的时间，须提供起始日期。",
+            code="missing",
+        )
+    if followup.get("date") is None:
+        raise FollowupInputError(
+            "date",
+            f"The {protocol.name.en.lower()} schedule depends on the follow-up's date.",
+            f"{protocol.name.zh}的随访间隔取决于本次随访日期，须填写日期。",
+            code="missing",
+        )
+    on = _parse_date(followup["date"], "date")
+    since = _parse_date(schedule_start, "schedule_start")
+    if on < since:
+        raise FollowupInputError(
+            "date",
+            f"The follow-up ({on.isoformat()}) is before the schedule's start ({since.isoformat()}).",
+            f"本次随访日期 {on.isoformat()} 早于起始日期 {since.isoformat()}。",
+            code="inconsistent",
+        )
+    return on, since
 
 
 def _validated_followup(protocol: Protocol, followup: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(followup, Mapping):
-        raise FollowupInputError(
-            where, "A follow-up must be an object.", "随访记录必须是对象。", code="wrong_type"
-        )
+        raise FollowupInputError(where, "A follow-up must be an object.", "随访记录必须是对象。", code="wrong_type")
     for item in protocol.required_items:
         if followup.get(item) is None:
             label_en, label_zh = _item_labels(item)
@@ -884,9 +1006,7 @@ def _validated_followup(protocol: Protocol, followup: Any, where: str) -> Mappin
             )
     age = followup.get("age_years")
     if age is not None and (
-        isinstance(age, bool)
-        or not isinstance(age, (int, float))
-        or not AGE_YEARS_MIN <= age <= AGE_YEARS_MAX
+        isinstance(age, bool) or not isinstance(age, (int, float)) or not AGE_YEARS_MIN <= age <= AGE_YEARS_MAX
     ):
         raise FollowupInputError(
             "age_years",
@@ -981,8 +1101,7 @@ def _ordered_previous(
         if keyed and keyed[0][0] >= today:
             raise FollowupInputError(
                 "previous",
-                f"A previous follow-up is dated {keyed[0][0].isoformat()}, "
-                f"not before this one ({today.isoformat()}).",
+                f"A previous follow-up is dated {keyed[0][0].isoformat()}, not before this one ({today.isoformat()}).",
                 f"既往随访日期 {keyed[0][0].isoformat()} 不早于本次随访（{today.isoformat()}）。",
                 code="inconsistent",
             )
