@@ -25,4 +25,4 @@ def test_care_demo(cast):
     assert FollowUp.objects.count() == summary["followups"] > summary["enrollments"]
     assert Enrollment.objects.filter(next_due_on__isnull=False).count() == summary["enrollments"]
     assert selectors.worklist(team=team, kind="overdue", today=date(2026, 6, 1)).exists()
-    assert selectors.user_team_ids(cast.gp) == [team.pk]
+    assert list(selectors.user_team_ids(cast.gp)) == [team.pk]

@@ -40,9 +40,9 @@ from tiercare.care.schemas import (
     MedicationIn,
     MedicationOut,
     PersonFilters,
-    PersonOut,
     PersonRiskIn,
     PersonRiskOut,
+    PersonRowPage,
     PlanOut,
     RiskOut,
     SuggestionOut,
@@ -51,7 +51,7 @@ from tiercare.care.schemas import (
     WorklistRow,
 )
 from tiercare.core.access import require_role
-from tiercare.core.api import ErrorOut, PageParams, page, resolve
+from tiercare.core.api import ErrorOut, PageParams, json_response, page, resolve
 from tiercare.core.audit import audit_patient_read, audit_record
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditAction
@@ -68,7 +68,6 @@ def _page_schema(item: type[Schema], name: str) -> type[Schema]:
 
 ContractPage = _page_schema(ContractOut, "ContractPage")
 CareHouseholdPage = _page_schema(HouseholdOut, "CareHouseholdPage")
-CarePersonPage = _page_schema(PersonOut, "CarePersonPage")
 EnrollmentPage = _page_schema(EnrollmentOut, "EnrollmentPage")
 FollowUpPage = _page_schema(FollowUpOut, "FollowUpPage")
 WorklistPage = _page_schema(WorklistRow, "WorklistPage")
@@ -76,9 +75,7 @@ MedicationPage = _page_schema(MedicationOut, "MedicationPage")
 SuggestionPage = _page_schema(SuggestionOut, "SuggestionPage")
 
 
-def _audited_page(
-    request: HttpRequest, qs: Any, paging: PageParams, object_type: str, person_attr: str
-) -> dict:
+def _audited_page(request: HttpRequest, qs: Any, paging: PageParams, object_type: str, person_attr: str) -> dict:
     result = page(qs, paging)
     audit_patient_read(
         actor=request.user,
@@ -140,9 +137,7 @@ def _person_risk(request: HttpRequest, person_id: UUID, overrides: dict[str, Any
     return {**out, "followup": latest.pk, "measured_at": latest.measured_at}
 
 
-@router.get(
-    "/care/persons/{person_id}/risk", response={200: PersonRiskOut, **ERRORS}, operation_id="care_person_risk"
-)
+@router.get("/care/persons/{person_id}/risk", response={200: PersonRiskOut, **ERRORS}, operation_id="care_person_risk")
 def person_risk(request: HttpRequest, person_id: UUID, params: Query[PersonRiskIn]) -> dict[str, Any]:
     """The person's risk from their latest follow-up (422 names the input the follow-up lacks)."""
     return _person_risk(request, person_id, params.dict())
@@ -170,15 +165,11 @@ def teams(request: HttpRequest) -> list[Any]:
 
 
 @router.get("/care/contracts", response={200: ContractPage, **ERRORS}, operation_id="care_contracts")
-def contracts(
-    request: HttpRequest, params: Query[ContractFilters], paging: Query[PageParams]
-) -> dict[str, Any]:
+def contracts(request: HttpRequest, params: Query[ContractFilters], paging: Query[PageParams]) -> dict[str, Any]:
     return page(selectors.contract_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
 
 
-@router.get(
-    "/care/contracts/{contract_id}", response={200: ContractOut, **ERRORS}, operation_id="care_contract"
-)
+@router.get("/care/contracts/{contract_id}", response={200: ContractOut, **ERRORS}, operation_id="care_contract")
 def contract(request: HttpRequest, contract_id: UUID) -> CareContract:
     return access.access_contract(request.user, contract_id)
 
@@ -188,17 +179,13 @@ def _signed(result: services.ContractResult) -> CareContract:
     return result.contract
 
 
-@router.post(
-    "/care/contracts", response={201: ContractSignedOut, **ERRORS}, operation_id="care_contract_sign"
-)
+@router.post("/care/contracts", response={201: ContractSignedOut, **ERRORS}, operation_id="care_contract_sign")
 def contract_sign(request: HttpRequest, payload: ContractIn) -> Status[CareContract]:
     """Sign a household with a team; ``warnings`` carries a panel past the cap."""
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     team = access.access_team(request.user, payload.team, action="sign")
     household = resolve(Household, payload.household, "household")
-    persons = (
-        [resolve(Person, p, "persons") for p in payload.persons] if payload.persons is not None else None
-    )
+    persons = [resolve(Person, p, "persons") for p in payload.persons] if payload.persons is not None else None
     result = services.contract_sign(
         by=request.user, household=household, team=team, start=payload.start, end=payload.end,
         package=payload.package, persons=persons,
@@ -215,9 +202,7 @@ def contract_renew(request: HttpRequest, contract_id: UUID, payload: ContractRen
     c = access.access_contract(request.user, contract_id)
     return Status(
         201,
-        _signed(
-            services.contract_renew(by=request.user, contract=c, end=payload.end, package=payload.package)
-        ),
+        _signed(services.contract_renew(by=request.user, contract=c, end=payload.end, package=payload.package)),
     )
 
 
@@ -235,26 +220,10 @@ def contract_terminate(request: HttpRequest, contract_id: UUID, payload: Contrac
 
 
 @router.get("/care/households", response={200: CareHouseholdPage, **ERRORS}, operation_id="care_households")
-def households(
-    request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]
-) -> dict[str, Any]:
+def households(request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Households contracted with the user's teams (a patient: their own)."""
     require_role(request.user, *selectors.CARE_READER_ROLES)
     return page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
-
-
-def _plan(user: Any, person: Person) -> dict[str, Any]:
-    enrollments = list(selectors.enrollment_list(for_user=user, person=person.pk).filter(status="active"))
-    followups = list(selectors.followup_list(for_user=user, person=person.pk)[:5])
-    _mark_suggested(followups)
-    dues = [e.next_due_on for e in enrollments if e.next_due_on]
-    return {
-        "person": person,
-        "enrollments": enrollments,
-        "recent_followups": followups,
-        "medications": list(selectors.medication_list(for_user=user, person=person.pk)[:10]),
-        "next_visit_on": min(dues) if dues else None,
-    }
 
 
 @router.get(
@@ -267,21 +236,23 @@ def household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
     hh = access.access_household(request.user, household_id, reason="household plan")
     members = selectors.person_list(for_user=request.user, household=hh.pk)
     contract = selectors.contract_list(for_user=request.user, household=hh.pk, status="active").first()
-    return {"household": hh, "contract": contract, "members": [_plan(request.user, p) for p in members]}
+    return {"household": hh, "contract": contract, "members": [selectors.person_plan(person=p) for p in members]}
 
 
-@router.get("/care/persons", response={200: CarePersonPage, **ERRORS}, operation_id="care_persons")
-def persons(request: HttpRequest, params: Query[PersonFilters], paging: Query[PageParams]) -> dict[str, Any]:
+@router.get("/care/persons", response={200: PersonRowPage, **ERRORS}, operation_id="care_persons")
+def persons(request: HttpRequest, params: Query[PersonFilters], paging: Query[PageParams]) -> HttpResponse:
     require_role(request.user, *selectors.CARE_READER_ROLES)
-    qs = selectors.person_list(for_user=request.user, **params.dict(exclude_none=True))
-    return _audited_page(request, qs, paging, "people.person", "pk")
+    qs = selectors.person_rows(selectors.person_list(for_user=request.user, **params.dict(exclude_none=True)))
+    result = page(qs, paging)
+    audit_patient_read(actor=request.user, person_ids=[r["id"] for r in result["items"]], object_type="people.person")
+    return json_response(PersonRowPage, result)
 
 
 @router.get("/care/persons/{person_id}/plan", response={200: PlanOut, **ERRORS}, operation_id="care_plan")
 def plan(request: HttpRequest, person_id: UUID) -> dict[str, Any]:
     """A person's programs, recent follow-ups (with the rules that fired), medicines and next visit."""
     person = access.access_person(request.user, person_id, reason="plan")
-    return _plan(request.user, person)
+    return selectors.person_plan(person=person)
 
 
 @router.get("/care/me/plan", response={200: PlanOut, **ERRORS}, operation_id="care_my_plan")
@@ -296,9 +267,7 @@ def my_plan(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/care/enrollments", response={200: EnrollmentPage, **ERRORS}, operation_id="care_enrollments")
-def enrollments(
-    request: HttpRequest, params: Query[EnrollmentFilters], paging: Query[PageParams]
-) -> dict[str, Any]:
+def enrollments(request: HttpRequest, params: Query[EnrollmentFilters], paging: Query[PageParams]) -> dict[str, Any]:
     qs = selectors.enrollment_list(for_user=request.user, **params.dict(exclude_none=True))
     return _audited_page(request, qs, paging, "care.enrollment", "person_id")
 
@@ -349,36 +318,28 @@ def followup_create(request: HttpRequest, enrollment_id: UUID, payload: FollowUp
 
 
 @router.get("/care/followups", response={200: FollowUpPage, **ERRORS}, operation_id="care_followups")
-def followups(
-    request: HttpRequest, params: Query[FollowUpFilters], paging: Query[PageParams]
-) -> dict[str, Any]:
+def followups(request: HttpRequest, params: Query[FollowUpFilters], paging: Query[PageParams]) -> dict[str, Any]:
     qs = selectors.followup_list(for_user=request.user, **params.dict(exclude_none=True))
     result = _audited_page(request, qs, paging, "care.followup", "person_id")
     _mark_suggested(result["items"])
     return result
 
 
-@router.get(
-    "/care/followups/{followup_id}", response={200: FollowUpOut, **ERRORS}, operation_id="care_followup_get"
-)
+@router.get("/care/followups/{followup_id}", response={200: FollowUpOut, **ERRORS}, operation_id="care_followup_get")
 def followup(request: HttpRequest, followup_id: UUID) -> FollowUp:
     fu = access.access_followup(request.user, followup_id)
     _mark_suggested([fu])
     return fu
 
 
-@router.post(
-    "/care/followups/{followup_id}/void", response={200: FollowUpOut, **ERRORS}, operation_id="care_void"
-)
+@router.post("/care/followups/{followup_id}/void", response={200: FollowUpOut, **ERRORS}, operation_id="care_void")
 def followup_void(request: HttpRequest, followup_id: UUID, payload: VoidIn) -> FollowUp:
     """Void a follow-up filed in error (kept, never deleted); the enrolment is recomputed."""
     fu = access.access_followup(request.user, followup_id, reason="void")
     return services.followup_void(by=request.user, followup=fu, reason=payload.reason)
 
 
-@router.post(
-    "/care/enrollments/{enrollment_id}/calls", response={201: CallOut, **ERRORS}, operation_id="care_call"
-)
+@router.post("/care/enrollments/{enrollment_id}/calls", response={201: CallOut, **ERRORS}, operation_id="care_call")
 def call(request: HttpRequest, enrollment_id: UUID, payload: CallIn) -> Status[Any]:
     e = access.access_enrollment(request.user, enrollment_id, reason="outreach call")
     c = services.outreach_call_record(
@@ -387,12 +348,8 @@ def call(request: HttpRequest, enrollment_id: UUID, payload: CallIn) -> Status[A
     return Status(201, c)
 
 
-@router.get(
-    "/care/referral-suggestions", response={200: SuggestionPage, **ERRORS}, operation_id="care_suggestions"
-)
-def suggestions(
-    request: HttpRequest, paging: Query[PageParams], status: str | None = "open"
-) -> dict[str, Any]:
+@router.get("/care/referral-suggestions", response={200: SuggestionPage, **ERRORS}, operation_id="care_suggestions")
+def suggestions(request: HttpRequest, paging: Query[PageParams], status: str | None = "open") -> dict[str, Any]:
     qs = selectors.suggestion_list(for_user=request.user, status=status)
     return _audited_page(request, qs, paging, "care.referralsuggestion", "person_id")
 
@@ -410,9 +367,7 @@ def prescribe(request: HttpRequest, payload: MedicationIn) -> Status[Any]:
 
 
 @router.get("/care/medications", response={200: MedicationPage, **ERRORS}, operation_id="care_medications")
-def medications(
-    request: HttpRequest, paging: Query[PageParams], person: UUID | None = None
-) -> dict[str, Any]:
+def medications(request: HttpRequest, paging: Query[PageParams], person: UUID | None = None) -> dict[str, Any]:
     qs = selectors.medication_list(for_user=request.user, person=person)
     return _audited_page(request, qs, paging, "care.medicationrecord", "person_id")
 
@@ -440,9 +395,7 @@ def worklist_download(request: HttpRequest, team_id: UUID, kind: str) -> HttpRes
     audit_patient_read(actor=request.user, person_ids=[e.person_id for e in qs], object_type="care.worklist")
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="care.worklist", object_id=kind)
     body = worklist_xlsx(worklist_rows(qs, timezone.localdate()), kind)
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="worklist-{kind}.xlsx"'
     return response
 

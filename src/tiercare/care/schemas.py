@@ -7,6 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 
 class RiskOut(Schema):
@@ -117,7 +118,29 @@ class PersonOut(Schema):
     name: str
     sex: str
     birth_date: date | None
-    household: UUID | None = Field(None, alias="membership.household_id")
+    household: UUID | None = None
+
+    @staticmethod
+    def resolve_household(obj: Any) -> Any:
+        if isinstance(obj, dict):  # a row of selectors.person_rows
+            return obj.get("household")
+        membership = getattr(obj, "membership", None)
+        return membership.household_id if membership is not None else None
+
+
+class PersonRow(BaseModel):
+    """One person in a list (a plain pydantic model: lists of hundreds are serialised in pydantic's core)."""
+
+    id: UUID
+    name: str
+    sex: str
+    birth_date: date | None
+    household: UUID | None = None
+
+
+class PersonRowPage(BaseModel):
+    count: int
+    items: list[PersonRow]
 
 
 class PersonFilters(Schema):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -40,14 +40,13 @@ WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "lost", "r
 UNCONTROLLED = ("unsatisfactory", "adverse_reaction", "complication")
 
 
-def user_team_ids(user: User) -> list[Any]:
-    """The active teams ``user`` is an active member of."""
+def user_team_ids(user: User) -> QuerySet[GpTeamMember]:
+    """The ids of the active teams ``user`` is an active member of, as a subquery (no query of its own: the
+    scope is evaluated inside the query it filters)."""
     if not user.is_authenticated or not user.is_active or user.role not in TEAM_ROLES:
-        return []
-    return list(
-        GpTeamMember.objects.filter(practitioner__user=user, active=True, team__active=True).values_list(
-            "team_id", flat=True
-        )
+        return GpTeamMember.objects.none().values_list("team_id", flat=True)
+    return GpTeamMember.objects.filter(practitioner__user_id=user.pk, active=True, team__active=True).values_list(
+        "team_id", flat=True
     )
 
 
@@ -90,9 +89,7 @@ def team_list(*, for_user: User) -> QuerySet[GpTeam]:
     return qs.select_related("center").prefetch_related("members__practitioner")
 
 
-def contract_list(
-    *, for_user: User, household: Any = None, status: str | None = None
-) -> QuerySet[CareContract]:
+def contract_list(*, for_user: User, household: Any = None, status: str | None = None) -> QuerySet[CareContract]:
     if for_user.role == Role.ADMIN:
         qs = CareContract.objects.all()
     elif for_user.role in TEAM_ROLES:
@@ -117,23 +114,27 @@ def household_list(*, for_user: User, q: str | None = None, team: Any = None) ->
     return qs.select_related("registered_at").distinct().order_by("name")
 
 
-def person_list(
-    *, for_user: User, q: str | None = None, team: Any = None, household: Any = None
-) -> QuerySet[Person]:
-    qs = Person.objects.filter(person_scope_q(for_user), archived=False)
+def person_list(*, for_user: User, q: str | None = None, team: Any = None, household: Any = None) -> QuerySet[Person]:
+    scope = person_scope_q(for_user)
     if team:
-        qs = qs.filter(care_memberships__active=True, care_memberships__team_id=team)
+        # In the same filter() as the scope, so that one contract membership must satisfy both: one join.
+        scope &= Q(care_memberships__active=True, care_memberships__team_id=team)
+    qs = Person.objects.filter(scope, archived=False)
     if household:
         qs = qs.filter(membership__household_id=household)
     if q:
         needle = q.strip().lower()
         qs = qs.filter(
-            Q(name__icontains=q.strip())
-            | Q(name_pinyin__startswith=needle)
-            | Q(name_initials__startswith=needle)
+            Q(name__icontains=q.strip()) | Q(name_pinyin__startswith=needle) | Q(name_initials__startswith=needle)
         )
     # one active contract membership per person (DB-enforced), so these joins never repeat a person
     return qs.select_related("membership").order_by("name_pinyin", "id")
+
+
+def person_rows(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """The columns a list of persons shows (id, name, sex, birth date, household) as dicts: a list of a GP's 400
+    patients does not build 400 model objects nor parse timestamps nobody reads."""
+    return qs.values("id", "name", "sex", "birth_date", household=F("membership__household_id"))  # type: ignore[return-value]
 
 
 def enrollment_list(
@@ -174,6 +175,27 @@ def followup_list(
     if team:
         qs = qs.filter(person__care_memberships__active=True, person__care_memberships__team_id=team)
     return qs.select_related("enrollment").order_by("-measured_at")
+
+
+def person_plan(*, person: Person, followups: int = 5) -> dict[str, Any]:
+    """A person's plan: active programs, latest follow-ups (each marked ``referral_suggested``), medicines and the
+    next visit. ``person`` must come from an access function (which checked the scope and audited the read), so the
+    rows here are fetched by the person alone: three queries, whoever asks."""
+    enrollments = list(Enrollment.objects.active().filter(person_id=person.pk).order_by("protocol_code"))
+    recent = list(
+        FollowUp.objects.filter(person_id=person.pk, voided_at__isnull=True)
+        .select_related("enrollment")
+        .annotate(referral_suggested=Exists(ReferralSuggestion.objects.filter(followup_id=OuterRef("pk"))))
+        .order_by("-measured_at")[:followups]
+    )
+    dues = [e.next_due_on for e in enrollments if e.next_due_on]
+    return {
+        "person": person,
+        "enrollments": enrollments,
+        "recent_followups": recent,
+        "medications": list(MedicationRecord.objects.filter(person_id=person.pk)[:10]),
+        "next_visit_on": min(dues) if dues else None,
+    }
 
 
 def medication_list(*, for_user: User, person: Any = None) -> QuerySet[MedicationRecord]:

@@ -14,18 +14,6 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 
 
-def _plan(user, person):  # type: ignore[no-untyped-def]
-    enrollments = list(selectors.enrollment_list(for_user=user, person=person.pk).filter(status="active"))
-    dues = [e.next_due_on for e in enrollments if e.next_due_on]
-    return {
-        "person": person,
-        "enrollments": enrollments,
-        "followups": list(selectors.followup_list(for_user=user, person=person.pk)[:8]),
-        "medications": list(selectors.medication_list(for_user=user, person=person.pk)[:10]),
-        "next_visit_on": min(dues) if dues else None,
-    }
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     if request.user.role == "patient":
@@ -43,9 +31,7 @@ def worklist(request: HttpRequest, team_id: str, kind: str) -> HttpResponse:
     team = access.access_team(request.user, team_id)
     kind = kind if kind in selectors.WORKLISTS else "overdue"
     rows = list(selectors.worklist(team=team, kind=kind)[:500])
-    audit_patient_read(
-        actor=request.user, person_ids=[e.person_id for e in rows], object_type="care.worklist"
-    )
+    audit_patient_read(actor=request.user, person_ids=[e.person_id for e in rows], object_type="care.worklist")
     ctx = {
         "team": team,
         "kind": kind,
@@ -58,7 +44,8 @@ def worklist(request: HttpRequest, team_id: str, kind: str) -> HttpResponse:
 @login_required
 def household(request: HttpRequest, household_id: str) -> HttpResponse:
     hh = access.access_household(request.user, household_id, reason="household plan page")
-    members = [_plan(request.user, p) for p in selectors.person_list(for_user=request.user, household=hh.pk)]
+    people = selectors.person_list(for_user=request.user, household=hh.pk)
+    members = [selectors.person_plan(person=p, followups=8) for p in people]
     contract = selectors.contract_list(for_user=request.user, household=hh.pk, status="active").first()
     return render(request, "care/household.html", {"household": hh, "contract": contract, "members": members})
 
@@ -66,7 +53,7 @@ def household(request: HttpRequest, household_id: str) -> HttpResponse:
 @login_required
 def person(request: HttpRequest, person_id: str) -> HttpResponse:
     p = access.access_person(request.user, person_id, reason="plan page")
-    return render(request, "care/person.html", {"plan": _plan(request.user, p)})
+    return render(request, "care/person.html", {"plan": selectors.person_plan(person=p, followups=8)})
 
 
 @login_required
@@ -74,7 +61,7 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     require_role(request.user, "patient")
     me = getattr(request.user, "person", None)
     p = access.access_person(request.user, me.pk if me else "-", reason="own plan")
-    return render(request, "care/person.html", {"plan": _plan(request.user, p), "own": True})
+    return render(request, "care/person.html", {"plan": selectors.person_plan(person=p, followups=8), "own": True})
 
 
 @login_required

@@ -14,6 +14,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
+from pydantic import BaseModel
 
 from tiercare.core.errors import DomainError, ValidationFailed
 from tiercare.core.models import User
@@ -47,8 +48,23 @@ class PageParams(Schema):
 
 
 def page(qs: models.QuerySet[M], params: PageParams) -> dict[str, Any]:
-    """One page of ``qs`` as ``{"count", "items"}``."""
-    return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
+    """One page of ``qs`` as ``{"count", "items"}``.
+
+    The rows come first; the count is asked of the database only when the page cannot tell it (a full page, or an
+    empty page past the first), so a short list costs one query.
+    """
+    items = list(qs[params.offset : params.offset + params.limit])
+    page_tells = len(items) < params.limit and (items or params.offset == 0)
+    return {"count": params.offset + len(items) if page_tells else qs.count(), "items": items}
+
+
+def json_response(model: type[BaseModel], data: Any, *, status: int = 200) -> HttpResponse:
+    """Validate ``data`` (plain dicts and values, not ORM rows) against a plain pydantic ``model`` and answer its
+    JSON, validated and serialised inside pydantic's core. For long lists this is about ten times quicker than
+    the Schema path, which wraps every row for attribute access; the handler declares the same ``model`` as its
+    response, so the OpenAPI document is unchanged."""
+    body = model.model_validate(data).model_dump_json(by_alias=True)
+    return HttpResponse(body, content_type="application/json", status=status)
 
 
 def resolve(model: type[M], value: Any, field: str, queryset: models.QuerySet[M] | None = None) -> M:

@@ -90,14 +90,22 @@ class AuditEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Indexes: (actor, at) and (object_type, object_id) serve every lookup by actor or object, so neither column has
+    # one of its own: each index costs every patient-list read (one row per patient shown) another insert.
     actor = models.ForeignKey(
-        "core.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "core.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=20, blank=True)
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(max_length=60, blank=True)
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
     person_id = models.UUIDField(null=True, blank=True, db_index=True)
     reason = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=300, blank=True)
