@@ -220,6 +220,9 @@ TASKS = {
         )
     }
 }
+# The nightly recompute shares its batches among this many database connections (PostgreSQL). Tests run tasks
+# inside their own transaction, which other connections cannot see, so they use one.
+CARE_RECOMPUTE_WORKERS = envint("CARE_RECOMPUTE_WORKERS", 1 if TESTING else 2, minimum=1)
 
 # --- Notifications (pluggable, see core/notify.py) ------------------------------------------------------------
 NOTIFY_BACKEND = env("TIERCARE_NOTIFY_BACKEND") or (

@@ -8,12 +8,13 @@ clinical/README.md (protocols, risk equations).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -722,18 +723,21 @@ def enrollments_recompute(
     queryset: QuerySet[Enrollment] | None = None,
     batch_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Recompute next due date, control status and risk of every active enrolment from its follow-ups.
 
     Set-based, in batches of enrolment ids (keyset order), never a query per person. On PostgreSQL one
-    ``UPDATE … FROM`` per batch over ``DISTINCT ON`` (the latest non-void follow-up) and a ``row_number()``
-    window (the two latest risk-bearing ones), writing only the rows that changed; elsewhere one ``UPDATE``
-    with correlated subqueries and one for ``risk_rose``. An enrolment without follow-ups keeps its due date.
-    ``progress(n)`` is called after each batch. Returns the number of enrolments recomputed.
+    ``UPDATE … FROM`` per batch over one window pass of the batch's follow-ups (the latest non-void one, and the two
+    latest risk-bearing ones), writing only the rows that changed; with ``workers`` > 1 the batches are shared by
+    that many threads, each on its own connection and transaction (the batches touch disjoint rows). Elsewhere
+    one ``UPDATE`` with correlated subqueries and one for ``risk_rose``, on the calling connection. An enrolment
+    without follow-ups keeps its due date. ``progress(n)`` is called after each batch. Returns the number of
+    enrolments recomputed.
     """
     qs = queryset if queryset is not None else Enrollment.objects.active()
     ids = qs.order_by("pk").values_list("pk", flat=True)
-    done = 0
+    batches: list[list[Any]] = []
     last = None
     while True:
         page = ids.filter(pk__gt=last) if last is not None else ids
@@ -741,15 +745,30 @@ def enrollments_recompute(
         if not batch:
             break
         last = batch[-1]
+        batches.append(batch)
+    postgres = connection.vendor == "postgresql"
+
+    def run(batch: list[Any]) -> int:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if postgres:
                 _recompute_batch_postgres(batch)
             else:
                 _recompute_batch_portable(batch)
-        done += len(batch)
         if progress:
             progress(len(batch))
-    return done
+        return len(batch)
+
+    if workers <= 1 or not postgres or len(batches) < 2:
+        return sum(run(b) for b in batches)
+
+    def run_in_thread(batch: list[Any]) -> int:
+        try:
+            return run(batch)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(run_in_thread, batches))
 
 
 def _recompute_batch_portable(batch: list[Any]) -> None:
@@ -772,33 +791,34 @@ def _recompute_batch_portable(batch: list[Any]) -> None:
 
 _RECOMPUTE_SQL = """
 WITH b AS (SELECT unnest(%(ids)s::uuid[]) AS id),
-latest AS (
-    SELECT DISTINCT ON (f.enrollment_id) f.enrollment_id, f.next_due_on, f.control_class, f.controlled,
-           (f.measured_at AT TIME ZONE %(tz)s)::date AS day
+ranked AS (
+    -- one pass in the (enrollment, measured_at DESC) index order: rn = 1 is the latest follow-up, rc counts the
+    -- risk-bearing ones so far, so rc = 1 / 2 on a row with a risk are the latest two risks
+    SELECT f.enrollment_id, f.next_due_on, f.control_class, f.controlled, f.measured_at, f.risk_percent,
+           row_number() OVER w AS rn, count(f.risk_percent) OVER w AS rc
     FROM care_followup f
     WHERE f.enrollment_id BETWEEN %(lo)s AND %(hi)s AND f.voided_at IS NULL
-    ORDER BY f.enrollment_id, f.measured_at DESC
+    WINDOW w AS (PARTITION BY f.enrollment_id ORDER BY f.measured_at DESC ROWS UNBOUNDED PRECEDING)
 ),
-risks AS (
-    SELECT enrollment_id, max(risk_percent) FILTER (WHERE rn = 1) AS r1, max(risk_percent) FILTER (WHERE rn = 2) AS r2
-    FROM (
-        SELECT f.enrollment_id, f.risk_percent,
-               row_number() OVER (PARTITION BY f.enrollment_id ORDER BY f.measured_at DESC) AS rn
-        FROM care_followup f
-        WHERE f.enrollment_id BETWEEN %(lo)s AND %(hi)s AND f.voided_at IS NULL AND f.risk_percent IS NOT NULL
-    ) ranked
-    WHERE rn <= 2
+agg AS (
+    SELECT enrollment_id,
+           max(next_due_on) FILTER (WHERE rn = 1) AS next_due_on,
+           max(control_class) FILTER (WHERE rn = 1) AS control_class,
+           bool_or(controlled) FILTER (WHERE rn = 1) AS controlled,
+           max((measured_at AT TIME ZONE %(tz)s)::date) FILTER (WHERE rn = 1) AS day,
+           max(risk_percent) FILTER (WHERE rc = 1 AND risk_percent IS NOT NULL) AS r1,
+           max(risk_percent) FILTER (WHERE rc = 2 AND risk_percent IS NOT NULL) AS r2
+    FROM ranked
     GROUP BY enrollment_id
 ),
 computed AS (
     SELECT b.id,
-           COALESCE(l.next_due_on, e.next_due_on) AS next_due_on,
-           COALESCE(l.control_class, e.control_class) AS control_class,
-           l.controlled, l.day AS last_followup_on, r.r1, r.r2,
-           COALESCE(r.r1 > r.r2, false) AS risk_rose
+           COALESCE(a.next_due_on, e.next_due_on) AS next_due_on,
+           COALESCE(a.control_class, e.control_class) AS control_class,
+           a.controlled, a.day AS last_followup_on, a.r1, a.r2,
+           COALESCE(a.r1 > a.r2, false) AS risk_rose
     FROM b JOIN care_enrollment e ON e.id = b.id
-    LEFT JOIN latest l ON l.enrollment_id = b.id
-    LEFT JOIN risks r ON r.enrollment_id = b.id
+    LEFT JOIN agg a ON a.enrollment_id = b.id
 )
 UPDATE care_enrollment e
 SET next_due_on = c.next_due_on, control_class = c.control_class, controlled = c.controlled,

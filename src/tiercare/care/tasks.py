@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -17,7 +18,7 @@ from tiercare.care.models import RecomputeRun
 @task()
 def recompute_all(run_id: str) -> int:
     """Recompute every active enrolment (``services.enrollments_recompute``) and record the run."""
-    n = services.enrollments_recompute()
+    n = services.enrollments_recompute(workers=settings.CARE_RECOMPUTE_WORKERS)
     RecomputeRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), enrollments=n)
     return n
 
