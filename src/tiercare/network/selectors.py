@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tiercare.core.access import STAFF_ROLES
+from tiercare.core.context import request_memo
 from tiercare.core.models import Role, User
 from tiercare.network.models import (
     Department,
@@ -35,17 +36,25 @@ def today() -> date:
 
 
 def user_organization_ids(user: User, on: date | None = None) -> list[object]:
-    """The organizations where ``user`` holds an active role (through their practitioner record)."""
-    practitioner = getattr(user, "practitioner", None) if user.is_authenticated else None
-    if practitioner is None:
+    """The organizations where ``user`` holds an active role (through their practitioner record).
+
+    Asked once per request and user (the request's memo; a write in between asks again)."""
+    if not user.is_authenticated:
         return []
     on = on or today()
-    return list(
-        PractitionerRole.objects.filter(practitioner=practitioner, valid_from__lte=on)
+    memo = request_memo()
+    key = ("user_organization_ids", user.pk, on)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    ids = list(
+        PractitionerRole.objects.filter(practitioner__user_id=user.pk, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .values_list("organization_id", flat=True)
         .distinct()
     )
+    if memo is not None:
+        memo[key] = tuple(ids)
+    return ids
 
 
 def _is_staff(user: User) -> bool:

@@ -49,8 +49,13 @@ def access_person_by_id(user: User, person_id: object, *, reason: str = "") -> P
     return person
 
 
-def access_household_by_id(user: User, household_id: object, *, reason: str = "") -> Household:
-    """The household if ``user`` may see it; reading it reads its members' records, each audited."""
+def access_household_by_id(
+    user: User, household_id: object, *, reason: str = "", members_read: bool = True
+) -> Household:
+    """The household if ``user`` may see it; reading it reads its members' records, each audited.
+
+    ``members_read=False`` for a caller that shows none of the members (registering a new member answers only the
+    new person): nobody's record is read, so there is nothing to audit."""
     hid = _as_uuid(household_id)
     household = (
         Household.objects.filter(household_scope_q(user), pk=hid).select_related("registered_at", "proxy").first()
@@ -65,6 +70,8 @@ def access_household_by_id(user: User, household_id: object, *, reason: str = ""
             reason="not in the user's care relationships",
         )
         raise NotFound("No such household.")
+    if not members_read:
+        return household
     member_ids = list(household.members.values_list("person_id", flat=True))
     audit_patient_read(
         actor=user,

@@ -56,7 +56,9 @@ def get_person(request: HttpRequest, person_id: UUID) -> Person:
 @router.post("/persons", response={201: PersonOut, **ERRORS}, operation_id="create_person", tags=["persons"])
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     data = payload.dict()
-    household = access_household_by_id(request.user, data.pop("household"), reason="register member")
+    household = access_household_by_id(
+        request.user, data.pop("household"), reason="register member", members_read=False
+    )
     relation = data.pop("relation")
     id_kind, id_number = data.pop("id_kind"), data.pop("id_number")
     person = services.person_register(
