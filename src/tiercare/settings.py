@@ -159,6 +159,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
+    if envbool("DB_PREPARED_STATEMENTS", False):
+        _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
     _db.setdefault("TEST", {})["NAME"] = env("TIERCARE_TEST_DB_NAME") or "test_tiercare"
 else:
     raise ImproperlyConfigured(f"DATABASE_URL must be sqlite:// or postgres://, not {_db['ENGINE']}")

@@ -186,3 +186,18 @@ def test_xlsx_download(cast, team, api):
     assert len(rows) == 2 and rows[1][0] == e.person.name and rows[1][4] == 4 and rows[1][6] == 8.2
     status, _ = api(cast.gp_b).get(f"care/teams/{team.pk}/worklists/overdue.xlsx")
     assert status == 404
+
+
+def test_worklist_api_pages_with_the_total_in_one_query(cast, team, api):
+    a, b, c = _patients(cast, team, 3)
+    for e, days in ((a, 10), (b, 40), (c, 90)):
+        _set(e, next_due_on=TODAY - timedelta(days=days))
+    client = api(cast.gp)
+    path = f"care/teams/{team.pk}/worklists/overdue"
+    status, body = client.get(path + "?limit=2")
+    assert status == 200 and body["count"] == 3
+    assert [i["days_overdue"] for i in body["items"]] == [90, 40]
+    status, body = client.get(path + "?limit=2&offset=2")
+    assert body["count"] == 3 and [i["days_overdue"] for i in body["items"]] == [10]
+    status, body = client.get(path + "?limit=2&offset=4")  # past the end: the count is still told
+    assert body["count"] == 3 and body["items"] == []

@@ -182,6 +182,8 @@ def person_plan(*, person: Person, followups: int = 5) -> dict[str, Any]:
     next visit. ``person`` must come from an access function (which checked the scope and audited the read), so the
     rows here are fetched by the person alone: three queries, whoever asks."""
     enrollments = list(Enrollment.objects.active().filter(person_id=person.pk).order_by("protocol_code"))
+    for e in enrollments:
+        e.person = person  # the answer names the person: no query to fetch them again
     recent = list(
         FollowUp.objects.filter(person_id=person.pk, voided_at__isnull=True)
         .select_related("enrollment")
