@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 
 from tiercare.care import selectors
-from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam
+from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, ReferralSuggestion
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
@@ -97,3 +97,13 @@ def access_team(user: User, team_id: object, *, action: str = "worklist") -> GpT
     if action == "worklist" and user.role == "ops":
         qs = GpTeam.objects.none()  # operations see counts, not patient worklists
     return _one(user, qs, team_id, "care.gpteam", action)
+
+
+def access_suggestion(user: User, suggestion_id: object, *, reason: str = "") -> ReferralSuggestion:
+    """A referral suggestion of a resident in ``user``'s care scope (``selectors.suggestion_list``, any status: a
+    team member sees their contracted residents'), audited as a read; else NotFound, audited as a refusal, without
+    telling whether it exists (another team's suggestion answers as a missing one)."""
+    qs = selectors.suggestion_list(for_user=user, status=None)
+    s = _one(user, qs, suggestion_id, "care.referralsuggestion", reason)
+    _read(user, [s.person_id], "care.referralsuggestion", s.pk, reason)
+    return s

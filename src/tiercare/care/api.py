@@ -45,7 +45,10 @@ from tiercare.care.schemas import (
     PersonRowPage,
     PlanOut,
     RiskOut,
+    SuggestionDecisionOut,
+    SuggestionDismissIn,
     SuggestionOut,
+    SuggestionReferIn,
     TeamOut,
     VoidIn,
     WorklistRow,
@@ -55,6 +58,7 @@ from tiercare.core.api import ErrorOut, PageParams, json_response, page, page_on
 from tiercare.core.audit import audit_patient_read, audit_record
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditAction
+from tiercare.network.models import Department
 from tiercare.people.models import Household, Person
 
 router = Router(tags=["care"])
@@ -422,3 +426,37 @@ def dashboard(request: HttpRequest, center: UUID | None = None, team: UUID | Non
     require_role(request.user, *selectors.DASHBOARD_ROLES)
     teams = selectors.dashboard_teams(for_user=request.user, center=center, team=team)
     return selectors.dashboard(teams=teams)
+
+
+# --- acting on referral suggestions ---------------------------------------------------------------------------
+
+
+@router.post(
+    "/care/referral-suggestions/{suggestion_id}/refer",
+    response={201: SuggestionDecisionOut, **ERRORS},
+    operation_id="care_suggestion_refer",
+)
+def suggestion_refer(request: HttpRequest, suggestion_id: UUID, payload: SuggestionReferIn) -> Status[Any]:
+    """Take the suggestion: the referral up is made (the referrals service's rules and messages apply: consent,
+    organizations, urgency), the suggestion is marked taken and the next follow-up is due within 14 days."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    s = access.access_suggestion(request.user, suggestion_id, reason="refer")
+    department = resolve(Department, payload.receiving_department, "receiving_department")
+    taken = services.suggestion_refer(
+        by=request.user, suggestion=s, receiving_department=department, diagnosis_text=payload.diagnosis_text,
+        diagnosis_code=payload.diagnosis_code, urgency=payload.urgency, green_channel=payload.green_channel,
+        summary=payload.summary,
+    )  # fmt: skip
+    return Status(201, taken)
+
+
+@router.post(
+    "/care/referral-suggestions/{suggestion_id}/dismiss",
+    response={200: SuggestionDecisionOut, **ERRORS},
+    operation_id="care_suggestion_dismiss",
+)
+def suggestion_dismiss(request: HttpRequest, suggestion_id: UUID, payload: SuggestionDismissIn) -> Any:
+    """Dismiss the suggestion (no referral made); the reason is required."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    s = access.access_suggestion(request.user, suggestion_id, reason="dismiss")
+    return services.suggestion_dismiss(by=request.user, suggestion=s, reason=payload.reason)

@@ -251,6 +251,11 @@ class Enrollment(BaseModel):
     controlled = models.BooleanField(
         null=True
     )  # BP <140/90 (hypertension) or FPG <7.0 (diabetes) at the latest
+    # A follow-up owed by a date because of a referral or back-referral (NBPHS: follow up within 2 weeks), set on
+    # ``followup_owed_since``. Until a follow-up on or after that day is filed, the due date is never later than it,
+    # whatever the recompute derives from earlier follow-ups.
+    followup_owed_by = models.DateField(null=True, blank=True)
+    followup_owed_since = models.DateField(null=True, blank=True)
     # outreach state
     outreach_removed_reason = models.CharField(max_length=20, choices=OutreachOutcome.choices, blank=True)
     remind_after = models.DateField(null=True, blank=True)
@@ -324,7 +329,9 @@ class SuggestionStatus(models.TextChoices):
 
 
 class ReferralSuggestion(BaseModel):
-    """A follow-up's call for a referral up (the referrals app may consume it; care never imports referrals)."""
+    """A follow-up's call for a referral up. The team takes it (``services.suggestion_refer`` makes the referral and
+    links it here) or dismisses it with a reason. Care never imports referrals' code: the link is a foreign key by
+    app label and the referral is created through a hook named in settings (``CARE_REFERRAL_CREATE``)."""
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="care_referral_suggestions"
@@ -334,9 +341,25 @@ class ReferralSuggestion(BaseModel):
     rule_ids = models.JSONField(default=list)
     reason = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=SuggestionStatus.choices, default="open")
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="care_suggestions"
+    )
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.CharField(_("reason for dismissing"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=SuggestionStatus.values), name="care_suggestion_status"),
+            # a suggestion marked taken names the referral made from it
+            models.CheckConstraint(
+                condition=~Q(status=SuggestionStatus.TAKEN) | Q(referral__isnull=False),
+                name="care_suggestion_taken_has_referral",
+            ),
+        ]
 
     @property
     def audit_person_id(self) -> uuid.UUID:

@@ -282,6 +282,28 @@ class SuggestionOut(Schema):
     created_at: datetime
 
 
+class SuggestionReferIn(Schema):
+    """Take a referral suggestion: the referral's receiving department and diagnosis; ``urgency`` defaults to
+    emergency for an urgent suggestion, routine otherwise (the referrals service validates every field)."""
+
+    receiving_department: UUID
+    diagnosis_text: str = Field(max_length=200)
+    diagnosis_code: str = Field("", max_length=40)
+    urgency: str | None = None
+    green_channel: bool = False
+    summary: str = ""
+
+
+class SuggestionDismissIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class SuggestionDecisionOut(SuggestionOut):
+    referral: UUID | None = Field(None, alias="referral_id")
+    acted_at: datetime | None
+    dismiss_reason: str
+
+
 class PlanOut(Schema):
     person: PersonOut
     enrollments: list[EnrollmentOut]

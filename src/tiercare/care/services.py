@@ -16,8 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tiercare.care.models import (
@@ -37,6 +38,7 @@ from tiercare.care.models import (
     OutreachOutcome,
     Package,
     ReferralSuggestion,
+    SuggestionStatus,
     TeamRole,
 )
 from tiercare.care.plausibility import check_measurements
@@ -45,7 +47,7 @@ from tiercare.care.risk import RiskInputError, RiskResult, compute_risk
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
-from tiercare.network.models import Organization, Practitioner
+from tiercare.network.models import Department, Organization, Practitioner
 from tiercare.people.models import Household, Person
 
 # 国卫基层发〔2018〕35号: a family doctor should have in principle ≤2,000 contracted residents.
@@ -642,6 +644,8 @@ def followup_record(
             "outreach_removed_reason": "",
             "remind_after": None,
         }
+        if e.followup_owed_since is not None and day >= e.followup_owed_since:
+            changes |= {"followup_owed_by": None, "followup_owed_since": None}  # the owed follow-up is done
         if risk is not None:
             changes |= {
                 "previous_risk_percent": e.risk_percent,
@@ -780,6 +784,10 @@ def _recompute_batch_portable(batch: list[Any]) -> None:
         risk_percent=_latest("risk_percent", with_risk=True),
         previous_risk_percent=_latest("risk_percent", with_risk=True, offset=1),
     )
+    # a follow-up owed after a referral (Enrollment.followup_owed_by) and not yet filed keeps the due date early
+    Enrollment.objects.filter(pk__in=batch, followup_owed_by__isnull=False).filter(
+        Q(last_followup_on__isnull=True) | Q(last_followup_on__lt=F("followup_owed_since"))
+    ).update(next_due_on=Least(Coalesce(F("next_due_on"), F("followup_owed_by")), F("followup_owed_by")))
     Enrollment.objects.filter(pk__in=batch).update(
         risk_rose=ExpressionWrapper(
             Q(risk_percent__isnull=False, previous_risk_percent__isnull=False)
@@ -813,7 +821,9 @@ agg AS (
 ),
 computed AS (
     SELECT b.id,
-           COALESCE(a.next_due_on, e.next_due_on) AS next_due_on,
+           CASE WHEN e.followup_owed_by IS NOT NULL AND (a.day IS NULL OR a.day < e.followup_owed_since)
+                THEN LEAST(COALESCE(a.next_due_on, e.next_due_on), e.followup_owed_by)
+                ELSE COALESCE(a.next_due_on, e.next_due_on) END AS next_due_on,
            COALESCE(a.control_class, e.control_class) AS control_class,
            a.controlled, a.day AS last_followup_on, a.r1, a.r2,
            COALESCE(a.r1 > a.r2, false) AS risk_rose
@@ -843,3 +853,190 @@ def _recompute_batch_postgres(batch: list[Any]) -> None:
 def _latest_day() -> Subquery:
     qs = FollowUp.objects.filter(enrollment_id=OuterRef("pk"), voided_at__isnull=True).order_by("-measured_at")
     return Subquery(qs.annotate(day=TruncDate("measured_at")).values("day")[:1])
+
+
+# --- referral suggestions and the referral loop ----------------------------------------------------------------
+
+# NBPHS 2017 (3rd ed.), hypertension and type 2 diabetes patient health management (shared/clinical/README.md §3–4,
+# secondary; quoted in protocols/hypertension.json rule HTN-UNSAT-2X): "建议其转诊到上级医院，2周内主动随访转诊情况"
+# (refer up, follow up the referral actively within 2 weeks); an urgent referral is followed up within 2 weeks too.
+REFERRAL_FOLLOWUP_WITHIN_DAYS = 14
+# The referral loop's urgencies (referrals.models.Urgency, named here by value: care does not import referrals).
+# An urgent suggestion (NBPHS 紧急转诊: e.g. systolic ≥180 or diastolic ≥110 mmHg) becomes an emergency referral.
+REFERRAL_URGENCY_URGENT = "emergency"
+REFERRAL_URGENCY_ROUTINE = "routine"
+# The function that creates a referral, by dotted path (setting CARE_REFERRAL_CREATE). The referrals app calls care
+# (``enrollments_after_back_referral``), so care reaches referrals only through this name, never by an import.
+REFERRAL_CREATE_DEFAULT = "tiercare.referrals.services.referral_create"
+
+
+def _referral_create() -> Callable[..., Any]:
+    return import_string(getattr(settings, "CARE_REFERRAL_CREATE", "") or REFERRAL_CREATE_DEFAULT)
+
+
+def _require_suggestion_team(user: User, suggestion: ReferralSuggestion) -> None:
+    membership = (
+        ContractMember.objects.filter(person_id=suggestion.person_id, active=True).select_related("team").first()
+    )
+    if membership is None or user.role not in TEAM_WRITER_ROLES or not _member_of(user, membership.team):
+        raise Forbidden(_("Only the resident's contracted team acts on referral suggestions."), code="not_team_member")
+
+
+def _lock_open_suggestion(suggestion: ReferralSuggestion) -> ReferralSuggestion:
+    """The suggestion under a row lock, or Conflict naming its current state when it is no longer open."""
+    s = (
+        ReferralSuggestion.objects.select_for_update(of=("self",))
+        .select_related("person", "followup__enrollment")
+        .get(pk=suggestion.pk)
+    )
+    if s.status != SuggestionStatus.OPEN:
+        raise Conflict(
+            _("This referral suggestion is already %(s)s; only an open suggestion can be acted on.")
+            % {"s": SuggestionStatus(s.status).label},
+            code="illegal_transition",
+            details={"state": s.status},
+        )
+    return s
+
+
+REFERRAL_ACTIONS = frozenset({"refer_up", "urgent_referral"})
+
+
+def _referral_reason(s: ReferralSuggestion) -> str:
+    """The reason for referral from the follow-up that called for it: the day, the rules whose action is a referral
+    (not, say, the health-education rule that fires at every visit) and their explanations, in the protocol's
+    Chinese text as the receiving hospital reads it."""
+    fu = s.followup
+    referring = {r.id for r in load_protocol(fu.enrollment.protocol_code).rules if REFERRAL_ACTIONS & set(r.actions)}
+    fired = [r for r in fu.fired_rules if r["id"] in referring] or fu.fired_rules
+    text = "；".join(r["explanation_zh"] for r in fired if r.get("explanation_zh")) or s.reason
+    return f"[{', '.join(r['id'] for r in fired)}] {_local_date(fu.measured_at).isoformat()}: {text}"
+
+
+def _due_no_later_than(
+    *, by: User | None, enrollments: QuerySet[Enrollment], latest: date, reason: str
+) -> list[Enrollment]:
+    """Bring each active enrolment's next follow-up forward to ``latest`` when it is later (or unset); a due date
+    already earlier is kept. Each change is audited. Returns the enrolments changed. Caller holds the transaction."""
+    changed: list[Enrollment] = []
+    today = timezone.localdate()
+    for e in enrollments.filter(status=EnrollmentStatus.ACTIVE).select_for_update().order_by("pk"):
+        # Recorded even when the due date is already earlier, so that the recompute keeps to it (see
+        # Enrollment.followup_owed_by) until a follow-up is filed.
+        e.followup_owed_by = min(latest, e.followup_owed_by or latest)
+        e.followup_owed_since = e.followup_owed_since or today
+        if e.next_due_on is not None and e.next_due_on <= latest:
+            e.save(update_fields=["followup_owed_by", "followup_owed_since", "updated_at"])
+            continue
+        before = e.next_due_on
+        e.next_due_on = latest
+        e.save(update_fields=["next_due_on", "followup_owed_by", "followup_owed_since", "updated_at"])
+        audit_write(
+            actor=by, action=AuditAction.UPDATE, obj=e, changes={"next_due_on": [before, latest]}, reason=reason
+        )
+        changed.append(e)
+    return changed
+
+
+def suggestion_refer(
+    *,
+    by: User,
+    suggestion: ReferralSuggestion,
+    receiving_department: Department,
+    diagnosis_text: str,
+    diagnosis_code: str = "",
+    urgency: str | None = None,
+    green_channel: bool = False,
+    summary: str = "",
+) -> ReferralSuggestion:
+    """Take an open referral suggestion: make the referral up, mark the suggestion taken and link it, and bring the
+    enrolment's next follow-up to no later than the referral day + 14 days — NBPHS 2017 (3rd ed.), hypertension and
+    type 2 diabetes: refer up, follow up the referral actively within 2 weeks (shared/clinical/README.md §3–4).
+
+    The referral is made by the referrals app's ``referral_create`` (setting CARE_REFERRAL_CREATE), with the rules
+    of its docstring (the user's organization, a tertiary receiving department, the patient's referral consent);
+    urgency is ``emergency`` for an urgent suggestion and ``routine`` otherwise, unless given. One transaction: when
+    the referral is refused nothing changes and the suggestion stays open.
+    Raises Forbidden (not the resident's contracted team), Conflict ``illegal_transition`` with the current state
+    (the suggestion is no longer open), and the referral service's own errors unchanged (e.g. ValidationFailed
+    ``consent_missing``).
+    """
+    _require_suggestion_team(by, suggestion)
+    with transaction.atomic():
+        s = _lock_open_suggestion(suggestion)
+        chosen = urgency or (REFERRAL_URGENCY_URGENT if s.urgent else REFERRAL_URGENCY_ROUTINE)
+        result = _referral_create()(
+            by=by,
+            person=s.person,
+            receiving_department=receiving_department,
+            reason=_referral_reason(s),
+            diagnosis_text=diagnosis_text,
+            diagnosis_code=diagnosis_code,
+            summary=summary,
+            urgency=chosen,
+            green_channel=green_channel,
+        )
+        referral = result.referral
+        acted_at = timezone.now()
+        s.status, s.referral, s.acted_by, s.acted_at = SuggestionStatus.TAKEN, referral, by, acted_at
+        s.save(update_fields=["status", "referral", "acted_by", "acted_at", "updated_at"])
+        audit_write(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=s,
+            changes={"status": ["open", "taken"], "referral": str(referral.pk), "urgency": chosen},
+        )
+        day = _local_date(referral.sent_at or acted_at)
+        _due_no_later_than(
+            by=by,
+            enrollments=Enrollment.objects.filter(pk=s.followup.enrollment_id),
+            latest=day + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS),
+            reason=f"referral {referral.pk}: follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days (NBPHS 2017)",
+        )
+    return s
+
+
+def suggestion_dismiss(*, by: User, suggestion: ReferralSuggestion, reason: str) -> ReferralSuggestion:
+    """Dismiss an open referral suggestion (the team decides not to refer); the reason is required and kept.
+
+    Raises ValidationFailed naming ``reason`` when it is blank, Forbidden (not the resident's contracted team),
+    Conflict ``illegal_transition`` with the current state when the suggestion is no longer open.
+    """
+    _require_suggestion_team(by, suggestion)
+    if not reason.strip():
+        raise ValidationFailed(
+            _("reason: say why no referral is made."), code="reason_required", details={"field": "reason"}
+        )
+    with transaction.atomic():
+        s = _lock_open_suggestion(suggestion)
+        s.status, s.dismiss_reason, s.acted_by, s.acted_at = (
+            SuggestionStatus.DISMISSED,
+            reason.strip()[:300],
+            by,
+            timezone.now(),
+        )
+        s.save(update_fields=["status", "dismiss_reason", "acted_by", "acted_at", "updated_at"])
+        audit_write(
+            actor=by, action=AuditAction.UPDATE, obj=s, changes={"status": ["open", "dismissed"]}, reason=reason
+        )
+    return s
+
+
+def enrollments_after_back_referral(
+    *, person: Person, on: date, by: User | None = None, reference: str = ""
+) -> list[Enrollment]:
+    """After a back-referral (下转) on ``on``, bring the next follow-up of each of ``person``'s active enrolments to
+    no later than ``on`` + 14 days (an earlier due date is kept); each change is audited. Called by the referrals
+    app (``referrals.services.on_back_referral``) in the back-referral's transaction. Returns the changed ones.
+
+    Source: NBPHS 2017 (3rd ed.), hypertension and type 2 diabetes: after a referral up, follow up actively within
+    2 weeks (shared/clinical/README.md §3–4, secondary). The standard counts the 2 weeks from the referral; counting
+    them again from the day the patient comes back is this project's reading (the patient returns with a new care
+    plan), not the standard's text.
+    """
+    return _due_no_later_than(
+        by=by,
+        enrollments=Enrollment.objects.filter(person=person),
+        latest=on + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS),
+        reason=(reference or "back-referral") + f": follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days",
+    )

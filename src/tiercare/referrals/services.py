@@ -24,6 +24,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tiercare.care.services import enrollments_after_back_referral
 from tiercare.core.audit import audit_write
 from tiercare.core.crud import validation_failed
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
@@ -625,9 +626,13 @@ def _send(ref: Referral, *, by: User | None, at: datetime, fixed: bool = False) 
 
 # --- transitions -------------------------------------------------------------------------------------------------
 def on_back_referral(referral: Referral) -> None:
-    """Hook called when a referral is back-referred. The chronic-care app (care/) will enrol or update the
-    patient's chronic-care program here when its service API exists; today it deliberately does nothing."""
-    return None
+    """Called in the back-referral's transaction: the patient's chronic-care enrolments get their next follow-up
+    due no later than the back-referral day + 14 days (NBPHS 2017, 3rd ed., hypertension and type 2 diabetes: after
+    a referral up, follow up actively within 2 weeks; shared/clinical/README.md §3–4). The rule and its audit live
+    in care (``care.services.enrollments_after_back_referral``); referrals calls care, care never imports referrals.
+    """
+    on = timezone.localdate(referral.back_referred_at or now())
+    enrollments_after_back_referral(person=referral.person, on=on, reference=f"back-referral of referral {referral.pk}")
 
 
 def referral_transition(
