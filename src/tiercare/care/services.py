@@ -19,6 +19,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Qu
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tiercare.care.models import (
@@ -595,8 +596,11 @@ def followup_record(
             visit.pop("age_years")
         try:
             c = classify(protocol, visit, [latest.measurements] if latest else [], schedule_start=e.enrolled_on)
-        except FollowupInputError as exc:
-            raise ValidationFailed(f"{exc.field}: {exc.message}", code=exc.code, details={"field": exc.field}) from None
+        except FollowupInputError as exc:  # the engine words its refusals in both languages
+            message = exc.message_zh if (get_language() or "").startswith("zh") else exc.message
+            raise ValidationFailed(
+                f"{exc.field}: {message}", code=exc.code, details={"field": exc.field, "message_en": exc.message}
+            ) from None
         diabetic = Enrollment.objects.active().filter(person_id=e.person_id, protocol_code="diabetes_t2").exists()
         risk = _try_risk(risk_inputs(e.person, measurements, day, diabetes=diabetic))
         fu = FollowUp.objects.create(

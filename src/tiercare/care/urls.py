@@ -8,6 +8,9 @@ urlpatterns = [
     path("teams/<uuid:team_id>/worklists/<str:kind>/", views.worklist, name="worklist"),
     path("households/<uuid:household_id>/", views.household, name="household"),
     path("persons/<uuid:person_id>/", views.person, name="person"),
+    path("persons/<uuid:person_id>/enrollments/", views.enrol, name="enrol"),
+    path("enrollments/<uuid:enrollment_id>/followups/", views.followup_new, name="followup_new"),
+    path("enrollments/<uuid:enrollment_id>/calls/", views.call_new, name="call_new"),
     path("me/", views.my_plan, name="my_plan"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

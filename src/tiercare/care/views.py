@@ -1,32 +1,101 @@
-"""Care pages: team worklists (with xlsx), household plan, a person's plan with the rules that fired, the
-patient's own plan, and the center/team dashboard. Thin: one access function and one selector each."""
+"""Care pages: team worklists (with xlsx) and their call form, household plan, a person's plan with the rules that
+fired and the team's forms (record a follow-up, enrol in a program), the patient's own plan, and the center/team
+dashboard. Thin: one access function and one selector or service each.
+
+The forms post with htmx and get back the part of the page they change (the person's plan, one worklist row); a
+refused write answers 422 with the form re-rendered and the service's message next to the field it names, and
+stores nothing. Without JavaScript the same views redirect after a write (post/redirect/get).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from tiercare.care import access, selectors, services
 from tiercare.care.export import worklist_rows
+from tiercare.care.forms import (
+    CallForm,
+    EnrollmentForm,
+    FollowUpForm,
+    program_name,
+    protocol_or_none,
+    show_domain_error,
+)
+from tiercare.care.models import ControlClass, Enrollment, OutreachOutcome, ReferralSuggestion
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
+from tiercare.core.errors import Conflict, ValidationFailed
+from tiercare.core.models import User
+from tiercare.people.models import Person
+
+WORKLIST_LABELS = {
+    "overdue": _("Overdue"),
+    "due_this_week": _("Due this week"),
+    "uncontrolled": _("Not controlled"),
+    "risk_rose": _("Risk rose"),
+    "lost": _("Lost to follow-up"),
+    "removed": _("Removed"),
+}
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind ``login_required``: its user is a signed-in User."""
+
+    user: User
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _kinds() -> list[tuple[str, Any]]:
+    return [(k, WORKLIST_LABELS.get(k, k)) for k in selectors.WORKLISTS]
+
+
+def _worklist_rows(enrollments: list[Enrollment]) -> list[dict[str, Any]]:
+    """``export.worklist_rows`` with what the page adds: the program's name, labels, the reminder date."""
+    rows = worklist_rows(enrollments, timezone.localdate())
+    for row, e in zip(rows, enrollments, strict=True):
+        reason = row["outreach_removed_reason"]
+        row["program_name"] = program_name(row["protocol_code"])
+        row["control_label"] = ControlClass(e.control_class).label if e.control_class in ControlClass.values else ""
+        row["removed_label"] = OutreachOutcome(reason).label if reason in OutreachOutcome.values else reason
+        row["remind_after"] = e.remind_after
+        row["call_form"] = CallForm(prefix=f"call-{e.pk}")
+    return rows
+
+
+def _name_programs(plan: dict[str, Any]) -> None:
+    """Name each program of a plan (and each follow-up's) in the page's language."""
+    for e in plan["enrollments"]:
+        e.program_name = program_name(e.protocol_code)
+    for f in plan["recent_followups"]:
+        f.program_name = program_name(f.enrollment.protocol_code)
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     if request.user.role == "patient":
         return redirect("care:my_plan")
     require_role(request.user, *selectors.TEAM_ROLES, "admin", "ops")
     teams = list(selectors.team_list(for_user=request.user))
     for t in teams:
         t.panels = services.team_panels(t)  # type: ignore[attr-defined]
-    return render(request, "care/index.html", {"teams": teams, "kinds": selectors.WORKLISTS})
+    return render(request, "care/index.html", {"teams": teams, "kinds": _kinds()})
 
 
 @login_required
-def worklist(request: HttpRequest, team_id: str, kind: str) -> HttpResponse:
+def worklist(request: AuthedRequest, team_id: str, kind: str) -> HttpResponse:
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     team = access.access_team(request.user, team_id)
     kind = kind if kind in selectors.WORKLISTS else "overdue"
@@ -35,37 +104,164 @@ def worklist(request: HttpRequest, team_id: str, kind: str) -> HttpResponse:
     ctx = {
         "team": team,
         "kind": kind,
-        "kinds": selectors.WORKLISTS,
-        "rows": worklist_rows(rows, timezone.localdate()),
+        "kind_label": WORKLIST_LABELS.get(kind, kind),
+        "kinds": _kinds(),
+        "rows": _worklist_rows(rows),
+        "can_call": request.user.role in selectors.TEAM_ROLES,
     }
     return render(request, "care/worklist.html", ctx)
 
 
 @login_required
-def household(request: HttpRequest, household_id: str) -> HttpResponse:
+@require_POST
+def call_new(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
+    """Record a call to a patient on the worklist (the API's ``care_call``); htmx gets the row back as it now is."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    e = access.access_enrollment(request.user, enrollment_id, reason="outreach call")
+    form = CallForm(request.POST, prefix=f"call-{e.pk}")
+    call = None
+    if form.is_valid():
+        try:
+            call = services.outreach_call_record(
+                by=request.user, enrollment=e, outcome=form.cleaned_data["outcome"], called_at=timezone.now(),
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            show_domain_error(form, exc)
+    if not _htmx(request):
+        if call is None:
+            raise ValidationFailed(" ".join(str(m) for msgs in form.errors.values() for m in msgs))
+        back = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return redirect(back if safe else "care:index")
+    e.refresh_from_db()
+    row = _worklist_rows([e])[0]
+    if call is None:
+        row["call_form"] = form
+    ctx = {"r": row, "can_call": True, "call": call, "next": request.POST.get("next", "")}
+    return render(request, "care/_worklist_row.html", ctx, status=200 if call else 422)
+
+
+@login_required
+def household(request: AuthedRequest, household_id: str) -> HttpResponse:
     hh = access.access_household(request.user, household_id, reason="household plan page")
     people = selectors.person_list(for_user=request.user, household=hh.pk)
     members = [selectors.person_plan(person=p, followups=8) for p in people]
+    for plan in members:
+        _name_programs(plan)
     contract = selectors.contract_list(for_user=request.user, household=hh.pk, status="active").first()
     return render(request, "care/household.html", {"household": hh, "contract": contract, "members": members})
 
 
+def _person_page(
+    request: AuthedRequest,
+    person: Person,
+    *,
+    followup_form: FollowUpForm | None = None,
+    enrol_form: EnrollmentForm | None = None,
+    recorded: Any = None,
+    enrolled: Enrollment | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The person's plan and, for their team, a follow-up form per program and the enrol form; ``recorded`` (a
+    follow-up id) shows that follow-up's classification, the rules that fired with their source, and the referral
+    suggestion. htmx requests get the page's body only."""
+    plan = selectors.person_plan(person=person, followups=8)
+    _name_programs(plan)
+    if enrolled is not None:
+        enrolled.program_name = program_name(enrolled.protocol_code)  # type: ignore[attr-defined]
+    ctx: dict[str, Any] = {"plan": plan, "enrolled": enrolled}
+    if request.user.role in selectors.TEAM_ROLES:
+        forms = []
+        for e in plan["enrollments"]:
+            protocol = protocol_or_none(e.protocol_code)
+            if followup_form is not None and followup_form.protocol.code == e.protocol_code:
+                forms.append((e, followup_form))
+            elif protocol is not None:
+                forms.append((e, FollowUpForm(protocol=protocol, initial={"person_id": person.pk})))
+        ctx["followup_forms"] = forms
+        ctx["enrol_form"] = enrol_form or EnrollmentForm(exclude=[e.protocol_code for e in plan["enrollments"]])
+    fu = next((f for f in plan["recent_followups"] if str(f.pk) == str(recorded)), None) if recorded else None
+    if fu is not None:
+        protocol = protocol_or_none(fu.enrollment.protocol_code)
+        ctx["recorded"] = fu
+        ctx["citation"] = protocol.source_citation if protocol else ""
+        ctx["suggestion"] = ReferralSuggestion.objects.filter(followup=fu).first() if fu.referral_suggested else None
+    template = "care/_person_body.html" if _htmx(request) else "care/person.html"
+    return render(request, template, ctx, status=status)
+
+
 @login_required
-def person(request: HttpRequest, person_id: str) -> HttpResponse:
+def person(request: AuthedRequest, person_id: str) -> HttpResponse:
     p = access.access_person(request.user, person_id, reason="plan page")
-    return render(request, "care/person.html", {"plan": selectors.person_plan(person=p, followups=8)})
+    return _person_page(request, p, recorded=request.GET.get("recorded"))
 
 
 @login_required
-def my_plan(request: HttpRequest) -> HttpResponse:
+@require_POST
+def followup_new(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
+    """Record a follow-up from the person page (the API's ``care_followup``): the protocol classifies it."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    e = access.access_enrollment(request.user, enrollment_id, reason="follow-up form")
+    protocol = protocol_or_none(e.protocol_code)
+    if protocol is None:
+        raise Conflict(gettext("The program's protocol is no longer shipped."), code="protocol_missing")
+    form = FollowUpForm(request.POST, protocol=protocol)
+    fu = None
+    if form.is_valid():
+        try:
+            fu = services.followup_record(
+                by=request.user, enrollment=e, person_id=form.cleaned_data["person_id"],
+                measured_at=form.cleaned_data["measured_at"], measurements=form.measurements(),
+            )  # fmt: skip
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+    if fu is None:
+        return _person_page(request, e.person, followup_form=form, status=422)
+    if not _htmx(request):
+        return redirect(f"{reverse('care:person', args=[e.person_id])}?recorded={fu.pk}#followup-result")
+    return _person_page(request, e.person, recorded=fu.pk)
+
+
+@login_required
+@require_POST
+def enrol(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """Enrol the person in a program from their page (the API's ``care_enrol``)."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    p = access.access_person(request.user, person_id, reason="enrol form")
+    active = Enrollment.objects.active().filter(person_id=p.pk).values_list("protocol_code", flat=True)
+    form = EnrollmentForm(request.POST, exclude=list(active))
+    e = None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            e = services.enrollment_create(
+                by=request.user, person=p, protocol_code=d["protocol_code"], diagnosis_code=d["diagnosis_code"],
+                enrolled_on=d["enrolled_on"],
+            )  # fmt: skip
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+    if e is None:
+        return _person_page(request, p, enrol_form=form, status=422)
+    if not _htmx(request):
+        return redirect("care:person", person_id=p.pk)
+    return _person_page(request, p, enrolled=e)
+
+
+@login_required
+def my_plan(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, "patient")
     me = getattr(request.user, "person", None)
     p = access.access_person(request.user, me.pk if me else "-", reason="own plan")
-    return render(request, "care/person.html", {"plan": selectors.person_plan(person=p, followups=8), "own": True})
+    plan = selectors.person_plan(person=p, followups=8)
+    _name_programs(plan)
+    return render(request, "care/person.html", {"plan": plan, "own": True})
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *selectors.DASHBOARD_ROLES)
     team = request.GET.get("team") or None
     all_teams = selectors.dashboard_teams(for_user=request.user).select_related("center")

@@ -1,0 +1,204 @@
+"""Page forms of the care app: enrol in a program, record a follow-up, record an outreach call.
+
+Parsing only: the services decide (eligibility, plausibility, classification). The follow-up form is built from the
+enrolment's protocol (its required items, yes/no flags and symptoms, labelled in the page's language from the
+protocol data); measurement labels and units come from ``care.plausibility``, so the page, the API and the engine
+name a value the same way. A service's refusal is shown next to the field it names (``show_domain_error``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from tiercare.care.models import OutreachOutcome
+from tiercare.care.plausibility import RANGES
+from tiercare.care.protocols import Protocol, ProtocolError, available_protocols, load_protocol
+from tiercare.care.protocols.engine import Text
+from tiercare.core.errors import DomainError
+
+# The measurements a GP center records at a chronic-care visit, in the order of the paper form: blood pressure and
+# pulse, glucose, body measures, lipids. A protocol's own items that are not here (e.g. temperature) follow.
+MEASUREMENTS = (
+    "sbp_mmhg",
+    "dbp_mmhg",
+    "heart_rate_bpm",
+    "fasting_glucose_mmol_l",
+    "hba1c_percent",
+    "weight_kg",
+    "height_cm",
+    "waist_cm",
+    "total_chol_mmol_l",
+    "hdl_mmol_l",
+    "ldl_mmol_l",
+    "tg_mmol_l",
+)
+# Read in whole units on a cuff or a pulse count; the rest take decimals.
+WHOLE_NUMBER_ITEMS = ("sbp_mmhg", "dbp_mmhg", "heart_rate_bpm")
+# Recorded as yes / no / not asked: "not asked" must not be stored as "non-smoker" (it feeds the risk equation).
+SMOKER = "smoker"
+YES_NO = (("", "—"), ("yes", _("Yes")), ("no", _("No")))
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def in_language(text: Text) -> str:
+    """The protocol text in the page's language (English, else zh-Hans)."""
+    return text.en if _english() else text.zh
+
+
+def program_name(code: str) -> str:
+    """A program's name in the page's language, from its protocol; the code if the protocol is no longer shipped."""
+    try:
+        return in_language(load_protocol(code).name)
+    except ProtocolError:
+        return code
+
+
+def protocol_or_none(code: str) -> Protocol | None:
+    try:
+        return load_protocol(code)
+    except ProtocolError:
+        return None
+
+
+class EnrollmentForm(forms.Form):
+    protocol_code = forms.ChoiceField(label=_("Program"))
+    diagnosis_code = forms.CharField(
+        label=_("Diagnosis (ICD-10)"),
+        max_length=20,
+        required=False,
+        help_text=_("For example I10 or E11.9; a program admitted by risk needs none."),
+    )
+    enrolled_on = forms.DateField(
+        label=_("Enrolled on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, exclude: Iterable[str] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "enrol")
+        super().__init__(*args, **kwargs)
+        taken = set(exclude)
+        choices = []
+        for code in available_protocols():
+            protocol = protocol_or_none(code)
+            if protocol is None or code in taken:
+                continue
+            codes = ", ".join(protocol.diagnosis_icd10_prefixes)
+            name = in_language(protocol.name)
+            choices.append((code, f"{name} · {codes}" if codes else name))
+        cast(forms.ChoiceField, self.fields["protocol_code"]).choices = choices
+        self.fields["enrolled_on"].initial = timezone.localdate()
+
+
+class FollowUpForm(forms.Form):
+    """One follow-up under ``protocol``: the measurements, the protocol's yes/no flags and its symptoms.
+
+    Field names are the measurement keys of the API (``sbp_mmhg``, ``adverse_reaction``, …) under the prefix of the
+    protocol's code, so that several programs' forms can share a page.
+    """
+
+    person_id = forms.UUIDField(widget=forms.HiddenInput)
+    measured_at = forms.DateTimeField(
+        label=_("Measured at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args: Any, protocol: Protocol, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", protocol.code)
+        super().__init__(*args, **kwargs)
+        self.protocol = protocol
+        self.fields["measured_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        required = set(protocol.required_items)
+        extra = [i for i in (*protocol.measured_items, *protocol.required_items) if i in RANGES]
+        self.measurement_names = list(dict.fromkeys([*MEASUREMENTS, *extra]))
+        for key in self.measurement_names:
+            rng = RANGES[key]
+            label = rng.label_en.capitalize() if _english() else rng.label_zh
+            field_cls = forms.IntegerField if key in WHOLE_NUMBER_ITEMS else forms.FloatField
+            attrs = {"inputmode": "numeric" if key in WHOLE_NUMBER_ITEMS else "decimal", "step": "any"}
+            self.fields[key] = field_cls(
+                label=f"{label} ({rng.unit})", required=key in required, widget=forms.NumberInput(attrs=attrs)
+            )
+        smoker_flag = protocol.flags.get(SMOKER)
+        self.fields[SMOKER] = forms.ChoiceField(
+            label=in_language(smoker_flag.label) if smoker_flag else _("Current smoker"),
+            choices=YES_NO,
+            required=bool(smoker_flag and smoker_flag.required),
+        )
+        self.flag_names = [code for code in protocol.flags if code != SMOKER]
+        for code in self.flag_names:
+            self.fields[code] = forms.BooleanField(label=in_language(protocol.flags[code].label), required=False)
+        self.fields["symptoms"] = forms.MultipleChoiceField(
+            label=_("Symptoms"),
+            required=False,
+            choices=[(code, in_language(text)) for code, text in protocol.symptoms.items()],
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    @property
+    def measurement_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in (*self.measurement_names, SMOKER)]
+
+    @property
+    def flag_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.flag_names]
+
+    def measurements(self) -> dict[str, Any]:
+        """The follow-up's measurements as the API takes them: numbers given, every flag true or false, the
+        symptoms ticked, and ``smoker`` only when asked."""
+        d = self.cleaned_data
+        out: dict[str, Any] = {k: d[k] for k in self.measurement_names if d.get(k) is not None}
+        if d.get(SMOKER):
+            out[SMOKER] = d[SMOKER] == "yes"
+        out |= {code: bool(d.get(code)) for code in self.flag_names}
+        if self.protocol.symptoms:
+            out["symptoms"] = list(d.get("symptoms") or [])
+        return out
+
+
+class CallForm(forms.Form):
+    """A call to a patient on the worklist; on the page each row's form has the enrolment's id as prefix."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=OutreachOutcome.choices, widget=forms.Select(attrs={"aria-label": _("Outcome")})
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Note"), "aria-label": _("Note")}),
+    )
+
+
+def _strip_field(message: str, field: str) -> str:
+    for sep in (": ", "："):
+        if message.startswith(field + sep):
+            return message[len(field) + len(sep) :]
+    return message
+
+
+def show_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Put a refused write's message next to the field it names, without the ``field:`` prefix the API keeps.
+
+    Implausible measurements carry every problem with a zh-Hans and an English message: each goes next to its own
+    field in the page's language (a computed BMI out of range goes above the form). Anything else naming no field
+    of this form goes above the form.
+    """
+    details = exc.details if isinstance(exc.details, dict) else {}
+    problems = details.get("problems")
+    if isinstance(problems, list) and problems:
+        for p in problems:
+            message = p.get("message") if _english() else p.get("message_zh") or p.get("message")
+            form.add_error(p["field"] if p.get("field") in form.fields else None, message)
+        return
+    field = details.get("field")
+    if isinstance(field, str) and field:
+        form.add_error(field if field in form.fields else None, _strip_field(exc.message, field))
+    else:
+        form.add_error(None, exc.message)
