@@ -17,7 +17,7 @@ import time_machine
 from tests.care.factories import HTN_OK, at, contract, enrol, followup, team_with
 
 from tiercare.care import services
-from tiercare.care.models import FollowUp, ReferralSuggestion
+from tiercare.care.models import Enrollment, FollowUp, ReferralSuggestion
 from tiercare.care.protocols import (
     FollowupInputError,
     Protocol,
@@ -393,6 +393,51 @@ def test_survivor_is_enrolled_and_followed_by_the_phase_schedule(contracted):
     e.refresh_from_db()
     assert e.next_due_on == fu2.next_due_on
     assert FollowUp.objects.get(pk=fu2.pk).protocol_sha256 == protocol_version("cancer_survivorship").sha256
+
+
+@pytest.mark.django_db
+def test_survivor_enrolled_years_after_treatment_is_followed_from_the_end_of_treatment(contracted, api):
+    cast = contracted
+    status, body = api(cast.gp).post(
+        "care/enrollments",
+        {"person": str(cast.patient_person.pk), "protocol_code": "cancer_survivorship", "diagnosis_code": "C20",
+         "enrolled_on": "2026-05-01", "schedule_from": "2023-11-15"},
+    )  # fmt: skip
+    assert status == 201 and body["schedule_from"] == "2023-11-15"
+    e = Enrollment.objects.get(pk=body["id"])
+    m = {"suspected_recurrence": False, "treatment_side_effect": False}
+    fu = services.followup_record(
+        by=cast.gp, enrollment=e, person_id=e.person_id, measured_at=at(date(2026, 5, 20)), measurements=m
+    )
+    # 2.5 years after treatment ended: every 6 months (from the enrolment it would be every 3)
+    assert fu.next_due_on == date(2026, 5, 20) + timedelta(days=180)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("schedule_from", ["2026-05-02", "1970-01-01"])
+def test_intervals_cannot_count_from_after_the_enrolment_or_from_long_ago(contracted, api, schedule_from):
+    cast = contracted
+    status, body = api(cast.gp).post(
+        "care/enrollments",
+        {"person": str(cast.patient_person.pk), "protocol_code": "cancer_survivorship", "diagnosis_code": "C20",
+         "enrolled_on": "2026-05-01", "schedule_from": schedule_from},
+    )  # fmt: skip
+    assert status == 422 and body["details"]["field"] == "schedule_from"
+    assert not Enrollment.objects.filter(person=cast.patient_person).exists()
+
+
+@pytest.mark.django_db
+def test_cardiovascular_risk_program_needs_no_diagnosis_code_over_the_api(contracted, api):
+    status, body = api(contracted.gp).post(
+        "care/enrollments",
+        {
+            "person": str(contracted.patient_person.pk),
+            "protocol_code": "cardiovascular_risk",
+            "enrolled_on": "2026-05-01",
+        },
+    )
+    # no computed risk yet: refused as not eligible, naming the risk criterion, not as a missing field
+    assert status == 422 and body["code"] == "not_eligible" and "China-PAR" in body["message"]
 
 
 @pytest.mark.django_db

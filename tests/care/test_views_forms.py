@@ -258,7 +258,7 @@ def test_enrol_refuses_an_ineligible_diagnosis_next_to_the_field(cast, setup):
     r = c.post(url, data, **HX)
     assert r.status_code == 422
     m = re.search(r'id="id_enrol-diagnosis_code-error"[^>]*>([^<]+)<', _text(r))
-    assert m is not None and load_protocol("diabetes_t2").diagnosis.en in m.group(1)
+    assert m is not None and load_protocol("diabetes_t2").diagnosis.zh in m.group(1)
     assert not m.group(1).startswith("diagnosis_code")  # the field is named by where the message stands
     assert not Enrollment.objects.filter(protocol_code="diabetes_t2").exists()
     data["enrol-protocol_code"] = "hypertension"  # enrolled already: not offered

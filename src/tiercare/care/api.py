@@ -290,7 +290,7 @@ def enrol(request: HttpRequest, payload: EnrollmentIn) -> Status[Any]:
     person = access.access_person(request.user, payload.person, reason="enrol")
     e = services.enrollment_create(
         by=request.user, person=person, protocol_code=payload.protocol_code,
-        diagnosis_code=payload.diagnosis_code, enrolled_on=payload.enrolled_on,
+        diagnosis_code=payload.diagnosis_code, enrolled_on=payload.enrolled_on, schedule_from=payload.schedule_from,
     )  # fmt: skip
     return Status(201, e)
 

@@ -79,6 +79,12 @@ class EnrollmentForm(forms.Form):
     enrolled_on = forms.DateField(
         label=_("Enrolled on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    schedule_from = forms.DateField(
+        label=_("Intervals count from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("For cancer survivorship: the end of treatment. Empty: the enrolment day."),
+    )
 
     def __init__(self, *args: Any, exclude: Iterable[str] = (), **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "enrol")

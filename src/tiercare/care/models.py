@@ -239,6 +239,9 @@ class Enrollment(BaseModel):
     protocol_sha256 = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=10, choices=EnrollmentStatus.choices, default="active")
     enrolled_on = models.DateField(_("enrolled on"))
+    # Where a protocol's follow-up interval changes with time (cancer survivorship: 3-monthly for 2 years, ...), the
+    # years count from this day, e.g. the end of treatment; from the enrolment when empty.
+    schedule_from = models.DateField(_("intervals count from"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
     # derived worklist state

@@ -152,8 +152,12 @@ class PersonFilters(Schema):
 class EnrollmentIn(Schema):
     person: UUID
     protocol_code: str = Field(min_length=1, max_length=40)
-    diagnosis_code: str = Field(min_length=1, max_length=20)
+    diagnosis_code: str = Field("", max_length=20, description="ICD-10; none for a program admitted by risk.")
     enrolled_on: date
+    schedule_from: date | None = Field(
+        None,
+        description="The day phased intervals count from (e.g. the end of cancer treatment); the enrolment if none.",
+    )
 
 
 class EnrollmentOut(Schema):
@@ -164,6 +168,7 @@ class EnrollmentOut(Schema):
     protocol_version: str
     status: str
     enrolled_on: date
+    schedule_from: date | None
     next_due_on: date | None
     control_class: str
     controlled: bool | None

@@ -443,14 +443,22 @@ def age_on(person: Person, on: date) -> int | None:
 
 
 def enrollment_create(
-    *, by: User, person: Person, protocol_code: str, diagnosis_code: str, enrolled_on: date
+    *,
+    by: User,
+    person: Person,
+    protocol_code: str,
+    diagnosis_code: str,
+    enrolled_on: date,
+    schedule_from: date | None = None,
 ) -> Enrollment:
     """Enrol a contracted resident in a chronic-care program under a shipped protocol, recording its version.
 
     The resident must be contracted with a team of ``by``; the protocol's eligibility (age, ICD-10 diagnosis,
     or for a protocol with a risk criterion the ten-year risk of the person's latest follow-up that computed
-    one) holds. The first follow-up falls due within the protocol's recheck interval. Raises ValidationFailed
-    (unknown protocol, not eligible), Conflict (already enrolled), Forbidden (not the resident's team).
+    one) holds. The first follow-up falls due within the protocol's recheck interval. ``schedule_from`` is the
+    day a phased interval counts from (e.g. the end of cancer treatment; on or before the enrolment), the
+    enrolment itself when None. Raises ValidationFailed (unknown protocol, not eligible, a bad ``schedule_from``),
+    Conflict (already enrolled), Forbidden (not the resident's team).
     """
     from tiercare.care.protocols import ProtocolError, is_eligible, protocol_version
 
@@ -463,6 +471,12 @@ def enrollment_create(
         version = protocol_version(protocol_code)
     except ProtocolError as exc:
         raise ValidationFailed(f"protocol_code: {exc.message}", details={"field": "protocol_code"}) from None
+    if schedule_from is not None and not (enrolled_on - timedelta(days=366 * 50) <= schedule_from <= enrolled_on):
+        raise ValidationFailed(
+            _("schedule_from: the day intervals count from (e.g. the end of treatment) must be on or before the "
+              "enrolment, and within 50 years of it."),
+            details={"field": "schedule_from"},
+        )  # fmt: skip
     age = age_on(person, enrolled_on)
     risk_percent = None
     if protocol.eligibility_risk is not None:  # follow-ups compute China-PAR only (_try_risk)
@@ -479,9 +493,17 @@ def enrollment_create(
         risk_percent=risk_percent,
         risk_equation="china_par" if risk_percent is not None else None,
     ):
+        zh = (get_language() or "").startswith("zh")
+        name, diagnosis = (protocol.name.zh, protocol.diagnosis.zh) if zh else (protocol.name.en, protocol.diagnosis.en)
+        if protocol.eligibility_risk is not None:
+            risk = protocol.eligibility_risk.label
+            diagnosis = _("%(d)s, or %(r)s (from the latest follow-up that computed it)") % {
+                "d": diagnosis,
+                "r": risk.zh if zh else risk.en,
+            }
         raise ValidationFailed(
             _("diagnosis_code: %(p)s needs age %(a)s or more and a diagnosis of %(d)s.")
-            % {"p": protocol.name.en, "a": int(protocol.min_age_years), "d": protocol.diagnosis.en},
+            % {"p": name, "a": int(protocol.min_age_years), "d": diagnosis},
             code="not_eligible",
             details={"field": "diagnosis_code"},
         )
@@ -490,7 +512,7 @@ def enrollment_create(
             with transaction.atomic():
                 e = Enrollment.objects.create(
                     person=person, protocol_code=protocol_code, protocol_version=version.version,
-                    protocol_sha256=version.sha256, enrolled_on=enrolled_on,
+                    protocol_sha256=version.sha256, enrolled_on=enrolled_on, schedule_from=schedule_from,
                     next_due_on=enrolled_on + timedelta(days=protocol.recheck_days),
                 )  # fmt: skip
         except IntegrityError:
@@ -595,7 +617,12 @@ def followup_record(
         if visit["age_years"] is None:
             visit.pop("age_years")
         try:
-            c = classify(protocol, visit, [latest.measurements] if latest else [], schedule_start=e.enrolled_on)
+            c = classify(
+                protocol,
+                visit,
+                [latest.measurements] if latest else [],
+                schedule_start=e.schedule_from or e.enrolled_on,
+            )
         except FollowupInputError as exc:  # the engine words its refusals in both languages
             message = exc.message_zh if (get_language() or "").startswith("zh") else exc.message
             raise ValidationFailed(

@@ -239,7 +239,7 @@ def enrol(request: AuthedRequest, person_id: str) -> HttpResponse:
         try:
             e = services.enrollment_create(
                 by=request.user, person=p, protocol_code=d["protocol_code"], diagnosis_code=d["diagnosis_code"],
-                enrolled_on=d["enrolled_on"],
+                enrolled_on=d["enrolled_on"], schedule_from=d.get("schedule_from"),
             )  # fmt: skip
         except (ValidationFailed, Conflict) as exc:
             show_domain_error(form, exc)
