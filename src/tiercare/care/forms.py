@@ -1,4 +1,5 @@
-"""Page forms of the care app: enrol in a program, record a follow-up, record an outreach call.
+"""Page forms of the care app: enrol in a program, record a follow-up, record an outreach call, act on a referral
+suggestion (make the referral up, or dismiss it with a reason).
 
 Parsing only: the services decide (eligibility, plausibility, classification). The follow-up form is built from the
 enrolment's protocol (its required items, yes/no flags and symptoms, labelled in the page's language from the
@@ -20,6 +21,7 @@ from tiercare.care.plausibility import RANGES
 from tiercare.care.protocols import Protocol, ProtocolError, available_protocols, load_protocol
 from tiercare.care.protocols.engine import Text
 from tiercare.core.errors import DomainError
+from tiercare.network.models import Department, OrgStatus, Tier
 
 # The measurements a GP center records at a chronic-care visit, in the order of the paper form: blood pressure and
 # pulse, glucose, body measures, lipids. A protocol's own items that are not here (e.g. temperature) follow.
@@ -180,6 +182,42 @@ class CallForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Note"), "aria-label": _("Note")}),
     )
+
+
+class SuggestionReferForm(forms.Form):
+    """Make the referral a suggestion calls for (the API's ``care_suggestion_refer``); on the page each open
+    suggestion's form has ``refer-<suggestion id>`` as prefix. Urgency is left to the service (emergency for an
+    urgent suggestion, routine otherwise); the referrals service checks every field."""
+
+    receiving_department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Receiving department"))
+    diagnosis_text = forms.CharField(label=_("Diagnosis"), max_length=200)
+    diagnosis_code = forms.CharField(label=_("Diagnosis code"), max_length=40, required=False)
+    green_channel = forms.BooleanField(label=_("Green channel (reserved capacity)"), required=False)
+    summary = forms.CharField(
+        label=_("Summary of illness and tests"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, suggestion_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"refer-{suggestion_id}")
+        super().__init__(*args, **kwargs)
+        # Departments of tertiary hospitals (a referral up goes there), by hospital then department.
+        departments = (
+            Department.objects.filter(organization__tier=Tier.TERTIARY)
+            .exclude(organization__status=OrgStatus.CLOSED)
+            .select_related("organization")
+            .order_by("organization__name", "name")
+        )
+        cast(forms.ModelChoiceField, self.fields["receiving_department"]).queryset = departments
+
+
+class SuggestionDismissForm(forms.Form):
+    """Decide not to refer (the API's ``care_suggestion_dismiss``); the reason is kept with the suggestion."""
+
+    reason = forms.CharField(label=_("Reason for not referring"), max_length=300)
+
+    def __init__(self, *args: Any, suggestion_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"dismiss-{suggestion_id}")
+        super().__init__(*args, **kwargs)
 
 
 def _strip_field(message: str, field: str) -> str:

@@ -11,6 +11,8 @@ urlpatterns = [
     path("persons/<uuid:person_id>/enrollments/", views.enrol, name="enrol"),
     path("enrollments/<uuid:enrollment_id>/followups/", views.followup_new, name="followup_new"),
     path("enrollments/<uuid:enrollment_id>/calls/", views.call_new, name="call_new"),
+    path("referral-suggestions/<uuid:suggestion_id>/refer/", views.suggestion_refer, name="suggestion_refer"),
+    path("referral-suggestions/<uuid:suggestion_id>/dismiss/", views.suggestion_dismiss, name="suggestion_dismiss"),
     path("me/", views.my_plan, name="my_plan"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -1,6 +1,7 @@
 """Care pages: team worklists (with xlsx) and their call form, household plan, a person's plan with the rules that
-fired and the team's forms (record a follow-up, enrol in a program), the patient's own plan, and the center/team
-dashboard. Thin: one access function and one selector or service each.
+fired and the team's forms (record a follow-up, enrol in a program, act on an open referral suggestion: make the
+referral up or dismiss it), the patient's own plan, and the center/team dashboard. Thin: one access function and one
+selector or service each.
 
 The forms post with htmx and get back the part of the page they change (the person's plan, one worklist row); a
 refused write answers 422 with the form re-rendered and the service's message next to the field it names, and
@@ -9,6 +10,7 @@ stores nothing. Without JavaScript the same views redirect after a write (post/r
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -27,15 +29,18 @@ from tiercare.care.forms import (
     CallForm,
     EnrollmentForm,
     FollowUpForm,
+    SuggestionDismissForm,
+    SuggestionReferForm,
     program_name,
     protocol_or_none,
     show_domain_error,
 )
-from tiercare.care.models import ControlClass, Enrollment, OutreachOutcome, ReferralSuggestion
+from tiercare.care.models import ControlClass, Enrollment, OutreachOutcome, ReferralSuggestion, SuggestionStatus
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, ValidationFailed
 from tiercare.core.models import User
+from tiercare.network.models import Department
 from tiercare.people.models import Person
 
 WORKLIST_LABELS = {
@@ -155,24 +160,66 @@ def household(request: AuthedRequest, household_id: str) -> HttpResponse:
     return render(request, "care/household.html", {"household": hh, "contract": contract, "members": members})
 
 
+SuggestionForms = tuple[SuggestionReferForm, SuggestionDismissForm]
+
+
+def _open_suggestions(
+    request: AuthedRequest, person: Person, bound: dict[str, SuggestionForms] | None = None
+) -> list[dict[str, Any]]:
+    """The person's open referral suggestions, newest first, each with its two forms for the team (``bound``: the
+    forms as posted, by suggestion id, when a write was refused)."""
+    rows = []
+    qs = selectors.suggestion_list(for_user=request.user, status=SuggestionStatus.OPEN).filter(person_id=person.pk)
+    for s in qs.select_related("followup__enrollment"):
+        s.followup.program_name = program_name(s.followup.enrollment.protocol_code)  # type: ignore[attr-defined]
+        row: dict[str, Any] = {"s": s}
+        if request.user.role in selectors.TEAM_ROLES:
+            refer, dismiss = (bound or {}).get(str(s.pk)) or (
+                SuggestionReferForm(suggestion_id=s.pk), SuggestionDismissForm(suggestion_id=s.pk)
+            )  # fmt: skip
+            row |= {"refer_form": refer, "dismiss_form": dismiss}
+        rows.append(row)
+    return rows
+
+
+def _acted_suggestion(request: AuthedRequest, person: Person, suggestion_id: str | None) -> Any:
+    """The person's suggestion the team has just acted on (named in the redirect's query), or None."""
+    try:
+        pk = uuid.UUID(suggestion_id or "")
+    except ValueError:
+        return None
+    qs = selectors.suggestion_list(for_user=request.user, status=None).exclude(status=SuggestionStatus.OPEN)
+    return qs.filter(person_id=person.pk, pk=pk).first()
+
+
 def _person_page(
     request: AuthedRequest,
     person: Person,
     *,
     followup_form: FollowUpForm | None = None,
     enrol_form: EnrollmentForm | None = None,
+    suggestion_forms: dict[str, SuggestionForms] | None = None,
     recorded: Any = None,
     enrolled: Enrollment | None = None,
+    acted: Any = None,
+    acted_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """The person's plan and, for their team, a follow-up form per program and the enrol form; ``recorded`` (a
-    follow-up id) shows that follow-up's classification, the rules that fired with their source, and the referral
-    suggestion. htmx requests get the page's body only."""
+    """The person's plan, their open referral suggestions and, for their team, a follow-up form per program, the
+    enrol form and the two forms of each open suggestion; ``recorded`` (a follow-up id) shows that follow-up's
+    classification, the rules that fired with their source, and the referral suggestion; ``acted`` (a suggestion)
+    shows what the team decided on it. htmx requests get the page's body only."""
     plan = selectors.person_plan(person=person, followups=8)
     _name_programs(plan)
     if enrolled is not None:
         enrolled.program_name = program_name(enrolled.protocol_code)  # type: ignore[attr-defined]
-    ctx: dict[str, Any] = {"plan": plan, "enrolled": enrolled}
+    ctx: dict[str, Any] = {
+        "plan": plan,
+        "enrolled": enrolled,
+        "acted": acted,
+        "acted_error": acted_error,
+        "open_suggestions": _open_suggestions(request, person, suggestion_forms),
+    }
     if request.user.role in selectors.TEAM_ROLES:
         forms = []
         for e in plan["enrollments"]:
@@ -196,7 +243,8 @@ def _person_page(
 @login_required
 def person(request: AuthedRequest, person_id: str) -> HttpResponse:
     p = access.access_person(request.user, person_id, reason="plan page")
-    return _person_page(request, p, recorded=request.GET.get("recorded"))
+    acted = _acted_suggestion(request, p, request.GET.get("suggestion"))
+    return _person_page(request, p, recorded=request.GET.get("recorded"), acted=acted)
 
 
 @login_required
@@ -248,6 +296,62 @@ def enrol(request: AuthedRequest, person_id: str) -> HttpResponse:
     if not _htmx(request):
         return redirect("care:person", person_id=p.pk)
     return _person_page(request, p, enrolled=e)
+
+
+def _after_suggestion(
+    request: AuthedRequest, s: ReferralSuggestion, done: ReferralSuggestion | None, forms: SuggestionForms
+) -> HttpResponse:
+    """The answer to a suggestion's form: the page with the decision (htmx: its body; else a redirect to it), or,
+    when refused, the page with the forms as posted and the message, 422."""
+    if done is None:
+        s.refresh_from_db()
+        if s.status != SuggestionStatus.OPEN:  # decided meanwhile (Conflict): show the decision and the message
+            refused = " ".join(str(m) for f in forms for msgs in f.errors.values() for m in msgs)
+            return _person_page(request, s.person, acted=s, acted_error=refused, status=422)
+        return _person_page(request, s.person, suggestion_forms={str(s.pk): forms}, status=422)
+    if not _htmx(request):
+        return redirect(f"{reverse('care:person', args=[s.person_id])}?suggestion={s.pk}#suggestion-result")
+    return _person_page(request, s.person, acted=done)
+
+
+@login_required
+@require_POST
+def suggestion_refer(request: AuthedRequest, suggestion_id: str) -> HttpResponse:
+    """Take a referral suggestion from the person page (the API's ``care_suggestion_refer``): the referral up is
+    made with the referrals service's rules and messages (consent, tertiary department), the follow-up comes due
+    within 14 days."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    s = access.access_suggestion(request.user, suggestion_id, reason="refer form")
+    form = SuggestionReferForm(request.POST, suggestion_id=s.pk)
+    done = None
+    if form.is_valid():
+        d = form.cleaned_data
+        department: Department = d["receiving_department"]
+        try:
+            done = services.suggestion_refer(
+                by=request.user, suggestion=s, receiving_department=department, diagnosis_text=d["diagnosis_text"],
+                diagnosis_code=d["diagnosis_code"], green_channel=d["green_channel"], summary=d["summary"],
+            )  # fmt: skip
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+    return _after_suggestion(request, s, done, (form, SuggestionDismissForm(suggestion_id=s.pk)))
+
+
+@login_required
+@require_POST
+def suggestion_dismiss(request: AuthedRequest, suggestion_id: str) -> HttpResponse:
+    """Dismiss a referral suggestion from the person page (the API's ``care_suggestion_dismiss``): no referral is
+    made and the reason is kept."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    s = access.access_suggestion(request.user, suggestion_id, reason="dismiss form")
+    form = SuggestionDismissForm(request.POST, suggestion_id=s.pk)
+    done = None
+    if form.is_valid():
+        try:
+            done = services.suggestion_dismiss(by=request.user, suggestion=s, reason=form.cleaned_data["reason"])
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+    return _after_suggestion(request, s, done, (SuggestionReferForm(suggestion_id=s.pk), form))
 
 
 @login_required
