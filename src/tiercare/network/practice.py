@@ -49,6 +49,21 @@ class Basis:
     INVITATION = "invitation"
 
 
+BASIS_LABELS = {
+    Basis.MAIN_INSTITUTION: _("Main institution of practice"),
+    Basis.ADDED_REGISTRATION: _("Added practice registration"),
+    Basis.FILING: _("Filing (备案) in the same province"),
+    Basis.ALLIANCE: _("Medical alliance"),
+    Basis.SUPPORT_AGREEMENT: _("Support agreement"),
+    Basis.INVITATION: _("Invitation"),
+}
+
+
+def basis_label(code: str) -> str:
+    """A legal basis in the page's language (the code itself if unknown)."""
+    return str(BASIS_LABELS.get(code, code))
+
+
 class Refusal:
     INACTIVE = "practitioner_inactive"
     NO_MAIN_INSTITUTION = "no_main_institution"
