@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema, Status
 
 from tiercare.care import access, selectors, services
 from tiercare.care.export import worklist_rows, worklist_xlsx
-from tiercare.care.models import CareContract, FollowUp
+from tiercare.care.models import CareContract, FollowUp, ReferralSuggestion
 from tiercare.care.risk import RiskInputError, RiskResult, compute_risk
 from tiercare.care.schemas import (
     CallIn,
@@ -295,16 +295,6 @@ def enrol(request: HttpRequest, payload: EnrollmentIn) -> Status[Any]:
     return Status(201, e)
 
 
-def _mark_suggested(rows: list[FollowUp]) -> None:
-    ids = set(
-        FollowUp.objects.filter(pk__in=[r.pk for r in rows], referral_suggestion__isnull=False).values_list(
-            "pk", flat=True
-        )
-    )
-    for r in rows:
-        r.referral_suggested = r.pk in ids  # type: ignore[attr-defined]
-
-
 @router.post(
     "/care/enrollments/{enrollment_id}/followups",
     response={201: FollowUpOut, **ERRORS},
@@ -317,23 +307,19 @@ def followup_create(request: HttpRequest, enrollment_id: UUID, payload: FollowUp
         by=request.user, enrollment=e, person_id=payload.person_id, measured_at=payload.measured_at,
         measurements=payload.measurements,
     )  # fmt: skip
-    _mark_suggested([fu])
+    fu.referral_suggested = ReferralSuggestion.objects.filter(followup=fu).exists()  # type: ignore[attr-defined]
     return Status(201, fu)
 
 
 @router.get("/care/followups", response={200: FollowUpPage, **ERRORS}, operation_id="care_followups")
 def followups(request: HttpRequest, params: Query[FollowUpFilters], paging: Query[PageParams]) -> dict[str, Any]:
     qs = selectors.followup_list(for_user=request.user, **params.dict(exclude_none=True))
-    result = _audited_page(request, qs, paging, "care.followup", "person_id")
-    _mark_suggested(result["items"])
-    return result
+    return _audited_page(request, qs, paging, "care.followup", "person_id")
 
 
 @router.get("/care/followups/{followup_id}", response={200: FollowUpOut, **ERRORS}, operation_id="care_followup_get")
 def followup(request: HttpRequest, followup_id: UUID) -> FollowUp:
-    fu = access.access_followup(request.user, followup_id)
-    _mark_suggested([fu])
-    return fu
+    return access.access_followup(request.user, followup_id)  # marked referral_suggested by its selector
 
 
 @router.post("/care/followups/{followup_id}/void", response={200: FollowUpOut, **ERRORS}, operation_id="care_void")

@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.care.models import OutreachOutcome
 from tiercare.care.plausibility import RANGES
 from tiercare.care.protocols import Protocol, ProtocolError, available_protocols, load_protocol
 from tiercare.care.protocols.engine import Text
+from tiercare.core.context import zh_active
 from tiercare.core.errors import DomainError
 from tiercare.network.models import Department, OrgStatus, Tier
 
@@ -47,7 +48,7 @@ YES_NO = (("", "—"), ("yes", _("Yes")), ("no", _("No")))
 
 
 def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
+    return not zh_active()
 
 
 def in_language(text: Text) -> str:

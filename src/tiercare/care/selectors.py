@@ -174,7 +174,13 @@ def followup_list(
         qs = qs.filter(enrollment_id=enrollment)
     if team:
         qs = qs.filter(person__care_memberships__active=True, person__care_memberships__team_id=team)
-    return qs.select_related("enrollment").order_by("-measured_at")
+    return with_referral_suggested(qs.select_related("enrollment").order_by("-measured_at"))
+
+
+def with_referral_suggested(qs: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    """Each follow-up marked ``referral_suggested`` (whether it raised a referral suggestion): one subquery in the
+    same query, not a query per page."""
+    return qs.annotate(referral_suggested=Exists(ReferralSuggestion.objects.filter(followup_id=OuterRef("pk"))))
 
 
 def person_plan(*, person: Person, followups: int = 5) -> dict[str, Any]:
@@ -185,10 +191,9 @@ def person_plan(*, person: Person, followups: int = 5) -> dict[str, Any]:
     for e in enrollments:
         e.person = person  # the answer names the person: no query to fetch them again
     recent = list(
-        FollowUp.objects.filter(person_id=person.pk, voided_at__isnull=True)
-        .select_related("enrollment")
-        .annotate(referral_suggested=Exists(ReferralSuggestion.objects.filter(followup_id=OuterRef("pk"))))
-        .order_by("-measured_at")[:followups]
+        with_referral_suggested(
+            FollowUp.objects.filter(person_id=person.pk, voided_at__isnull=True).select_related("enrollment")
+        ).order_by("-measured_at")[:followups]
     )
     dues = [e.next_due_on for e in enrollments if e.next_due_on]
     return {

@@ -19,7 +19,6 @@ from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Qu
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tiercare.care.models import (
@@ -46,6 +45,7 @@ from tiercare.care.plausibility import check_measurements
 from tiercare.care.protocols import FollowupInputError, classify, load_protocol
 from tiercare.care.risk import RiskInputError, RiskResult, compute_risk
 from tiercare.core.audit import audit_write
+from tiercare.core.context import zh_active
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.network.models import Department, Organization, Practitioner
@@ -104,6 +104,13 @@ def _member_of(user: User, team: GpTeam) -> bool:
 def _require_team_member(user: User, team: GpTeam) -> None:
     if user.role not in TEAM_WRITER_ROLES or not _member_of(user, team):
         raise Forbidden(_("Only a member of this team may do this."), code="not_team_member")
+
+
+def _require_resident_team(user: User, person_id: Any, refusal: str) -> None:
+    """Forbidden(``refusal``) unless ``user`` writes for the team the resident is contracted with today."""
+    membership = ContractMember.objects.filter(person_id=person_id, active=True).select_related("team").first()
+    if membership is None or user.role not in TEAM_WRITER_ROLES or not _member_of(user, membership.team):
+        raise Forbidden(refusal, code="not_team_member")
 
 
 # --- teams ------------------------------------------------------------------------------------------------
@@ -493,7 +500,7 @@ def enrollment_create(
         risk_percent=risk_percent,
         risk_equation="china_par" if risk_percent is not None else None,
     ):
-        zh = (get_language() or "").startswith("zh")
+        zh = zh_active()
         name, diagnosis = (protocol.name.zh, protocol.diagnosis.zh) if zh else (protocol.name.en, protocol.diagnosis.en)
         if protocol.eligibility_risk is not None:
             risk = protocol.eligibility_risk.label
@@ -583,11 +590,7 @@ def followup_record(
             code="wrong_person",
             details={"field": "person_id"},
         )
-    membership = (
-        ContractMember.objects.filter(person_id=enrollment.person_id, active=True).select_related("team").first()
-    )
-    if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
-        raise Forbidden(_("Only the resident's contracted team files follow-ups."), code="not_team_member")
+    _require_resident_team(by, enrollment.person_id, _("Only the resident's contracted team files follow-ups."))
     if measured_at > timezone.now() + MEASURED_AT_FUTURE_TOLERANCE:
         raise ValidationFailed(_("measured_at: a follow-up cannot be in the future."), details={"field": "measured_at"})
     problems = check_measurements(measurements)
@@ -624,7 +627,7 @@ def followup_record(
                 schedule_start=e.schedule_from or e.enrolled_on,
             )
         except FollowupInputError as exc:  # the engine words its refusals in both languages
-            message = exc.message_zh if (get_language() or "").startswith("zh") else exc.message
+            message = exc.message_zh if zh_active() else exc.message
             raise ValidationFailed(
                 f"{exc.field}: {message}", code=exc.code, details={"field": exc.field, "message_en": exc.message}
             ) from None
@@ -694,9 +697,7 @@ def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:
     due date, control and risk are recomputed from the remaining follow-ups."""
     if not reason.strip():
         raise ValidationFailed(_("reason: say why the follow-up is void."), details={"field": "reason"})
-    membership = ContractMember.objects.filter(person_id=followup.person_id, active=True).select_related("team").first()
-    if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
-        raise Forbidden(_("Only the resident's contracted team voids follow-ups."), code="not_team_member")
+    _require_resident_team(by, followup.person_id, _("Only the resident's contracted team voids follow-ups."))
     with transaction.atomic():
         fu = FollowUp.objects.select_for_update().get(pk=followup.pk)
         if fu.voided_at is not None:
@@ -716,11 +717,7 @@ def outreach_call_record(
     → 7 days; unreachable, moved, deceased, transferred → off the worklist with that reason (still counted)."""
     if outcome not in OutreachOutcome.values:
         raise ValidationFailed(_("outcome: unknown outcome."), details={"field": "outcome"})
-    membership = (
-        ContractMember.objects.filter(person_id=enrollment.person_id, active=True).select_related("team").first()
-    )
-    if membership is None or by.role not in TEAM_WRITER_ROLES or not _member_of(by, membership.team):
-        raise Forbidden(_("Only the resident's contracted team records calls."), code="not_team_member")
+    _require_resident_team(by, enrollment.person_id, _("Only the resident's contracted team records calls."))
     day = _local_date(called_at)
     remind = None
     if outcome == OutreachOutcome.AGREED_TO_VISIT:
@@ -905,14 +902,6 @@ def _referral_create() -> Callable[..., Any]:
     return import_string(getattr(settings, "CARE_REFERRAL_CREATE", "") or REFERRAL_CREATE_DEFAULT)
 
 
-def _require_suggestion_team(user: User, suggestion: ReferralSuggestion) -> None:
-    membership = (
-        ContractMember.objects.filter(person_id=suggestion.person_id, active=True).select_related("team").first()
-    )
-    if membership is None or user.role not in TEAM_WRITER_ROLES or not _member_of(user, membership.team):
-        raise Forbidden(_("Only the resident's contracted team acts on referral suggestions."), code="not_team_member")
-
-
 def _lock_open_suggestion(suggestion: ReferralSuggestion) -> ReferralSuggestion:
     """The suggestion under a row lock, or Conflict naming its current state when it is no longer open."""
     s = (
@@ -992,7 +981,9 @@ def suggestion_refer(
     (the suggestion is no longer open), and the referral service's own errors unchanged (e.g. ValidationFailed
     ``consent_missing``).
     """
-    _require_suggestion_team(by, suggestion)
+    _require_resident_team(
+        by, suggestion.person_id, _("Only the resident's contracted team acts on referral suggestions.")
+    )
     with transaction.atomic():
         s = _lock_open_suggestion(suggestion)
         chosen = urgency or (REFERRAL_URGENCY_URGENT if s.urgent else REFERRAL_URGENCY_ROUTINE)
@@ -1033,7 +1024,9 @@ def suggestion_dismiss(*, by: User, suggestion: ReferralSuggestion, reason: str)
     Raises ValidationFailed naming ``reason`` when it is blank, Forbidden (not the resident's contracted team),
     Conflict ``illegal_transition`` with the current state when the suggestion is no longer open.
     """
-    _require_suggestion_team(by, suggestion)
+    _require_resident_team(
+        by, suggestion.person_id, _("Only the resident's contracted team acts on referral suggestions.")
+    )
     if not reason.strip():
         raise ValidationFailed(
             _("reason: say why no referral is made."), code="reason_required", details={"field": "reason"}

@@ -70,9 +70,10 @@ def _kinds() -> list[tuple[str, Any]]:
 def _worklist_rows(enrollments: list[Enrollment]) -> list[dict[str, Any]]:
     """``export.worklist_rows`` with what the page adds: the program's name, labels, the reminder date."""
     rows = worklist_rows(enrollments, timezone.localdate())
+    names = {code: program_name(code) for code in {e.protocol_code for e in enrollments}}  # one read per protocol
     for row, e in zip(rows, enrollments, strict=True):
         reason = row["outreach_removed_reason"]
-        row["program_name"] = program_name(row["protocol_code"])
+        row["program_name"] = names[row["protocol_code"]]
         row["control_label"] = ControlClass(e.control_class).label if e.control_class in ControlClass.values else ""
         row["removed_label"] = OutreachOutcome(reason).label if reason in OutreachOutcome.values else reason
         row["remind_after"] = e.remind_after

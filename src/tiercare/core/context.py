@@ -6,6 +6,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import get_language
+
 
 @dataclass(frozen=True)
 class RequestInfo:
@@ -32,3 +34,9 @@ def forget_request_memo() -> None:
     info = current_request.get()
     if info is not _NO_REQUEST:
         info.memo.clear()
+
+
+def zh_active() -> bool:
+    """Whether the active language (per request, LanguageMiddleware) is Chinese — the default, also outside a
+    request. For texts kept in both languages in data (protocols, plausibility, identity messages)."""
+    return (get_language() or "zh-hans").startswith("zh")

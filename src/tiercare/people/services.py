@@ -13,11 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_write
+from tiercare.core.context import zh_active
 from tiercare.core.crud import changed_fields, row_save
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Division, Role, User
@@ -28,10 +28,6 @@ from tiercare.people.identity import IdNumberError, hash_id, id_last4, mask_id, 
 from tiercare.people.models import Consent, Household, HouseholdMember, Person, Relation
 
 PERSON_WRITERS = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR, Role.ADMIN)
-
-
-def _zh() -> bool:
-    return (get_language() or "zh-hans").startswith("zh")
 
 
 def _check_can_register_at(by: User, organization: Organization) -> None:
@@ -52,7 +48,7 @@ def _identity_fields(*, id_kind: str, id_number: str, birth_date: date | None, s
         )
     except IdNumberError as exc:
         raise ValidationFailed(
-            f"id_number: {exc.message_zh if _zh() else exc.message_en}",
+            f"id_number: {exc.message_zh if zh_active() else exc.message_en}",
             code=f"id_{exc.code}",
             details={"field": "id_number", "reason": exc.code},
         ) from exc
@@ -76,7 +72,7 @@ def _phone(value: str) -> str:
         return normalize_cn_mobile(value)
     except PhoneError as exc:
         raise ValidationFailed(
-            f"phone: {exc.message_zh if _zh() else exc.message_en}",
+            f"phone: {exc.message_zh if zh_active() else exc.message_en}",
             code="phone_invalid",
             details={"field": "phone", "reason": exc.code},
         ) from exc
