@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 from tests import factories as f
 
 from tiercare.care import services
-from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, GpTeamMember
+from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, GpTeamMember, ReferralSuggestion
 from tiercare.core.models import Role, User
 from tiercare.people.models import Household
 
@@ -63,3 +65,26 @@ def second_team(cast: Any) -> tuple[GpTeam, User, Household, Any]:
 
 
 __all__ = ["f", "team_with", "contract", "enrol", "followup", "at", "second_team", "HTN_OK", "HTN_HIGH"]
+
+
+def two_unsatisfactory(by: User, e: Enrollment, first: date, second: date) -> ReferralSuggestion:
+    """Unsatisfactory twice in a row (HTN-UNSAT-2X): the suggestion to refer up that the second one raises."""
+    followup(by, e, first, HTN_HIGH)
+    return ReferralSuggestion.objects.get(followup=followup(by, e, second, HTN_HIGH))
+
+
+# --- pages -----------------------------------------------------------------------------------------------------
+
+HX = {"HTTP_HX_REQUEST": "true"}  # a request as htmx sends it
+
+
+def page_client(user: User) -> Client:
+    """A browser-less client signed in as ``user``."""
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def page_text(response: Any) -> str:
+    """A page's HTML with entities decoded, for asserting on its text."""
+    return html.unescape(response.content.decode())

@@ -10,7 +10,15 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from tests.care.factories import HTN_HIGH, HTN_OK, contract, enrol, f, followup, second_team, team_with
+from tests.care.factories import (
+    HTN_HIGH,
+    HTN_OK,
+    enrol,
+    f,
+    followup,
+    second_team,
+    two_unsatisfactory,
+)
 
 from tiercare.care import services
 from tiercare.care.models import Enrollment, ReferralSuggestion
@@ -30,43 +38,6 @@ TODAY = date(2026, 6, 1)
 def _now():
     with time_machine.travel("2026-06-01 10:00 +0800", tick=False):
         yield
-
-
-@pytest.fixture
-def dept(cast):
-    """A department at the cast's tertiary hospital (as tests/referrals' ``net`` fixture builds it)."""
-    return f.DepartmentFactory(organization=cast.tertiary, name="心内科", specialty="cardiology")
-
-
-@pytest.fixture
-def consent(cast):
-    return Consent.objects.create(
-        person=cast.patient_person, scope=ConsentScope.REFERRAL, granted_at=timezone.now() - timedelta(days=1)
-    )
-
-
-@pytest.fixture
-def e(cast):
-    team = team_with(cast.center_a, cast.gp, cast.health_manager)
-    contract(cast.gp, cast.household_a, team)
-    return enrol(cast.gp, cast.patient_person)
-
-
-def two_high(cast, e, first=date(2026, 5, 1), second=date(2026, 5, 14)):
-    """Unsatisfactory twice in a row (HTN-UNSAT-2X): the suggestion to refer up."""
-    followup(cast.gp, e, first, HTN_HIGH)
-    fu = followup(cast.gp, e, second, HTN_HIGH)
-    return ReferralSuggestion.objects.get(followup=fu)
-
-
-@pytest.fixture
-def suggestion(cast, e):
-    """An open HTN-UNSAT-2X suggestion from 14 May, then a satisfactory visit on 28 May (next due 26 August)."""
-    s = two_high(cast, e)
-    followup(cast.gp, e, date(2026, 5, 28), HTN_OK)
-    e.refresh_from_db()
-    assert e.next_due_on == date(2026, 8, 26)
-    return s
 
 
 def refer_body(dept, **kw):
@@ -105,7 +76,7 @@ def test_taking_a_suggestion_makes_the_referral_and_brings_the_followup_within_1
 
 
 def test_an_earlier_due_date_is_kept(cast, dept, consent, e):
-    s = two_high(cast, e, date(2026, 5, 20), date(2026, 5, 30))
+    s = two_unsatisfactory(cast.gp, e, date(2026, 5, 20), date(2026, 5, 30))
     e.refresh_from_db()
     assert e.next_due_on == date(2026, 6, 13)  # the protocol's 2-week recheck, earlier than referral day + 14
     services.suggestion_refer(by=cast.gp, suggestion=s, receiving_department=dept, diagnosis_text="高血压")

@@ -7,14 +7,13 @@ its field, and is refused (404 / 403) to another team, to the patient and to a v
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.test import Client
-from tests.care.factories import contract, enrol, followup, second_team, team_with
+from tests.care.factories import HX, contract, enrol, followup, page_client, page_text, second_team, team_with
 
 from tiercare.care import services
 from tiercare.care.models import Enrollment, FollowUp, OutreachCall, OutreachOutcome, ReferralSuggestion
@@ -25,7 +24,6 @@ from tiercare.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 1)
-HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
@@ -43,16 +41,6 @@ def setup(cast):
     e = enrol(cast.gp, cast.patient_person)
     Enrollment.objects.filter(pk=e.pk).update(next_due_on=TODAY - timedelta(days=3))
     return team, e
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def _text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def _followup_data(e, measured_at: str = "2026-06-01T09:30", **values) -> dict:
@@ -82,7 +70,7 @@ def _field_error(body: str, field: str) -> str:
 
 
 def test_person_page_offers_the_team_a_follow_up_form_from_the_protocol_and_the_enrol_form(cast, setup):
-    body = _text(_client(cast.gp).get(f"/care/persons/{cast.patient_person.pk}/"))
+    body = page_text(page_client(cast.gp).get(f"/care/persons/{cast.patient_person.pk}/"))
     protocol = load_protocol("hypertension")
     assert 'id="followup-form-hypertension"' in body
     assert protocol.name.zh in body  # the program's name, not its code
@@ -99,19 +87,19 @@ def test_person_page_offers_the_team_a_follow_up_form_from_the_protocol_and_the_
 
 
 def test_program_names_follow_the_language(cast, setup):
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     name = load_protocol("hypertension").name
-    body = _text(c.get(f"/care/persons/{cast.patient_person.pk}/?lang=en"))
+    body = page_text(c.get(f"/care/persons/{cast.patient_person.pk}/?lang=en"))
     assert name.en in body and "Record follow-up" in body
-    body = _text(c.get(f"/care/persons/{cast.patient_person.pk}/?lang=zh-hans"))
+    body = page_text(c.get(f"/care/persons/{cast.patient_person.pk}/?lang=zh-hans"))
     assert name.zh in body and "记录随访" in body
 
 
 def test_patient_and_household_pages_have_no_forms(cast, setup):
-    body = _text(_client(cast.patient).get("/care/me/"))
+    body = page_text(page_client(cast.patient).get("/care/me/"))
     assert load_protocol("hypertension").name.zh in body
     assert "followup-form" not in body and "enrol-form" not in body
-    body = _text(_client(cast.gp).get(f"/care/households/{cast.household_a.pk}/"))
+    body = page_text(page_client(cast.gp).get(f"/care/households/{cast.household_a.pk}/"))
     assert "followup-form" not in body and load_protocol("hypertension").name.zh in body
 
 
@@ -121,7 +109,7 @@ def test_patient_and_household_pages_have_no_forms(cast, setup):
 def test_gp_records_a_follow_up_and_sees_its_classification(cast, setup):
     team, e = setup
     r = _post_followup(
-        _client(cast.gp), e, sbp_mmhg=128, dbp_mmhg=78, heart_rate_bpm=72, weight_kg=70.5, height_cm=170,
+        page_client(cast.gp), e, sbp_mmhg=128, dbp_mmhg=78, heart_rate_bpm=72, weight_kg=70.5, height_cm=170,
         smoker="no", symptoms=[],
     )  # fmt: skip
     assert r.status_code == 200
@@ -134,7 +122,7 @@ def test_gp_records_a_follow_up_and_sees_its_classification(cast, setup):
     }  # fmt: skip
     assert fu.recorded_by == cast.gp and fu.control_class == "satisfactory"
     assert fu.next_due_on == date(2026, 6, 1) + timedelta(days=load_protocol("hypertension").routine_interval_days)
-    body = _text(r)
+    body = page_text(r)
     assert 'id="followup-result"' in body and "HTN-SATISFACTORY" in body
     assert load_protocol("hypertension").rule("HTN-SATISFACTORY").source_text.zh in body
     assert "<html" not in body  # htmx gets the page's body only
@@ -146,9 +134,11 @@ def test_gp_records_a_follow_up_and_sees_its_classification(cast, setup):
 
 def test_two_unsatisfactory_follow_ups_fire_the_referral_rule_with_its_source(cast, setup):
     team, e = setup
-    c = _client(cast.health_manager)
+    c = page_client(cast.health_manager)
     r1 = _post_followup(c, e, measured_at="2026-05-18T09:00", sbp_mmhg=150, dbp_mmhg=95)
-    assert r1.status_code == 200 and "HTN-UNSAT-1ST" in _text(r1) and 'id="referral-suggestion"' not in _text(r1)
+    assert (
+        r1.status_code == 200 and "HTN-UNSAT-1ST" in page_text(r1) and 'id="referral-suggestion"' not in page_text(r1)
+    )
     r2 = _post_followup(c, e, measured_at="2026-06-01T09:00", sbp_mmhg=150, dbp_mmhg=95)
     assert r2.status_code == 200
     fu = FollowUp.objects.get(enrollment=e, measured_at__date=date(2026, 6, 1))
@@ -156,7 +146,7 @@ def test_two_unsatisfactory_follow_ups_fire_the_referral_rule_with_its_source(ca
     assert suggestion.rule_ids == [r["id"] for r in fu.fired_rules] and "HTN-UNSAT-2X" in suggestion.rule_ids
     protocol = load_protocol("hypertension")
     assert fu.next_due_on == date(2026, 6, 1) + timedelta(days=protocol.recheck_days)
-    result = _text(r2).split('id="followup-result"')[1].split("<!-- /followup-result -->")[0]
+    result = page_text(r2).split('id="followup-result"')[1].split("<!-- /followup-result -->")[0]
     rule = protocol.rule("HTN-UNSAT-2X")
     assert "HTN-UNSAT-2X" in result and rule.source_text.zh in result
     assert next(r["explanation_zh"] for r in fu.fired_rules if r["id"] == "HTN-UNSAT-2X") in result
@@ -166,32 +156,32 @@ def test_two_unsatisfactory_follow_ups_fire_the_referral_rule_with_its_source(ca
 
 def test_implausible_pressure_is_refused_next_to_its_field_and_nothing_is_stored(cast, setup):
     team, e = setup
-    r = _post_followup(_client(cast.gp), e, sbp_mmhg=900, dbp_mmhg=95)
+    r = _post_followup(page_client(cast.gp), e, sbp_mmhg=900, dbp_mmhg=95)
     assert r.status_code == 422
-    body = _text(r)
+    body = page_text(r)
     expected = check_measurements({"sbp_mmhg": 900})[0]
     assert _field_error(body, "sbp_mmhg") == expected.message_zh
     assert f"{SBP_MMHG.high:g}" in _field_error(body, "sbp_mmhg")
     assert 'aria-invalid="true"' in body and 'value="900"' in body  # the form comes back as typed
     assert _field_error(body, "dbp_mmhg") == ""
     assert not FollowUp.objects.exists()
-    r = _client(cast.gp).post(
+    r = page_client(cast.gp).post(
         f"/care/enrollments/{e.pk}/followups/?lang=en", _followup_data(e, sbp_mmhg=900, dbp_mmhg=95), **HX
     )
-    assert _field_error(_text(r), "sbp_mmhg") == expected.message_en
+    assert _field_error(page_text(r), "sbp_mmhg") == expected.message_en
 
 
 def test_missing_required_pressure_and_a_future_time_are_named(cast, setup):
     team, e = setup
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     r = _post_followup(c, e, dbp_mmhg=80)
-    assert r.status_code == 422 and _field_error(_text(r), "sbp_mmhg")
+    assert r.status_code == 422 and _field_error(page_text(r), "sbp_mmhg")
     r = _post_followup(c, e, measured_at="2026-06-02T09:00", sbp_mmhg=128, dbp_mmhg=78)
     assert r.status_code == 422
-    assert _field_error(_text(r), "measured_at") and not _field_error(_text(r), "sbp_mmhg")
+    assert _field_error(page_text(r), "measured_at") and not _field_error(page_text(r), "sbp_mmhg")
     followup(cast.gp, e, date(2026, 5, 31))
     r = _post_followup(c, e, measured_at="2026-05-30T09:00", sbp_mmhg=128, dbp_mmhg=78)
-    assert r.status_code == 422 and "2026-05-31" in _field_error(_text(r), "measured_at")
+    assert r.status_code == 422 and "2026-05-31" in _field_error(page_text(r), "measured_at")
     assert FollowUp.objects.count() == 1
 
 
@@ -200,21 +190,21 @@ def test_protocol_input_error_is_named_next_to_its_flag(cast, setup):
     protocol = load_protocol("hypertension")
     hard = protocol.flags["adverse_reaction_hard_to_control"]
     assert hard.implies == "adverse_reaction"
-    r = _post_followup(_client(cast.gp), e, sbp_mmhg=150, dbp_mmhg=95, adverse_reaction_hard_to_control=True)
+    r = _post_followup(page_client(cast.gp), e, sbp_mmhg=150, dbp_mmhg=95, adverse_reaction_hard_to_control=True)
     assert r.status_code == 422
-    message = _field_error(_text(r), "adverse_reaction")
+    message = _field_error(page_text(r), "adverse_reaction")
     assert hard.label.zh in message and not message.startswith("adverse_reaction")
-    assert re.search(r'<input[^>]*name="hypertension-adverse_reaction_hard_to_control"[^>]*checked', _text(r))
+    assert re.search(r'<input[^>]*name="hypertension-adverse_reaction_hard_to_control"[^>]*checked', page_text(r))
     assert not FollowUp.objects.exists()
 
 
 def test_follow_up_without_javascript_redirects_to_the_result(cast, setup):
     team, e = setup
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     r = c.post(f"/care/enrollments/{e.pk}/followups/", _followup_data(e, sbp_mmhg=180, dbp_mmhg=100))
     fu = FollowUp.objects.get(enrollment=e)
     assert r.status_code == 302 and r["Location"].startswith(f"/care/persons/{e.person_id}/?recorded={fu.pk}")
-    body = _text(c.get(r["Location"]))
+    body = page_text(c.get(r["Location"]))
     assert "<html" in body and 'id="followup-result"' in body and "HTN-URGENT-SBP" in body
     assert ReferralSuggestion.objects.get(followup=fu).urgent
 
@@ -224,10 +214,10 @@ def test_follow_up_refused_to_another_team_the_patient_and_a_visitor(cast, setup
     second_team(cast)
     data = _followup_data(e, sbp_mmhg=150, dbp_mmhg=95)
     url = f"/care/enrollments/{e.pk}/followups/"
-    assert _client(cast.gp_b).post(url, data, **HX).status_code == 404
-    assert _client(cast.patient).post(url, data, **HX).status_code == 403
+    assert page_client(cast.gp_b).post(url, data, **HX).status_code == 404
+    assert page_client(cast.patient).post(url, data, **HX).status_code == 403
     assert Client().post(url, data).status_code == 302  # to the sign-in page
-    assert _client(cast.gp).get(url).status_code == 405
+    assert page_client(cast.gp).get(url).status_code == 405
     assert not FollowUp.objects.exists()
     assert AuditEvent.objects.filter(action="denied", actor=cast.gp_b, object_id=str(e.pk)).exists()
 
@@ -236,7 +226,7 @@ def test_follow_up_refused_to_another_team_the_patient_and_a_visitor(cast, setup
 
 
 def test_gp_enrols_the_patient_in_a_program(cast, setup):
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     url = f"/care/persons/{cast.patient_person.pk}/enrollments/"
     data = {"enrol-protocol_code": "diabetes_t2", "enrol-diagnosis_code": "E11.9", "enrol-enrolled_on": "2026-05-20"}
     r = c.post(url, data, **HX)
@@ -245,25 +235,25 @@ def test_gp_enrols_the_patient_in_a_program(cast, setup):
     protocol = load_protocol("diabetes_t2")
     assert e.enrolled_on == date(2026, 5, 20) and e.status == "active"
     assert e.next_due_on == date(2026, 5, 20) + timedelta(days=protocol.recheck_days)
-    body = _text(r)
+    body = page_text(r)
     assert 'id="enrol-result"' in body and protocol.name.zh in body
     assert 'id="followup-form-diabetes_t2"' in body  # the new program's follow-up form is there at once
     assert AuditEvent.objects.filter(action="create", object_type="care.enrollment", object_id=str(e.pk)).exists()
 
 
 def test_enrol_refuses_an_ineligible_diagnosis_next_to_the_field(cast, setup):
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     url = f"/care/persons/{cast.patient_person.pk}/enrollments/"
     data = {"enrol-protocol_code": "diabetes_t2", "enrol-diagnosis_code": "I10", "enrol-enrolled_on": "2026-05-20"}
     r = c.post(url, data, **HX)
     assert r.status_code == 422
-    m = re.search(r'id="id_enrol-diagnosis_code-error"[^>]*>([^<]+)<', _text(r))
+    m = re.search(r'id="id_enrol-diagnosis_code-error"[^>]*>([^<]+)<', page_text(r))
     assert m is not None and load_protocol("diabetes_t2").diagnosis.zh in m.group(1)
     assert not m.group(1).startswith("diagnosis_code")  # the field is named by where the message stands
     assert not Enrollment.objects.filter(protocol_code="diabetes_t2").exists()
     data["enrol-protocol_code"] = "hypertension"  # enrolled already: not offered
     r = c.post(url, {**data, "enrol-diagnosis_code": "I10"}, **HX)
-    assert r.status_code == 422 and 'id="id_enrol-protocol_code-error"' in _text(r)
+    assert r.status_code == 422 and 'id="id_enrol-protocol_code-error"' in page_text(r)
     assert Enrollment.objects.filter(protocol_code="hypertension").count() == 1
 
 
@@ -271,9 +261,9 @@ def test_enrol_refused_to_another_team_and_the_patient(cast, setup):
     second_team(cast)
     url = f"/care/persons/{cast.patient_person.pk}/enrollments/"
     data = {"enrol-protocol_code": "diabetes_t2", "enrol-diagnosis_code": "E11.9", "enrol-enrolled_on": "2026-05-20"}
-    assert _client(cast.gp_b).post(url, data, **HX).status_code == 404
-    assert _client(cast.patient).post(url, data, **HX).status_code == 403
-    assert _client(cast.outsider).post(url, data, **HX).status_code == 403
+    assert page_client(cast.gp_b).post(url, data, **HX).status_code == 404
+    assert page_client(cast.patient).post(url, data, **HX).status_code == 403
+    assert page_client(cast.outsider).post(url, data, **HX).status_code == 403
     assert not Enrollment.objects.filter(protocol_code="diabetes_t2").exists()
 
 
@@ -281,12 +271,12 @@ def test_enrol_refused_to_another_team_and_the_patient(cast, setup):
 
 
 def _worklist(c, team, kind="overdue"):
-    return _text(c.get(f"/care/teams/{team.pk}/worklists/{kind}/"))
+    return page_text(c.get(f"/care/teams/{team.pk}/worklists/{kind}/"))
 
 
 def test_worklist_shows_program_names_and_a_call_form_per_row(cast, setup):
     team, e = setup
-    body = _worklist(_client(cast.gp), team)
+    body = _worklist(page_client(cast.gp), team)
     assert load_protocol("hypertension").name.zh in body and f'id="row-{e.pk}"' in body
     assert f'name="call-{e.pk}-outcome"' in body
     for value, _label in OutreachOutcome.choices:
@@ -295,7 +285,7 @@ def test_worklist_shows_program_names_and_a_call_form_per_row(cast, setup):
 
 def test_call_agreed_to_visit_sets_the_reminder_and_takes_the_row_off_overdue(cast, setup):
     team, e = setup
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     data = {f"call-{e.pk}-outcome": "agreed_to_visit", f"call-{e.pk}-note": "周五来"}
     r = c.post(f"/care/enrollments/{e.pk}/calls/", data, **HX)
     assert r.status_code == 200
@@ -304,7 +294,7 @@ def test_call_agreed_to_visit_sets_the_reminder_and_takes_the_row_off_overdue(ca
     assert (call.outcome, call.note, call.by, call.remind_after) == ("agreed_to_visit", "周五来", cast.gp, remind)
     e.refresh_from_db()
     assert e.remind_after == remind and e.outreach_removed_reason == ""
-    row = _text(r)
+    row = page_text(r)
     assert row.startswith("<tr") and f'id="row-{e.pk}"' in row and remind.isoformat() in row
     assert "同意就诊" in row  # the outcome's label in the page's language
     assert f'id="row-{e.pk}"' not in _worklist(c, team)  # not overdue again before the reminder
@@ -313,7 +303,7 @@ def test_call_agreed_to_visit_sets_the_reminder_and_takes_the_row_off_overdue(ca
 
 def test_call_moved_removes_the_row_to_the_removed_list(cast, setup):
     team, e = setup
-    c = _client(cast.health_manager)
+    c = page_client(cast.health_manager)
     r = c.post(f"/care/enrollments/{e.pk}/calls/", {f"call-{e.pk}-outcome": "moved"}, **HX)
     assert r.status_code == 200
     e.refresh_from_db()
@@ -328,19 +318,19 @@ def test_call_without_javascript_returns_to_the_worklist(cast, setup):
     team, e = setup
     back = f"/care/teams/{team.pk}/worklists/overdue/"
     data = {f"call-{e.pk}-outcome": "call_later", "next": back}
-    r = _client(cast.gp).post(f"/care/enrollments/{e.pk}/calls/", data)
+    r = page_client(cast.gp).post(f"/care/enrollments/{e.pk}/calls/", data)
     assert r.status_code == 302 and r["Location"] == back
     e.refresh_from_db()
     assert e.remind_after == TODAY + timedelta(days=services.REMIND_CALL_LATER_DAYS)
     data = {f"call-{e.pk}-outcome": "call_later", "next": "https://evil.example/"}
-    r = _client(cast.gp).post(f"/care/enrollments/{e.pk}/calls/", data)
+    r = page_client(cast.gp).post(f"/care/enrollments/{e.pk}/calls/", data)
     assert r.status_code == 302 and r["Location"] == "/care/"
 
 
 def test_call_with_an_unknown_outcome_is_refused_and_nothing_is_stored(cast, setup):
     team, e = setup
-    r = _client(cast.gp).post(f"/care/enrollments/{e.pk}/calls/", {f"call-{e.pk}-outcome": "gone_fishing"}, **HX)
-    assert r.status_code == 422 and 'class="field-error"' in _text(r)
+    r = page_client(cast.gp).post(f"/care/enrollments/{e.pk}/calls/", {f"call-{e.pk}-outcome": "gone_fishing"}, **HX)
+    assert r.status_code == 422 and 'class="field-error"' in page_text(r)
     assert not OutreachCall.objects.exists()
 
 
@@ -349,8 +339,8 @@ def test_call_refused_to_another_team_and_the_patient(cast, setup):
     second_team(cast)
     data = {f"call-{e.pk}-outcome": "deceased"}
     url = f"/care/enrollments/{e.pk}/calls/"
-    assert _client(cast.gp_b).post(url, data, **HX).status_code == 404
-    assert _client(cast.patient).post(url, data, **HX).status_code == 403
+    assert page_client(cast.gp_b).post(url, data, **HX).status_code == 404
+    assert page_client(cast.patient).post(url, data, **HX).status_code == 403
     assert not OutreachCall.objects.exists()
     e.refresh_from_db()
     assert e.outreach_removed_reason == ""

@@ -5,75 +5,36 @@ stores nothing; another team gets 404 and the patient 403, and nothing changes.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.test import Client
-from django.utils import timezone, translation
-from tests.care.factories import HTN_HIGH, HTN_OK, contract, enrol, f, followup, second_team, team_with
+from django.utils import translation
+from tests.care.factories import (
+    HTN_OK,
+    HX,
+    followup,
+    page_client,
+    page_text,
+    second_team,
+)
 
 from tiercare.care.models import ReferralSuggestion
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditEvent
-from tiercare.people.models import Consent, ConsentScope
 from tiercare.referrals import services as referral_services
 from tiercare.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 1)
-HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
 def _now():
     with time_machine.travel("2026-06-01 10:00 +0800", tick=False):
         yield
-
-
-@pytest.fixture
-def dept(cast):
-    """A department at the cast's tertiary hospital (as tests/care/test_suggestions.py builds it)."""
-    return f.DepartmentFactory(organization=cast.tertiary, name="心内科", specialty="cardiology")
-
-
-@pytest.fixture
-def consent(cast):
-    return Consent.objects.create(
-        person=cast.patient_person, scope=ConsentScope.REFERRAL, granted_at=timezone.now() - timedelta(days=1)
-    )
-
-
-@pytest.fixture
-def e(cast):
-    team = team_with(cast.center_a, cast.gp, cast.health_manager)
-    contract(cast.gp, cast.household_a, team)
-    return enrol(cast.gp, cast.patient_person)
-
-
-@pytest.fixture
-def suggestion(cast, e):
-    """An open HTN-UNSAT-2X suggestion (unsatisfactory on 1 and 14 May), then a satisfactory visit on 28 May: the
-    next follow-up is due on 26 August."""
-    followup(cast.gp, e, date(2026, 5, 1), HTN_HIGH)
-    s = ReferralSuggestion.objects.get(followup=followup(cast.gp, e, date(2026, 5, 14), HTN_HIGH))
-    followup(cast.gp, e, date(2026, 5, 28), HTN_OK)
-    e.refresh_from_db()
-    assert e.next_due_on == date(2026, 8, 26)
-    return s
-
-
-def _client(user):
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def _text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def _refer_data(s, dept, **kw) -> dict:
@@ -113,7 +74,7 @@ def _assert_untouched(s, e):
 
 
 def test_person_page_shows_the_open_suggestion_with_its_two_forms(cast, dept, suggestion):
-    body = _text(_client(cast.health_manager).get(f"/care/persons/{cast.patient_person.pk}/"))
+    body = page_text(page_client(cast.health_manager).get(f"/care/persons/{cast.patient_person.pk}/"))
     panel = _panel(body, suggestion)
     assert "建议转诊至上级医院" in panel and "HTN-UNSAT-2X" in panel and suggestion.reason in panel
     assert 'class="badge bad"' not in panel  # not urgent
@@ -128,12 +89,12 @@ def test_an_urgent_suggestion_has_the_urgent_badge(cast, e, dept):
     fu = followup(cast.gp, e, date(2026, 5, 30), {**HTN_OK, "sbp_mmhg": 182, "dbp_mmhg": 100})
     s = ReferralSuggestion.objects.get(followup=fu)
     assert s.urgent
-    panel = _panel(_text(_client(cast.gp).get(f"/care/persons/{cast.patient_person.pk}/")), s)
+    panel = _panel(page_text(page_client(cast.gp).get(f"/care/persons/{cast.patient_person.pk}/")), s)
     assert 'class="badge bad"' in panel and "紧急" in panel
 
 
 def test_the_patient_sees_no_suggestion_forms(cast, suggestion):
-    body = _text(_client(cast.patient).get("/care/me/"))
+    body = page_text(page_client(cast.patient).get("/care/me/"))
     assert "refer-form" not in body and "dismiss-form" not in body
 
 
@@ -141,7 +102,7 @@ def test_the_patient_sees_no_suggestion_forms(cast, suggestion):
 
 
 def test_gp_makes_the_referral_from_the_page(cast, dept, consent, e, suggestion):
-    r = _refer(_client(cast.gp), suggestion, dept, green_channel="on", summary="两次随访血压未达标")
+    r = _refer(page_client(cast.gp), suggestion, dept, green_channel="on", summary="两次随访血压未达标")
     assert r.status_code == 200
     ref = Referral.objects.get()
     assert (ref.person, ref.receiving_department, ref.urgency, ref.consent) == (
@@ -154,7 +115,7 @@ def test_gp_makes_the_referral_from_the_page(cast, dept, consent, e, suggestion)
     assert (suggestion.status, suggestion.referral, suggestion.acted_by) == ("taken", ref, cast.gp)
     e.refresh_from_db()
     assert e.next_due_on == TODAY + timedelta(days=14)
-    body = _text(r)
+    body = page_text(r)
     result = body.split('id="suggestion-result"')[1].split("</div>")[0]
     assert "已转诊" in result and f'href="/referrals/{ref.pk}/"' in result
     assert f'id="suggestion-{suggestion.pk}"' not in body  # no longer open
@@ -162,25 +123,25 @@ def test_gp_makes_the_referral_from_the_page(cast, dept, consent, e, suggestion)
 
 
 def test_without_javascript_the_referral_redirects_to_the_page_with_the_result(cast, dept, consent, suggestion):
-    c = _client(cast.health_manager)
+    c = page_client(cast.health_manager)
     r = _refer(c, suggestion, dept, headers={})
     assert r.status_code == 302
     assert r["Location"] == f"/care/persons/{cast.patient_person.pk}/?suggestion={suggestion.pk}#suggestion-result"
-    body = _text(c.get(r["Location"]))
+    body = page_text(c.get(r["Location"]))
     ref = Referral.objects.get()
     assert "<html" in body and "已转诊" in body and f'href="/referrals/{ref.pk}/"' in body
     assert f'id="suggestion-{suggestion.pk}"' not in body
 
 
 def test_without_consent_the_referral_services_message_is_shown_in_the_form(cast, dept, e, suggestion):
-    r = _refer(_client(cast.gp), suggestion, dept)
+    r = _refer(page_client(cast.gp), suggestion, dept)
     assert r.status_code == 422
     with translation.override("zh-hans"), pytest.raises(ValidationFailed) as direct:
         referral_services.referral_create(
             by=cast.gp, person=cast.patient_person, receiving_department=dept, reason="x", diagnosis_text="x"
         )
     assert direct.value.code == "consent_missing"
-    body = _text(r)
+    body = page_text(r)
     shown = _form_errors(body, f"refer-form-{suggestion.pk}")
     assert shown and shown in direct.value.message and not shown.startswith("consent")
     panel = _panel(body, suggestion)
@@ -189,9 +150,9 @@ def test_without_consent_the_referral_services_message_is_shown_in_the_form(cast
 
 
 def test_a_missing_diagnosis_is_named_next_to_its_field(cast, dept, consent, e, suggestion):
-    r = _refer(_client(cast.gp), suggestion, dept, diagnosis_text="")
+    r = _refer(page_client(cast.gp), suggestion, dept, diagnosis_text="")
     assert r.status_code == 422
-    assert f'id="id_refer-{suggestion.pk}-diagnosis_text-error"' in _text(r)
+    assert f'id="id_refer-{suggestion.pk}-diagnosis_text-error"' in page_text(r)
     _assert_untouched(suggestion, e)
 
 
@@ -199,13 +160,13 @@ def test_a_missing_diagnosis_is_named_next_to_its_field(cast, dept, consent, e, 
 
 
 def test_health_manager_dismisses_the_suggestion_with_a_reason(cast, e, suggestion):
-    r = _dismiss(_client(cast.health_manager), suggestion, "患者拒绝转诊，已加强随访")
+    r = _dismiss(page_client(cast.health_manager), suggestion, "患者拒绝转诊，已加强随访")
     assert r.status_code == 200
     suggestion.refresh_from_db()
     assert (suggestion.status, suggestion.dismiss_reason, suggestion.acted_by, suggestion.referral) == (
         "dismissed", "患者拒绝转诊，已加强随访", cast.health_manager, None,
     )  # fmt: skip
-    body = _text(r)
+    body = page_text(r)
     result = body.split('id="suggestion-result"')[1].split("</div>")[0]
     assert "不予转诊" in result and "患者拒绝转诊，已加强随访" in result
     assert f'id="suggestion-{suggestion.pk}"' not in body
@@ -219,9 +180,9 @@ def test_health_manager_dismisses_the_suggestion_with_a_reason(cast, e, suggesti
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_dismissing_without_a_reason_is_refused_next_to_the_field(cast, e, suggestion, reason):
-    r = _dismiss(_client(cast.gp), suggestion, reason)
+    r = _dismiss(page_client(cast.gp), suggestion, reason)
     assert r.status_code == 422
-    m = re.search(rf'id="id_dismiss-{suggestion.pk}-reason-error"[^>]*>([^<]+)<', _text(r))
+    m = re.search(rf'id="id_dismiss-{suggestion.pk}-reason-error"[^>]*>([^<]+)<', page_text(r))
     assert m is not None
     _assert_untouched(suggestion, e)
 
@@ -231,7 +192,7 @@ def test_dismissing_without_a_reason_is_refused_next_to_the_field(cast, e, sugge
 
 def test_a_gp_of_another_team_gets_404_and_nothing_changes(cast, dept, consent, e, suggestion):
     _team_b, gp_b, _household_b, _person_b = second_team(cast)
-    c = _client(gp_b)
+    c = page_client(gp_b)
     assert _refer(c, suggestion, dept).status_code == 404
     assert _dismiss(c, suggestion, "不需要").status_code == 404
     assert c.get(f"/care/persons/{cast.patient_person.pk}/").status_code == 404
@@ -241,18 +202,18 @@ def test_a_gp_of_another_team_gets_404_and_nothing_changes(cast, dept, consent, 
 
 
 def test_the_patient_gets_403_and_nothing_changes(cast, dept, consent, e, suggestion):
-    c = _client(cast.patient)
+    c = page_client(cast.patient)
     assert _refer(c, suggestion, dept).status_code == 403
     assert _dismiss(c, suggestion, "不需要").status_code == 403
     _assert_untouched(suggestion, e)
 
 
 def test_acting_on_a_decided_suggestion_shows_the_decision(cast, dept, consent, e, suggestion):
-    c = _client(cast.gp)
+    c = page_client(cast.gp)
     assert _dismiss(c, suggestion, "已在上级医院就诊").status_code == 200
     r = _refer(c, suggestion, dept)
     assert r.status_code == 422
-    result = _text(r).split('id="suggestion-result"')[1].split("</div>")[0]
+    result = page_text(r).split('id="suggestion-result"')[1].split("</div>")[0]
     assert "不予转诊" in result and 'role="alert"' in result
     assert not Referral.objects.exists()
     suggestion.refresh_from_db()
