@@ -29,7 +29,11 @@ def record_referral(**kwargs):
 @pytest.fixture
 def mdt(cast, net, case):
     return services.mdt_create(
-        by=cast.ops, case=case, specialties=["pediatrics", "cardiology"], deadline=timezone.now() + timedelta(days=3)
+        by=cast.gp,
+        case=case,
+        specialties=["pediatrics", "cardiology"],
+        deadline=timezone.now() + timedelta(days=3),
+        coordinator=cast.ops,
     )
 
 
@@ -46,11 +50,11 @@ def book_first(cast, mdt, now=None):
     )
 
 
-def test_ops_opens_mdt_and_becomes_coordinator_through_the_api(cast, net, case, api):
+def test_gp_opens_mdt_naming_ops_as_coordinator_through_the_api(cast, net, case, api):
     deadline = (timezone.now() + timedelta(days=3)).isoformat()
     payload = {"case": str(case.pk), "specialties": ["pediatrics", "cardiology"], "deadline": deadline}
     assert api(cast.ops).get(f"consults/cases/{case.pk}")[0] == 404
-    status, body = api(cast.ops).post("consults/mdt", payload)
+    status, body = api(cast.gp).post("consults/mdt", {**payload, "coordinator": "ops"})
     assert status == 201, body
     assert api(cast.ops).get(f"consults/cases/{case.pk}")[0] == 200  # coordinating it now
     other_ops = f.UserFactory(username="ops2", role="ops")
@@ -59,6 +63,34 @@ def test_ops_opens_mdt_and_becomes_coordinator_through_the_api(cast, net, case, 
     assert api(cast.expert).post("consults/mdt", payload)[0] == 403
     status, body = api(cast.ops).post("consults/mdt", {**payload, "specialties": ["pediatrics"]})
     assert status == 422 and "specialties" in body["message"]
+    status, body = api(cast.gp).post("consults/mdt", {**payload, "coordinator": "expert"})
+    assert status == 422 and body["details"]["field"] == "coordinator"
+    # The coordinating ops user may open a further MDT on the case they coordinate.
+    assert api(cast.ops).post("consults/mdt", payload)[0] == 201
+
+
+def test_ops_cannot_make_themselves_coordinator_of_any_case(cast, net, case, api):
+    """Issue 10: ops naming a case id they are not on got 201 and became its coordinator; a second ops user could
+    open MDTs on the first one's cases."""
+    from tiercare.consults.models import MdtCase
+
+    deadline = (timezone.now() + timedelta(days=3)).isoformat()
+    payload = {"case": str(case.pk), "specialties": ["pediatrics", "cardiology"], "deadline": deadline}
+    status, body = api(cast.ops).post("consults/mdt", payload)
+    assert status == 422 and body["details"] == {"field": "case"}, body
+    case.refresh_from_db()
+    assert case.coordinated_by_id is None and not MdtCase.objects.filter(case=case).exists()
+    assert api(cast.ops).get(f"consults/cases/{case.pk}")[0] == 404
+    # Once coordinated by ops, another ops user still may not open MDTs on it.
+    assert api(cast.gp).post("consults/mdt", {**payload, "coordinator": "ops"})[0] == 201
+    other_ops = f.UserFactory(username="ops2", role="ops")
+    assert api(other_ops).post("consults/mdt", payload)[0] == 422
+    assert MdtCase.objects.filter(case=case).count() == 1
+    case.refresh_from_db()
+    assert case.coordinated_by_id == cast.ops.pk
+    # Nor may the requesting GP hand it to a second coordinator.
+    status, body = api(cast.gp).post("consults/mdt", {**payload, "coordinator": "ops2"})
+    assert status == 422 and body["details"]["field"] == "coordinator"
 
 
 def test_slots_are_the_earliest_with_one_allowed_expert_per_specialty(cast, net, mdt, api):

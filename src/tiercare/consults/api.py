@@ -49,7 +49,7 @@ from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, page, resolve
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import NotFound, ValidationFailed
-from tiercare.core.models import Role
+from tiercare.core.models import Role, User
 from tiercare.network.models import Practitioner
 from tiercare.people.models import Person
 
@@ -219,10 +219,21 @@ def opinion_cancel(request: HttpRequest, op_id: uuid.UUID, payload: ReasonIn) ->
 # --- MDT ----------------------------------------------------------------------------------------------------------
 @router.post("/consults/mdt", response={201: MdtOut, **ERR}, operation_id="mdt_create")
 def mdt_create(request: HttpRequest, payload: MdtIn) -> Any:
-    """Make a case an MDT case (ops, or the requesting GP). Ops may name any case; they become its coordinator."""
+    """Make a case an MDT case: the requesting GP (optionally naming an operations coordinator by username), or the
+    operations user already coordinating the case. The case is fetched through its access function: a case the user
+    is not on answers as a missing one."""
     require_role(request.user, *services.MDT_OPENERS)
-    case = resolve(Case, payload.case, "case") if request.user.role == Role.OPS else _case(request, payload.case)
-    mdt = services.mdt_create(by=request.user, case=case, specialties=payload.specialties, deadline=payload.deadline)
+    case = _case(request, payload.case)
+    coordinator = None
+    if payload.coordinator:
+        coordinator = User.objects.filter(username=payload.coordinator, role=Role.OPS, is_active=True).first()
+        if coordinator is None:
+            raise ValidationFailed(
+                f"coordinator: no active operations user {payload.coordinator}", details={"field": "coordinator"}
+            )
+    mdt = services.mdt_create(
+        by=request.user, case=case, specialties=payload.specialties, deadline=payload.deadline, coordinator=coordinator
+    )
     return Status(201, mdt)
 
 

@@ -107,12 +107,13 @@ def consults_demo(seed: int, today: date) -> dict[str, int]:
     )
     services.opinion_request(by=gp, case=new_case(persons[4], 0), specialty="pediatrics", expert=expert)
     counts["opinions"] += 2
-    # An MDT case organised by operations, booked at the earliest proposed time when one exists.
+    # An MDT case the GP asks operations to coordinate, booked at the earliest proposed time when one exists.
     mdt = services.mdt_create(
-        by=ops,
+        by=gp,
         case=new_case(persons[5], 1),
         specialties=["pediatrics", "gynecology"],
         deadline=timezone.now() + timedelta(days=5),
+        coordinator=ops,
     )
     counts["mdt"] += 1
     proposals = services.mdt_propose(mdt=mdt, limit=1)

@@ -177,6 +177,7 @@ class MdtIn(Schema):
     case: uuid.UUID
     specialties: list[str] = Field(min_length=2, max_length=10)
     deadline: datetime
+    coordinator: str | None = Field(None, max_length=150, description="username of the operations coordinator")
 
 
 class ParticipantOut(Schema):

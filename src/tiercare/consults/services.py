@@ -516,11 +516,34 @@ def opinion_addendum(*, by: User, opinion: SecondOpinion, text: str) -> OpinionA
 
 # --- MDT ----------------------------------------------------------------------------------------------------------
 @transaction.atomic
-def mdt_create(*, by: User, case: Case, specialties: list[str], deadline: datetime) -> MdtCase:
-    """Make ``case`` an MDT case (ops, or the requesting GP for a GP-organised MDT). Ops become its coordinator."""
+def mdt_create(
+    *, by: User, case: Case, specialties: list[str], deadline: datetime, coordinator: User | None = None
+) -> MdtCase:
+    """Make ``case`` an MDT case. Who may: the GP who requested the case (a GP-organised MDT), or the operations
+    user already coordinating it. Operations never make themselves coordinator of a case they are not on (issue 10:
+    an ops user naming any case id became its coordinator and then read it); the requesting GP may hand the MDT to an
+    operations coordinator by naming one (``coordinator``, an active ops user). Refused with NotFound (the case is
+    not the user's, without telling whether it exists), ValidationFailed (fewer than two specialties, unknown
+    specialty, past deadline, a coordinator who is not an active operations user, a case already coordinated by
+    someone else)."""
     require_role(by, *MDT_OPENERS)
-    if by.role == Role.GP and case.requested_by_id != by.pk:
+    own = case.requested_by_id == by.pk if by.role == Role.GP else case.coordinated_by_id == by.pk
+    if not own:
+        audit_denied(actor=by, object_type="consults.case", object_id=str(case.pk), reason="open MDT")
         raise NotFound(_("Not found."))
+    if coordinator is not None:
+        if by.role != Role.GP:
+            raise ValidationFailed(
+                _("coordinator: only the requesting GP names the MDT's coordinator."), details={"field": "coordinator"}
+            )
+        if coordinator.role != Role.OPS or not coordinator.is_active:
+            raise ValidationFailed(
+                _("coordinator: must be an active operations user."), details={"field": "coordinator"}
+            )
+        if case.coordinated_by_id not in (None, coordinator.pk):
+            raise ValidationFailed(
+                _("coordinator: the case already has another coordinator."), details={"field": "coordinator"}
+            )
     specs = list(dict.fromkeys(specialties))
     deadline = _aware(deadline)
     if len(specs) < 2:
@@ -531,8 +554,8 @@ def mdt_create(*, by: User, case: Case, specialties: list[str], deadline: dateti
         _check_specialty(s)
     if deadline <= timezone.now():
         raise ValidationFailed(_("deadline: must be in the future."), details={"field": "deadline"})
-    if by.role == Role.OPS and case.coordinated_by_id is None:
-        case.coordinated_by = by
+    if coordinator is not None and case.coordinated_by_id is None:
+        case.coordinated_by = coordinator
         case.save(update_fields=["coordinated_by", "updated_at"])
     mdt = MdtCase(case=case, specialties=specs, requested_by=by, site=case.requesting_org, deadline=deadline)
     mdt.save()
