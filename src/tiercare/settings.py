@@ -108,6 +108,10 @@ INSTALLED_APPS = [
     "tiercare.demo",
 ]
 
+# People sits below care (DESIGN.md §2) yet must hide a household contracted with a team from everyone but that
+# team's active members: care's one team-scope function, named here so that people does not import care.
+PEOPLE_TEAM_SCOPE = "tiercare.care.scope.household_team_q"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

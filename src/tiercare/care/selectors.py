@@ -22,32 +22,21 @@ from tiercare.care.models import (
     Enrollment,
     FollowUp,
     GpTeam,
-    GpTeamMember,
     MedicationRecord,
     ReferralSuggestion,
 )
 from tiercare.care.protocols import available_protocols, protocol_version
+from tiercare.care.scope import TEAM_ROLES, team_household_ids, team_person_ids, user_team_ids
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.models import Household, Person
 
 CARE_READER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.PATIENT, Role.ADMIN)
-TEAM_ROLES = (Role.GP, Role.HEALTH_MANAGER)
 DASHBOARD_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.OPS, Role.ADMIN)
 # More than 12 months overdue: off the worklist, onto the lost-to-follow-up list (issue 6 §5).
 LOST_AFTER_DAYS = 365
 WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "lost", "removed")
 UNCONTROLLED = ("unsatisfactory", "adverse_reaction", "complication")
-
-
-def user_team_ids(user: User) -> QuerySet[GpTeamMember]:
-    """The ids of the active teams ``user`` is an active member of, as a subquery (no query of its own: the
-    scope is evaluated inside the query it filters)."""
-    if not user.is_authenticated or not user.is_active or user.role not in TEAM_ROLES:
-        return GpTeamMember.objects.none().values_list("team_id", flat=True)
-    return GpTeamMember.objects.filter(practitioner__user_id=user.pk, active=True, team__active=True).values_list(
-        "team_id", flat=True
-    )
 
 
 def person_scope_q(user: User) -> Q:
@@ -57,7 +46,7 @@ def person_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in TEAM_ROLES:
-        return Q(care_memberships__active=True, care_memberships__team_id__in=user_team_ids(user))
+        return Q(pk__in=team_person_ids(user))
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:
@@ -72,7 +61,7 @@ def household_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in TEAM_ROLES:
-        return Q(care_contracts__status="active", care_contracts__team_id__in=user_team_ids(user))
+        return Q(pk__in=team_household_ids(user))
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:

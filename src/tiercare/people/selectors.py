@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
-from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
 
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
@@ -21,17 +24,17 @@ ORG_SCOPED_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR)
 PERSON_READER_ROLES = (*ORG_SCOPED_ROLES, Role.PATIENT, Role.ADMIN)
 
 
-def _other_team_contract(user: User, household_ref: str) -> Exists | None:
-    """Households under an active family-doctor contract with a team ``user`` is not on (issue 6: a GP of team A
-    never sees team B's households). Looked up by name so that people does not import the care app."""
-    if user.role not in (Role.GP, Role.HEALTH_MANAGER) or not apps.is_installed("tiercare.care"):
+def _team_q(user: User, household_field: str) -> Q | None:
+    """The care app's team scope (``settings.PEOPLE_TEAM_SCOPE``, ``tiercare.care.scope.household_team_q``) for GPs
+    and health managers: a household contracted with a team is seen only by that team's ACTIVE members (issue 6,
+    10). Reached through a setting because people sits below care and may not import it."""
+    if user.role not in (Role.GP, Role.HEALTH_MANAGER):
         return None
-    contract = apps.get_model("care", "CareContract")
-    return Exists(
-        contract.objects.filter(household=OuterRef(household_ref), status="active").exclude(
-            team__members__practitioner__user=user, team__members__active=True
-        )
-    )
+    path = getattr(settings, "PEOPLE_TEAM_SCOPE", "")
+    if not path:
+        return None
+    team_q: Callable[[User, str], Q] = import_string(path)
+    return team_q(user, household_field)
 
 
 def household_scope_q(user: User) -> Q:
@@ -41,9 +44,9 @@ def household_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in ORG_SCOPED_ROLES:
-        other = _other_team_contract(user, "pk")
+        team = _team_q(user, "pk")
         scope = Q(registered_at_id__in=user_organization_ids(user))
-        return scope & ~other if other is not None else scope
+        return scope & team if team is not None else scope
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:
@@ -59,9 +62,9 @@ def person_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in ORG_SCOPED_ROLES:
-        other = _other_team_contract(user, "membership__household")
+        team = _team_q(user, "membership__household")
         scope = Q(membership__household__registered_at_id__in=user_organization_ids(user))
-        return scope & ~other if other is not None else scope
+        return scope & team if team is not None else scope
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:
