@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 from tests import factories as f
+from tests.care.factories import contract, team_with
 
 from tiercare.core.models import Role
 from tiercare.network.models import PractitionerRole, StaffRole
@@ -65,6 +66,8 @@ def net(cast: Any) -> Net:
     consent = Consent.objects.create(
         person=cast.patient_person, scope=ConsentScope.REFERRAL, granted_at=timezone.now() - timedelta(days=1)
     )
+    # The referring team: the GP and the health manager of center A's team holding the patient's household.
+    contract(cast.gp, cast.household_a, team_with(cast.center_a, cast.gp, cast.health_manager, name="A组"))
     return Net(
         cast=cast, dept=dept, other_dept=other, receiver=receiver, other_receiver=other_receiver, consent=consent
     )

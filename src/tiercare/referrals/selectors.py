@@ -1,7 +1,11 @@
 """Reads of referrals, scoped to the asking user (DESIGN.md §3).
 
 Who sees a referral, and as which side:
-- referring side: users whose practitioner holds an active PractitionerRole at the referring organization;
+- referring side: at a GP center, the referring TEAM — the active members of the team whose active contract holds
+  the patient's household (care's team scope) — and the doctor who wrote the referral; another team's GP, or a GP
+  on no team, of the same center does not see it (issue 10; the models have no center lead, so no one sees all of a
+  center's referrals). At any other referring organization (a grassroots hospital, which has no teams): users whose
+  practitioner holds an active PractitionerRole there;
 - receiving side: users with an active role at the receiving organization (in the receiving department, or in no
   particular department), and the named expert;
 - the patient, and the proxy of the patient's household: their own referrals, read only;
@@ -18,8 +22,9 @@ from typing import Any
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from tiercare.care.scope import team_household_ids
 from tiercare.core.models import Role, User
-from tiercare.network.models import PractitionerRole
+from tiercare.network.models import OrgKind, PractitionerRole
 from tiercare.referrals.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -51,9 +56,9 @@ def _active_roles(user: User, on: date | None = None) -> list[PractitionerRole]:
         return []
     on = on or today()
     return list(
-        PractitionerRole.objects.filter(practitioner=practitioner, valid_from__lte=on).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-        )
+        PractitionerRole.objects.filter(practitioner=practitioner, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("organization")
     )
 
 
@@ -62,11 +67,20 @@ def _is_clinical_staff(user: User) -> bool:
 
 
 def referring_q(user: User, roles: list[PractitionerRole] | None = None) -> Q:
+    """A filter on Referral: the referrals ``user`` stands on the referring side of (see the module docstring)."""
     if not _is_clinical_staff(user):
         return NO_ONE
     roles = _active_roles(user) if roles is None else roles
-    org_ids = {r.organization_id for r in roles}
-    return Q(referring_organization_id__in=org_ids) if org_ids else NO_ONE
+    center_ids = {r.organization_id for r in roles if r.organization.kind == OrgKind.GP_CENTER}
+    org_ids = {r.organization_id for r in roles} - center_ids
+    q = Q(referring_organization_id__in=org_ids) if org_ids else NO_ONE
+    if center_ids:
+        team = Q(person__membership__household__in=team_household_ids(user))
+        practitioner = getattr(user, "practitioner", None)
+        if practitioner is not None:
+            team |= Q(referring_practitioner=practitioner)
+        q |= Q(referring_organization_id__in=center_ids) & team
+    return q
 
 
 def receiving_q(user: User, roles: list[PractitionerRole] | None = None) -> Q:
