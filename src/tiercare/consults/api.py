@@ -51,7 +51,7 @@ from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import NotFound, ValidationFailed
 from tiercare.core.models import Role, User
 from tiercare.network.models import Practitioner
-from tiercare.people.models import Person
+from tiercare.people.access import access_person_by_id
 
 router = Router(tags=["consults"])
 ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -87,7 +87,7 @@ def _case(request: HttpRequest, case_id: Any, field: str = "case") -> Case:
 @router.post("/consults/cases", response={201: CaseOut, **ERR}, operation_id="consults_case_create")
 def case_create(request: HttpRequest, payload: CaseIn) -> Any:
     """Open a case (GP, grassroots coordinator, or the patient). Consent to remote consultation must be on file."""
-    person = resolve(Person, payload.person, "person")
+    person = access_person_by_id(request.user, payload.person, reason="open case")
     data = payload.dict(exclude={"person"})
     return Status(201, services.case_create(by=request.user, person=person, **data))
 
