@@ -198,7 +198,11 @@ def test_only_chair_concludes(cast, net, mdt):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_bookings_of_one_mdt_exactly_one_wins(cast, net, case):
     mdt = services.mdt_create(
-        by=cast.ops, case=case, specialties=["pediatrics", "cardiology"], deadline=timezone.now() + timedelta(days=3)
+        by=cast.gp,
+        case=case,
+        specialties=["pediatrics", "cardiology"],
+        deadline=timezone.now() + timedelta(days=3),
+        coordinator=cast.ops,
     )
     proposals = services.mdt_propose(mdt=mdt, limit=2)
     barrier = threading.Barrier(2)
