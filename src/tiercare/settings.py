@@ -44,7 +44,7 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true/false)")
 
 
-def envint(name: str, default: int, *, minimum: int | None = None) -> int:
+def envint(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     value = env(name)
     if value is None or value == "":
         return default
@@ -54,6 +54,8 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from exc
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} must be at most {maximum}")
     return number
 
 
@@ -241,7 +243,11 @@ SESSION_COOKIE_SECURE = envbool("TIERCARE_SECURE_COOKIES", not (DEBUG or TESTING
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if envbool("TIERCARE_BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = envbool("TIERCARE_BEHIND_TLS_PROXY", False)
+# How many proxies of ours stand in front of the app, each appending to X-Forwarded-For: the client's address is the
+# entry this many from the right (core.middleware.client_ip); entries further left are the client's own claims.
+TRUSTED_PROXY_HOPS = envint("TIERCARE_TRUSTED_PROXY_HOPS", 1, minimum=1, maximum=10)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
