@@ -7,8 +7,8 @@ from ninja import Field, NinjaAPI, Schema, Status
 from tiercare.care.api import router as care_router
 from tiercare.consults.api import router as consults_router
 from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
-from tiercare.core.middleware import client_ip
 from tiercare.core.audit import audit_record
+from tiercare.core.middleware import client_ip
 from tiercare.core.models import AuditAction
 from tiercare.core.services import api_token_issue, api_token_revoke, user_authenticate
 from tiercare.network.api import router as network_router

@@ -1,8 +1,7 @@
-"""Revoking API tokens: logout, the tokens page, the admin action, and automatically on password/role/activity change."""
+"""Revoking API tokens: logout, the tokens page, the admin action, and on a password/role/activity change."""
 
 import pytest
 from django.test import Client
-from tests.factories import PASSWORD
 
 from tiercare.core.models import ApiToken, AuditEvent, Role
 from tiercare.core.services import api_token_issue

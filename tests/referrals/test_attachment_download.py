@@ -1,4 +1,4 @@
-"""A referral attachment downloads like a case attachment: never cached, never sniffed, only for those on the referral."""
+"""A referral attachment downloads like a case attachment: never cached or sniffed, only for those on the referral."""
 
 from __future__ import annotations
 

@@ -184,12 +184,12 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
 
 
 class LoginFailure(models.Model):
