@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page's Swagger UI from our static files (the CSP allows no CDN)
     "django_tasks",
     "django_tasks_db",
     "tiercare.core",
