@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from tests.factories import PASSWORD
 
 from tiercare.core.models import ApiToken, AuditEvent, Role
 from tiercare.core.services import api_token_issue
@@ -169,3 +170,21 @@ def test_admin_action_revokes_selected(cast):
     assert token.revoked_by == cast.admin and token.revoked_reason == "admin"
     assert not works(raw) and works(kept_raw)
     assert ApiToken.objects.count() == 2  # recorded, not deleted
+
+
+def test_password_change_page_revokes_tokens_and_keeps_the_session(cast):
+    _t, raw = api_token_issue(user=cast.ops)
+    client = Client()
+    client.force_login(cast.ops)
+    wrong = client.post(
+        "/account/password/",
+        {"old_password": "not-it", "new_password1": "Fresh-pass-2026x", "new_password2": "Fresh-pass-2026x"},
+    )
+    assert wrong.status_code == 200 and works(raw)  # a refused change revokes nothing
+    response = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": "Fresh-pass-2026x", "new_password2": "Fresh-pass-2026x"},
+    )
+    assert response.status_code == 302
+    assert not works(raw)
+    assert client.get("/account/tokens/").status_code == 200  # still signed in
