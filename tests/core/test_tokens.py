@@ -162,9 +162,7 @@ def test_admin_action_revokes_selected(cast):
     kept, kept_raw = api_token_issue(user=cast.gp)
     client = Client()
     client.force_login(cast.admin)
-    response = client.post(
-        "/admin/core/apitoken/", {"action": "revoke_selected", "_selected_action": [str(token.pk)]}
-    )
+    response = client.post("/admin/core/apitoken/", {"action": "revoke_selected", "_selected_action": [str(token.pk)]})
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_by == cast.admin and token.revoked_reason == "admin"

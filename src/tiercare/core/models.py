@@ -54,9 +54,7 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         watched = {"password", "role", "is_active"}
         check = not self._state.adding and (update_fields is None or watched & set(update_fields))
-        before = (
-            User.objects.filter(pk=self.pk).values("password", "role", "is_active").first() if check else None
-        )
+        before = User.objects.filter(pk=self.pk).values("password", "role", "is_active").first() if check else None
         super().save(*args, **kwargs)
         if before is None:
             return
