@@ -16,7 +16,7 @@ from tiercare.core.access import access_api_token_by_id, require_role
 from tiercare.core.audit import audit_record
 from tiercare.core.errors import DomainError
 from tiercare.core.middleware import client_ip
-from tiercare.core.models import ApiToken, AuditAction, AuditEvent, Role
+from tiercare.core.models import ApiToken, AuditAction, AuditEvent, Role, User
 from tiercare.core.services import api_token_revoke, api_token_revoke_all, user_authenticate
 
 
@@ -52,8 +52,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
+class AuthedRequest(HttpRequest):
+    """A request behind login_required: its user is a signed-in User (for the type checker)."""
+
+    user: User
+
+
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     """The signed-in user's own API tokens: label, created, last used and from where, status. Never the secret."""
     rows = list(ApiToken.objects.filter(user=request.user).order_by("-created_at")[:200])
     now = timezone.now()
@@ -63,7 +69,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: str) -> HttpResponse:
     token = access_api_token_by_id(request.user, token_id)
     api_token_revoke(token=token, by=request.user, reason="revoked by owner")
     messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
@@ -72,7 +78,7 @@ def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke_all(request: HttpRequest) -> HttpResponse:
+def token_revoke_all(request: AuthedRequest) -> HttpResponse:
     count = api_token_revoke_all(user=request.user, by=request.user, reason="revoked by owner")
     messages.success(request, _("%(count)d tokens revoked.") % {"count": count})
     return redirect("tokens")
