@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("SECRET_KEY", "peer-bench-secret-key-0123456789abcdefghij")
+os.environ.setdefault("SECRET_KEY", "peer-bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("TIERCARE_VAR_DIR", "/tmp/care-peer-var")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiercare.settings")
 

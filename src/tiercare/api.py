@@ -1,13 +1,16 @@
 """The `/api/v1/` NinjaAPI: each app's router mounted, one auth scheme, one error shape, OpenAPI served."""
 
+from django.contrib.auth import logout
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema, Status
 
 from tiercare.care.api import router as care_router
 from tiercare.consults.api import router as consults_router
 from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
+from tiercare.core.audit import audit_record
 from tiercare.core.middleware import client_ip
-from tiercare.core.services import api_token_issue, user_authenticate
+from tiercare.core.models import AuditAction
+from tiercare.core.services import api_token_issue, api_token_revoke, user_authenticate
 from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
 from tiercare.people.api import router as people_router
@@ -31,6 +34,7 @@ install_error_handlers(api)
 class TokenIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=200)
+    label: str = Field("", max_length=100, description="What the token is for, shown on the tokens page")
 
 
 class TokenOut(Schema):
@@ -50,8 +54,20 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     user = user_authenticate(
         request=request, username=payload.username, password=payload.password, ip=client_ip(request)
     )
-    token, raw = api_token_issue(user=user)
+    token, raw = api_token_issue(user=user, label=payload.label, ip=client_ip(request))
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+@api.post("/auth/logout", response={204: None, 401: ErrorOut}, tags=["auth"], operation_id="logout")
+def api_logout(request: HttpRequest) -> Status:
+    """Sign out: revoke the bearer token this request used; with session auth, end the session."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        api_token_revoke(token=token, by=token.user, reason="logout")
+    else:
+        audit_record(actor=request.user, action=AuditAction.LOGOUT, obj=request.user)  # type: ignore[arg-type]
+        logout(request)
+    return Status(204, None)
 
 
 api.add_router("/", network_router)

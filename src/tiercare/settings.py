@@ -44,7 +44,7 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true/false)")
 
 
-def envint(name: str, default: int, *, minimum: int | None = None) -> int:
+def envint(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     value = env(name)
     if value is None or value == "":
         return default
@@ -54,6 +54,8 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from exc
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} must be at most {maximum}")
     return number
 
 
@@ -67,7 +69,30 @@ def envlist(name: str, default: list[str]) -> list[str]:
 DEBUG = envbool("TIERCARE_DEBUG", False)
 TESTING = envbool("TIERCARE_TESTING", "pytest" in sys.modules)
 
+# Production is whatever is neither a developer's laptop nor the test suite: HSTS, secure cookies, the HTTPS redirect
+# and a real SECRET_KEY are then on unless an operator switches one off by name.
+PRODUCTION = not (DEBUG or TESTING)
+
 _INSECURE_DEV_KEY = "tiercare-insecure-development-key-change-me-0123456789"
+SECRET_KEY_MIN_LENGTH = 50  # Django's own deploy check (security.W009) asks for 50 characters and 5 distinct ones
+SECRET_KEY_MIN_DISTINCT = 10
+
+
+def check_secret_key(key: str, *, production: bool) -> str:
+    """Refuse a SECRET_KEY that is short, made of too few distinct characters (``aaaa…``), or the development key
+    in production. It signs sessions, CSRF tokens and password-reset links; a guessable one forges all of them."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters long")
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must contain at least {SECRET_KEY_MIN_DISTINCT} different characters; generate one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if production and (key == _INSECURE_DEV_KEY or key.startswith("django-insecure")):
+        raise ImproperlyConfigured("SECRET_KEY is a development key; generate a secret one for production")
+    return key
+
+
 SECRET_KEY = env("SECRET_KEY") or ""
 if not SECRET_KEY:
     if DEBUG or TESTING:
@@ -76,8 +101,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE), or TIERCARE_DEBUG=true for development."
         )
-if len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long")
+check_secret_key(SECRET_KEY, production=PRODUCTION)
 
 # The key that hashes national ID numbers. Separate from SECRET_KEY so that rotating sessions does not orphan the
 # identifier index; defaults to one derived from SECRET_KEY for a demo.
@@ -95,6 +119,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page's Swagger UI from our static files (the CSP allows no CDN)
     "django_tasks",
     "django_tasks_db",
     "tiercare.core",
@@ -124,6 +149,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tiercare.core.middleware.RequestContextMiddleware",
     "tiercare.core.middleware.DomainErrorPageMiddleware",
+    "tiercare.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "tiercare.urls"
@@ -238,15 +264,46 @@ NOTIFY_BACKEND = env("TIERCARE_NOTIFY_BACKEND") or (
     "tiercare.core.notify.InMemoryBackend" if TESTING else "tiercare.core.notify.ConsoleBackend"
 )
 
-# --- Security -------------------------------------------------------------------------------------------------
+# --- Security ---------------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("TIERCARE_SESSION_SECONDS", 8 * 3600, minimum=60)
-SESSION_COOKIE_SECURE = envbool("TIERCARE_SECURE_COOKIES", not (DEBUG or TESTING))
+SESSION_COOKIE_SECURE = envbool("TIERCARE_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if envbool("TIERCARE_BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = envbool("TIERCARE_BEHIND_TLS_PROXY", False)
+# How many proxies of ours stand in front of the app, each appending to X-Forwarded-For: the client's address is the
+# entry this many from the right (core.middleware.client_ip); entries further left are the client's own claims.
+TRUSTED_PROXY_HOPS = envint("TIERCARE_TRUSTED_PROXY_HOPS", 1, minimum=1, maximum=10)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only in production: plain-HTTP requests are redirected, and browsers are told (HSTS) never to try HTTP again
+# for a year. Subdomains are included (a hospital's other hosts on the same domain should be HTTPS anyway); joining
+# the browsers' preload list is an operator's decision (TIERCARE_HSTS_PRELOAD), hence security.W021 is silenced.
+SECURE_SSL_REDIRECT = envbool("TIERCARE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = envint("TIERCARE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("TIERCARE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("TIERCARE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Content-Security-Policy (core.middleware.ContentSecurityPolicyMiddleware), on everywhere (tests and browser tests
+# included, so they exercise it): scripts only from our own static files (the vendored htmx and ECharts, and
+# static/tiercare/*.js, which read their data from json_script elements and data- attributes; no inline script, no
+# inline event handler, no eval). Styles allow 'unsafe-inline' for style attributes only in effect: ECharts' SVG
+# renderer and htmx's indicator style write inline styles, and a style cannot run code.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from tiercare.consults import access, selectors, services
 from tiercare.consults.metrics import consult_metrics
 from tiercare.consults.models import MdtMeeting, OpinionStatus
 from tiercare.core.access import require_role
+from tiercare.core.files import attachment_response
 from tiercare.core.models import Role
 
 
@@ -78,15 +79,9 @@ def opinion_addendum(request: HttpRequest, opinion_id: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: str) -> FileResponse:
     """The only way to an attachment: access-checked (404 to anyone not on the case), audited, never cached."""
     att = access.access_attachment_by_id(request.user, attachment_id)
-    response = FileResponse(
-        default_storage.open(att.file.name, "rb"),
-        content_type=att.content_type,
-        as_attachment=True,
-        filename=att.filename,
+    return attachment_response(
+        default_storage.open(att.file.name, "rb"), filename=att.filename, content_type=att.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

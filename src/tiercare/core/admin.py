@@ -1,12 +1,14 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from tiercare.core.audit import audit_write
-from tiercare.core.models import AuditAction, AuditEvent, User
+from tiercare.core.models import ApiToken, AuditAction, AuditEvent, User
+from tiercare.core.services import api_token_revoke
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -68,6 +70,31 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are seen (never their secret, which is not stored) and revoked, not edited or deleted."""
+
+    list_display = ("prefix", "user", "label", "created_at", "last_used_at", "last_used_ip", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "prefix", "label")
+    readonly_fields = [f.name for f in ApiToken._meta.fields]
+    actions = ["revoke_selected"]
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke_selected(self, request: HttpRequest, queryset: models.QuerySet[ApiToken]) -> None:
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, by=request.user, reason="admin")  # type: ignore[arg-type]
+            count += 1
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": count}, messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from tiercare.core.errors import DomainError, ValidationFailed
 from tiercare.core.models import User
-from tiercare.core.services import api_token_user
+from tiercare.core.services import api_token_lookup
 
 M = TypeVar("M", bound=models.Model)
 MAX_LIMIT = 500
@@ -27,11 +27,20 @@ DEFAULT_LIMIT = 50
 
 
 class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>``: a live token (not expired, not revoked, its user active) or 401.
+
+    The token row is kept on the request (``request.api_token``) so that ``POST /auth/logout`` revokes the one used.
+    """
+
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        from tiercare.core.middleware import client_ip
+
+        row = api_token_lookup(token, ip=client_ip(request))
+        if row is None:
+            return None
+        request.user = row.user
+        request.api_token = row  # type: ignore[attr-defined]
+        return row.user
 
 
 api_auth = [BearerToken(), django_auth]

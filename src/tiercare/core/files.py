@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from tiercare.core.errors import ValidationFailed
@@ -82,3 +83,12 @@ def check_upload(*, name: str, size: int, head: bytes) -> str:
             details={"field": "file", "allowed": sorted(EXTENSIONS)},
         )
     return ctype
+
+
+def attachment_response(fileobj: Any, *, filename: str, content_type: str) -> FileResponse:
+    """A clinical attachment as a download: never stored by a browser or shared cache (``private, no-store``) and
+    never sniffed into something the browser would render. Every app's attachment download answers through this."""
+    response = FileResponse(fileobj, content_type=content_type, as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

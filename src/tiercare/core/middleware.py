@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,13 +14,28 @@ from tiercare.core.context import RequestInfo, current_request
 LANGUAGE_COOKIE = "django_language"
 
 
+def _ip_or_none(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address. Behind a trusted proxy (TIERCARE_BEHIND_TLS_PROXY) the first X-Forwarded-For hop."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, as the login rate limit and the audit log see it.
+
+    Behind TIERCARE_BEHIND_TLS_PROXY each of our TRUSTED_PROXY_HOPS proxies appends the address it received from, so
+    the client's address is the entry that many hops from the right of X-Forwarded-For. Everything left of it was
+    written by the client and is not trusted (a forged leftmost hop must not dodge the rate limit or lie in the audit
+    log). A missing, short or malformed list falls back to REMOTE_ADDR.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR") or "")
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0) if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) else 0
+    if hops:
+        entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(entries) >= hops:
+            return _ip_or_none(entries[-hops]) or remote
+    return remote
 
 
 class LanguageMiddleware:
@@ -79,3 +95,17 @@ class DomainErrorPageMiddleware:
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
             return render(request, "core/error.html", {"error": exception}, status=exception.status)
         return None
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends settings.CONTENT_SECURITY_POLICY on every response that has none (Django 5.2 has no CSP of its own)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

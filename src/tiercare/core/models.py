@@ -44,6 +44,32 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, then revoke the user's API tokens when the password, the role or ``is_active`` changed.
+
+        This is the one place every path meets (password-change page, admin, ``set_password`` in a service, a
+        deactivation): a token must not outlive the credentials or the role it was issued for. A save with
+        ``update_fields`` that names none of those fields skips the check (``last_login`` on every sign-in).
+        """
+        update_fields = kwargs.get("update_fields")
+        watched = {"password", "role", "is_active"}
+        check = not self._state.adding and (update_fields is None or watched & set(update_fields))
+        before = User.objects.filter(pk=self.pk).values("password", "role", "is_active").first() if check else None
+        super().save(*args, **kwargs)
+        if before is None:
+            return
+        reasons = []
+        if before["password"] != self.password:
+            reasons.append("password_changed")
+        if before["role"] != self.role:
+            reasons.append("role_changed")
+        if before["is_active"] and not self.is_active:
+            reasons.append("deactivated")
+        if reasons:
+            from tiercare.core.services import api_token_revoke_all
+
+            api_token_revoke_all(user=self, by=None, reason=",".join(reasons))
+
 
 class BaseModel(models.Model):
     """Every domain model: a UUID public id, creation and update times, an explicit order."""
@@ -70,6 +96,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("export")
     IMPORT = "import", _("import")
     TOKEN = "token", _("token issued")
+    TOKEN_REVOKED = "token_revoked", _("token revoked")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -141,13 +168,26 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_ip = models.GenericIPAddressField(_("issued to address"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
+    # Revocation is a recorded state, not a delete: who revoked it (None for an automatic revocation on a password,
+    # role or activity change) and why.
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("revoked by")
+    )
+    revoked_reason = models.CharField(_("revocation reason"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class LoginFailure(models.Model):

@@ -65,21 +65,26 @@ def _hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, user: User) -> tuple[ApiToken, str]:
+def api_token_issue(*, user: User, label: str = "", ip: str | None = None) -> tuple[ApiToken, str]:
     """Issue a bearer token for ``user``; the raw token is returned once and only its hash is stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         key_hash=_hash_token(raw),
         prefix=raw[:8],
+        label=(label or "").strip()[:100],
+        created_ip=ip,
         expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
     )
     audit_record(actor=user, action=AuditAction.TOKEN, obj=token)
     return token, raw
 
 
-def api_token_user(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None for an unknown, expired or revoked token."""
+def api_token_lookup(raw: str, *, ip: str | None = None) -> ApiToken | None:
+    """The live token for ``raw`` (its user active), or None for an unknown, expired or revoked token.
+
+    Records when (at most every five minutes) and from which address the token was last used.
+    """
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     now = timezone.now()
@@ -90,6 +95,44 @@ def api_token_user(raw: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    stale = token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5)
+    if stale or (ip and ip != token.last_used_ip):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip or token.last_used_ip)
+        token.last_used_at, token.last_used_ip = now, ip or token.last_used_ip
+    return token
+
+
+def api_token_user(raw: str) -> User | None:
+    """The active user a bearer token belongs to, or None for an unknown, expired or revoked token."""
+    token = api_token_lookup(raw)
+    return token.user if token is not None else None
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by: User | None, reason: str = "") -> ApiToken:
+    """Revoke one token: a recorded state (when, by whom, why), not a delete; audited. Revoking twice is a no-op.
+
+    The caller has already fetched ``token`` for ``by`` (``access_api_token_by_id``); this service does not check.
+    """
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = by
+        locked.revoked_reason = reason[:100]
+        locked.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+        audit_record(
+            actor=by, action=AuditAction.TOKEN_REVOKED, obj=locked, reason=reason, details={"user": locked.user_id}
+        )
+    return locked
+
+
+@transaction.atomic
+def api_token_revoke_all(*, user: User, by: User | None, reason: str = "") -> int:
+    """Revoke every live token of ``user`` (sign-out everywhere, password/role change, deactivation); audited.
+
+    Returns how many tokens were revoked.
+    """
+    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in live:
+        api_token_revoke(token=token, by=by, reason=reason)
+    return len(live)

@@ -1,20 +1,23 @@
 """Sign-in (rate-limited), sign-out, and the audit log for auditors."""
 
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from tiercare.core.access import require_role
+from tiercare.core.access import access_api_token_by_id, require_role
 from tiercare.core.audit import audit_record
 from tiercare.core.errors import DomainError
 from tiercare.core.middleware import client_ip
-from tiercare.core.models import AuditAction, AuditEvent, Role
-from tiercare.core.services import user_authenticate
+from tiercare.core.models import ApiToken, AuditAction, AuditEvent, Role, User
+from tiercare.core.services import api_token_revoke, api_token_revoke_all, user_authenticate
 
 
 @sensitive_post_parameters("password")
@@ -47,6 +50,38 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         audit_record(actor=request.user, action=AuditAction.LOGOUT, obj=request.user)
     logout(request)
     return redirect("login")
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind login_required: its user is a signed-in User (for the type checker)."""
+
+    user: User
+
+
+@login_required
+def tokens(request: AuthedRequest) -> HttpResponse:
+    """The signed-in user's own API tokens: label, created, last used and from where, status. Never the secret."""
+    rows = list(ApiToken.objects.filter(user=request.user).order_by("-created_at")[:200])
+    now = timezone.now()
+    has_live = any(t.revoked_at is None and t.expires_at > now for t in rows)
+    return render(request, "core/tokens.html", {"tokens": rows, "now": now, "has_live": has_live})
+
+
+@login_required
+@require_POST
+def token_revoke(request: AuthedRequest, token_id: str) -> HttpResponse:
+    token = access_api_token_by_id(request.user, token_id)
+    api_token_revoke(token=token, by=request.user, reason="revoked by owner")
+    messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
+    return redirect("tokens")
+
+
+@login_required
+@require_POST
+def token_revoke_all(request: AuthedRequest) -> HttpResponse:
+    count = api_token_revoke_all(user=request.user, by=request.user, reason="revoked by owner")
+    messages.success(request, _("%(count)d tokens revoked.") % {"count": count})
+    return redirect("tokens")
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import NotFound, ValidationFailed
+from tiercare.core.files import attachment_response
 from tiercare.network.models import Department, Tier
 from tiercare.people.access import access_person_by_id
 from tiercare.referrals import selectors, services
@@ -109,7 +110,7 @@ def attachment(request: HttpRequest, referral_id: str, attachment_id: str) -> Fi
     row = ref.attachments.filter(pk=attachment_id).first() if selectors.can_read_clinical(sides) else None
     if row is None:
         raise NotFound(_("No such attachment."))
-    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)
+    return attachment_response(row.file.open("rb"), filename=row.name, content_type=row.content_type)
 
 
 @login_required
