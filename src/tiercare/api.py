@@ -5,7 +5,7 @@ from ninja import Field, NinjaAPI, Schema
 
 from tiercare.care.api import router as care_router
 from tiercare.consults.api import router as consults_router
-from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
+from tiercare.core.api import ErrorOut, StrictParser, api_auth, install_error_handlers
 from tiercare.core.middleware import client_ip
 from tiercare.core.services import api_token_issue, user_authenticate
 from tiercare.network.api import router as network_router
@@ -22,6 +22,7 @@ api = NinjaAPI(
         '`{"code", "message", "details"}`.'
     ),
     auth=api_auth,
+    parser=StrictParser(),
     urls_namespace="api",
     docs_url="/docs",
 )
