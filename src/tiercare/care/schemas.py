@@ -102,18 +102,18 @@ class ContractFilters(Schema):
     status: Literal["active", "renewed", "terminated", "expired"] | None = None
 
 
-class HouseholdOut(Schema):
+class CareHouseholdOut(Schema):
     id: UUID
     name: str
     address: str
 
 
-class HouseholdFilters(Schema):
+class CareHouseholdFilters(Schema):
     q: str | None = Field(None, max_length=60)
     team: UUID | None = None
 
 
-class PersonOut(Schema):
+class CarePersonOut(Schema):
     id: UUID
     name: str
     sex: str
@@ -143,7 +143,7 @@ class PersonRowPage(BaseModel):
     items: list[PersonRow]
 
 
-class PersonFilters(Schema):
+class CarePersonFilters(Schema):
     q: str | None = Field(None, max_length=60)
     team: UUID | None = None
     household: UUID | None = None
@@ -309,15 +309,15 @@ class SuggestionDecisionOut(SuggestionOut):
     dismiss_reason: str
 
 
-class PlanOut(Schema):
-    person: PersonOut
+class CarePlanOut(Schema):
+    person: CarePersonOut
     enrollments: list[EnrollmentOut]
     recent_followups: list[FollowUpOut]
     medications: list[MedicationOut]
     next_visit_on: date | None
 
 
-class HouseholdPlanOut(Schema):
-    household: HouseholdOut
+class CareHouseholdPlanOut(Schema):
+    household: CareHouseholdOut
     contract: ContractOut | None
-    members: list[PlanOut]
+    members: list[CarePlanOut]

@@ -99,6 +99,15 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=10_000_000, description="Rows to skip.")
 
 
+def page_schema(item: type[BaseModel], name: str | None = None) -> type[Schema]:
+    """The ``{"count", "items"}`` schema of a list of ``item``, named ``<Item>Page`` (or ``name``) so that every
+    list has its own OpenAPI component: a class built in a loop under one name would collapse into one ``Page``."""
+    page_name = name or f"{item.__name__}Page"
+    return type(
+        page_name, (Schema,), {"__annotations__": {"count": int, "items": list[item]}, "__qualname__": page_name}
+    )  # type: ignore[valid-type]
+
+
 def page(qs: models.QuerySet[M], params: PageParams) -> dict[str, Any]:
     """One page of ``qs`` as ``{"count", "items"}``.
 
@@ -233,11 +242,7 @@ def crud_routes(
 
     name = model._meta.model_name
 
-    class Page(Schema):
-        count: int
-        items: list[out]  # type: ignore[valid-type]
-
-    Page.__name__ = f"{out.__name__}Page"
+    Page = page_schema(out)
 
     def list_rows(
         request: HttpRequest,

@@ -61,7 +61,7 @@ class RequestFilters(Schema):
     kind: KindCode | None = None
 
 
-class ReasonIn(Schema):
+class OutreachReasonIn(Schema):
     reason: str = Field("", max_length=300)
 
 
@@ -122,7 +122,7 @@ class AssignmentOut(Schema):
     priority: int
 
 
-class PlanOut(Schema):
+class RosterPlanOut(Schema):
     id: UUID
     start: dt.date
     end: dt.date
@@ -136,7 +136,7 @@ class PlanOut(Schema):
     created_at: dt.datetime
 
 
-class PlanDetailOut(PlanOut):
+class PlanDetailOut(RosterPlanOut):
     assignments: list[AssignmentOut]
 
     @staticmethod
