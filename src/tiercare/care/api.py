@@ -59,7 +59,7 @@ from tiercare.core.audit import audit_patient_read, audit_record
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditAction
 from tiercare.network.models import Department
-from tiercare.people.models import Household, Person
+from tiercare.people.access import access_household_by_id, access_person_by_id
 
 router = Router(tags=["care"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -188,8 +188,13 @@ def contract_sign(request: HttpRequest, payload: ContractIn) -> Status[CareContr
     """Sign a household with a team; ``warnings`` carries a panel past the cap."""
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     team = access.access_team(request.user, payload.team, action="sign")
-    household = resolve(Household, payload.household, "household")
-    persons = [resolve(Person, p, "persons") for p in payload.persons] if payload.persons is not None else None
+    # ids from outside go through the access functions: one the signer may not see is a 404 that names nobody
+    household = access_household_by_id(request.user, payload.household, reason="sign contract", members_read=False)
+    persons = (
+        [access_person_by_id(request.user, p, reason="sign contract") for p in payload.persons]
+        if payload.persons is not None
+        else None
+    )
     result = services.contract_sign(
         by=request.user, household=household, team=team, start=payload.start, end=payload.end,
         package=payload.package, persons=persons,

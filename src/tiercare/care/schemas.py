@@ -7,7 +7,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool, StrictFloat, StrictInt
+
+from tiercare.core.validation import RecentDate
 
 
 class RiskOut(Schema):
@@ -24,12 +26,12 @@ class RiskOut(Schema):
 class PersonRiskIn(Schema):
     equation: Literal["pce", "china_par"] = "china_par"
     race: Literal["white", "african_american"] | None = None
-    north: bool | None = None
-    urban: bool | None = None
-    family_history_ascvd: bool | None = None
-    bp_treated: bool | None = None
-    current_smoker: bool | None = None
-    waist_cm: float | None = None
+    north: StrictBool | None = None
+    urban: StrictBool | None = None
+    family_history_ascvd: StrictBool | None = None
+    bp_treated: StrictBool | None = None
+    current_smoker: StrictBool | None = None
+    waist_cm: StrictFloat | None = None
 
 
 class PersonRiskOut(RiskOut):
@@ -257,11 +259,11 @@ class MedicationIn(Schema):
     drug_name: str = Field(min_length=1, max_length=120)
     drug_class: str = "ordinary"
     dose: str = Field("", max_length=120)
-    supply_days: int = Field(ge=1, le=366)
-    prescribed_on: date
+    supply_days: StrictInt = Field(ge=1, le=366)
+    prescribed_on: RecentDate
     assessment: str = ""
-    patient_confirmed: bool = False
-    tb_or_fungal: bool = False
+    patient_confirmed: StrictBool = False
+    tb_or_fungal: StrictBool = False
 
 
 class MedicationOut(Schema):
@@ -295,7 +297,7 @@ class SuggestionReferIn(Schema):
     diagnosis_text: str = Field(max_length=200)
     diagnosis_code: str = Field("", max_length=40)
     urgency: str | None = None
-    green_channel: bool = False
+    green_channel: StrictBool = False
     summary: str = ""
 
 

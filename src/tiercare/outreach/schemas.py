@@ -5,6 +5,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StrictFloat, StrictInt
 
 from tiercare.outreach.models import Cadence, HalfDay, LeaveKind, RequestStatus, SessionKind, SessionStatus
 
@@ -25,9 +26,9 @@ class RequestIn(Schema):
     cadence: CadenceCode = "once"
     window_start: dt.date
     window_end: dt.date
-    places: int = Field(10, ge=1, le=200)
+    places: StrictInt = Field(10, ge=1, le=200)
     procedures: list[str] = Field(default_factory=list, max_length=20)
-    priority: int = Field(2, ge=1, le=3)
+    priority: StrictInt = Field(2, ge=1, le=3)
     preferred_experts: list[UUID] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=300)
 
@@ -68,7 +69,7 @@ class OutreachReasonIn(Schema):
 class AvailabilityIn(Schema):
     practitioner: UUID
     half_days: list[tuple[int, HalfDayCode]] = Field(max_length=14, description="[[weekday 0=Mon, 'am'|'pm'], …]")
-    weekly_limit: int | None = Field(None, ge=0, le=10)
+    weekly_limit: StrictInt | None = Field(None, ge=0, le=10)
     home_city: str | None = Field(None, max_length=40)
 
 
@@ -102,8 +103,8 @@ class LeaveOut(Schema):
 
 class PlanIn(Schema):
     start: dt.date
-    weeks: int = Field(4, ge=1, le=12)
-    seconds: float = Field(5.0, gt=0, le=120)
+    weeks: StrictInt = Field(4, ge=1, le=12)
+    seconds: StrictFloat = Field(5.0, gt=0, le=120)
 
 
 class AssignmentOut(Schema):
@@ -207,11 +208,11 @@ class BookingOut(Schema):
 
 
 class ReportIn(Schema):
-    cases_seen: int = Field(0, ge=0, le=1000)
+    cases_seen: StrictInt = Field(0, ge=0, le=1000)
     procedures: list[str] = Field(default_factory=list, max_length=50)
     complications: str = Field("", max_length=2000)
     teaching_topic: str = Field("", max_length=200)
-    attendees: int = Field(0, ge=0, le=1000)
+    attendees: StrictInt = Field(0, ge=0, le=1000)
     notes: str = Field("", max_length=4000)
 
 
