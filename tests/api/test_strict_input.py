@@ -104,3 +104,23 @@ def test_contract_naming_an_unrelated_person_is_a_404_that_names_nobody(cast, ap
     # the household's own member is accepted
     status, body = api(cast.gp).post("care/contracts", {**data, "persons": [str(cast.child_person.pk)]})
     assert status == 201
+
+
+def test_date_windows_at_their_thresholds():
+    from tiercare.core import validation as v
+
+    today = timezone.localdate()
+    assert v.check_plan_date(v._years_from(today, v.PLAN_AHEAD_YEARS))
+    with pytest.raises(ValueError):
+        v.check_plan_date(v._years_from(today, v.PLAN_AHEAD_YEARS) + dt.timedelta(days=1))
+    assert v.check_recent_date(today + dt.timedelta(days=1))
+    with pytest.raises(ValueError):
+        v.check_recent_date(today + dt.timedelta(days=2))
+    assert v.check_recent_date(v._years_from(today, -v.RECORD_LOOKBACK_YEARS))
+    with pytest.raises(ValueError):
+        v.check_recent_date(v._years_from(today, -v.RECORD_LOOKBACK_YEARS) - dt.timedelta(days=1))
+
+
+def test_a_roster_plan_for_year_9999_is_refused(cast, api):
+    status, body = api(cast.ops).post("outreach/plans", {"start": "9999-01-04", "weeks": 1})
+    assert status == 422 and "start" in _fields(body)

@@ -155,8 +155,8 @@ class EnrollmentIn(Schema):
     person: UUID
     protocol_code: str = Field(min_length=1, max_length=40)
     diagnosis_code: str = Field("", max_length=20, description="ICD-10; none for a program admitted by risk.")
-    enrolled_on: date
-    schedule_from: date | None = Field(
+    enrolled_on: RecentDate
+    schedule_from: RecentDate | None = Field(
         None,
         description="The day phased intervals count from (e.g. the end of cancer treatment); the enrolment if none.",
     )

@@ -10,6 +10,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictFloat, StrictInt
 
+from tiercare.core.validation import BirthDate
 from tiercare.network.models import (
     GpMode,
     OrgKind,
@@ -135,7 +136,7 @@ class PractitionerIn(Schema):
     specialty: SpecialtyCode | Literal[""] = ""
     other_specialties: list[SpecialtyCode] = Field(default_factory=list, max_length=10)
     license_number: str = Field("", max_length=40)
-    independent_practice_since: date | None = None
+    independent_practice_since: BirthDate | None = None
     can_operate: StrictBool = False
     home_organization: UUID | None = None
     home_department: UUID | None = None
@@ -152,7 +153,7 @@ class PractitionerPatch(Schema):
     specialty: SpecialtyCode | Literal[""] | None = None
     other_specialties: list[SpecialtyCode] | None = Field(None, max_length=10)
     license_number: str | None = Field(None, max_length=40)
-    independent_practice_since: date | None = None
+    independent_practice_since: BirthDate | None = None
     can_operate: StrictBool | None = None
     home_organization: UUID | None = None
     home_department: UUID | None = None

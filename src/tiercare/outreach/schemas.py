@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import StrictFloat, StrictInt
 
+from tiercare.core.validation import PlanDate
 from tiercare.outreach.models import Cadence, HalfDay, LeaveKind, RequestStatus, SessionKind, SessionStatus
 
 KindCode = Literal[tuple(SessionKind.values)]  # type: ignore[valid-type]
@@ -24,8 +25,8 @@ class RequestIn(Schema):
     )
     kind: KindCode
     cadence: CadenceCode = "once"
-    window_start: dt.date
-    window_end: dt.date
+    window_start: PlanDate
+    window_end: PlanDate
     places: StrictInt = Field(10, ge=1, le=200)
     procedures: list[str] = Field(default_factory=list, max_length=20)
     priority: StrictInt = Field(2, ge=1, le=3)
@@ -87,8 +88,8 @@ class AvailabilityFilters(Schema):
 class LeaveIn(Schema):
     practitioner: UUID
     kind: LeaveCode = "leave"
-    start: dt.date
-    end: dt.date
+    start: PlanDate
+    end: PlanDate
     note: str = Field("", max_length=200)
 
 
@@ -102,7 +103,7 @@ class LeaveOut(Schema):
 
 
 class PlanIn(Schema):
-    start: dt.date
+    start: PlanDate
     weeks: StrictInt = Field(4, ge=1, le=12)
     seconds: StrictFloat = Field(5.0, gt=0, le=120)
 
@@ -147,7 +148,7 @@ class PlanDetailOut(RosterPlanOut):
 
 class AssignmentPatch(Schema):
     expert: UUID | None = None
-    date: dt.date | None = None
+    date: PlanDate | None = None
     half_day: HalfDayCode | None = None
 
 
@@ -181,7 +182,7 @@ class SessionFilters(Schema):
 
 
 class MoveIn(Schema):
-    date: dt.date
+    date: PlanDate
     half_day: HalfDayCode
     reason: str = Field(min_length=1, max_length=300)
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictInt
 
+from tiercare.core.validation import PlanDate
 from tiercare.referrals.models import CapacityKind, Referral, Status, Urgency
 from tiercare.referrals.rules import USER_ACTIONS, Side, legal_actions
 
@@ -32,7 +33,7 @@ class ReferralIn(Schema):
     urgency: UrgencyCode = "routine"
     green_channel: StrictBool = False
     capacity_kind: KindCode = "clinic"
-    wanted_from: date | None = None
+    wanted_from: PlanDate | None = None
     draft: StrictBool = Field(False, description="Save as a draft without sending (no place is booked until sent).")
 
 
@@ -46,7 +47,7 @@ class TransitionIn(Schema):
 
 class CapacityIn(Schema):
     department: UUID
-    date: date
+    date: PlanDate
     kind: KindCode = "clinic"
     places: StrictInt | None = Field(None, ge=1, le=10000)
     total_places: StrictInt | None = Field(None, ge=1, le=100000)
