@@ -103,9 +103,8 @@ def page_schema(item: type[BaseModel], name: str | None = None) -> type[Schema]:
     """The ``{"count", "items"}`` schema of a list of ``item``, named ``<Item>Page`` (or ``name``) so that every
     list has its own OpenAPI component: a class built in a loop under one name would collapse into one ``Page``."""
     page_name = name or f"{item.__name__}Page"
-    return type(
-        page_name, (Schema,), {"__annotations__": {"count": int, "items": list[item]}, "__qualname__": page_name}
-    )  # type: ignore[valid-type]
+    fields = {"count": int, "items": list[item]}  # type: ignore[valid-type]
+    return type(page_name, (Schema,), {"__annotations__": fields, "__qualname__": page_name})
 
 
 def page(qs: models.QuerySet[M], params: PageParams) -> dict[str, Any]:
