@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,8 +31,19 @@ EXAMPLES_PER_OPERATION = 2
 SKIP = {"care_worklist_xlsx"}
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The WSGI app closes "old" connections at each request's start and end; inside the test's transaction that
+    would close it (on PostgreSQL). Django's own test client detaches the same handler."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("who", ["ops", "gp", "coordinator"])
-def test_every_operation_answers_as_documented(cast, who):
+def test_every_operation_answers_as_documented(cast, who, keep_test_connection):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     _token, raw = api_token_issue(user=getattr(cast, who))
     headers = {"Authorization": f"Bearer {raw}"}
