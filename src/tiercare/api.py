@@ -42,7 +42,7 @@ class TokenOut(Schema):
 @api.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     tags=["auth"],
     operation_id="issue_token",
 )

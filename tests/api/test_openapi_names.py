@@ -56,3 +56,16 @@ def test_each_list_documents_its_own_item_type(path, item):
     # the people item is people's shape (with the masked id), not care's
     if item == "PersonOut":
         assert "id_masked" in schemas["PersonOut"]["properties"]
+
+
+def test_every_operation_documents_the_errors_the_request_reader_can_answer():
+    """The strict parser answers 400 (unreadable, NUL, too deep) and 413 (too large) on any body; every operation
+    taking a body documents both in the one error shape, and every operation documents 400 (NUL in the query)."""
+    doc = api.get_openapi_schema()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            codes = set(op["responses"])
+            assert 400 in codes, (method, path)
+            if "requestBody" in op:
+                assert {400, 413} <= codes, (method, path)
+                assert op["responses"][413]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")

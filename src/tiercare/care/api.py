@@ -62,7 +62,7 @@ from tiercare.network.models import Department
 from tiercare.people.access import access_household_by_id, access_person_by_id
 
 router = Router(tags=["care"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def _page_schema(item: type[Schema], name: str) -> type[Schema]:

@@ -54,7 +54,7 @@ from tiercare.network.models import Practitioner
 from tiercare.people.models import Person
 
 router = Router(tags=["consults"])
-ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def _page_audited(request: HttpRequest, qs: Any, paging: PageParams, what: str) -> dict[str, Any]:

@@ -266,7 +266,15 @@ def crud_routes(
         data = resolve_refs(model_fields(payload.dict(exclude_unset=True)), refs)
         return update(by=request.user, obj=row, data=data)
 
-    error_codes = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    error_codes = {
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    }
     router.get(
         path,
         response={200: Page, **error_codes},

@@ -51,7 +51,7 @@ from tiercare.outreach.schemas import (
 )
 
 router = Router(tags=["outreach"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def _page_of(out: type[Schema]) -> type[Schema]:
