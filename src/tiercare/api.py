@@ -6,7 +6,7 @@ from ninja import Field, NinjaAPI, Schema, Status
 
 from tiercare.care.api import router as care_router
 from tiercare.consults.api import router as consults_router
-from tiercare.core.api import ErrorOut, api_auth, install_error_handlers
+from tiercare.core.api import ErrorOut, StrictParser, api_auth, install_error_handlers
 from tiercare.core.audit import audit_record
 from tiercare.core.middleware import client_ip
 from tiercare.core.models import AuditAction
@@ -25,6 +25,7 @@ api = NinjaAPI(
         '`{"code", "message", "details"}`.'
     ),
     auth=api_auth,
+    parser=StrictParser(),
     urls_namespace="api",
     docs_url="/docs",
 )
@@ -45,7 +46,7 @@ class TokenOut(Schema):
 @api.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     tags=["auth"],
     operation_id="issue_token",
 )

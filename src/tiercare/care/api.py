@@ -22,6 +22,11 @@ from tiercare.care.risk import RiskInputError, RiskResult, compute_risk
 from tiercare.care.schemas import (
     CallIn,
     CallOut,
+    CareHouseholdFilters,
+    CareHouseholdOut,
+    CareHouseholdPlanOut,
+    CarePersonFilters,
+    CarePlanOut,
     ContractFilters,
     ContractIn,
     ContractOut,
@@ -34,16 +39,11 @@ from tiercare.care.schemas import (
     FollowUpFilters,
     FollowUpIn,
     FollowUpOut,
-    HouseholdFilters,
-    HouseholdOut,
-    HouseholdPlanOut,
     MedicationIn,
     MedicationOut,
-    PersonFilters,
     PersonRiskIn,
     PersonRiskOut,
     PersonRowPage,
-    PlanOut,
     RiskOut,
     SuggestionDecisionOut,
     SuggestionDismissIn,
@@ -62,7 +62,7 @@ from tiercare.network.models import Department
 from tiercare.people.access import access_household_by_id, access_person_by_id
 
 router = Router(tags=["care"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def _page_schema(item: type[Schema], name: str) -> type[Schema]:
@@ -71,7 +71,7 @@ def _page_schema(item: type[Schema], name: str) -> type[Schema]:
 
 
 ContractPage = _page_schema(ContractOut, "ContractPage")
-CareHouseholdPage = _page_schema(HouseholdOut, "CareHouseholdPage")
+CareHouseholdPage = _page_schema(CareHouseholdOut, "CareHouseholdPage")
 EnrollmentPage = _page_schema(EnrollmentOut, "EnrollmentPage")
 FollowUpPage = _page_schema(FollowUpOut, "FollowUpPage")
 WorklistPage = _page_schema(WorklistRow, "WorklistPage")
@@ -229,7 +229,7 @@ def contract_terminate(request: HttpRequest, contract_id: UUID, payload: Contrac
 
 
 @router.get("/care/households", response={200: CareHouseholdPage, **ERRORS}, operation_id="care_households")
-def households(request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def households(request: HttpRequest, params: Query[CareHouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Households contracted with the user's teams (a patient: their own)."""
     require_role(request.user, *selectors.CARE_READER_ROLES)
     return page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
@@ -237,7 +237,7 @@ def households(request: HttpRequest, params: Query[HouseholdFilters], paging: Qu
 
 @router.get(
     "/care/households/{household_id}",
-    response={200: HouseholdPlanOut, **ERRORS},
+    response={200: CareHouseholdPlanOut, **ERRORS},
     operation_id="care_household",
 )
 def household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
@@ -249,7 +249,7 @@ def household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
 
 
 @router.get("/care/persons", response={200: PersonRowPage, **ERRORS}, operation_id="care_persons")
-def persons(request: HttpRequest, params: Query[PersonFilters], paging: Query[PageParams]) -> HttpResponse:
+def persons(request: HttpRequest, params: Query[CarePersonFilters], paging: Query[PageParams]) -> HttpResponse:
     require_role(request.user, *selectors.CARE_READER_ROLES)
     qs = selectors.person_rows(selectors.person_list(for_user=request.user, **params.dict(exclude_none=True)))
     result = page(qs, paging)
@@ -257,14 +257,14 @@ def persons(request: HttpRequest, params: Query[PersonFilters], paging: Query[Pa
     return json_response(PersonRowPage, result)
 
 
-@router.get("/care/persons/{person_id}/plan", response={200: PlanOut, **ERRORS}, operation_id="care_plan")
+@router.get("/care/persons/{person_id}/plan", response={200: CarePlanOut, **ERRORS}, operation_id="care_plan")
 def plan(request: HttpRequest, person_id: UUID) -> dict[str, Any]:
     """A person's programs, recent follow-ups (with the rules that fired), medicines and next visit."""
     person = access.access_person(request.user, person_id, reason="plan")
     return selectors.person_plan(person=person)
 
 
-@router.get("/care/me/plan", response={200: PlanOut, **ERRORS}, operation_id="care_my_plan")
+@router.get("/care/me/plan", response={200: CarePlanOut, **ERRORS}, operation_id="care_my_plan")
 def my_plan(request: HttpRequest) -> dict[str, Any]:
     """The signed-in patient's own plan and next visit."""
     require_role(request.user, "patient")

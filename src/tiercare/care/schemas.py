@@ -7,7 +7,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool, StrictFloat, StrictInt
+
+from tiercare.core.validation import RecentDate
 
 
 class RiskOut(Schema):
@@ -24,12 +26,12 @@ class RiskOut(Schema):
 class PersonRiskIn(Schema):
     equation: Literal["pce", "china_par"] = "china_par"
     race: Literal["white", "african_american"] | None = None
-    north: bool | None = None
-    urban: bool | None = None
-    family_history_ascvd: bool | None = None
-    bp_treated: bool | None = None
-    current_smoker: bool | None = None
-    waist_cm: float | None = None
+    north: StrictBool | None = None
+    urban: StrictBool | None = None
+    family_history_ascvd: StrictBool | None = None
+    bp_treated: StrictBool | None = None
+    current_smoker: StrictBool | None = None
+    waist_cm: StrictFloat | None = None
 
 
 class PersonRiskOut(RiskOut):
@@ -102,18 +104,18 @@ class ContractFilters(Schema):
     status: Literal["active", "renewed", "terminated", "expired"] | None = None
 
 
-class HouseholdOut(Schema):
+class CareHouseholdOut(Schema):
     id: UUID
     name: str
     address: str
 
 
-class HouseholdFilters(Schema):
+class CareHouseholdFilters(Schema):
     q: str | None = Field(None, max_length=60)
     team: UUID | None = None
 
 
-class PersonOut(Schema):
+class CarePersonOut(Schema):
     id: UUID
     name: str
     sex: str
@@ -143,7 +145,7 @@ class PersonRowPage(BaseModel):
     items: list[PersonRow]
 
 
-class PersonFilters(Schema):
+class CarePersonFilters(Schema):
     q: str | None = Field(None, max_length=60)
     team: UUID | None = None
     household: UUID | None = None
@@ -153,8 +155,8 @@ class EnrollmentIn(Schema):
     person: UUID
     protocol_code: str = Field(min_length=1, max_length=40)
     diagnosis_code: str = Field("", max_length=20, description="ICD-10; none for a program admitted by risk.")
-    enrolled_on: date
-    schedule_from: date | None = Field(
+    enrolled_on: RecentDate
+    schedule_from: RecentDate | None = Field(
         None,
         description="The day phased intervals count from (e.g. the end of cancer treatment); the enrolment if none.",
     )
@@ -257,11 +259,11 @@ class MedicationIn(Schema):
     drug_name: str = Field(min_length=1, max_length=120)
     drug_class: str = "ordinary"
     dose: str = Field("", max_length=120)
-    supply_days: int = Field(ge=1, le=366)
-    prescribed_on: date
+    supply_days: StrictInt = Field(ge=1, le=366)
+    prescribed_on: RecentDate
     assessment: str = ""
-    patient_confirmed: bool = False
-    tb_or_fungal: bool = False
+    patient_confirmed: StrictBool = False
+    tb_or_fungal: StrictBool = False
 
 
 class MedicationOut(Schema):
@@ -295,7 +297,7 @@ class SuggestionReferIn(Schema):
     diagnosis_text: str = Field(max_length=200)
     diagnosis_code: str = Field("", max_length=40)
     urgency: str | None = None
-    green_channel: bool = False
+    green_channel: StrictBool = False
     summary: str = ""
 
 
@@ -309,15 +311,15 @@ class SuggestionDecisionOut(SuggestionOut):
     dismiss_reason: str
 
 
-class PlanOut(Schema):
-    person: PersonOut
+class CarePlanOut(Schema):
+    person: CarePersonOut
     enrollments: list[EnrollmentOut]
     recent_followups: list[FollowUpOut]
     medications: list[MedicationOut]
     next_visit_on: date | None
 
 
-class HouseholdPlanOut(Schema):
-    household: HouseholdOut
+class CareHouseholdPlanOut(Schema):
+    household: CareHouseholdOut
     contract: ContractOut | None
-    members: list[PlanOut]
+    members: list[CarePlanOut]

@@ -258,7 +258,7 @@ def contract_sign(
     for p in chosen:
         if p.pk not in member_ids:
             raise ValidationFailed(
-                _("persons: %(p)s is not a member of this household.") % {"p": p.name},
+                _("persons: a chosen person is not a member of this household."),
                 details={"field": "persons"},
             )
     with transaction.atomic():

@@ -40,6 +40,7 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, ValidationFailed
 from tiercare.core.models import User
+from tiercare.core.query import query_uuid
 from tiercare.network.models import Department
 from tiercare.people.models import Person
 
@@ -183,14 +184,12 @@ def _open_suggestions(
     return rows
 
 
-def _acted_suggestion(request: AuthedRequest, person: Person, suggestion_id: str | None) -> Any:
+def _acted_suggestion(request: AuthedRequest, person: Person, suggestion_id: uuid.UUID | None) -> Any:
     """The person's suggestion the team has just acted on (named in the redirect's query), or None."""
-    try:
-        pk = uuid.UUID(suggestion_id or "")
-    except ValueError:
+    if suggestion_id is None:
         return None
     qs = selectors.suggestion_list(for_user=request.user, status=None).exclude(status=SuggestionStatus.OPEN)
-    return qs.filter(person_id=person.pk, pk=pk).first()
+    return qs.filter(person_id=person.pk, pk=suggestion_id).first()
 
 
 def _person_page(
@@ -244,8 +243,8 @@ def _person_page(
 @login_required
 def person(request: AuthedRequest, person_id: str) -> HttpResponse:
     p = access.access_person(request.user, person_id, reason="plan page")
-    acted = _acted_suggestion(request, p, request.GET.get("suggestion"))
-    return _person_page(request, p, recorded=request.GET.get("recorded"), acted=acted)
+    acted = _acted_suggestion(request, p, query_uuid(request, "suggestion"))
+    return _person_page(request, p, recorded=query_uuid(request, "recorded"), acted=acted)
 
 
 @login_required
@@ -368,8 +367,8 @@ def my_plan(request: AuthedRequest) -> HttpResponse:
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *selectors.DASHBOARD_ROLES)
-    team = request.GET.get("team") or None
+    team = query_uuid(request, "team")
     all_teams = selectors.dashboard_teams(for_user=request.user).select_related("center")
     teams = all_teams.filter(pk=team) if team and all_teams.filter(pk=team).exists() else all_teams
     data = selectors.dashboard(teams=teams)
-    return render(request, "care/dashboard.html", {"data": data, "teams": all_teams, "team": team or ""})
+    return render(request, "care/dashboard.html", {"data": data, "teams": all_teams, "team": str(team or "")})

@@ -28,6 +28,7 @@ from tiercare.consults.schemas import (
     CaseOut,
     CloseIn,
     ConclusionIn,
+    ConsultReasonIn,
     MdtIn,
     MdtOut,
     MeetingOut,
@@ -36,7 +37,6 @@ from tiercare.consults.schemas import (
     MinutesIn,
     OpinionOut,
     OpinionPatch,
-    ReasonIn,
     SignIn,
     SlotOut,
     TeleconsultDetailOut,
@@ -54,7 +54,7 @@ from tiercare.network.models import Practitioner
 from tiercare.people.access import access_person_by_id
 
 router = Router(tags=["consults"])
-ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def _page_audited(request: HttpRequest, qs: Any, paging: PageParams, what: str) -> dict[str, Any]:
@@ -161,7 +161,7 @@ def teleconsult_close(request: HttpRequest, tc_id: uuid.UUID, payload: CloseIn) 
 @router.post(
     "/consults/teleconsults/{tc_id}/cancel", response={200: TeleconsultOut, **ERR}, operation_id="teleconsult_cancel"
 )
-def teleconsult_cancel(request: HttpRequest, tc_id: uuid.UUID, payload: ReasonIn) -> Any:
+def teleconsult_cancel(request: HttpRequest, tc_id: uuid.UUID, payload: ConsultReasonIn) -> Any:
     tc = access.access_teleconsult_by_id(request.user, tc_id, reason="cancel")
     return services.work_cancel(by=request.user, work=tc, reason=payload.reason)
 
@@ -211,7 +211,7 @@ def opinion_addendum(request: HttpRequest, op_id: uuid.UUID, payload: TextIn) ->
 
 
 @router.post("/consults/opinions/{op_id}/cancel", response={200: OpinionOut, **ERR}, operation_id="opinion_cancel")
-def opinion_cancel(request: HttpRequest, op_id: uuid.UUID, payload: ReasonIn) -> Any:
+def opinion_cancel(request: HttpRequest, op_id: uuid.UUID, payload: ConsultReasonIn) -> Any:
     op = access.access_opinion_by_id(request.user, op_id, reason="cancel")
     return services.work_cancel(by=request.user, work=op, reason=payload.reason)
 

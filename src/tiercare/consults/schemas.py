@@ -131,7 +131,7 @@ class CloseIn(Schema):
     note: str = Field("", max_length=8000)
 
 
-class ReasonIn(Schema):
+class ConsultReasonIn(Schema):
     reason: str = Field("", max_length=300)
 
 

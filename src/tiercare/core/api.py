@@ -4,26 +4,77 @@ Integration clients send ``Authorization: Bearer <token>`` (from ``POST /api/v1/
 API use the session cookie and CSRF. Every error answers ``{"code", "message", "details"}``.
 """
 
+import json
 import uuid
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import models
 from django.db.models import Count, Window
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 from pydantic import BaseModel
 
-from tiercare.core.errors import DomainError, ValidationFailed
+from tiercare.core.errors import BadRequest, DomainError, PayloadTooLarge, ValidationFailed
 from tiercare.core.models import User
 from tiercare.core.services import api_token_lookup
+from tiercare.core.validation import NUL, nul_message
 
 M = TypeVar("M", bound=models.Model)
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+MAX_JSON_DEPTH = 32  # the deepest body we take is 3 levels; 32 leaves room and refuses parser-bomb nesting
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string (keys too) in a parsed JSON value; refuses nesting deeper than MAX_JSON_DEPTH."""
+    if depth > MAX_JSON_DEPTH:
+        raise BadRequest(_("The request body is nested too deeply."), code="too_deep")
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+class StrictParser(Parser):
+    """The API's request parser: a JSON body must be one object, nested at most MAX_JSON_DEPTH deep, with no NUL
+    character in any string; query strings and form fields carry no NUL either. Each refusal is a DomainError, so it
+    answers in the one error shape (ninja wraps body errors in an HttpError; the handler unwraps the cause)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            data = json.loads(request.body)
+        except RecursionError:
+            raise BadRequest(_("The request body is nested too deeply."), code="too_deep") from None
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest(_("The request body is not valid JSON."), code="invalid_json") from None
+        if not isinstance(data, dict):
+            raise ValidationFailed(
+                _("The request body must be a JSON object."), code="body_not_object", details={"field": "body"}
+            )
+        if any(NUL in text for text in _strings(data)):
+            raise ValidationFailed(nul_message(), code="nul_character", details={"field": "body"})
+        return data
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        for key, values in data.lists():
+            if NUL in key or any(isinstance(v, str) and NUL in v for v in values):
+                raise ValidationFailed(nul_message(), code="nul_character", details={"field": key.replace(NUL, "")})
+        return result
 
 
 class BearerToken(HttpBearer):
@@ -55,6 +106,14 @@ class ErrorOut(Schema):
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page (1–500).")
     offset: int = Field(0, ge=0, le=10_000_000, description="Rows to skip.")
+
+
+def page_schema(item: type[BaseModel], name: str | None = None) -> type[Schema]:
+    """The ``{"count", "items"}`` schema of a list of ``item``, named ``<Item>Page`` (or ``name``) so that every
+    list has its own OpenAPI component: a class built in a loop under one name would collapse into one ``Page``."""
+    page_name = name or f"{item.__name__}Page"
+    fields = {"count": int, "items": list[item]}  # type: ignore[valid-type]
+    return type(page_name, (Schema,), {"__annotations__": fields, "__qualname__": page_name})
 
 
 def page(qs: models.QuerySet[M], params: PageParams) -> dict[str, Any]:
@@ -149,7 +208,22 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if isinstance(cause, DomainError):  # raised by StrictParser, wrapped by ninja's body reader
+            return domain_error(request, cause)
+        if isinstance(cause, RequestDataTooBig | MultiPartParserError | SuspiciousOperation):
+            return request_error(request, cause)
         return _error(api, request, exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(SuspiciousOperation)
+    def request_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, RequestDataTooBig):
+            return domain_error(request, PayloadTooLarge(_("The request body is too large.")))
+        if isinstance(exc, MultiPartParserError):
+            return domain_error(request, BadRequest(_("The multipart form could not be read."), code="bad_multipart"))
+        return domain_error(request, BadRequest(_("The request could not be read.")))
 
 
 def crud_routes(
@@ -176,11 +250,7 @@ def crud_routes(
 
     name = model._meta.model_name
 
-    class Page(Schema):
-        count: int
-        items: list[out]  # type: ignore[valid-type]
-
-    Page.__name__ = f"{out.__name__}Page"
+    Page = page_schema(out)
 
     def list_rows(
         request: HttpRequest,
@@ -205,7 +275,15 @@ def crud_routes(
         data = resolve_refs(model_fields(payload.dict(exclude_unset=True)), refs)
         return update(by=request.user, obj=row, data=data)
 
-    error_codes = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    error_codes = {
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    }
     router.get(
         path,
         response={200: Page, **error_codes},

@@ -28,6 +28,18 @@ class DomainError(Exception):
         return {"code": self.code, "message": self.message, "details": self.details}
 
 
+class BadRequest(DomainError):
+    """The request itself cannot be read (malformed JSON or form, NUL characters, nesting too deep)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"

@@ -6,10 +6,15 @@ import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
+from django.utils.translation import gettext
 
 from tiercare.core.context import RequestInfo, current_request
+from tiercare.core.errors import BadRequest, DomainError, PayloadTooLarge
+from tiercare.core.validation import NUL, nul_message
 
 LANGUAGE_COOKIE = "django_language"
 
@@ -79,18 +84,52 @@ class RequestContextMiddleware:
 
 
 class DomainErrorPageMiddleware:
-    """A refused page (Forbidden, NotFound, …) renders the same message the API would give, with its status."""
+    """A refused page (Forbidden, NotFound, …) renders the same message the API would give, with its status.
+
+    Before any view runs it also refuses, for every request, a NUL character in the query string, and for pages a
+    form that cannot be read (a multipart body without its boundary, a body over the size limit) or that carries a
+    NUL in any field: NUL cannot be stored by PostgreSQL, and no person types it. The API reads its own bodies
+    (``core.api.StrictParser``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self._unreadable(request)
+        if refusal is not None:
+            return self._refuse(request, refusal)
         return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(data: QueryDict) -> bool:
+        return any(NUL in key or any(NUL in v for v in values) for key, values in data.lists())
+
+    def _unreadable(self, request: HttpRequest) -> DomainError | None:
+        if NUL in request.META.get("QUERY_STRING", "") or self._has_nul(request.GET):
+            return BadRequest(nul_message(), code="nul_character")
+        if request.path.startswith("/api/") or request.method != "POST":
+            return None
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+            return None
+        try:
+            has_nul = self._has_nul(request.POST)
+        except RequestDataTooBig:
+            return PayloadTooLarge(gettext("The form is too large."))
+        except (MultiPartParserError, SuspiciousOperation):
+            return BadRequest(gettext("The form could not be read."), code="bad_multipart")
+        return BadRequest(nul_message(), code="nul_character") if has_nul else None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, error: DomainError) -> HttpResponse:
+        from django.shortcuts import render
+
+        if request.path.startswith("/api/"):
+            return JsonResponse(error.as_dict(), status=error.status)
+        return render(request, "core/error.html", {"error": error}, status=error.status)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.shortcuts import render
-
-        from tiercare.core.errors import DomainError
 
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
             return render(request, "core/error.html", {"error": exception}, status=exception.status)

@@ -17,6 +17,7 @@ from tiercare.core.audit import audit_record
 from tiercare.core.errors import DomainError
 from tiercare.core.middleware import client_ip
 from tiercare.core.models import ApiToken, AuditAction, AuditEvent, Role, User
+from tiercare.core.query import query_uuid
 from tiercare.core.services import api_token_revoke, api_token_revoke_all, user_authenticate
 
 
@@ -88,22 +89,14 @@ def token_revoke_all(request: AuthedRequest) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.AUDITOR, Role.ADMIN)
     qs = AuditEvent.objects.all()
-    filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "person")}
+    filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action")}
+    person = query_uuid(request, "person")
+    filters["person"] = str(person) if person else ""
     if filters["actor"]:
         qs = qs.filter(actor_username=filters["actor"])
     if filters["action"]:
         qs = qs.filter(action=filters["action"])
     if filters["person"]:
-        qs = qs.filter(person_id=filters["person"]) if _is_uuid(filters["person"]) else qs.none()
+        qs = qs.filter(person_id=person)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "filters": filters, "actions": AuditAction.choices})
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

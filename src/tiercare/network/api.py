@@ -183,7 +183,7 @@ class PracticeQuery(Schema):
 
 @router.get(
     "/practitioners/{row_id}/practice",
-    response={200: PracticeDecisionOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PracticeDecisionOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     tags=["practitioners"],
     operation_id="practice_check",
     summary="May this practitioner practise at a site on a date, and on what legal basis?",

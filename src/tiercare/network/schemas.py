@@ -8,7 +8,9 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictFloat, StrictInt
 
+from tiercare.core.validation import BirthDate
 from tiercare.network.models import (
     GpMode,
     OrgKind,
@@ -66,8 +68,8 @@ class OrganizationIn(Schema):
     county: str = Field("", max_length=40)
     county_code: str | None = Field(None, pattern=r"^\d{6}$")
     address: str = Field("", max_length=200)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: StrictFloat | None = Field(None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(None, ge=-180, le=180)
     phone: str = Field("", max_length=20)
 
 
@@ -83,8 +85,8 @@ class OrganizationPatch(Schema):
     county: str | None = Field(None, max_length=40)
     county_code: str | None = Field(None, pattern=r"^\d{6}$")
     address: str | None = Field(None, max_length=200)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: StrictFloat | None = Field(None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(None, ge=-180, le=180)
     phone: str | None = Field(None, max_length=20)
 
 
@@ -101,13 +103,13 @@ class DepartmentIn(Schema):
     organization: UUID
     name: str = Field(min_length=1, max_length=80)
     specialty: SpecialtyCode
-    beds: int = Field(0, ge=0, le=10000)
+    beds: StrictInt = Field(0, ge=0, le=10000)
 
 
 class DepartmentPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=80)
     specialty: SpecialtyCode | None = None
-    beds: int | None = Field(None, ge=0, le=10000)
+    beds: StrictInt | None = Field(None, ge=0, le=10000)
 
 
 class PractitionerOut(Schema):
@@ -134,14 +136,14 @@ class PractitionerIn(Schema):
     specialty: SpecialtyCode | Literal[""] = ""
     other_specialties: list[SpecialtyCode] = Field(default_factory=list, max_length=10)
     license_number: str = Field("", max_length=40)
-    independent_practice_since: date | None = None
-    can_operate: bool = False
+    independent_practice_since: BirthDate | None = None
+    can_operate: StrictBool = False
     home_organization: UUID | None = None
     home_department: UUID | None = None
     doctor_group: UUID | None = None
     phone: str = Field("", max_length=20)
     bio: str = Field("", max_length=4000)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class PractitionerPatch(Schema):
@@ -151,14 +153,14 @@ class PractitionerPatch(Schema):
     specialty: SpecialtyCode | Literal[""] | None = None
     other_specialties: list[SpecialtyCode] | None = Field(None, max_length=10)
     license_number: str | None = Field(None, max_length=40)
-    independent_practice_since: date | None = None
-    can_operate: bool | None = None
+    independent_practice_since: BirthDate | None = None
+    can_operate: StrictBool | None = None
     home_organization: UUID | None = None
     home_department: UUID | None = None
     doctor_group: UUID | None = None
     phone: str | None = Field(None, max_length=20)
     bio: str | None = Field(None, max_length=4000)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class PracticeDecisionOut(Schema):
@@ -197,7 +199,7 @@ class SiteRegistrationPatch(Schema):
     valid_to: date | None = None
     scope: str | None = Field(None, max_length=120)
     reference: str | None = Field(None, max_length=60)
-    revoked: bool | None = None
+    revoked: StrictBool | None = None
 
 
 class InsurancePolicyOut(Schema):

@@ -37,28 +37,28 @@ from tiercare.outreach.schemas import (
     LeaveIn,
     LeaveOut,
     MoveIn,
+    OutreachReasonIn,
     PlanDetailOut,
     PlanIn,
-    PlanOut,
-    ReasonIn,
     ReportIn,
     ReportOut,
     RequestFilters,
     RequestIn,
     RequestOut,
+    RosterPlanOut,
     SessionFilters,
     SessionOut,
 )
 
 router = Router(tags=["outreach"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def _page_of(out: type[Schema]) -> type[Schema]:
     return type(f"{out.__name__}Page", (Schema,), {"__annotations__": {"count": int, "items": list[out]}})
 
 
-RequestPage, SessionPage, PlanPage = _page_of(RequestOut), _page_of(SessionOut), _page_of(PlanOut)
+RequestPage, SessionPage, PlanPage = _page_of(RequestOut), _page_of(SessionOut), _page_of(RosterPlanOut)
 BookingPage, ReportPage = _page_of(BookingOut), _page_of(ReportOut)
 AvailabilityPage, LeavePage = _page_of(AvailabilityOut), _page_of(LeaveOut)
 
@@ -104,7 +104,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status[SessionRe
     response={200: RequestOut, **ERRORS},
     operation_id="cancel_session_request",
 )
-def cancel_request(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> SessionRequest:
+def cancel_request(request: HttpRequest, request_id: UUID, payload: OutreachReasonIn) -> SessionRequest:
     req = access_request_by_id(request.user, request_id)
     return services.request_cancel(by=request.user, request=req, reason=payload.reason)
 
@@ -300,6 +300,6 @@ def get_booking(request: HttpRequest, booking_id: UUID) -> Booking:
 @router.post(
     "/outreach/bookings/{booking_id}/cancel", response={200: BookingOut, **ERRORS}, operation_id="cancel_booking"
 )
-def cancel_booking(request: HttpRequest, booking_id: UUID, payload: ReasonIn) -> Booking:
+def cancel_booking(request: HttpRequest, booking_id: UUID, payload: OutreachReasonIn) -> Booking:
     booking = access_booking_by_id(request.user, booking_id)
     return services.booking_cancel(by=request.user, booking=booking, reason=payload.reason)

@@ -5,7 +5,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StrictFloat, StrictInt
 
+from tiercare.core.validation import PlanDate
 from tiercare.outreach.models import Cadence, HalfDay, LeaveKind, RequestStatus, SessionKind, SessionStatus
 
 KindCode = Literal[tuple(SessionKind.values)]  # type: ignore[valid-type]
@@ -23,11 +25,11 @@ class RequestIn(Schema):
     )
     kind: KindCode
     cadence: CadenceCode = "once"
-    window_start: dt.date
-    window_end: dt.date
-    places: int = Field(10, ge=1, le=200)
+    window_start: PlanDate
+    window_end: PlanDate
+    places: StrictInt = Field(10, ge=1, le=200)
     procedures: list[str] = Field(default_factory=list, max_length=20)
-    priority: int = Field(2, ge=1, le=3)
+    priority: StrictInt = Field(2, ge=1, le=3)
     preferred_experts: list[UUID] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=300)
 
@@ -61,14 +63,14 @@ class RequestFilters(Schema):
     kind: KindCode | None = None
 
 
-class ReasonIn(Schema):
+class OutreachReasonIn(Schema):
     reason: str = Field("", max_length=300)
 
 
 class AvailabilityIn(Schema):
     practitioner: UUID
     half_days: list[tuple[int, HalfDayCode]] = Field(max_length=14, description="[[weekday 0=Mon, 'am'|'pm'], …]")
-    weekly_limit: int | None = Field(None, ge=0, le=10)
+    weekly_limit: StrictInt | None = Field(None, ge=0, le=10)
     home_city: str | None = Field(None, max_length=40)
 
 
@@ -86,8 +88,8 @@ class AvailabilityFilters(Schema):
 class LeaveIn(Schema):
     practitioner: UUID
     kind: LeaveCode = "leave"
-    start: dt.date
-    end: dt.date
+    start: PlanDate
+    end: PlanDate
     note: str = Field("", max_length=200)
 
 
@@ -101,9 +103,9 @@ class LeaveOut(Schema):
 
 
 class PlanIn(Schema):
-    start: dt.date
-    weeks: int = Field(4, ge=1, le=12)
-    seconds: float = Field(5.0, gt=0, le=120)
+    start: PlanDate
+    weeks: StrictInt = Field(4, ge=1, le=12)
+    seconds: StrictFloat = Field(5.0, gt=0, le=120)
 
 
 class AssignmentOut(Schema):
@@ -122,7 +124,7 @@ class AssignmentOut(Schema):
     priority: int
 
 
-class PlanOut(Schema):
+class RosterPlanOut(Schema):
     id: UUID
     start: dt.date
     end: dt.date
@@ -136,7 +138,7 @@ class PlanOut(Schema):
     created_at: dt.datetime
 
 
-class PlanDetailOut(PlanOut):
+class PlanDetailOut(RosterPlanOut):
     assignments: list[AssignmentOut]
 
     @staticmethod
@@ -146,7 +148,7 @@ class PlanDetailOut(PlanOut):
 
 class AssignmentPatch(Schema):
     expert: UUID | None = None
-    date: dt.date | None = None
+    date: PlanDate | None = None
     half_day: HalfDayCode | None = None
 
 
@@ -180,7 +182,7 @@ class SessionFilters(Schema):
 
 
 class MoveIn(Schema):
-    date: dt.date
+    date: PlanDate
     half_day: HalfDayCode
     reason: str = Field(min_length=1, max_length=300)
 
@@ -207,11 +209,11 @@ class BookingOut(Schema):
 
 
 class ReportIn(Schema):
-    cases_seen: int = Field(0, ge=0, le=1000)
+    cases_seen: StrictInt = Field(0, ge=0, le=1000)
     procedures: list[str] = Field(default_factory=list, max_length=50)
     complications: str = Field("", max_length=2000)
     teaching_topic: str = Field("", max_length=200)
-    attendees: int = Field(0, ge=0, le=1000)
+    attendees: StrictInt = Field(0, ge=0, le=1000)
     notes: str = Field("", max_length=4000)
 
 

@@ -11,6 +11,7 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import Role
+from tiercare.core.query import query_uuid
 from tiercare.network.models import Department, Practitioner
 from tiercare.network.selectors import user_organization_ids
 from tiercare.outreach import ics, selectors, services
@@ -30,7 +31,8 @@ def _form_error(form) -> ValidationFailed:  # type: ignore[no-untyped-def]
 def plan_board(request: HttpRequest) -> HttpResponse:
     require_role(request.user, *selectors.PLANNERS)
     plans = selectors.plan_list(for_user=request.user)
-    plan = access_plan_by_id(request.user, request.GET["plan"]) if request.GET.get("plan") else plans.first()
+    plan_id = query_uuid(request, "plan")
+    plan = access_plan_by_id(request.user, plan_id) if plan_id else plans.first()
     context = {
         "plan": plan,
         "plans": plans[:10],
@@ -92,7 +94,7 @@ def expert_calendar(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.EXPERT:
         expert = get_object_or_404(Practitioner, user=request.user)
     else:
-        expert = get_object_or_404(Practitioner, pk=request.GET.get("expert"))
+        expert = get_object_or_404(Practitioner, pk=query_uuid(request, "expert"))
     sessions = selectors.session_list(
         for_user=request.user, expert=expert.pk, date_from=timezone.localdate() - timezone.timedelta(days=14)
     )

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from tiercare.core.validation import BirthDate, CleanName
 from tiercare.people.identity import IdKind
 from tiercare.people.models import Relation
 
@@ -36,9 +37,9 @@ class PersonOut(Schema):
 class PersonIn(Schema):
     household: UUID
     relation: RelationCode = "other"
-    name: str = Field(min_length=1, max_length=60)
+    name: CleanName = Field(min_length=1, max_length=60)
     sex: SexCode = "0"
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     ethnic_group: str = Field("", pattern=r"^(\d{2})?$")
     id_kind: IdKindCode = "resident_id"
     id_number: str = Field("", max_length=40)
@@ -48,16 +49,16 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=60)
+    name: CleanName | None = Field(None, min_length=1, max_length=60)
     sex: SexCode | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     ethnic_group: str | None = Field(None, pattern=r"^(\d{2})?$")
     id_kind: IdKindCode | None = None
     id_number: str | None = Field(None, max_length=40)
     phone: str | None = Field(None, max_length=20)
     county_code: str | None = Field(None, pattern=r"^\d{6}$")
     address: str | None = Field(None, max_length=200)
-    deceased_on: date | None = None
+    deceased_on: BirthDate | None = None
 
 
 class MemberOut(Schema):
@@ -83,14 +84,14 @@ class HouseholdDetailOut(HouseholdOut):
 
 
 class HouseholdIn(Schema):
-    name: str = Field(min_length=1, max_length=80)
+    name: CleanName = Field(min_length=1, max_length=80)
     registered_at: UUID
     county_code: str | None = Field(None, pattern=r"^\d{6}$")
     address: str = Field("", max_length=200)
 
 
 class HouseholdPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=80)
+    name: CleanName | None = Field(None, min_length=1, max_length=80)
     registered_at: UUID | None = None
     county_code: str | None = Field(None, pattern=r"^\d{6}$")
     address: str | None = Field(None, max_length=200)

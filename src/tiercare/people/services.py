@@ -22,6 +22,7 @@ from tiercare.core.crud import changed_fields, row_save
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Division, Role, User
 from tiercare.core.phone import PhoneError, normalize_cn_mobile
+from tiercare.core.validation import check_birth_date
 from tiercare.network.models import Organization, OrgKind
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.identity import IdNumberError, hash_id, id_last4, mask_id, validate_id_number
@@ -78,6 +79,21 @@ def _phone(value: str) -> str:
         ) from exc
 
 
+def _check_life_dates(*, birth_date: date | None, deceased_on: date | None) -> None:
+    """Birth and death lie between 1900 and today, and nobody dies before they are born (ValidationFailed)."""
+    for field, value in (("birth_date", birth_date), ("deceased_on", deceased_on)):
+        if value is None:
+            continue
+        try:
+            check_birth_date(value)
+        except ValueError as exc:
+            raise ValidationFailed(f"{field}: {exc}", details={"field": field}) from None
+    if birth_date and deceased_on and deceased_on < birth_date:
+        raise ValidationFailed(
+            _("deceased_on: the date of death lies before the date of birth."), details={"field": "deceased_on"}
+        )
+
+
 def person_register(
     *,
     by: User,
@@ -94,6 +110,7 @@ def person_register(
     """
     _check_can_register_at(by, household.registered_at)
     data = dict(data)
+    _check_life_dates(birth_date=data.get("birth_date"), deceased_on=data.get("deceased_on"))
     data["phone"] = _phone(data.get("phone", ""))
     if id_number:
         data.update(
@@ -133,6 +150,9 @@ def person_update(*, by: User, person: Person, data: dict[str, Any], id_kind: st
     else:
         _check_can_register_at(by, household.registered_at)
     data = dict(data)
+    _check_life_dates(
+        birth_date=data.get("birth_date", person.birth_date), deceased_on=data.get("deceased_on", person.deceased_on)
+    )
     if "phone" in data:
         data["phone"] = _phone(data["phone"] or "")
     if id_number:

@@ -32,7 +32,7 @@ from tiercare.referrals.schemas import (
 )
 
 router = Router(tags=["referrals"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 MAX_KEY = 100
 
 

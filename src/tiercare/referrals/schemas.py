@@ -7,7 +7,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
+from tiercare.core.validation import PlanDate
 from tiercare.referrals.models import CapacityKind, Referral, Status, Urgency
 from tiercare.referrals.rules import USER_ACTIONS, Side, legal_actions
 
@@ -29,10 +31,10 @@ class ReferralIn(Schema):
     diagnosis_system: str = Field("", max_length=60)
     diagnosis_version: str = Field("", max_length=20)
     urgency: UrgencyCode = "routine"
-    green_channel: bool = False
+    green_channel: StrictBool = False
     capacity_kind: KindCode = "clinic"
-    wanted_from: date | None = None
-    draft: bool = Field(False, description="Save as a draft without sending (no place is booked until sent).")
+    wanted_from: PlanDate | None = None
+    draft: StrictBool = Field(False, description="Save as a draft without sending (no place is booked until sent).")
 
 
 class TransitionIn(Schema):
@@ -45,10 +47,10 @@ class TransitionIn(Schema):
 
 class CapacityIn(Schema):
     department: UUID
-    date: date
+    date: PlanDate
     kind: KindCode = "clinic"
-    places: int | None = Field(None, ge=1, le=10000)
-    total_places: int | None = Field(None, ge=1, le=100000)
+    places: StrictInt | None = Field(None, ge=1, le=10000)
+    total_places: StrictInt | None = Field(None, ge=1, le=100000)
     alliance: UUID | None = None
 
 
