@@ -11,8 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import models
 
 from tiercare.core.context import current_request
 from tiercare.core.models import AuditAction, AuditEvent, User
@@ -32,23 +31,27 @@ def audit_record(
     object_type: str = "",
     object_id: str = "",
     person_id: uuid.UUID | str | None = None,
+    person_ids: Iterable[uuid.UUID | str] = (),
     reason: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``person_id`` marks an event about a patient's record."""
+    """Append one audit event. ``person_id``/``person_ids`` mark an event about patients' records: all of them are
+    stored in the one row's ``person_ids`` (and ``person_id`` too when exactly one person is named)."""
     otype, oid = _object_ref(obj)
     info = current_request.get()
     user = actor if actor is not None and actor.is_authenticated else None
+    ids = _unique_ids([person_id, *person_ids])
     return AuditEvent.objects.create(
         actor=user,
         actor_username=getattr(user, "username", "") or "",
         actor_role=getattr(user, "role", "") or "",
         action=action,
-        object_type=object_type or otype,
+        object_type=(object_type or otype)[:60],
         object_id=str(object_id or oid)[:64],
-        person_id=person_id,
+        person_id=ids[0] if len(ids) == 1 else None,
+        person_ids=ids,
         reason=reason[:300],
-        path=info.path,
+        path=info.path[:300],
         method=info.method,
         ip=info.ip,
         details=details or {},
@@ -77,36 +80,21 @@ def audit_write(
 
 def audit_patient_read(
     *, actor: User, person_ids: Iterable[uuid.UUID], object_type: str, object_id: str = "", reason: str = ""
-) -> None:
-    """Record that ``actor`` saw these patients' records. One row per patient, so each patient's history is complete."""
-    ids = [pid for pid in dict.fromkeys(map(_as_uuid, person_ids)) if pid is not None]
+) -> AuditEvent | None:
+    """Record that ``actor`` saw these patients' records: ONE row naming them all (a GP's list of 400 is one insert,
+    not 400), found again per patient by ``AuditEvent.objects.about_person`` through the index on ``person_ids``."""
+    ids = _unique_ids(person_ids)
     if not ids:
-        return
-    info = current_request.get()
+        return None
     action = AuditAction.READ if len(ids) == 1 and object_id else AuditAction.LIST
-    shared = [
-        connection.ops.adapt_datetimefield_value(timezone.now()), actor.pk, actor.username, actor.role, action,
-        object_type, reason[:300], info.path[:300], info.method, connection.ops.adapt_ipaddressfield_value(info.ip),
-    ]  # fmt: skip
-    object_ids = [str(object_id or pid)[:64] for pid in ids]
-    # The table name and column list are constants of this module; every value is a bound parameter.
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = "at, actor_id, actor_username, actor_role, action, object_type, reason, path, method, ip, details"
-    insert = f"INSERT INTO {table} ({columns}, object_id, person_id) "
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # One statement, one round trip, atomic on its own: a list of 400 patients costs one INSERT.
-            cur.execute(
-                insert + "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, x.oid, x.pid "
-                "FROM unnest(%s::varchar[], %s::uuid[]) AS x(oid, pid)",
-                [*shared, object_ids, ids],
-            )
-        else:
-            with transaction.atomic():
-                cur.executemany(
-                    insert + "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}', %s, %s)",
-                    [[*shared, oid, pid.hex] for oid, pid in zip(object_ids, ids, strict=True)],
-                )
+    return audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or (ids[0] if len(ids) == 1 else "")),
+        person_ids=ids,
+        reason=reason,
+    )
 
 
 def audit_denied(
@@ -121,6 +109,10 @@ def audit_denied(
         person_id=_as_uuid(person_id),
         reason=reason,
     )
+
+
+def _unique_ids(values: Iterable[Any]) -> list[uuid.UUID]:
+    return [pid for pid in dict.fromkeys(map(_as_uuid, values)) if pid is not None]
 
 
 def _as_uuid(value: Any) -> uuid.UUID | None:
