@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tiercare.core.context import current_request
-from tiercare.core.models import AuditAction, AuditEvent, User
+from tiercare.core.models import AuditAction, AuditEvent, Role, User
 
 
 def _object_ref(obj: models.Model | None) -> tuple[str, str]:
@@ -134,3 +137,37 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value.pk)
     return str(value)
+
+
+def audit_person_history(
+    *, for_user: User, person_id: uuid.UUID, since: date | None = None, until: date | None = None
+) -> models.QuerySet[AuditEvent]:
+    """Every event about one person (who read or changed their record, when, why), newest first, for an auditor.
+
+    Rule: auditors only; anyone else gets NotFound (the history's existence is not disclosed), and the refusal is
+    recorded. ``since``/``until`` are Beijing-time calendar days, both included. The request itself is audited as a
+    read of the person. Served on PostgreSQL by the GIN index on ``person_ids`` (bench/audit_history.py)."""
+    from tiercare.core.errors import NotFound
+
+    if not (for_user.is_authenticated and for_user.has_role(Role.AUDITOR)):
+        audit_denied(actor=for_user, object_type="core.audit_history", object_id=str(person_id), person_id=person_id)
+        raise NotFound(_("Not found."))
+    qs = AuditEvent.objects.about_person(person_id)
+    if since is not None:
+        qs = qs.filter(at__gte=_local_midnight(since))
+    if until is not None:
+        qs = qs.filter(at__lt=_local_midnight(until + timedelta(days=1)))
+    audit_record(
+        actor=for_user,
+        action=AuditAction.READ,
+        object_type="core.audit_history",
+        object_id=str(person_id),
+        person_id=person_id,
+        reason="access history",
+        details={"since": str(since or ""), "until": str(until or "")},
+    )
+    return qs.order_by("-at", "-id")
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
