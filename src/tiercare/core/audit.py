@@ -89,7 +89,7 @@ def audit_patient_read(
     ids = _unique_ids(person_ids)
     if not ids:
         return None
-    action = AuditAction.READ if len(ids) == 1 and object_id else AuditAction.LIST
+    action = AuditAction.READ if object_id else AuditAction.LIST  # one object (a household of 3) vs a list
     return audit_record(
         actor=actor,
         action=action,
