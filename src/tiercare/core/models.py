@@ -147,7 +147,7 @@ class AuditEvent(models.Model):
     is also set when the event is about exactly one person. The ORM refuses update and delete, and database triggers
     (SQLite and PostgreSQL) refuse UPDATE and DELETE, so no code path edits or removes a row. On PostgreSQL the table
     is partitioned by month of ``at`` (core migration 0006); retention drops whole partitions older than
-    ``TIERCARE_AUDIT_RETENTION_MONTHS`` (``manage.py audit_partitions``). See docs/adr/0004-audit-one-row-per-read.md.
+    ``TIERCARE_AUDIT_RETENTION_MONTHS`` (``manage.py audit_partitions``). See docs/adr/0004.
     """
 
     id = models.BigAutoField(primary_key=True)
