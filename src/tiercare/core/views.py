@@ -59,7 +59,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["action"]:
         qs = qs.filter(action=filters["action"])
     if filters["person"]:
-        qs = qs.filter(person_id=filters["person"]) if _is_uuid(filters["person"]) else qs.none()
+        qs = qs.about_person(filters["person"]) if _is_uuid(filters["person"]) else qs.none()
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "filters": filters, "actions": AuditAction.choices})
 
