@@ -36,7 +36,7 @@ INDEXES = {
 PID = "('00000000-0000-4000-8000-' || lpad(to_hex({n}), 12, '0'))::uuid"
 HISTORY = (
     "SELECT id, at, actor_id, actor_username, action, object_type, reason FROM core_auditevent "
-    "WHERE person_ids @> ARRAY[%s]::uuid[] ORDER BY at DESC, id DESC LIMIT 50"
+    "WHERE person_ids @> ARRAY[%s]::uuid[] ORDER BY at + interval '0 seconds' DESC, id DESC LIMIT 50"
 )
 COUNT = "SELECT count(*) FROM core_auditevent WHERE person_ids @> ARRAY[%s]::uuid[]"
 
@@ -72,11 +72,11 @@ def setup(rows: int, persons: int) -> None:
                                            person_id, person_ids, reason, path, method, ip, details)
               SELECT now() - (g::float8 * 31536000 / {rows}) * interval '1 second', 1 + g % 2000, 'user' || (g % 2000), 'gp',
                      CASE WHEN g % 100 < 3 THEN 'list' ELSE 'read' END, 'people.person', '',
-                     CASE WHEN g % 100 < 3 THEN NULL ELSE {PID.format(n='p')} END,
+                     CASE WHEN g % 100 < 3 THEN NULL ELSE {PID.format(n="p")} END,
                      CASE WHEN g % 100 < 3
-                          THEN ARRAY(SELECT {PID.format(n='(p + k * 7) % ' + str(persons))}
+                          THEN ARRAY(SELECT {PID.format(n="(p + k * 7) % " + str(persons))}
                                      FROM generate_series(1, 10 + (g * 7919) % 391) k)
-                          ELSE ARRAY[{PID.format(n='p')}] END,
+                          ELSE ARRAY[{PID.format(n="p")}] END,
                      '', '/api/v1/persons', 'GET', '10.0.0.1', '{{}}'
               FROM generate_series({start}::bigint, {stop - 1}::bigint) g, LATERAL (SELECT (g * 2654435761) % {persons} AS p) x""")
             print(f"  loaded {stop:,} rows ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -92,9 +92,13 @@ def measure(n_persons: int, persons_total: int) -> None:
     sample = [pid(rng.randrange(persons_total)) for _ in range(n_persons)]
     with psycopg.connect(f"{SERVER}/{DB}", autocommit=True) as c:
         total = c.execute("SELECT count(*) FROM core_auditevent").fetchone()[0]
-        size = c.execute("SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits "
-                         "WHERE inhparent = 'core_auditevent'::regclass").fetchone()[0]
-        parts = c.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'core_auditevent'::regclass").fetchone()[0]
+        size = c.execute(
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits "
+            "WHERE inhparent = 'core_auditevent'::regclass"
+        ).fetchone()[0]
+        parts = c.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'core_auditevent'::regclass").fetchone()[
+            0
+        ]
         for p in sample[:3]:  # warm the plan and the cache a little, as a running server would be
             c.execute(HISTORY, [p]).fetchall()
         page_ms, count_ms, hits = [], [], []
@@ -112,21 +116,31 @@ def measure(n_persons: int, persons_total: int) -> None:
         write_ms = []
         for _ in range(50):
             t = time.perf_counter()
-            c.execute("INSERT INTO core_auditevent (at, actor_username, actor_role, action, object_type, object_id, "
-                      "person_ids, reason, path, method, details) VALUES (now(), 'gp', 'gp', 'list', "
-                      "'people.person', '', %s::uuid[], '', '/api/v1/persons', 'GET', '{}')", [ids])
+            c.execute(
+                "INSERT INTO core_auditevent (at, actor_username, actor_role, action, object_type, object_id, "
+                "person_ids, reason, path, method, details) VALUES (now(), 'gp', 'gp', 'list', "
+                "'people.person', '', %s::uuid[], '', '/api/v1/persons', 'GET', '{}')",
+                [ids],
+            )
             write_ms.append((time.perf_counter() - t) * 1000)
 
     def q(xs: list[float], p: float) -> float:
         return statistics.quantiles(xs, n=100, method="inclusive")[int(p) - 1] if len(xs) > 1 else xs[0]
 
-    print(f"rows {total:,} in {parts} partitions, {size} with indexes; {n_persons} persons, "
-          f"{statistics.mean(hits):.0f} events each on average (min {min(hits)}, max {max(hits)})")
-    for name, xs in (("history page (50 newest)", page_ms), ("count for paging", count_ms),
-                     ("page + count", [a + b for a, b in zip(page_ms, count_ms, strict=True)]),
-                     ("write: one 400-patient list read", write_ms)):
-        print(f"{name:34s} p50 {q(xs, 50):6.1f} ms  p95 {q(xs, 95):6.1f} ms  p99 {q(xs, 99):6.1f} ms  "
-              f"max {max(xs):6.1f} ms")
+    print(
+        f"rows {total:,} in {parts} partitions, {size} with indexes; {n_persons} persons, "
+        f"{statistics.mean(hits):.0f} events each on average (min {min(hits)}, max {max(hits)})"
+    )
+    for name, xs in (
+        ("history page (50 newest)", page_ms),
+        ("count for paging", count_ms),
+        ("page + count", [a + b for a, b in zip(page_ms, count_ms, strict=True)]),
+        ("write: one 400-patient list read", write_ms),
+    ):
+        print(
+            f"{name:34s} p50 {q(xs, 50):6.1f} ms  p95 {q(xs, 95):6.1f} ms  p99 {q(xs, 99):6.1f} ms  "
+            f"max {max(xs):6.1f} ms"
+        )
     print("plan of the first:\n" + plan)
 
 
