@@ -181,3 +181,29 @@ class Api:
 @pytest.fixture
 def api() -> Any:
     return Api
+
+
+# --- flushing a test database past the append-only triggers -------------------------------------------------------
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_append_only_triggers() -> Any:
+    """Transactional tests end with a flush; on SQLite that is ``DELETE FROM`` each table, which the append-only
+    triggers (audit log, signed records) rightly refuse. Only the test flush lifts them, inside its own transaction,
+    and puts them back; PostgreSQL flushes with TRUNCATE, which fires no row trigger. (docs/adr/0004)"""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    DatabaseOperations = type(connection.ops)  # noqa: N806
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+        drops = [f'DROP TRIGGER "{name}"' for name, _ in triggers]
+        original(self, [*drops, *sql_list, *(sql for _, sql in triggers)])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]

@@ -315,5 +315,10 @@ LOGGING = {
 
 # --- Domain configuration (regulation facts an operator can correct; see shared regulation notes) -------------
 INSURANCE_EXPIRY_WARNING_DAYS = envint("TIERCARE_INSURANCE_WARNING_DAYS", 30, minimum=1)
+# Audit log retention in months. Default 180 (15 years): an access log is the audit trail of the medical record it
+# guards, and outpatient records are kept >=15 years (医疗机构病历管理规定 2013, 国卫医发〔2013〕31号; 医疗机构管理条例
+# 实施细则 Art. 53). Never below 6: network logs are kept >=6 months (网络安全法 Art. 21). PIPL Arts. 55-56 ask >=3
+# years for processing records. See docs/adr/0004. PostgreSQL drops whole monthly partitions past it.
+AUDIT_RETENTION_MONTHS = envint("TIERCARE_AUDIT_RETENTION_MONTHS", 180, minimum=6)
 
 APP_NAME = _("tiercare")

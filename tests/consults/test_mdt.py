@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -165,7 +166,7 @@ def test_chair_signs_conclusion_care_plan_goes_back_to_gp(cast, net, mdt, api, d
     assert api(net.cardiologist).post(f"consults/mdt/{mdt.pk}/conclusion", {"conclusion": "x"})[0] == 403
     assert api(cast.expert).patch(f"consults/mdt/{mdt.pk}/meeting", {"minutes": "讨论记录"})[0] == 200
     InMemoryBackend.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(meeting.starts_at, tick=False):
         status, body = api(cast.expert).post(
             f"consults/mdt/{mdt.pk}/conclusion",
             {"conclusion": "保守治疗", "action": "care_plan", "care_plan": "每周随访血压"},
@@ -184,8 +185,27 @@ def test_conclusion_can_open_a_referral_through_the_hook(cast, net, mdt, setting
     settings.CONSULTS_REFERRAL_HOOK = "tests.consults.test_mdt.record_referral"
     HOOK_CALLS.clear()
     meeting = book_first(cast, mdt)
-    services.mdt_conclude(by=cast.expert, meeting=meeting, conclusion="需手术", action="referral")
+    with time_machine.travel(meeting.starts_at, tick=False):
+        services.mdt_conclude(by=cast.expert, meeting=meeting, conclusion="需手术", action="referral")
     assert len(HOOK_CALLS) == 1 and HOOK_CALLS[0]["case"] == mdt.case and HOOK_CALLS[0]["by"] == cast.expert
+
+
+def test_conclusion_is_signed_from_the_meeting_start_not_a_second_before(cast, net, mdt, api):
+    meeting = book_first(cast, mdt)
+    with time_machine.travel(meeting.starts_at - timedelta(seconds=1), tick=False):
+        with pytest.raises(Conflict) as exc:
+            services.mdt_conclude(by=cast.expert, meeting=meeting, conclusion="保守治疗")
+        assert exc.value.code == "meeting_not_started"
+        status, body = api(cast.expert).post(f"consults/mdt/{mdt.pk}/conclusion", {"conclusion": "保守治疗"})
+        assert status == 409 and body["code"] == "meeting_not_started"
+    meeting.refresh_from_db()
+    mdt.refresh_from_db()
+    assert meeting.signed_at is None and meeting.conclusion == "" and mdt.status == "scheduled"
+    with time_machine.travel(meeting.starts_at, tick=False):
+        signed = services.mdt_conclude(by=cast.expert, meeting=meeting, conclusion="保守治疗")
+    assert signed.signed_at == meeting.starts_at
+    mdt.refresh_from_db()
+    assert mdt.status == "concluded"
 
 
 def test_only_chair_concludes(cast, net, mdt):
@@ -233,9 +253,10 @@ def test_case_page_shows_the_meeting_and_signed_conclusion(cast, net, mdt):
     from django.test import Client
 
     meeting = book_first(cast, mdt)
-    services.mdt_conclude(
-        by=cast.expert, meeting=meeting, conclusion="保守治疗", action="care_plan", care_plan="每周随访"
-    )
+    with time_machine.travel(meeting.starts_at, tick=False):
+        services.mdt_conclude(
+            by=cast.expert, meeting=meeting, conclusion="保守治疗", action="care_plan", care_plan="每周随访"
+        )
     c = Client()
     c.force_login(net.cardiologist)
     page = c.get(f"/consults/cases/{mdt.case_id}/")

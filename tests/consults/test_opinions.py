@@ -68,8 +68,9 @@ def test_database_trigger_refuses_a_changed_signed_text(signed):
         cur.execute("UPDATE consults_secondopinion SET signed_at = NULL WHERE id = %s", [signed.pk.hex])
     signed.refresh_from_db()
     assert signed.text == TEXT and signed.signed_at is not None
-    # Unsigned rows and non-text fields stay writable.
-    SecondOpinion.objects.filter(pk=signed.pk).update(reminded_at=signed.signed_at)
+    # Every column of a signed row is frozen, not only the text (tests/consults/test_signed_records_append_only.py).
+    with pytest.raises(DatabaseError), transaction.atomic():
+        SecondOpinion.objects.filter(pk=signed.pk).update(reminded_at=signed.signed_at)
 
 
 def test_api_refuses_edit_of_a_signed_opinion(cast, signed, api):

@@ -87,7 +87,9 @@ def access_followup(user: User, followup_id: object, *, reason: str = "") -> Fol
 
 
 def access_contract(user: User, contract_id: object, *, reason: str = "") -> CareContract:
+    """A contract of ``user``'s scope; reading it (household name, address, members) reads every member: audited."""
     c = _one(user, selectors.contract_list(for_user=user), contract_id, "care.carecontract", reason)
+    _read(user, list(c.household.members.values_list("person_id", flat=True)), "care.carecontract", c.pk, reason)
     return c
 
 

@@ -60,6 +60,7 @@ from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditAction
 from tiercare.network.models import Department
 from tiercare.people.access import access_household_by_id, access_person_by_id
+from tiercare.people.selectors import audit_households_read
 
 router = Router(tags=["care"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -170,7 +171,12 @@ def teams(request: HttpRequest) -> list[Any]:
 
 @router.get("/care/contracts", response={200: ContractPage, **ERRORS}, operation_id="care_contracts")
 def contracts(request: HttpRequest, params: Query[ContractFilters], paging: Query[PageParams]) -> dict[str, Any]:
-    return page(selectors.contract_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    """Contracts in the user's scope; every member of each contracted household shown is audited as read."""
+    result = page(selectors.contract_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    audit_households_read(
+        actor=request.user, household_ids=[c.household_id for c in result["items"]], object_type="care.carecontract"
+    )
+    return result
 
 
 @router.get("/care/contracts/{contract_id}", response={200: ContractOut, **ERRORS}, operation_id="care_contract")
@@ -232,7 +238,9 @@ def contract_terminate(request: HttpRequest, contract_id: UUID, payload: Contrac
 def households(request: HttpRequest, params: Query[CareHouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Households contracted with the user's teams (a patient: their own)."""
     require_role(request.user, *selectors.CARE_READER_ROLES)
-    return page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    result = page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    audit_households_read(actor=request.user, household_ids=[h.pk for h in result["items"]])
+    return result
 
 
 @router.get(

@@ -17,8 +17,17 @@ class RecordAdmin(AuditedAdmin):
         return False
 
 
+class SignedRecordAdmin(RecordAdmin):
+    """A signed row is shown, never saved: the database refuses any UPDATE of it (consults migration 0003)."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.signed_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+
 @admin.register(m.SecondOpinion)
-class SecondOpinionAdmin(RecordAdmin):
+class SecondOpinionAdmin(SignedRecordAdmin):
     list_display = ("case", "specialty", "status", "expert", "deadline", "signed_at")
     list_filter = ("status", "specialty")
     raw_id_fields = ("case", "expert", "agreement", "signed_by")
@@ -30,7 +39,7 @@ class SecondOpinionAdmin(RecordAdmin):
 
 
 @admin.register(m.MdtMeeting)
-class MdtMeetingAdmin(RecordAdmin):
+class MdtMeetingAdmin(SignedRecordAdmin):
     list_display = ("mdt_case", "starts_at", "chair", "signed_at")
     raw_id_fields = ("mdt_case", "chair", "signed_by")
 
@@ -53,6 +62,11 @@ class TeleconsultAdmin(RecordAdmin):
     list_display = ("case", "specialty", "priority", "status", "expert", "deadline", "outcome")
     list_filter = ("status", "priority", "outcome")
     raw_id_fields = ("case", "expert", "agreement", "filed_to")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status == m.ConsultStatus.CLOSED:
+            return False  # filed into the inviting institution's record; the database refuses changes
+        return super().has_change_permission(request, obj)
 
 
 @admin.register(m.Transition)

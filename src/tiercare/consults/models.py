@@ -246,8 +246,8 @@ class SignedOpinionError(PermissionError):
 class SecondOpinion(AssignedWork):
     """An expert's written opinion on a diagnosis or treatment plan. Immutable once signed; corrections are addenda.
 
-    Immutability is enforced four times: the services refuse, ``save()`` refuses, the admin shows it read-only, and a
-    database trigger (migration 0002) refuses an UPDATE of the text or signature of a signed row."""
+    Immutability is enforced four times: the services refuse, ``save()`` refuses, the admin shows it read-only, and
+    database triggers (migration 0003) refuse any UPDATE or DELETE of a signed row, whatever the column."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="opinions")
     status = models.CharField(
@@ -277,23 +277,14 @@ class SecondOpinion(AssignedWork):
         return str(_("Second opinion"))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            stored = type(self).objects.filter(pk=self.pk).values("text", "signed_at", "signed_by_id").first()
-            if (
-                stored
-                and stored["signed_at"] is not None
-                and (
-                    stored["text"] != self.text
-                    or stored["signed_at"] != self.signed_at
-                    or stored["signed_by_id"] != self.signed_by_id
-                )
-            ):
-                raise SignedOpinionError("a signed opinion cannot be changed; add an addendum")
+        if not self._state.adding and type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise SignedOpinionError("a signed opinion cannot be changed; add an addendum")
         super().save(*args, **kwargs)
 
 
 class OpinionAddendum(BaseModel):
-    """A signed correction or addition to a signed opinion (the opinion itself never changes)."""
+    """A signed correction or addition to a signed opinion (the opinion itself never changes). Append-only: database
+    triggers (migration 0003) refuse UPDATE and DELETE."""
 
     opinion = models.ForeignKey(SecondOpinion, on_delete=models.PROTECT, related_name="addenda")
     text = models.TextField(_("addendum"), max_length=8000)
@@ -347,7 +338,10 @@ class ConclusionAction(models.TextChoices):
 
 
 class MdtMeeting(BaseModel):
-    """The meeting of an MDT case: one per case, booked once even under races (unique mdt_case)."""
+    """The meeting of an MDT case: one per case, booked once even under races (unique mdt_case).
+
+    Signed (``signed_at``) no earlier than ``starts_at``; once signed, no column changes and the row is never deleted
+    (``save()`` and database triggers, migration 0003)."""
 
     mdt_case = models.OneToOneField(MdtCase, on_delete=models.PROTECT, related_name="meeting")
     starts_at = models.DateTimeField(_("starts at"))
@@ -379,8 +373,7 @@ class MdtMeeting(BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            stored = type(self).objects.filter(pk=self.pk).values("conclusion", "signed_at").first()
-            if stored and stored["signed_at"] is not None and stored["conclusion"] != self.conclusion:
+            if type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists():
                 raise SignedOpinionError("a signed MDT conclusion cannot be changed")
         super().save(*args, **kwargs)
 

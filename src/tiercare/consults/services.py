@@ -723,13 +723,23 @@ def mdt_minutes(*, by: User, meeting: MdtMeeting, minutes: str = "", video_link:
 def mdt_conclude(
     *, by: User, meeting: MdtMeeting, conclusion: str, action: str = "", care_plan: str = ""
 ) -> MdtMeeting:
-    """The chair signs the conclusion; it may open a referral (hook) or send a care plan back to the requester."""
+    """The chair signs the conclusion; it may open a referral (hook) or send a care plan back to the requester.
+
+    Rule: a conclusion is signed at or after the meeting's start, never before (Conflict ``meeting_not_started``).
+    Forbidden for anyone but the chair; Conflict(illegal_transition) once concluded or cancelled."""
     m = _locked(meeting)
     mdt = _locked(m.mdt_case)
     practitioner = getattr(by, "practitioner", None)
     if practitioner is None or m.chair_id != practitioner.pk:
         raise Forbidden(_("Only the chair signs the conclusion."))
     check_move(mdt, MdtStatus.CONCLUDED)
+    now = timezone.now()
+    if now < m.starts_at:
+        raise Conflict(
+            _("The conclusion can be signed once the meeting has started (%(start)s).") % {"start": _local(m.starts_at)},
+            code="meeting_not_started",
+            details={"starts_at": m.starts_at.isoformat()},
+        )
     if not conclusion.strip():
         raise ValidationFailed(_("conclusion: write the conclusion."), details={"field": "conclusion"})
     if action not in ConclusionAction.values:
@@ -737,7 +747,7 @@ def mdt_conclude(
     if action == ConclusionAction.CARE_PLAN and not care_plan.strip():
         raise ValidationFailed(_("care_plan: write the care plan for the GP."), details={"field": "care_plan"})
     m.conclusion, m.action, m.care_plan = conclusion.strip(), action, care_plan.strip()
-    m.signed_by, m.signed_at = by, timezone.now()
+    m.signed_by, m.signed_at = by, now
     _save(m, by=by, changes={"signed_at": m.signed_at, "action": action})
     _move(mdt, MdtStatus.CONCLUDED, by=by, reason=action or "concluded")
     mdt.save(update_fields=["status", "updated_at"])

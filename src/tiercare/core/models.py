@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -99,6 +101,46 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("token revoked")
 
 
+class PersonIdsField(models.Field):
+    """The persons an audit event is about, in one column of one row (a list of 400 patients is one event, not 400).
+
+    PostgreSQL: ``uuid[]`` (16 bytes an id) with a GIN index, so ``person_ids @> ARRAY[id]`` finds a person's events
+    by index. SQLite: a JSON array of hex ids, searched with ``json_each`` (one clinic's log is small).
+    """
+
+    description = "list of person UUIDs"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def db_type(self, connection: Any) -> str:
+        return "uuid[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        ids = _uuid_list(value or [])
+        if connection.vendor == "postgresql":
+            return ids
+        return json.dumps([pid.hex for pid in ids])
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> list[uuid.UUID]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = json.loads(value)
+        return _uuid_list(value)
+
+    def to_python(self, value: Any) -> list[uuid.UUID]:
+        if isinstance(value, str):
+            value = json.loads(value)
+        return _uuid_list(value or [])
+
+
+def _uuid_list(values: Iterable[Any]) -> list[uuid.UUID]:
+    return [v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)) for v in values]
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("the audit log is append-only")
@@ -106,19 +148,39 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("the audit log is append-only")
 
+    def about_person(self, person_id: uuid.UUID | str) -> AuditEventQuerySet:
+        """Every event that names this person (a read of their record, a list that showed them, a write, a refusal).
+
+        Served by the GIN index on ``person_ids`` on PostgreSQL; a ``json_each`` scan on SQLite."""
+        pid = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
+        if _vendor(self.db) == "postgresql":
+            return self.extra(where=["person_ids @> ARRAY[%s]::uuid[]"], params=[str(pid)])
+        return self.extra(
+            where=["EXISTS (SELECT 1 FROM json_each(core_auditevent.person_ids) AS j WHERE j.value = %s)"],
+            params=[pid.hex],
+        )
+
+
+def _vendor(alias: str) -> str:
+    from django.db import connections
+
+    return connections[alias].vendor
+
 
 class AuditEvent(models.Model):
-    """One row per read of a patient's record and per write of anything: who, when, what, why. Append-only.
+    """One row per read of patients' records and per write of anything: who, when, what, why. Append-only.
 
-    The ORM refuses update and delete, and a database trigger (migration 0002) refuses UPDATE on both SQLite and
-    PostgreSQL, so an edited audit row cannot be written by any code path. Rows are removed only by a retention job
-    that an administrator runs against the database itself.
+    A read that shows many persons (a GP's list of 400) is ONE row whose ``person_ids`` names them all; ``person_id``
+    is also set when the event is about exactly one person. The ORM refuses update and delete, and database triggers
+    (SQLite and PostgreSQL) refuse UPDATE and DELETE, so no code path edits or removes a row. On PostgreSQL the table
+    is partitioned by month of ``at`` (core migration 0006); retention drops whole partitions older than
+    ``TIERCARE_AUDIT_RETENTION_MONTHS`` (``manage.py audit_partitions``). See docs/adr/0004.
     """
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    # Indexes: (actor, at) and (object_type, object_id) serve every lookup by actor or object, so neither column has
-    # one of its own: each index costs every patient-list read (one row per patient shown) another insert.
+    # Indexes: at, (actor, at) and, on PostgreSQL, a GIN on person_ids. No index on object or person_id: each index
+    # costs every audited read another insert, and "who read this person" is answered by person_ids.
     actor = models.ForeignKey(
         "core.User",
         null=True,
@@ -133,7 +195,8 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    person_id = models.UUIDField(null=True, blank=True, db_index=True)
+    person_id = models.UUIDField(null=True, blank=True)
+    person_ids = PersonIdsField()
     reason = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=300, blank=True)
     method = models.CharField(max_length=10, blank=True)
@@ -144,7 +207,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["actor", "at"]), models.Index(fields=["object_type", "object_id"])]
+        indexes = [models.Index(fields=["actor", "at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_type} {self.object_id}"

@@ -97,6 +97,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["action"]:
         qs = qs.filter(action=filters["action"])
     if filters["person"]:
-        qs = qs.filter(person_id=person)
+        qs = qs.about_person(person)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "filters": filters, "actions": AuditAction.choices})

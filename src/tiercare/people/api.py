@@ -89,8 +89,11 @@ def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatch) -
 
 @router.get("/households", response={200: HouseholdPage, **ERRORS}, operation_id="list_household", tags=["households"])
 def list_households(request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
+    """Households in the asking user's scope. Every member of each household shown is audited as read."""
     require_role(request.user, *selectors.PERSON_READER_ROLES)
-    return page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    result = page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
+    selectors.audit_households_read(actor=request.user, household_ids=[h.pk for h in result["items"]])
+    return result
 
 
 @router.get(

@@ -107,3 +107,23 @@ def household_list(*, for_user: User, organization: object | None = None, q: str
 
 def household_members(*, household: Household) -> QuerySet[HouseholdMember]:
     return household.members.select_related("person").order_by("created_at")
+
+
+def audit_households_read(
+    *, actor: User, household_ids: list[object], object_type: str = "people.household", reason: str = ""
+) -> None:
+    """A household shown (its name, address, members) is its members' records shown: record ONE read event naming
+    every member of the households on the page (one query for the members, one insert)."""
+    from tiercare.core.audit import audit_patient_read
+
+    ids = list(dict.fromkeys(household_ids))
+    if not ids:
+        return
+    members = HouseholdMember.objects.filter(household_id__in=ids).values_list("person_id", flat=True)
+    audit_patient_read(
+        actor=actor,
+        person_ids=list(members),
+        object_type=object_type,
+        object_id=str(ids[0]) if len(ids) == 1 else "",
+        reason=reason,
+    )

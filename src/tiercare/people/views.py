@@ -15,6 +15,9 @@ def households(request: HttpRequest) -> HttpResponse:
     require_role(request.user, *selectors.PERSON_READER_ROLES)
     q = request.GET.get("q", "").strip()[:60] or None
     page = Paginator(selectors.household_list(for_user=request.user, q=q), 50).get_page(request.GET.get("page"))
+    selectors.audit_households_read(
+        actor=request.user, household_ids=[h.pk for h in page.object_list], reason="households page"
+    )
     return render(request, "people/households.html", {"page": page, "q": q or ""})
 
 
