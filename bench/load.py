@@ -10,7 +10,7 @@
    (``--gunicorn-workers``), loopback only — and one ``manage.py db_worker`` for the queued plans.
 3. Runs ``--users`` concurrent users (threads, stdlib http.client with keep-alive), each doing a GP's day in a
    loop with a think time between steps: the team's patient list (first page), one patient's plan, the overdue
-   worklist, a hypertension follow-up filed; every tenth round the user (as operations) starts a roster plan
+   worklist, a hypertension follow-up filed; every fourth round the user (as operations) starts a roster plan
    (queued for the worker: 202). ``GET /healthz`` — a bare Django view through the same middleware — is
    requested in the same run by the same users as the baseline. Stops after ``--seconds`` or ``--max-requests``.
 4. Prints p50/p99 per operation beside the bare endpoint's, as Markdown for bench/RESULTS.md, then stops
@@ -210,11 +210,13 @@ def main() -> None:
     try:
         wait_up(args.port)
         clients = []
+        ops_login = Client(args.port)
+        ops_login.login(plan["ops"])
         for gp in plan["gps"]:
             c = Client(args.port)
             c.login(gp["username"])
             o = Client(args.port)
-            o.login(plan["ops"])
+            o.token = ops_login.token  # one operations login, a connection per user
             clients.append((gp, c, o))
 
         def record(op: str, status: int, seconds: float, ok: tuple[int, ...]) -> None:
@@ -259,7 +261,7 @@ def main() -> None:
                     }
                     path = f"/api/v1/care/enrollments/{eid}/followups"
                     steps.append(("follow-up filed", lambda p=path, b=body: c.call("POST", p, b), (201,)))
-                if n % 10 == 0:
+                if (n + seed) % 4 == 0:
                     monday = datetime.now(tz).date() + timedelta(days=7 - datetime.now(tz).weekday())
                     steps.append(
                         ("plan started", lambda m=monday: o.call("POST", "/api/v1/outreach/plans",
@@ -296,6 +298,7 @@ def main() -> None:
     load = os.getloadavg()
     base = pct(lat["healthz (bare)"], 0.99)
     total = sum(len(v) for v in lat.values())
+    sys.stdout.flush()
     print()
     print(
         f"{args.users} users, {elapsed:.0f} s, {total} requests ({total / elapsed:.0f}/s), think time mean "
