@@ -203,6 +203,7 @@ def main() -> None:
     )
     lat: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
+    statuses: dict[tuple[str, int], int] = defaultdict(int)
     lock = threading.Lock()
     count = [0]
     stop = threading.Event()
@@ -224,6 +225,7 @@ def main() -> None:
                 lat[op].append(seconds)
                 if status not in ok:
                     errors[op] += 1
+                    statuses[(op, status)] += 1
                 count[0] += 1
                 if count[0] >= args.max_requests:
                     stop.set()
@@ -315,7 +317,7 @@ def main() -> None:
         met = "—" if op.startswith("healthz") else ("yes" if p99 <= 150 and ratio <= 5 else "no")
         print(f"| {op} | {len(v)} | {errors.get(op, 0)} | {p50:.1f} | {p99:.1f} | {ratio:.1f}× | {met} |")
     if any(errors.values()):
-        print("\nerrors:", dict(errors))
+        print("\nerrors (operation, HTTP status): count:", dict(statuses))
     print(f"\nmean of all requests: {statistics.mean([x for v in lat.values() for x in v]) * 1000:.1f} ms")
 
 
