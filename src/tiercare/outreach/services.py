@@ -354,7 +354,7 @@ def plan_run_start(*, by: User, start: date, weeks: int, seconds: float = 5.0, r
     return run
 
 
-def plan_run_execute(*, run_id: object) -> PlanRun:
+def plan_run_execute(*, run_id: str) -> PlanRun:
     """Worker side of a PlanRun: claim it (queued → running; a run already claimed is left alone, so a task
     delivered twice solves once), solve with progress 0–100 written from the solver's callback, and finish
     ``done`` with the plan or ``failed`` with a message the planner can read. Never raises for a failed solve:
