@@ -1,9 +1,17 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from tiercare.api import api
 
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for a load balancer, and the bare-Django baseline of bench/load.py: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("tiercare.core.urls")),

@@ -18,6 +18,7 @@ from tiercare.core.notify import InMemoryBackend
 from tiercare.outreach import services
 from tiercare.outreach.ics import feed_for_expert, feed_for_site
 from tiercare.outreach.models import Booking, ExpertSession, SessionRequest, SessionTransition
+from tiercare.outreach.tasks import plan_run_task
 
 pytestmark = pytest.mark.django_db
 
@@ -261,7 +262,8 @@ def test_report_holds_the_session(cast, api, session):
         assert status == 409
 
 
-def test_plan_api_adjust_and_confirm(cast, api):
+def test_plan_api_adjust_and_confirm(cast, api, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     locate(cast.tertiary, cast.hospital_a)
     set_availability(cast.expert_practitioner, ALL_HALF_DAYS)
     monday = next_monday()
@@ -274,8 +276,12 @@ def test_plan_api_adjust_and_confirm(cast, api):
         requested_by=cast.coordinator,
     )
     assert api(cast.coordinator).post("outreach/plans", {"start": str(monday), "weeks": 1, "seconds": 1})[0] == 403
-    status, plan = api(cast.ops).post("outreach/plans", {"start": str(monday), "weeks": 1, "seconds": 1})
-    assert status == 201, plan
+    status, run = api(cast.ops).post("outreach/plans", {"start": str(monday), "weeks": 1, "seconds": 1})
+    assert status == 202 and run["status"] == "queued", run
+    plan_run_task.call(run["id"])  # the task worker's part
+    run = api(cast.ops).get(f"outreach/plan-runs/{run['id']}")[1]
+    status, plan = api(cast.ops).get(run["plan_url"])
+    assert status == 200 and run["status"] == "done", run
     assert len(plan["assignments"]) == 1 and plan["uncovered"] == []
     a = plan["assignments"][0]
     # Adjust onto a Saturday: refused, naming the rule.

@@ -146,7 +146,9 @@ class ContractMember(BaseModel):
                 fields=["person"], condition=Q(active=True), name="care_one_active_team_per_resident"
             )
         ]
-        indexes = [models.Index(fields=["team", "active"])]
+        # A team's residents as an index-only scan: the team's patient list, worklists and scope are driven from
+        # here, so their cost follows the team, not the network (bench/RESULTS.md, "GP patient list").
+        indexes = [models.Index(fields=["team", "active", "person"], name="care_member_team_person")]
 
     @property
     def audit_person_id(self) -> uuid.UUID:

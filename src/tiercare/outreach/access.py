@@ -7,7 +7,7 @@ import uuid
 from tiercare.core.audit import audit_denied
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
-from tiercare.outreach.models import Booking, ExpertSession, PlanAssignment, RosterPlan, SessionRequest
+from tiercare.outreach.models import Booking, ExpertSession, PlanAssignment, PlanRun, RosterPlan, SessionRequest
 from tiercare.outreach.selectors import ALL_SEEING, booking_scope_q, request_scope_q, session_scope_q
 
 
@@ -81,6 +81,25 @@ def access_plan_by_id(user: User, plan_id: object) -> RosterPlan:
     if plan is None:
         raise NotFound("No such roster plan.")
     return plan
+
+
+def access_plan_run_by_id(user: User, run_id: object) -> PlanRun:
+    """A planning run, for those who see plans (operations, administrators, auditors), else 404."""
+    rid = _uuid(run_id)
+    run = (
+        PlanRun.objects.filter(pk=rid).select_related("plan").first()
+        if rid and user.is_authenticated and user.is_active and user.role in ALL_SEEING
+        else None
+    )
+    if run is None:
+        audit_denied(
+            actor=user if user.is_authenticated else None,
+            object_type="outreach.planrun",
+            object_id=str(run_id)[:64],
+            reason="not a planner",
+        )
+        raise NotFound("No such planning run.")
+    return run
 
 
 def access_assignment_by_id(user: User, plan: RosterPlan, assignment_id: object) -> PlanAssignment:

@@ -21,10 +21,19 @@ from tiercare.outreach.access import (
     access_assignment_by_id,
     access_booking_by_id,
     access_plan_by_id,
+    access_plan_run_by_id,
     access_request_by_id,
     access_session_by_id,
 )
-from tiercare.outreach.models import Booking, ExpertSession, PlanAssignment, RosterPlan, SessionReport, SessionRequest
+from tiercare.outreach.models import (
+    Booking,
+    ExpertSession,
+    PlanAssignment,
+    PlanRun,
+    RosterPlan,
+    SessionReport,
+    SessionRequest,
+)
 from tiercare.outreach.schemas import (
     AssignmentOut,
     AssignmentPatch,
@@ -40,6 +49,7 @@ from tiercare.outreach.schemas import (
     OutreachReasonIn,
     PlanDetailOut,
     PlanIn,
+    PlanRunOut,
     ReportIn,
     ReportOut,
     RequestFilters,
@@ -162,20 +172,29 @@ def list_plans(request: HttpRequest, paging: Query[PageParams]) -> dict[str, Any
     return page(selectors.plan_list(for_user=request.user), paging)
 
 
-@router.post("/outreach/plans", response={201: PlanDetailOut, **ERRORS}, operation_id="create_roster_plan")
-def create_plan(request: HttpRequest, payload: PlanIn) -> Status[RosterPlan]:
-    """Run the optimiser over a horizon and store its proposal (operations)."""
-    return Status(
-        201, services.plan_create(by=request.user, start=payload.start, weeks=payload.weeks, seconds=payload.seconds)
-    )
+@router.post("/outreach/plans", response={202: PlanRunOut, **ERRORS}, operation_id="create_roster_plan")
+def create_plan(request: HttpRequest, payload: PlanIn) -> Status[PlanRun]:
+    """Queue a plan of a horizon for the task worker (operations). Answers 202 at once with the planning run;
+    poll ``GET /outreach/plan-runs/{id}`` until ``status`` is ``done`` (``plan`` is the proposal) or ``failed``."""
+    run = services.plan_run_start(by=request.user, start=payload.start, weeks=payload.weeks, seconds=payload.seconds)
+    return Status(202, run)
 
 
-@router.post("/outreach/replans", response={201: PlanDetailOut, **ERRORS}, operation_id="create_roster_replan")
-def create_replan(request: HttpRequest, payload: PlanIn) -> Status[RosterPlan]:
-    """Re-plan a horizon after a change, changing as few confirmed sessions as possible (operations)."""
-    return Status(
-        201, services.replan_create(by=request.user, start=payload.start, weeks=payload.weeks, seconds=payload.seconds)
+@router.post("/outreach/replans", response={202: PlanRunOut, **ERRORS}, operation_id="create_roster_replan")
+def create_replan(request: HttpRequest, payload: PlanIn) -> Status[PlanRun]:
+    """Queue a re-plan of a horizon after a change, changing as few confirmed sessions as possible (operations);
+    answers 202 with the planning run, as ``POST /outreach/plans``."""
+    run = services.plan_run_start(
+        by=request.user, start=payload.start, weeks=payload.weeks, seconds=payload.seconds, replan=True
     )
+    return Status(202, run)
+
+
+@router.get("/outreach/plan-runs/{run_id}", response={200: PlanRunOut, **ERRORS}, operation_id="get_plan_run")
+def get_plan_run(request: HttpRequest, run_id: UUID) -> PlanRun:
+    """A planning run: status (queued, running, done, failed), progress 0–100, the plan when done, the error
+    when failed."""
+    return access_plan_run_by_id(request.user, run_id)
 
 
 @router.get("/outreach/plans/{plan_id}", response={200: PlanDetailOut, **ERRORS}, operation_id="get_roster_plan")

@@ -238,6 +238,49 @@ class RosterPlan(BaseModel):
         return f"{self.start}–{self.end} ({self.status})"
 
 
+class PlanRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class PlanRun(BaseModel):
+    """One request to plan (or re-plan) a horizon, run by the task worker (outreach/tasks.py), never in a web
+    process: queued → running (progress 0–100 from the solver's callback) → done (``plan`` is the result) or
+    failed (``error`` says why)."""
+
+    start = models.DateField(_("first day"))
+    weeks = models.PositiveSmallIntegerField(_("weeks"))
+    seconds = models.FloatField(_("solve seconds"))
+    is_replan = models.BooleanField(_("re-plan"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=PlanRunStatus.choices, default=PlanRunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0, validators=[MaxValueValidator(100)])
+    plan = models.ForeignKey(RosterPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    error = models.TextField(_("error"), blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("planning run")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="plan_run_progress_max"),
+            models.CheckConstraint(
+                condition=Q(status="done", plan__isnull=False) | ~Q(status="done"), name="plan_run_done_has_plan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start} +{self.weeks}w ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (PlanRunStatus.DONE, PlanRunStatus.FAILED)
+
+
 class PlanAssignment(BaseModel):
     """One proposed session of a plan. In a re-plan, ``session`` is the confirmed session it keeps or moves."""
 

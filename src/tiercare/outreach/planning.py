@@ -21,6 +21,7 @@ AVERAGE_SPEED_KMH, each way.
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -95,6 +96,41 @@ REASON_MESSAGES = {
     roster.REASON_NOT_SELECTED: _("A free legal expert exists; re-plan or assign by hand."),
     "removed": _("Removed from the proposal by operations."),
 }
+
+
+# --- the solver runs in the task worker, never in a web request ------------------------------------------------
+
+_request_state = threading.local()
+
+
+class SolverInWebRequest(RuntimeError):
+    """The roster solver was called while this thread serves a web request (it forks processes and runs CP-SAT
+    threads for seconds: on a threaded server that hung requests and orphaned children). Enqueue a PlanRun
+    (``services.plan_run_start``) instead; the task worker solves it."""
+
+
+def request_started(**kwargs: Any) -> None:
+    """Receiver of Django's ``request_started``: this thread now serves a request (connected in apps.py)."""
+    _request_state.active = True
+
+
+def request_finished(**kwargs: Any) -> None:
+    _request_state.active = False
+
+
+def in_web_request() -> bool:
+    return bool(getattr(_request_state, "active", False))
+
+
+def refuse_in_request() -> None:
+    """The guard registered with ``roster.add_guard``: raise SolverInWebRequest inside a web request."""
+    if in_web_request():
+        raise SolverInWebRequest(
+            "The roster solver runs in the task worker (manage.py db_worker) or the CLI, never in a web request."
+        )
+
+
+roster.add_guard(refuse_in_request)
 
 
 def serving_specialties(department_specialty: str) -> tuple[str, ...]:
@@ -573,7 +609,10 @@ def solve_problem(
     replan: bool = False,
     progress: Callable[[Any], None] | None = None,
 ) -> Outcome:
-    """Solve the instance, then place half-days, fill, and explain what stays open (see the module docstring)."""
+    """Solve the instance, then place half-days, fill, and explain what stays open (see the module docstring).
+
+    Refused (SolverInWebRequest) inside a web request: only the task worker and the CLI solve."""
+    refuse_in_request()
     board = Board(problem)
     inst = roster.load_instance(problem.instance)
     day_of = problem.day_index
@@ -593,7 +632,7 @@ def solve_problem(
         return Outcome([], [], 0.0, None, 0.0, {"requests": 0})
     prev = [(p.key, p.expert, day_of[p.day]) for p in previous if p.day in day_of]
     if replan and hasattr(roster, "replan"):
-        result = roster.replan(inst, prev, seconds=seconds)
+        result = roster.replan(inst, prev, seconds=seconds, progress=progress)
     else:
         hint = [a for a in prev if not roster.validate(inst, [a])] or None
         result = roster.solve(inst, seconds=seconds, workers=workers, hint=hint, fixed=fixed or None, progress=progress)

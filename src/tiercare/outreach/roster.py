@@ -128,6 +128,21 @@ _DEBUG = bool(os.environ.get("TIERCARE_ROSTER_DEBUG"))
 
 ProgressFn = Callable[["Progress"], None]
 
+_GUARDS: list[Callable[[], None]] = []
+
+
+def add_guard(check: Callable[[], None]) -> None:
+    """Register ``check``, called before every solve, re-plan and process pool; it raises to refuse running here.
+    The product registers one that refuses inside a web request (``planning.refuse_in_request``): the solver's
+    CP-SAT threads and forked processes belong in the task worker or the CLI, never in a web process."""
+    if check not in _GUARDS:
+        _GUARDS.append(check)
+
+
+def _check_guards() -> None:
+    for check in _GUARDS:
+        check()
+
 
 # ------------------------------------------------------------------------------------------------------------
 # Instance model
@@ -1824,6 +1839,7 @@ def _process_pool(ctx: _Ctx, workers: int) -> Any:
     deadline without waiting for a straggling task."""
     import multiprocessing
 
+    _check_guards()
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     if multiprocessing.current_process().daemon:
@@ -2140,6 +2156,7 @@ def solve(
 
     The result is always legal and scores at least the greedy start.
     """
+    _check_guards()
     clock = _Clock(seconds, len(instance.requests))
     ctx = instance.ctx()
     stats: dict[str, Any] = {"workers": workers, "time_limit": seconds}
@@ -2227,6 +2244,7 @@ def replan(
     roster minus its illegal assignments, so the answer is always legal.  ``stats`` reports ``changed``,
     ``kept`` and ``illegal`` (previous assignments no longer legal).
     """
+    _check_guards()
     clock = _Clock(seconds, len(instance.requests))
     ctx = instance.ctx()
     prev = as_assignments(previous_assignments)

@@ -138,6 +138,26 @@ class RosterPlanOut(Schema):
     created_at: dt.datetime
 
 
+class PlanRunOut(Schema):
+    id: UUID
+    start: dt.date
+    weeks: int
+    seconds: float
+    is_replan: bool
+    status: str
+    progress: int
+    plan: UUID | None = Field(None, alias="plan_id")
+    plan_url: str | None = None
+    error: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_plan_url(obj: Any) -> str | None:
+        return f"/api/v1/outreach/plans/{obj.plan_id}" if obj.plan_id else None
+
+
 class PlanDetailOut(RosterPlanOut):
     assignments: list[AssignmentOut]
 

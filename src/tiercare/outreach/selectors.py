@@ -22,6 +22,8 @@ from tiercare.outreach.models import (
     ExpertAvailability,
     ExpertLeave,
     ExpertSession,
+    PlanRun,
+    PlanRunStatus,
     RosterPlan,
     SessionReport,
     SessionRequest,
@@ -139,6 +141,14 @@ def plan_list(*, for_user: User, status: str | None = None) -> QuerySet[RosterPl
     if status:
         qs = qs.filter(status=status)
     return qs.annotate(n_assignments=Count("assignments"))
+
+
+def plan_run_list(*, for_user: User, active: bool = False) -> QuerySet[PlanRun]:
+    """Planning runs (newest first) for those who see plans; ``active``: queued or running only."""
+    qs = PlanRun.objects.all() if _active(for_user) and for_user.role in ALL_SEEING else PlanRun.objects.none()
+    if active:
+        qs = qs.filter(status__in=[PlanRunStatus.QUEUED, PlanRunStatus.RUNNING])
+    return qs.select_related("plan").order_by("-created_at")
 
 
 def availability_list(*, for_user: User, practitioner: object | None = None) -> QuerySet[ExpertAvailability]:

@@ -7,7 +7,9 @@ proposal, again for every session at confirmation (the basis is recorded on the 
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_write
 from tiercare.core.crud import changed_fields, row_save
-from tiercare.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tiercare.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.core.notify import notify_on_commit, register
 from tiercare.network.models import Department, Organization, Partnership, Practitioner
@@ -38,6 +40,8 @@ from tiercare.outreach.models import (
     HalfDay,
     OutreachProfile,
     PlanAssignment,
+    PlanRun,
+    PlanRunStatus,
     PlanStatus,
     RequestStatus,
     RosterPlan,
@@ -67,6 +71,10 @@ register(
 
 MAX_PLAN_WEEKS = 12
 MAX_SOLVE_SECONDS = 120.0
+PROGRESS_WRITE_SECONDS = 0.5
+"""A running plan writes its progress at most this often (the page polls every 2 s)."""
+
+logger = logging.getLogger(__name__)
 
 
 def _label(choices: Any, value: str) -> str:
@@ -319,11 +327,7 @@ def _store_plan(*, by: User, problem: planning.Problem, outcome: planning.Outcom
     return plan
 
 
-def plan_create(
-    *, by: User, start: date, weeks: int, seconds: float = 5.0, progress: Callable[[Any], None] | None = None
-) -> RosterPlan:
-    """Plan ``weeks`` weeks from ``start``: the optimiser's proposal for every open request, stored as a proposed
-    RosterPlan with its assignments and the uncovered requests with their reasons. Operations only."""
+def _plan_check(*, by: User, weeks: int, seconds: float) -> None:
     require_role(by, *PLANNERS)
     if not 1 <= weeks <= MAX_PLAN_WEEKS:
         raise ValidationFailed(_("weeks: plan 1 to %(n)s weeks.") % {"n": MAX_PLAN_WEEKS}, details={"field": "weeks"})
@@ -331,25 +335,90 @@ def plan_create(
         raise ValidationFailed(
             _("seconds: give 0–%(n)s seconds.") % {"n": int(MAX_SOLVE_SECONDS)}, details={"field": "seconds"}
         )
+
+
+def plan_run_start(*, by: User, start: date, weeks: int, seconds: float = 5.0, replan: bool = False) -> PlanRun:
+    """Queue a plan (or re-plan) of ``weeks`` weeks from ``start`` for the task worker and return its PlanRun at
+    once (status ``queued``). The web process never solves (``planning.refuse_in_request``): the worker runs
+    ``tasks.plan_run_task`` → ``plan_run_execute``. Operations only (Forbidden); weeks and seconds as
+    ``plan_create`` (ValidationFailed). The run row and the task are committed together."""
+    from tiercare.outreach.tasks import plan_run_task
+
+    _plan_check(by=by, weeks=weeks, seconds=seconds)
+    run = PlanRun(start=start, weeks=weeks, seconds=seconds, is_replan=replan, created_by=by)
+    with transaction.atomic():
+        row_save(actor=by, obj=run, changes={"start": start, "weeks": weeks, "seconds": seconds, "replan": replan})
+        result = plan_run_task.enqueue(str(run.pk))
+        PlanRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+    run.refresh_from_db()
+    return run
+
+
+def plan_run_execute(*, run_id: str) -> PlanRun:
+    """Worker side of a PlanRun: claim it (queued → running; a run already claimed is left alone, so a task
+    delivered twice solves once), solve with progress 0–100 written from the solver's callback, and finish
+    ``done`` with the plan or ``failed`` with a message the planner can read. Never raises for a failed solve:
+    the failure is the run's state."""
+    now = timezone.now()
+    if not PlanRun.objects.filter(pk=run_id, status=PlanRunStatus.QUEUED).update(
+        status=PlanRunStatus.RUNNING, started_at=now, progress=5, updated_at=now
+    ):
+        return PlanRun.objects.get(pk=run_id)
+    run = PlanRun.objects.select_related("created_by").get(pk=run_id)
+    last = {"pct": 5, "at": 0.0}
+
+    def progress(event: Any) -> None:
+        # Build 0–5, solve 5–95 by elapsed share of the time limit, storing 95–100.
+        pct = min(95, 5 + int(90 * float(getattr(event, "seconds", 0.0)) / max(run.seconds, 0.01)))
+        if pct > last["pct"] and time.monotonic() - last["at"] >= PROGRESS_WRITE_SECONDS:
+            PlanRun.objects.filter(pk=run.pk, status=PlanRunStatus.RUNNING).update(progress=pct)
+            last.update(pct=pct, at=time.monotonic())
+
+    create = replan_create if run.is_replan else plan_create
+    try:
+        plan = create(by=run.created_by, start=run.start, weeks=run.weeks, seconds=run.seconds, progress=progress)
+    except Exception as exc:  # the run records every failure; the worker goes on with the next task
+        logger.exception("plan run %s failed", run.pk)
+        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        PlanRun.objects.filter(pk=run.pk).update(
+            status=PlanRunStatus.FAILED,
+            error=message[:2000],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    else:
+        PlanRun.objects.filter(pk=run.pk).update(
+            status=PlanRunStatus.DONE, progress=100, plan=plan, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+    run.refresh_from_db()
+    return run
+
+
+def plan_create(
+    *, by: User, start: date, weeks: int, seconds: float = 5.0, progress: Callable[[Any], None] | None = None
+) -> RosterPlan:
+    """Plan ``weeks`` weeks from ``start``: the optimiser's proposal for every open request, stored as a proposed
+    RosterPlan with its assignments and the uncovered requests with their reasons. Operations only."""
+    _plan_check(by=by, weeks=weeks, seconds=seconds)
     problem = planning.build_problem(start, weeks)
     outcome = planning.solve_problem(problem, seconds=seconds, progress=progress)
     return _store_plan(by=by, problem=problem, outcome=outcome, replan=False)
 
 
-def replan_create(*, by: User, start: date, weeks: int, seconds: float = 5.0) -> RosterPlan:
+def replan_create(
+    *, by: User, start: date, weeks: int, seconds: float = 5.0, progress: Callable[[Any], None] | None = None
+) -> RosterPlan:
     """Re-plan a horizon after a change (an expert dropped out, a request moved): confirmed sessions are requests
     the optimiser may keep, move or drop, changing as few as it can (``roster.replan``). Confirming the re-plan
     moves, reassigns or cancels the sessions it changed."""
-    require_role(by, *PLANNERS)
-    if not 1 <= weeks <= MAX_PLAN_WEEKS:
-        raise ValidationFailed(_("weeks: plan 1 to %(n)s weeks.") % {"n": MAX_PLAN_WEEKS}, details={"field": "weeks"})
+    _plan_check(by=by, weeks=weeks, seconds=seconds)
     problem = planning.build_problem(start, weeks)
     previous = [
         planning.Placed(k, str(o.session.expert_id), o.session.date, o.session.half_day)
         for k, o in problem.occurrences.items()
         if o.session is not None
     ]
-    outcome = planning.solve_problem(problem, seconds=seconds, previous=previous, replan=True)
+    outcome = planning.solve_problem(problem, seconds=seconds, previous=previous, replan=True, progress=progress)
     return _store_plan(by=by, problem=problem, outcome=outcome, replan=True)
 
 

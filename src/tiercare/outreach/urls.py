@@ -6,6 +6,7 @@ app_name = "outreach"
 urlpatterns = [
     path("plan/", views.plan_board, name="plan"),
     path("plan/new/", views.plan_new, name="plan_new"),
+    path("plan/runs/<uuid:run_id>/", views.plan_run_status, name="plan_run"),
     path("plan/<uuid:plan_id>/confirm/", views.plan_confirm, name="plan_confirm"),
     path("plan/<uuid:plan_id>/assignments/<uuid:assignment_id>/", views.plan_adjust, name="plan_adjust"),
     path("calendar/", views.expert_calendar, name="calendar"),

@@ -15,7 +15,12 @@ from tiercare.core.query import query_uuid
 from tiercare.network.models import Department, Practitioner
 from tiercare.network.selectors import user_organization_ids
 from tiercare.outreach import ics, selectors, services
-from tiercare.outreach.access import access_assignment_by_id, access_plan_by_id, access_session_by_id
+from tiercare.outreach.access import (
+    access_assignment_by_id,
+    access_plan_by_id,
+    access_plan_run_by_id,
+    access_session_by_id,
+)
 from tiercare.outreach.forms import BookForm, MoveAssignmentForm, PlanForm, RequestForm, SessionChangeForm
 from tiercare.outreach.models import CalendarFeed, FeedKind
 from tiercare.people.access import access_person_by_id
@@ -33,8 +38,13 @@ def plan_board(request: HttpRequest) -> HttpResponse:
     plans = selectors.plan_list(for_user=request.user)
     plan_id = query_uuid(request, "plan")
     plan = access_plan_by_id(request.user, plan_id) if plan_id else plans.first()
+    run_id = query_uuid(request, "run")
+    run = access_plan_run_by_id(request.user, run_id) if run_id else None
+    runs = [r for r in selectors.plan_run_list(for_user=request.user, active=True)[:5] if run is None or r.pk != run.pk]
     context = {
         "plan": plan,
+        "run": run,
+        "runs": runs,
         "plans": plans[:10],
         "form": PlanForm(initial={"start": timezone.localdate(), "weeks": 4}),
         "requests": selectors.request_list(for_user=request.user, status="open")[:200],
@@ -50,8 +60,17 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST)
     if not form.is_valid():
         raise _form_error(form)
-    plan = services.plan_create(by=request.user, **form.cleaned_data)
-    return redirect(f"/outreach/plan/?plan={plan.pk}")
+    # Queued for the task worker: the page answers at once and polls the run's progress (never solves here).
+    run = services.plan_run_start(by=request.user, **form.cleaned_data)
+    return redirect(f"/outreach/plan/?run={run.pk}")
+
+
+@login_required
+def plan_run_status(request: HttpRequest, run_id: str) -> HttpResponse:
+    """htmx: a planning run's progress bar, polled every 2 s until it is done (then a link to the proposal) or
+    failed (then the error)."""
+    run = access_plan_run_by_id(request.user, run_id)
+    return render(request, "outreach/_plan_run.html", {"run": run})
 
 
 @login_required
