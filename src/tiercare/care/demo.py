@@ -64,19 +64,13 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
     center = Organization.objects.filter(gp_mode="flagship").order_by("name").first()
     if center is None:
         return {}
-    team = GpTeam.objects.create(
-        id=uuid.UUID(int=rng.getrandbits(128)), center=center, name="王芳家庭医生团队"
-    )
+    team = GpTeam.objects.create(id=uuid.UUID(int=rng.getrandbits(128)), center=center, name="王芳家庭医生团队")
     for username, role in (("gp", "gp"), ("health_manager", "health_manager")):
         user = User.objects.filter(username=username).first()
         if user is not None and getattr(user, "practitioner", None) is not None:
-            GpTeamMember.objects.create(
-                team=team, practitioner=user.practitioner, role=role, hours_per_week=40
-            )
+            GpTeamMember.objects.create(team=team, practitioner=user.practitioner, role=role, hours_per_week=40)
     nurse = Practitioner.objects.create(name="刘护士", title=Title.NURSE, home_organization=center)
-    PractitionerRole.objects.create(
-        practitioner=nurse, organization=center, role="nurse", valid_from=date(2020, 1, 1)
-    )
+    PractitionerRole.objects.create(practitioner=nurse, organization=center, role="nurse", valid_from=date(2020, 1, 1))
     GpTeamMember.objects.create(team=team, practitioner=nurse, role="nurse", hours_per_week=40)
     signer = User.objects.filter(username="gp").first()
 
@@ -145,7 +139,9 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     measured_at=at,
                     recorded_by=signer,
                     measurements=visit,
-                    control_class=c.control_class,
+                    control_class="hypoglycaemia"
+                    if services.is_hypoglycaemic(protocols[code], visit)
+                    else c.control_class,
                     urgent=c.urgent,
                     fired_rules=[
                         {
@@ -161,7 +157,7 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     next_due_on=nxt,
                     was_due_on=due,
                     on_time=day <= due,
-                    controlled=services._controlled(code, visit),
+                    controlled=services._controlled(protocols[code], visit),
                     protocol_version=versions[code].version,
                     protocol_sha256=versions[code].sha256,
                 )
@@ -177,6 +173,10 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                             urgent=c.actions.urgent_referral,
                             rule_ids=list(c.fired_rule_ids),
                             reason=c.explanation_en,
+                            due_on=services.suggestion_due_on(day, urgent=c.actions.urgent_referral),
+                            specialty=services.suggested_specialty(
+                                code, list(c.fired_rule_ids), urgent=c.actions.urgent_referral
+                            ),
                         )
                     )
                 previous = [visit]
