@@ -1,5 +1,6 @@
 """Worklists per team: overdue, due this week, uncontrolled, risk rose, lost to follow-up (> 12 months), removed
-by a call outcome; sorted sickest first (test_lifecycle.py has the order's thresholds); xlsx download; outreach reminders; bulk recompute; tick."""
+by a call outcome; sorted sickest first (test_lifecycle.py tests the order); xlsx download; outreach reminders;
+bulk recompute; tick."""
 
 from __future__ import annotations
 

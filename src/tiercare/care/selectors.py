@@ -15,7 +15,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -346,12 +359,29 @@ def lapsed_persons(*, center_ids: Any) -> QuerySet[Person]:
         Person.objects.filter(pk__in=lapsed.values("person_id"))
         .filter(needs_care)
         .annotate(
-            lapsed_contract_id=Subquery(last.values("contract_id")[:1]),
+            lapsed_contract_id=Subquery(last.values("contract_id")[:1], output_field=UUIDField()),
             lapsed_team=Subquery(last.values("team__name")[:1]),
             lapsed_on=Subquery(last.values("ended_on")[:1]),
         )
         .order_by("lapsed_on", "name_pinyin", "pk")
     )
+
+
+def led_centers(*, for_user: User) -> QuerySet[Any]:
+    """The GP centers ``for_user`` leads (administrators: none listed; they open a center's page directly)."""
+    from tiercare.network.models import Organization
+
+    if for_user.role not in TEAM_ROLES:
+        return Organization.objects.none()
+    return Organization.objects.filter(pk__in=lead_center_ids(for_user)).order_by("name")
+
+
+def active_enrollments_by_person(person_ids: list[Any]) -> dict[Any, list[Enrollment]]:
+    """The active enrolments of ``person_ids`` (the caller checked the scope), by person: one query."""
+    out: dict[Any, list[Enrollment]] = {}
+    for e in Enrollment.objects.active().filter(person_id__in=person_ids).order_by("protocol_code"):
+        out.setdefault(e.person_id, []).append(e)
+    return out
 
 
 def escalated_suggestions(*, center_ids: Any) -> QuerySet[ReferralSuggestion]:
@@ -446,7 +476,8 @@ def recompute_health(*, today: date) -> dict[str, Any]:
     latest = RecomputeRun.objects.order_by("-day").first()
     finished = RecomputeRun.objects.filter(finished_at__isnull=False).order_by("-day").first()
     failed = latest is not None and latest.failed_at is not None
-    stale = finished is None or finished.day < today - timedelta(days=1)
+    # a fresh installation that never ran one is not "stale"; one that ran and stopped is
+    stale = latest is not None and (finished is None or finished.day < today - timedelta(days=1))
     return {
         "failed": failed,
         "error": latest.error if failed and latest else "",

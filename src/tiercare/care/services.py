@@ -371,8 +371,9 @@ def contract_renew(
     Raises Forbidden (not a member of the team), ValidationFailed (term, package), Conflict (the contract is
     terminated or already renewed; the household has another active contract meanwhile).
     """
-    _require_team_member(by, contract.team)
     expired = contract.status == ContractStatus.EXPIRED
+    if not (expired and by.role in TEAM_WRITER_ROLES and is_center_lead(by, contract.team.center_id)):
+        _require_team_member(by, contract.team)  # a lapsed contract may also be renewed by the center's lead
     start = max(contract.end + timedelta(days=1), timezone.localdate()) if expired else contract.end + timedelta(days=1)
     end = end or add_years(start, 1) - timedelta(days=1)
     _check_term(start, end)
