@@ -51,7 +51,7 @@ def _read(user: User, person_ids: list[Any], object_type: str, object_id: Any, r
 
 def access_person(user: User, person_id: object, *, reason: str = "") -> Person:
     """A person in ``user``'s care scope (audited read), else NotFound (audited refusal)."""
-    qs = Person.objects.filter(selectors.person_scope_q(user)).select_related("membership__household")
+    qs = Person.objects.filter(selectors.care_person_scope_q(user)).select_related("membership__household")
     person = _one(user, qs, person_id, "people.person", reason)
     _read(user, [person.pk], "people.person", person.pk, reason or "care")
     return person

@@ -80,15 +80,20 @@ def person_scope_q(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role in TEAM_ROLES:
-        return Q(care_memberships__active=True, care_memberships__team_id__in=user_team_ids(user)) | lapsed_scope_q(
-            user
-        )
+        return Q(care_memberships__active=True, care_memberships__team_id__in=user_team_ids(user))
     if user.role == Role.PATIENT:
         person = getattr(user, "person", None)
         if person is None:
             return Q(pk__in=[])
         return Q(pk=person.pk) | Q(membership__household__proxy=person)
     return Q(pk__in=[])
+
+
+def care_person_scope_q(user: User) -> Q:
+    """``person_scope_q`` and the residents whose contract lapsed that ``user`` still answers for
+    (``lapsed_scope_q``). For subqueries and single-person access only: the OR over the membership join may repeat a
+    person, so lists of persons keep to ``person_scope_q``."""
+    return person_scope_q(user) | lapsed_scope_q(user)
 
 
 def lead_center_ids(user: User) -> QuerySet[GpTeamMember]:
@@ -201,7 +206,7 @@ def enrollment_list(
     team: Any = None,
     control_class: str | None = None,
 ) -> QuerySet[Enrollment]:
-    qs = Enrollment.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = Enrollment.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if person:
         qs = qs.filter(person_id=person)
     if protocol_code:
@@ -221,7 +226,7 @@ def followup_list(
     team: Any = None,
     include_void: bool = False,
 ) -> QuerySet[FollowUp]:
-    qs = FollowUp.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = FollowUp.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if not include_void:
         qs = qs.filter(voided_at__isnull=True)
     if person:
@@ -262,14 +267,14 @@ def person_plan(*, person: Person, followups: int = 5) -> dict[str, Any]:
 
 
 def medication_list(*, for_user: User, person: Any = None) -> QuerySet[MedicationRecord]:
-    qs = MedicationRecord.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = MedicationRecord.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if person:
         qs = qs.filter(person_id=person)
     return qs
 
 
 def suggestion_list(*, for_user: User, status: str | None = "open") -> QuerySet[ReferralSuggestion]:
-    qs = ReferralSuggestion.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = ReferralSuggestion.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("person", "followup")
