@@ -380,3 +380,16 @@ def test_a_finished_recompute_shows_no_red_line(cast, team):
     with time_machine.travel("2026-03-03 09:00 +0800", tick=False):  # a day without a run: stale
         page = _client(cast.gp).get("/care/dashboard/").content.decode()
     assert 'id="recompute-stale"' in page
+
+
+def test_the_refer_form_proposes_the_department_that_fits_the_rule(cast, team, dept):
+    """HTN-UNSAT-2X proposes cardiology (``dept`` is the tertiary hospital's 心内科)."""
+    f.DepartmentFactory(organization=cast.tertiary, name="内分泌科", specialty="endocrinology")
+    with time_machine.travel("2026-03-01 10:00 +0800", tick=False):
+        contract(cast.gp, cast.household_a, team)
+        e = enrol(cast.gp, cast.patient_person)
+        followup(cast.gp, e, date(2026, 2, 1), HTN_HIGH)
+        s = ReferralSuggestion.objects.get(followup=followup(cast.gp, e, date(2026, 2, 15), HTN_HIGH))
+        assert s.specialty == "cardiology"
+        page = _client(cast.gp).get(f"/care/persons/{cast.patient_person.pk}/").content.decode()
+    assert f'<option value="{dept.pk}" selected>' in page

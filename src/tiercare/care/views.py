@@ -174,6 +174,18 @@ def household(request: AuthedRequest, household_id: str) -> HttpResponse:
 SuggestionForms = tuple[SuggestionReferForm, SuggestionDismissForm]
 
 
+def _refer_form(s: ReferralSuggestion) -> SuggestionReferForm:
+    """The refer form with the department that fits the rule that fired (``ReferralSuggestion.specialty``:
+    cardiology for HTN-UNSAT-2X, emergency for an urgent one) chosen, when a tertiary hospital has one."""
+    form = SuggestionReferForm(suggestion_id=s.pk)
+    if s.specialty:
+        field = form.fields["receiving_department"]
+        fit = field.queryset.filter(specialty=s.specialty).first()  # type: ignore[attr-defined]
+        if fit is not None:
+            form.initial["receiving_department"] = fit.pk
+    return form
+
+
 def _open_suggestions(
     request: AuthedRequest, person: Person, bound: dict[str, SuggestionForms] | None = None
 ) -> list[dict[str, Any]]:
@@ -186,7 +198,7 @@ def _open_suggestions(
         row: dict[str, Any] = {"s": s}
         if request.user.role in selectors.TEAM_ROLES:
             refer, dismiss = (bound or {}).get(str(s.pk)) or (
-                SuggestionReferForm(suggestion_id=s.pk), SuggestionDismissForm(suggestion_id=s.pk)
+                _refer_form(s), SuggestionDismissForm(suggestion_id=s.pk)
             )  # fmt: skip
             row |= {"refer_form": refer, "dismiss_form": dismiss}
         rows.append(row)
