@@ -134,7 +134,7 @@ def load() -> dict[str, object]:
                         ],
                         actions=list(cl.actions.codes()),
                         next_due_on=day + timedelta(days=cl.next_due_in_days),
-                        controlled=_controlled("hypertension", visit),
+                        controlled=_controlled(protocol, visit),
                         protocol_version=v.version,
                         protocol_sha256=v.sha256,
                     )

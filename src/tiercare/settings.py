@@ -258,6 +258,10 @@ TASKS = {
 # The nightly recompute shares its batches among this many database connections (PostgreSQL). Tests run tasks
 # inside their own transaction, which other connections cannot see, so they use one.
 CARE_RECOMPUTE_WORKERS = envint("CARE_RECOMPUTE_WORKERS", 1 if TESTING else 2, minimum=1)
+# After a family-doctor contract expires, its last team may still file an urgent follow-up for this many days.
+CARE_LAPSE_GRACE_DAYS = envint("CARE_LAPSE_GRACE_DAYS", 30, minimum=0)
+# Who hears that the nightly recompute failed (core/notify.py recipients), besides every active operations user.
+CARE_ALERT_RECIPIENTS = envlist("CARE_ALERT_RECIPIENTS", [])
 
 # --- Notifications (pluggable, see core/notify.py) ------------------------------------------------------------
 NOTIFY_BACKEND = env("TIERCARE_NOTIFY_BACKEND") or (

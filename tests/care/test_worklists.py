@@ -1,5 +1,6 @@
 """Worklists per team: overdue, due this week, uncontrolled, risk rose, lost to follow-up (> 12 months), removed
-by a call outcome; sorted by risk then days overdue; xlsx download; outreach reminders; bulk recompute; tick."""
+by a call outcome; sorted sickest first (test_lifecycle.py tests the order); xlsx download; outreach reminders;
+bulk recompute; tick."""
 
 from __future__ import annotations
 
@@ -61,8 +62,8 @@ def test_lists_and_sort_order(cast, team):
     )
     _set(lost, next_due_on=TODAY - timedelta(days=366))
     _set(week, next_due_on=TODAY + timedelta(days=6))
-    # highest risk first; same risk → most days overdue first; unknown risk last
-    assert _ids("overdue", team) == [d.pk, b.pk, a.pk, c.pk]
+    # not controlled first; then (control not yet known) most days overdue first, whatever the risk
+    assert _ids("overdue", team) == [d.pk, c.pk, b.pk, a.pk]
     assert _ids("lost", team) == [lost.pk]
     assert _ids("due_this_week", team) == [week.pk]
     assert _ids("uncontrolled", team) == [d.pk]

@@ -16,6 +16,7 @@ from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, Ref
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
+from tiercare.network.models import Organization
 from tiercare.people.models import Household, Person
 
 M = TypeVar("M", bound=Model)
@@ -50,7 +51,7 @@ def _read(user: User, person_ids: list[Any], object_type: str, object_id: Any, r
 
 def access_person(user: User, person_id: object, *, reason: str = "") -> Person:
     """A person in ``user``'s care scope (audited read), else NotFound (audited refusal)."""
-    qs = Person.objects.filter(selectors.person_scope_q(user)).select_related("membership__household")
+    qs = Person.objects.filter(selectors.care_person_scope_q(user)).select_related("membership__household")
     person = _one(user, qs, person_id, "people.person", reason)
     _read(user, [person.pk], "people.person", person.pk, reason or "care")
     return person
@@ -58,9 +59,7 @@ def access_person(user: User, person_id: object, *, reason: str = "") -> Person:
 
 def access_household(user: User, household_id: object, *, reason: str = "") -> Household:
     """A household contracted with ``user``'s team (or the patient's own); reading it reads every member."""
-    qs = (
-        Household.objects.filter(selectors.household_scope_q(user)).distinct().select_related("registered_at")
-    )
+    qs = Household.objects.filter(selectors.household_scope_q(user)).distinct().select_related("registered_at")
     household = _one(user, qs, household_id, "people.household", reason)
     _read(
         user,
@@ -109,3 +108,21 @@ def access_suggestion(user: User, suggestion_id: object, *, reason: str = "") ->
     s = _one(user, qs, suggestion_id, "care.referralsuggestion", reason)
     _read(user, [s.person_id], "care.referralsuggestion", s.pk, reason)
     return s
+
+
+def access_center_lead(user: User, center_id: object) -> Organization:
+    """A GP center ``user`` leads (GpTeamMember.center_lead; administrators: any GP center), for its "contract
+    lapsed" and "escalated" worklists; else NotFound (audited refusal)."""
+    qs = Organization.objects.filter(tier="gp_center")
+    if user.role != "admin":
+        qs = qs.filter(pk__in=selectors.lead_center_ids(user)) if user.role in selectors.TEAM_ROLES else qs.none()
+    return _one(user, qs, center_id, "network.organization", "center worklist")
+
+
+def access_renewable_contract(user: User, contract_id: object) -> CareContract:
+    """A contract ``user`` may renew: one of their team's (``contract_list``), or a lapsed (expired) one of a center
+    they lead; else NotFound (audited refusal). The service checks the state."""
+    qs = selectors.contract_list(for_user=user)
+    if user.role in selectors.TEAM_ROLES:
+        qs = qs | CareContract.objects.filter(status="expired", team__center_id__in=selectors.lead_center_ids(user))
+    return _one(user, qs.distinct(), contract_id, "care.carecontract", "renew")

@@ -57,6 +57,27 @@ def _measure(rng: random.Random, code: str, control: float) -> dict[str, Any]:
     return {**m, "adverse_reaction": False, "new_or_worse_complication": False}
 
 
+def _other_programs(hm: list[Any], enrolled: list[Enrollment], today: date, seed: int) -> list[Enrollment]:
+    """A few of the team's adults in the cardiovascular-risk and cancer-survivorship programs, so every pathway can
+    be tried from the ``gp`` login (issue 11). Their own random generator: the rest of the demo is unchanged."""
+    rng = random.Random(seed * 7919 + 17)
+    hypertensive = [e.person for e in enrolled if e.protocol_code == "hypertension"]
+    adults = [m.person for m in hm if (services.age_on(m.person, today) or 0) >= 40]
+    out = []
+    for code, people in (("cardiovascular_risk", hypertensive[:4]), ("cancer_survivorship", adults[-3:])):
+        v = protocol_version(code)
+        for p in people:
+            enrolled_on = today - timedelta(days=rng.randrange(60, 200))
+            out.append(
+                Enrollment(
+                    person=p, protocol_code=code, protocol_version=v.version, protocol_sha256=v.sha256,
+                    enrolled_on=enrolled_on, schedule_from=enrolled_on if code == "cancer_survivorship" else None,
+                    next_due_on=enrolled_on + timedelta(days=rng.choice((30, 90, 120))),
+                )  # fmt: skip
+            )
+    return out
+
+
 @transaction.atomic
 def care_demo(seed: int, today: date) -> dict[str, int]:
     """Build the care demo at the flagship GP center. Returns counts of what was created."""
@@ -64,19 +85,17 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
     center = Organization.objects.filter(gp_mode="flagship").order_by("name").first()
     if center is None:
         return {}
-    team = GpTeam.objects.create(
-        id=uuid.UUID(int=rng.getrandbits(128)), center=center, name="王芳家庭医生团队"
-    )
+    team = GpTeam.objects.create(id=uuid.UUID(int=rng.getrandbits(128)), center=center, name="王芳家庭医生团队")
     for username, role in (("gp", "gp"), ("health_manager", "health_manager")):
         user = User.objects.filter(username=username).first()
         if user is not None and getattr(user, "practitioner", None) is not None:
+            # the health manager leads the center: the "contract lapsed" and "escalated" worklists are theirs
             GpTeamMember.objects.create(
-                team=team, practitioner=user.practitioner, role=role, hours_per_week=40
-            )
+                team=team, practitioner=user.practitioner, role=role, hours_per_week=40,
+                center_lead=role == "health_manager",
+            )  # fmt: skip
     nurse = Practitioner.objects.create(name="刘护士", title=Title.NURSE, home_organization=center)
-    PractitionerRole.objects.create(
-        practitioner=nurse, organization=center, role="nurse", valid_from=date(2020, 1, 1)
-    )
+    PractitionerRole.objects.create(practitioner=nurse, organization=center, role="nurse", valid_from=date(2020, 1, 1))
     GpTeamMember.objects.create(team=team, practitioner=nurse, role="nurse", hours_per_week=40)
     signer = User.objects.filter(username="gp").first()
 
@@ -145,7 +164,9 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     measured_at=at,
                     recorded_by=signer,
                     measurements=visit,
-                    control_class=c.control_class,
+                    control_class="hypoglycaemia"
+                    if services.is_hypoglycaemic(protocols[code], visit)
+                    else c.control_class,
                     urgent=c.urgent,
                     fired_rules=[
                         {
@@ -161,7 +182,7 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     next_due_on=nxt,
                     was_due_on=due,
                     on_time=day <= due,
-                    controlled=services._controlled(code, visit),
+                    controlled=services._controlled(protocols[code], visit),
                     protocol_version=versions[code].version,
                     protocol_sha256=versions[code].sha256,
                 )
@@ -177,11 +198,16 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                             urgent=c.actions.urgent_referral,
                             rule_ids=list(c.fired_rule_ids),
                             reason=c.explanation_en,
+                            due_on=services.suggestion_due_on(day, urgent=c.actions.urgent_referral),
+                            specialty=services.suggested_specialty(
+                                code, list(c.fired_rule_ids), urgent=c.actions.urgent_referral
+                            ),
                         )
                     )
                 previous = [visit]
                 due = nxt
                 day = nxt + timedelta(days=rng.randrange(-7, 10))
+    enrollments += _other_programs(hm, enrollments, today, seed)
     Enrollment.objects.bulk_create(enrollments, batch_size=500)
     FollowUp.objects.bulk_create(followups, batch_size=500)
     ReferralSuggestion.objects.bulk_create(suggestions, batch_size=500)

@@ -51,6 +51,9 @@ class GpTeamMember(BaseModel):
     role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
     hours_per_week = models.DecimalField(_("hours a week"), max_digits=4, decimal_places=1, default=40)
     active = models.BooleanField(_("active"), default=True)
+    # The center's lead (its lead GP or health manager): owns the center's residents whose contract lapsed and the
+    # referral suggestions that passed their deadline, until another team takes them (issue 11).
+    center_lead = models.BooleanField(_("lead of the center"), default=False)
 
     class Meta:
         ordering = ["team", "role"]
@@ -209,6 +212,8 @@ class ControlClass(models.TextChoices):
     UNSATISFACTORY = "unsatisfactory", _("Unsatisfactory")
     ADVERSE_REACTION = "adverse_reaction", _("Adverse drug reaction")
     COMPLICATION = "complication", _("Complication")
+    # A glucose at or below the protocol's low urgent threshold (NBPHS 2017: ≤3.9 mmol/L) is never "controlled".
+    HYPOGLYCAEMIA = "hypoglycaemia", _("Hypoglycaemia")
 
 
 class OutreachOutcome(models.TextChoices):
@@ -354,6 +359,15 @@ class ReferralSuggestion(BaseModel):
     )
     acted_at = models.DateTimeField(null=True, blank=True)
     dismiss_reason = models.CharField(_("reason for dismissing"), max_length=300, blank=True)
+    # The day by which the team must act (urgent: the next working day; routine: 14 days), and when it was
+    # escalated to the center's lead because it passed (``services.suggestions_escalate``).
+    due_on = models.DateField(_("act by"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The department the rule that fired points to (``services.SUGGESTED_SPECIALTY``), e.g. cardiology.
+    specialty = models.CharField(_("suggested department"), max_length=40, blank=True)
+    # A referral made from it that was declined, cancelled or expired brings the suggestion back open, with why.
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(_("why the referral came back"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -398,6 +412,8 @@ class RecomputeRun(BaseModel):
     day = models.DateField(unique=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     enrollments = models.PositiveIntegerField(default=0)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-day"]

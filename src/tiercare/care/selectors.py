@@ -4,7 +4,9 @@
   center: team A does not see team B's households, even at the same center).
 - Patients: themselves and the members of the households they are proxy for.
 - Administrators: everyone. Everyone else: no one.
-Worklists sort by risk (highest first, unknown last), then days overdue (most first).
+Worklists put the sickest first (issue 11): an open urgent referral suggestion, then not controlled (hypoglycaemia
+included), then control not yet known, then controlled; within each, most days overdue first, then the highest
+ten-year risk (an unknown risk before a known one: unknown is never treated as safe).
 """
 
 from __future__ import annotations
@@ -12,7 +14,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat, TruncMonth
 from django.utils import timezone
 
@@ -22,11 +38,14 @@ from tiercare.care.models import (
     Enrollment,
     FollowUp,
     GpTeam,
+    GpTeamMember,
     MedicationRecord,
+    RecomputeRun,
     ReferralSuggestion,
 )
 from tiercare.care.protocols import available_protocols, protocol_version
 from tiercare.care.scope import TEAM_ROLES, team_household_ids, team_person_ids, user_team_ids
+from tiercare.care.services import control_targets
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.models import Household, HouseholdMember, Person
@@ -35,8 +54,13 @@ CARE_READER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.PATIENT, Role.ADMIN)
 DASHBOARD_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.OPS, Role.ADMIN)
 # More than 12 months overdue: off the worklist, onto the lost-to-follow-up list (issue 6 §5).
 LOST_AFTER_DAYS = 365
-WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "lost", "removed")
-UNCONTROLLED = ("unsatisfactory", "adverse_reaction", "complication")
+WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "suggestions", "lost", "removed")
+# Worklists of a center, kept by its lead (GpTeamMember.center_lead): residents whose contract lapsed while they
+# still need care, and referral suggestions no one acted on by their deadline.
+CENTER_WORKLISTS = ("lapsed", "escalated")
+UNCONTROLLED = ("unsatisfactory", "adverse_reaction", "complication", "hypoglycaemia")
+# Contracts ending within these many days are on the team's renewal worklist (the nearer one is flagged).
+EXPIRING_WITHIN_DAYS = (30, 7)
 
 
 def person_scope_q(user: User) -> Q:
@@ -53,6 +77,44 @@ def person_scope_q(user: User) -> Q:
             return Q(pk__in=[])
         return Q(pk=person.pk) | Q(membership__household__proxy=person)
     return Q(pk__in=[])
+
+
+def care_person_scope_q(user: User) -> Q:
+    """``person_scope_q`` and the residents whose contract lapsed that ``user`` still answers for
+    (``lapsed_scope_q``). For subqueries and single-person access only: the OR over the membership join may repeat a
+    person, so lists of persons keep to ``person_scope_q``."""
+    return person_scope_q(user) | lapsed_scope_q(user)
+
+
+def lead_center_ids(user: User) -> QuerySet[GpTeamMember]:
+    """The centers ``user`` leads (GpTeamMember.center_lead), as a subquery."""
+    return GpTeamMember.objects.filter(
+        practitioner__user_id=user.pk, active=True, center_lead=True, team__active=True
+    ).values_list("team__center_id", flat=True)
+
+
+def _lapsed_memberships(today: date | None = None) -> QuerySet[ContractMember]:
+    """The last membership of each resident whose contract expired and whom no team holds now."""
+    latest = ContractMember.objects.filter(person_id=OuterRef("person_id")).order_by(
+        "-active", "-ended_on", "-created_at"
+    )
+    return ContractMember.objects.filter(active=False, contract__status="expired").filter(
+        pk=Subquery(latest.values("pk")[:1])
+    )
+
+
+def lapsed_scope_q(user: User) -> Q:
+    """Residents whose contract lapsed, seen by the lead of the center that held it (who owns them until they are
+    renewed, transferred or their enrolment is ended) and, for CARE_LAPSE_GRACE_DAYS, by their last team."""
+    if not user.is_authenticated or not user.is_active or user.role not in TEAM_ROLES:
+        return Q(pk__in=[])
+    grace = int(getattr(settings, "CARE_LAPSE_GRACE_DAYS", 30))
+    since = timezone.localdate() - timedelta(days=grace)
+    lapsed = _lapsed_memberships()
+    owned = lapsed.filter(team__center_id__in=lead_center_ids(user)) | lapsed.filter(
+        team_id__in=user_team_ids(user), ended_on__gte=since
+    )
+    return Q(pk__in=owned.values("person_id"))
 
 
 def household_scope_q(user: User) -> Q:
@@ -150,7 +212,7 @@ def enrollment_list(
     team: Any = None,
     control_class: str | None = None,
 ) -> QuerySet[Enrollment]:
-    qs = Enrollment.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = Enrollment.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if person:
         qs = qs.filter(person_id=person)
     if protocol_code:
@@ -170,7 +232,7 @@ def followup_list(
     team: Any = None,
     include_void: bool = False,
 ) -> QuerySet[FollowUp]:
-    qs = FollowUp.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = FollowUp.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if not include_void:
         qs = qs.filter(voided_at__isnull=True)
     if person:
@@ -211,29 +273,58 @@ def person_plan(*, person: Person, followups: int = 5) -> dict[str, Any]:
 
 
 def medication_list(*, for_user: User, person: Any = None) -> QuerySet[MedicationRecord]:
-    qs = MedicationRecord.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = MedicationRecord.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if person:
         qs = qs.filter(person_id=person)
     return qs
 
 
 def suggestion_list(*, for_user: User, status: str | None = "open") -> QuerySet[ReferralSuggestion]:
-    qs = ReferralSuggestion.objects.filter(person__in=Person.objects.filter(person_scope_q(for_user)))
+    qs = ReferralSuggestion.objects.filter(person__in=Person.objects.filter(care_person_scope_q(for_user)))
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("person", "followup")
 
 
+def open_suggestion_q(*, urgent: bool | None = None) -> Exists:
+    """Whether the enrolment has an open referral suggestion (one of its follow-ups raised it)."""
+    qs = ReferralSuggestion.objects.filter(followup__enrollment_id=OuterRef("pk"), status="open")
+    if urgent is not None:
+        qs = qs.filter(urgent=urgent)
+    return Exists(qs)
+
+
+def sickest_first(qs: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Order enrolments sickest first: an open urgent suggestion; not controlled (incl. hypoglycaemia); control
+    unknown; controlled — then most days overdue (no due date first), then highest risk (unknown first)."""
+    qs = qs.annotate(
+        urgent_open=open_suggestion_q(urgent=True),
+        sickness=Case(
+            When(urgent_open=True, then=Value(0)),
+            When(control_class__in=UNCONTROLLED, then=Value(1)),
+            When(Q(control_class="") | Q(controlled__isnull=True), then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        ),
+    )
+    return qs.order_by(
+        "sickness", F("next_due_on").asc(nulls_first=True), F("risk_percent").desc(nulls_first=True), "pk"
+    )
+
+
 def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[Enrollment]:
     """One team's worklist (the caller checked the team is the user's): ``overdue``, ``due_this_week``,
-    ``uncontrolled``, ``risk_rose``, ``lost`` (over 12 months overdue) or ``removed`` (taken off by a call
-    outcome). Sorted by risk (highest first), then days overdue (most first)."""
+    ``uncontrolled`` (incl. hypoglycaemia), ``risk_rose``, ``suggestions`` (an open referral suggestion, whatever
+    later visits found), ``lost`` (over 12 months overdue) or ``removed`` (taken off by a call outcome).
+    Sorted sickest first (``sickest_first``)."""
     today = today or timezone.localdate()
     lost_before = today - timedelta(days=LOST_AFTER_DAYS)
     members = ContractMember.objects.filter(team=team, active=True).values("person_id")
     qs = Enrollment.objects.active().filter(person_id__in=members)
     if kind == "removed":
         qs = qs.exclude(outreach_removed_reason="")
+    elif kind == "suggestions":
+        qs = qs.filter(open_suggestion_q())
     else:
         qs = qs.filter(outreach_removed_reason="")
         if kind == "overdue":
@@ -250,8 +341,72 @@ def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[
             qs = qs.filter(next_due_on__lt=lost_before)
         else:
             raise ValueError(kind)
-    return qs.select_related("person", "person__membership").order_by(
-        F("risk_percent").desc(nulls_last=True), "next_due_on", "pk"
+    return sickest_first(qs.select_related("person", "person__membership"))
+
+
+def contracts_expiring(*, team: GpTeam, today: date | None = None) -> QuerySet[CareContract]:
+    """The team's active contracts ending within 30 days (soonest first), each marked ``within_7``; renewing is
+    ``services.contract_renew``."""
+    today = today or timezone.localdate()
+    far, near = EXPIRING_WITHIN_DAYS
+    return (
+        CareContract.objects.filter(team=team, status="active", end__lte=today + timedelta(days=far))
+        .annotate(within_7=Case(When(end__lte=today + timedelta(days=near), then=Value(True)), default=Value(False)))
+        .select_related("household")
+        .order_by("end", "pk")
+    )
+
+
+def lapsed_persons(*, center_ids: Any) -> QuerySet[Person]:
+    """Residents of ``center_ids`` whose contract lapsed while they still need care — an active program, an open
+    referral suggestion or an owed follow-up — each with ``lapsed_contract_id``, ``lapsed_team`` and ``lapsed_on``.
+    They stay until the contract is renewed, they are contracted with another team, or the enrolment is ended."""
+    lapsed = _lapsed_memberships().filter(team__center_id__in=center_ids)
+    last = lapsed.filter(person_id=OuterRef("pk"))
+    needs_care = Exists(Enrollment.objects.active().filter(person_id=OuterRef("pk"))) | Exists(
+        ReferralSuggestion.objects.filter(person_id=OuterRef("pk"), status="open")
+    )
+    return (
+        Person.objects.filter(pk__in=lapsed.values("person_id"))
+        .filter(needs_care)
+        .annotate(
+            lapsed_contract_id=Subquery(last.values("contract_id")[:1], output_field=UUIDField()),
+            lapsed_team=Subquery(last.values("team__name")[:1]),
+            lapsed_on=Subquery(last.values("ended_on")[:1]),
+        )
+        .order_by("lapsed_on", "name_pinyin", "pk")
+    )
+
+
+def led_centers(*, for_user: User) -> QuerySet[Any]:
+    """The GP centers ``for_user`` leads (administrators: none listed; they open a center's page directly)."""
+    from tiercare.network.models import Organization
+
+    if for_user.role not in TEAM_ROLES:
+        return Organization.objects.none()
+    return Organization.objects.filter(pk__in=lead_center_ids(for_user)).order_by("name")
+
+
+def active_enrollments_by_person(person_ids: list[Any]) -> dict[Any, list[Enrollment]]:
+    """The active enrolments of ``person_ids`` (the caller checked the scope), by person: one query."""
+    out: dict[Any, list[Enrollment]] = {}
+    for e in Enrollment.objects.active().filter(person_id__in=person_ids).order_by("protocol_code"):
+        out.setdefault(e.person_id, []).append(e)
+    return out
+
+
+def escalated_suggestions(*, center_ids: Any) -> QuerySet[ReferralSuggestion]:
+    """Open referral suggestions past their deadline, of residents of ``center_ids`` (by their current team, or by
+    the team whose contract lapsed), urgent first, then the oldest deadline."""
+    at_center = ContractMember.objects.filter(team__center_id__in=center_ids).filter(
+        Q(active=True) | Q(pk__in=_lapsed_memberships().values("pk"))
+    )
+    return (
+        ReferralSuggestion.objects.filter(
+            status="open", escalated_at__isnull=False, person_id__in=at_center.values("person_id")
+        )
+        .select_related("person", "followup__enrollment")
+        .order_by("-urgent", "due_on", "pk")
     )
 
 
@@ -274,6 +429,7 @@ def dashboard(*, teams: QuerySet[GpTeam], today: date | None = None) -> dict[str
             measured=Count("id", filter=Q(controlled__isnull=False)),
             controlled_n=Count("id", filter=Q(controlled=True)),
             overdue=Count("id", filter=Q(next_due_on__lt=today)),
+            hypoglycaemia=Count("id", filter=Q(control_class="hypoglycaemia")),
         )
     }
     fus = FollowUp.objects.filter(
@@ -305,8 +461,15 @@ def dashboard(*, teams: QuerySet[GpTeam], today: date | None = None) -> dict[str
         .exclude(protocol_sha256__in=current)
         .count()
     )
+    centers = teams.values("center_id")
     return {
         "followups_under_superseded_protocol": superseded,
+        # issue 11: people who must not drop out of sight, counted on the dashboard
+        "contract_lapsed": lapsed_persons(center_ids=centers).count(),
+        "suggestions_escalated": escalated_suggestions(center_ids=centers).count(),
+        "hypoglycaemia": sum(r["hypoglycaemia"] for r in by_protocol.values()),
+        "targets": {code: control_targets(code) for code in ("hypertension", "diabetes_t2")},
+        "recompute": recompute_health(today=today),
         "enrolled": sum(r["n"] for r in by_protocol.values()),
         "enrolled_by_protocol": {k: v["n"] for k, v in by_protocol.items()},
         "contracted_residents": ContractMember.objects.filter(team__in=teams, active=True).count(),
@@ -315,6 +478,23 @@ def dashboard(*, teams: QuerySet[GpTeam], today: date | None = None) -> dict[str
         "bp_control_percent": rate("hypertension"),
         "glucose_control_percent": rate("diabetes_t2"),
         "trend": [{"month": m, **v} for m, v in sorted(trend.items())],
+    }
+
+
+def recompute_health(*, today: date) -> dict[str, Any]:
+    """The nightly recompute's state for the dashboard: ``failed`` (the latest run failed, with its error) or
+    ``stale`` (no run finished yesterday or today — the worker may be down); either shows as a red line."""
+    latest = RecomputeRun.objects.order_by("-day").first()
+    finished = RecomputeRun.objects.filter(finished_at__isnull=False).order_by("-day").first()
+    failed = latest is not None and latest.failed_at is not None
+    # a fresh installation that never ran one is not "stale"; one that ran and stopped is
+    stale = latest is not None and (finished is None or finished.day < today - timedelta(days=1))
+    return {
+        "failed": failed,
+        "error": latest.error if failed and latest else "",
+        "day": latest.day if latest else None,
+        "last_finished_day": finished.day if finished else None,
+        "stale": stale and not failed,
     }
 
 

@@ -27,6 +27,7 @@ from tiercare.care.models import (
     ContractEvent,
     ContractMember,
     ContractStatus,
+    ControlClass,
     DrugClass,
     Enrollment,
     EnrollmentStatus,
@@ -48,6 +49,7 @@ from tiercare.core.audit import audit_write
 from tiercare.core.context import zh_active
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
+from tiercare.core.notify import notify_on_commit, register
 from tiercare.network.models import Department, Organization, Practitioner
 from tiercare.people.models import Household, Person
 
@@ -73,9 +75,6 @@ REMIND_AGREED_TO_VISIT_DAYS = 30
 REMIND_CALL_LATER_DAYS = 7
 # A follow-up entered more than this far in the future (clock skew allowance) is refused.
 MEASURED_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
-CONTROL_SBP_BELOW = 140  # NBPHS 2017: BP control target <140/90 mmHg
-CONTROL_DBP_BELOW = 90
-CONTROL_FPG_BELOW = 7.0  # NBPHS 2017: fasting glucose control target <7.0 mmol/L
 TEAM_WRITER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.ADMIN)
 
 
@@ -111,6 +110,54 @@ def _require_resident_team(user: User, person_id: Any, refusal: str) -> None:
     membership = ContractMember.objects.filter(person_id=person_id, active=True).select_related("team").first()
     if membership is None or user.role not in TEAM_WRITER_ROLES or not _member_of(user, membership.team):
         raise Forbidden(refusal, code="not_team_member")
+
+
+def lapse_grace_days() -> int:
+    """Days after a contract expires during which its last team may still file an urgent follow-up (setting
+    CARE_LAPSE_GRACE_DAYS, default 30)."""
+    return int(getattr(settings, "CARE_LAPSE_GRACE_DAYS", 30))
+
+
+def lapsed_membership(person_id: Any, today: date | None = None) -> ContractMember | None:
+    """The resident's last membership when it ended because its contract expired and no team has them now."""
+    if ContractMember.objects.filter(person_id=person_id, active=True).exists():
+        return None
+    last = (
+        ContractMember.objects.filter(person_id=person_id, active=False)
+        .select_related("team", "contract")
+        .order_by("-ended_on", "-created_at")
+        .first()
+    )
+    return last if last is not None and last.contract.status == ContractStatus.EXPIRED else None
+
+
+def _resident_team_or_grace(user: User, person_id: Any, refusal: str) -> bool:
+    """As ``_require_resident_team``, but the last team of a resident whose contract expired up to
+    ``lapse_grace_days()`` ago is let in too (returns True: the caller allows only an urgent follow-up)."""
+    membership = ContractMember.objects.filter(person_id=person_id, active=True).select_related("team").first()
+    if membership is not None:
+        _require_resident_team(user, person_id, refusal)
+        return False
+    last = lapsed_membership(person_id)
+    today = timezone.localdate()
+    if (
+        last is None
+        or user.role not in TEAM_WRITER_ROLES
+        or not _member_of(user, last.team)
+        or last.ended_on is None
+        or today > last.ended_on + timedelta(days=lapse_grace_days())
+    ):
+        raise Forbidden(refusal, code="not_team_member")
+    return True
+
+
+def is_center_lead(user: User, center_id: Any) -> bool:
+    """Whether ``user`` is the lead GP or health manager of ``center_id`` (administrators: every center)."""
+    if user.role == Role.ADMIN:
+        return True
+    return GpTeamMember.objects.filter(
+        practitioner__user=user, active=True, center_lead=True, team__active=True, team__center_id=center_id
+    ).exists()
 
 
 # --- teams ------------------------------------------------------------------------------------------------
@@ -313,28 +360,57 @@ def contract_terminate(*, by: User, contract: CareContract, on: date, reason: st
     return contract
 
 
-def contract_renew(*, by: User, contract: CareContract, end: date, package: str | None = None) -> ContractResult:
-    """Renew an active contract for a further term (≥ 1 year) from the day after it ends; members carry over."""
-    _require_team_member(by, contract.team)
-    start = contract.end + timedelta(days=1)
+def contract_renew(
+    *, by: User, contract: CareContract, end: date | None = None, package: str | None = None
+) -> ContractResult:
+    """Renew a contract for a further term (≥ 1 year, default one year) with the same team; members carry over.
+
+    An active contract renews from the day after it ends. An expired (lapsed) one renews from today, for the
+    members it had at expiry who have not since been contracted elsewhere: they leave the center's "contract
+    lapsed" worklist (issue 11). Audited, and recorded as a ``renewed`` event on the old contract.
+    Raises Forbidden (not a member of the team), ValidationFailed (term, package), Conflict (the contract is
+    terminated or already renewed; the household has another active contract meanwhile).
+    """
+    expired = contract.status == ContractStatus.EXPIRED
+    if not (expired and by.role in TEAM_WRITER_ROLES and is_center_lead(by, contract.team.center_id)):
+        _require_team_member(by, contract.team)  # a lapsed contract may also be renewed by the center's lead
+    start = max(contract.end + timedelta(days=1), timezone.localdate()) if expired else contract.end + timedelta(days=1)
+    end = end or add_years(start, 1) - timedelta(days=1)
     _check_term(start, end)
     package = package or contract.package
     if package not in Package.values:
         raise ValidationFailed(_("package: choose basic or personalised."), details={"field": "package"})
     with transaction.atomic():
         old = CareContract.objects.select_for_update().get(pk=contract.pk)
-        if old.status != ContractStatus.ACTIVE:
+        if old.status not in (ContractStatus.ACTIVE, ContractStatus.EXPIRED):
             raise Conflict(
-                _("Only an active contract can be renewed; this one is %(s)s.") % {"s": old.status},
+                _("Only an active or lapsed contract can be renewed; this one is %(s)s.")
+                % {"s": ContractStatus(old.status).label},
                 code="illegal_transition",
                 details={"state": old.status},
             )
-        persons = [m.person for m in old.enrolled.filter(active=True).select_related("person")]
+        if old.status == ContractStatus.EXPIRED:
+            if CareContract.objects.filter(household=old.household, status=ContractStatus.ACTIVE).exists():
+                raise Conflict(
+                    _("household: the household has signed another contract since this one lapsed."),
+                    code="household_contracted",
+                    details={"field": "household"},
+                )
+            taken = ContractMember.objects.filter(active=True).values("person_id")
+            persons = [
+                m.person
+                for m in old.enrolled.filter(active=False, ended_on=old.end)
+                .exclude(person_id__in=taken)
+                .select_related("person")
+            ]
+        else:
+            persons = [m.person for m in old.enrolled.filter(active=True).select_related("person")]
+        before = old.status
         old.status = ContractStatus.RENEWED
         old.save(update_fields=["status", "updated_at"])
         _end_members(old, old.end)
         ContractEvent.objects.create(
-            contract=old, kind="renewed", from_status="active", to_status="renewed", by=by, on=start
+            contract=old, kind="renewed", from_status=before, to_status="renewed", by=by, on=start
         )
         new = CareContract.objects.create(
             household=old.household, team=old.team, package=package, start=start, end=end, renewal_of=old,
@@ -342,7 +418,7 @@ def contract_renew(*, by: User, contract: CareContract, end: date, package: str 
         )  # fmt: skip
         ContractEvent.objects.create(contract=new, kind="signed", to_status="active", by=by, on=start)
         _enrol_members(by=by, contract=new, persons=persons, on=start)
-        audit_write(actor=by, action=AuditAction.UPDATE, obj=old, changes={"status": ["active", "renewed"]})
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=old, changes={"status": [before, "renewed"]})
         audit_write(actor=by, action=AuditAction.CREATE, obj=new)
     return ContractResult(new, _panel_warnings(new.team))
 
@@ -558,12 +634,45 @@ def _try_risk(data: dict[str, Any]) -> RiskResult | None:
         return None
 
 
-def _controlled(code: str, m: Mapping[str, Any]) -> bool | None:
-    if code == "diabetes_t2":
-        g = m.get("fasting_glucose_mmol_l")
-        return None if g is None else g < CONTROL_FPG_BELOW
-    sbp, dbp = m.get("sbp_mmhg"), m.get("dbp_mmhg")
-    return None if sbp is None or dbp is None else (sbp < CONTROL_SBP_BELOW and dbp < CONTROL_DBP_BELOW)
+# The control targets a follow-up is counted "controlled" by, and the dashboards with it: (measured item, the
+# protocol threshold it must stay below). The numbers are the protocol's data (``thresholds`` of hypertension.json:
+# 140/90 mmHg; diabetes_t2.json: fasting glucose 7.0 mmol/L — NBPHS 2017), never constants here.
+CONTROL_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
+    "hypertension": (("sbp_mmhg", "sbp_control_target_mmhg"), ("dbp_mmhg", "dbp_control_target_mmhg")),
+    "diabetes_t2": (("fasting_glucose_mmol_l", "glucose_control_target_mmol_l"),),
+}
+# Hypoglycaemia: a glucose at or below this protocol threshold (diabetes_t2.json: 3.9 mmol/L, NBPHS 2017 "血糖
+# ≤3.9 mmol/L" urgent referral, any glucose) is its own class and never "controlled".
+HYPOGLYCAEMIA_THRESHOLD = "glucose_urgent_low_mmol_l"
+GLUCOSE_ITEMS = ("fasting_glucose_mmol_l", "random_glucose_mmol_l", "glucose_mmol_l")
+
+
+def is_hypoglycaemic(protocol: Any, m: Mapping[str, Any]) -> bool:
+    """Whether any glucose reading is at or below the protocol's hypoglycaemia threshold (when it has one)."""
+    t = protocol.thresholds.get(HYPOGLYCAEMIA_THRESHOLD)
+    if t is None:
+        return False
+    return any(isinstance(m.get(k), int | float) and m[k] <= t.value for k in GLUCOSE_ITEMS)
+
+
+def control_targets(code: str) -> dict[str, float]:
+    """The protocol's control targets the dashboard shows (threshold name -> value), read from its data."""
+    protocol = load_protocol(code)
+    return {name: protocol.thresholds[name].value for _item, name in CONTROL_TARGETS.get(code, ())}
+
+
+def _controlled(protocol: Any, m: Mapping[str, Any]) -> bool | None:
+    """Controlled at this follow-up: every target item below the protocol's threshold; hypoglycaemia never is;
+    None when an item is missing (or the protocol has no dashboard target)."""
+    targets = CONTROL_TARGETS.get(protocol.code)
+    if not targets:
+        return None
+    if is_hypoglycaemic(protocol, m):
+        return False
+    values = [(m.get(item), protocol.thresholds[name].value) for item, name in targets]
+    if any(v is None for v, _t in values):
+        return None
+    return all(v < t for v, t in values)
 
 
 def followup_record(
@@ -590,7 +699,9 @@ def followup_record(
             code="wrong_person",
             details={"field": "person_id"},
         )
-    _require_resident_team(by, enrollment.person_id, _("Only the resident's contracted team files follow-ups."))
+    in_grace = _resident_team_or_grace(
+        by, enrollment.person_id, _("Only the resident's contracted team files follow-ups.")
+    )
     if measured_at > timezone.now() + MEASURED_AT_FUTURE_TOLERANCE:
         raise ValidationFailed(_("measured_at: a follow-up cannot be in the future."), details={"field": "measured_at"})
     problems = check_measurements(measurements)
@@ -631,6 +742,12 @@ def followup_record(
             raise ValidationFailed(
                 f"{exc.field}: {message}", code=exc.code, details={"field": exc.field, "message_en": exc.message}
             ) from None
+        if in_grace and not c.urgent:
+            raise Forbidden(
+                _("The family-doctor contract has lapsed: in the grace period only an urgent follow-up may be "
+                  "filed. Renew the contract to file this one."),
+                code="contract_lapsed",
+            )  # fmt: skip
         diabetic = Enrollment.objects.active().filter(person_id=e.person_id, protocol_code="diabetes_t2").exists()
         risk = _try_risk(risk_inputs(e.person, measurements, day, diabetes=diabetic))
         fu = FollowUp.objects.create(
@@ -639,7 +756,7 @@ def followup_record(
             measured_at=measured_at,
             recorded_by=by,
             measurements=dict(measurements),
-            control_class=c.control_class,
+            control_class=ControlClass.HYPOGLYCAEMIA if is_hypoglycaemic(protocol, measurements) else c.control_class,
             urgent=c.urgent,
             fired_rules=[
                 {
@@ -655,20 +772,25 @@ def followup_record(
             next_due_on=day + timedelta(days=c.next_due_in_days),
             was_due_on=e.next_due_on,
             on_time=e.next_due_on is None or day <= e.next_due_on,
-            controlled=_controlled(e.protocol_code, measurements),
+            controlled=_controlled(protocol, measurements),
             protocol_version=str(protocol.version.version),
             protocol_sha256=protocol.version.sha256,
             risk_percent=risk.risk_percent if risk else None,
             risk_band=risk.band.code if risk else "",
         )
         audit_write(actor=by, action=AuditAction.CREATE, obj=fu, changes={"fired_rules": list(c.fired_rule_ids)})
-        if c.actions.refer_up or c.actions.urgent_referral:
+        suggested = c.actions.refer_up or c.actions.urgent_referral
+        if suggested:
             ReferralSuggestion.objects.create(
                 person_id=e.person_id,
                 followup=fu,
                 urgent=c.actions.urgent_referral,
                 rule_ids=list(c.fired_rule_ids),
                 reason=c.explanation_en,
+                due_on=suggestion_due_on(day, urgent=c.actions.urgent_referral),
+                specialty=suggested_specialty(
+                    e.protocol_code, list(c.fired_rule_ids), urgent=c.actions.urgent_referral
+                ),
             )
         changes: dict[str, Any] = {
             "next_due_on": fu.next_due_on,
@@ -680,6 +802,15 @@ def followup_record(
         }
         if e.followup_owed_since is not None and day >= e.followup_owed_since:
             changes |= {"followup_owed_by": None, "followup_owed_since": None}  # the owed follow-up is done
+        if suggested:
+            # NBPHS 2017: after a call to refer, follow up within 2 weeks — owed from the day the suggestion is made,
+            # not only once a referral is taken; kept against the nightly recompute until a later follow-up.
+            owed = day + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS)
+            changes |= {
+                "followup_owed_by": min(owed, changes.get("followup_owed_by", e.followup_owed_by) or owed),
+                "followup_owed_since": day + timedelta(days=1),
+                "next_due_on": min(fu.next_due_on, owed),
+            }
         if risk is not None:
             changes |= {
                 "previous_risk_percent": e.risk_percent,
@@ -690,6 +821,31 @@ def followup_record(
             setattr(e, k, v)
         e.save(update_fields=[*changes, "updated_at"])
     return fu
+
+
+def enrollment_end(*, by: User, enrollment: Enrollment, reason: str, on: date | None = None) -> Enrollment:
+    """End an active enrolment with a reason (kept, audited): by the resident's contracted team, or — for a resident
+    whose contract lapsed — by the lead of the center that held the contract. Takes the person off the center's
+    "contract lapsed" worklist when it was their last active program.
+
+    Raises ValidationFailed naming ``reason`` (blank), Forbidden (neither the team nor the center's lead),
+    Conflict ``illegal_transition`` (already ended).
+    """
+    if not reason.strip():
+        raise ValidationFailed(
+            _("reason: say why the enrolment ends."), code="reason_required", details={"field": "reason"}
+        )
+    lapsed = lapsed_membership(enrollment.person_id)
+    if lapsed is None or not is_center_lead(by, lapsed.team.center_id):
+        _require_resident_team(by, enrollment.person_id, _("Only the resident's team or the center's lead may end it."))
+    with transaction.atomic():
+        e = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if e.status != EnrollmentStatus.ACTIVE:
+            raise Conflict(_("The enrolment has ended."), code="illegal_transition", details={"state": e.status})
+        e.status, e.ended_on, e.end_reason = EnrollmentStatus.ENDED, on or timezone.localdate(), reason.strip()[:200]
+        e.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=e, changes={"status": ["active", "ended"]}, reason=reason)
+    return e
 
 
 def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:
@@ -1064,3 +1220,111 @@ def enrollments_after_back_referral(
         latest=on + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS),
         reason=(reference or "back-referral") + f": follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days",
     )
+
+
+# --- deadlines of referral suggestions, and referrals that come back ---------------------------------------------
+
+# A suggestion's deadline (issue 11, clinical-safety review): NBPHS 2017 says an urgent referral is made "after first
+# handling" (初步处理后紧急转诊) — the same day; tiercare gives the team until the end of the next working day
+# before escalating to the center's lead. A routine refer-up is acted on within the 2 weeks the standard gives to
+# follow up the referral. Weekends are not working days; public holidays and their make-up working days are not
+# modelled (hazard log H-10 residual).
+SUGGESTION_ROUTINE_DAYS = 14
+# The department a suggestion proposes, by the program whose rule fired (data, corrected here without a code
+# change); an urgent suggestion proposes the emergency department. Values are network Department.specialty codes.
+SUGGESTED_SPECIALTY: dict[str, str] = {
+    "hypertension": "cardiology",
+    "diabetes_t2": "endocrinology",
+    "cardiovascular_risk": "cardiology",
+    "cancer_survivorship": "gastroenterology",
+}
+SUGGESTED_SPECIALTY_URGENT = "emergency"
+
+
+def next_working_day(d: date) -> date:
+    """The next day after ``d`` that is Monday to Friday."""
+    d += timedelta(days=1)
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def suggestion_due_on(made_on: date, *, urgent: bool) -> date:
+    """The last day to act on a suggestion made on ``made_on``: urgent, the next working day; routine, 14 days."""
+    return next_working_day(made_on) if urgent else made_on + timedelta(days=SUGGESTION_ROUTINE_DAYS)
+
+
+def suggested_specialty(protocol_code: str, rule_ids: list[str], *, urgent: bool) -> str:
+    """The receiving department's specialty for a suggestion (``SUGGESTED_SPECIALTY``)."""
+    if urgent:
+        return SUGGESTED_SPECIALTY_URGENT
+    return SUGGESTED_SPECIALTY.get(protocol_code, "")
+
+
+def _center_lead_recipients(center_id: Any) -> list[str]:
+    return [
+        str(u)
+        for u in GpTeamMember.objects.filter(
+            center_lead=True, active=True, team__active=True, team__center_id=center_id
+        ).values_list("practitioner__user__username", flat=True)
+        if u
+    ]
+
+
+register(
+    "care_suggestion_escalated",
+    "转诊建议逾期未处理：{patient}（应于 {due} 前处理），已上报中心负责人。",
+    "Referral suggestion not acted on: {patient} (due by {due}); escalated to the center's lead.",
+)
+
+
+def suggestions_escalate(*, today: date) -> int:
+    """Escalate every open suggestion past its deadline (``due_on`` before ``today``) to its center's lead: marked
+    ``escalated_at`` (it shows on the center's "escalated" worklist until acted on), audited, and the lead is told
+    (core/notify). Idempotent: an escalated suggestion is not escalated again. Returns how many."""
+    n = 0
+    overdue = ReferralSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, escalated_at__isnull=True, due_on__lt=today
+    )
+    for s in overdue.select_related("person"):
+        with transaction.atomic():
+            changed = ReferralSuggestion.objects.filter(pk=s.pk, escalated_at__isnull=True).update(
+                escalated_at=timezone.now()
+            )
+            if not changed:
+                continue
+            audit_write(actor=None, action=AuditAction.UPDATE, obj=s, changes={"escalated": [False, True]},
+                        reason=f"not acted on by {s.due_on}")  # fmt: skip
+            last = (
+                ContractMember.objects.filter(person_id=s.person_id).select_related("team")
+                .order_by("-active", "-created_at").first()
+            )  # fmt: skip
+            for recipient in _center_lead_recipients(last.team.center_id) if last else []:
+                notify_on_commit(
+                    recipient, "care_suggestion_escalated", {"patient": s.person.name, "due": s.due_on.isoformat()}
+                )
+        n += 1
+    return n
+
+
+def suggestions_after_referral_ended(
+    *, referral_id: Any, outcome: str, reason: str, on: date, by: User | None = None
+) -> list[ReferralSuggestion]:
+    """A referral made from a suggestion was declined, cancelled or expired: the suggestion opens again, with the
+    outcome and reason shown to the team, a fresh deadline, and on the team's worklist, so the patient is not lost
+    between the two hospitals. Called by the referrals app (``referrals.services.on_referral_ended``) in the
+    transition's transaction. Returns the suggestions reopened."""
+    reopened = []
+    qs = ReferralSuggestion.objects.select_for_update().filter(referral_id=referral_id, status=SuggestionStatus.TAKEN)
+    for s in qs:
+        s.status = SuggestionStatus.OPEN
+        s.returned_at = timezone.now()
+        s.return_reason = f"{outcome}: {reason}".strip()[:300]
+        s.due_on = suggestion_due_on(on, urgent=s.urgent)
+        s.escalated_at = None
+        s.save(update_fields=["status", "returned_at", "return_reason", "due_on", "escalated_at", "updated_at"])
+        audit_write(
+            actor=by, action=AuditAction.UPDATE, obj=s, changes={"status": ["taken", "open"]}, reason=s.return_reason
+        )
+        reopened.append(s)
+    return reopened

@@ -49,8 +49,13 @@ WORKLIST_LABELS = {
     "due_this_week": _("Due this week"),
     "uncontrolled": _("Not controlled"),
     "risk_rose": _("Risk rose"),
+    "suggestions": _("Referral suggested"),
     "lost": _("Lost to follow-up"),
     "removed": _("Removed"),
+}
+CENTER_WORKLIST_LABELS = {
+    "lapsed": _("Contract lapsed"),
+    "escalated": _("Referral suggestions past their deadline"),
 }
 
 
@@ -98,7 +103,12 @@ def index(request: AuthedRequest) -> HttpResponse:
     teams = list(selectors.team_list(for_user=request.user))
     for t in teams:
         t.panels = services.team_panels(t)  # type: ignore[attr-defined]
-    return render(request, "care/index.html", {"teams": teams, "kinds": _kinds()})
+    led = selectors.led_centers(for_user=request.user)
+    return render(
+        request,
+        "care/index.html",
+        {"teams": teams, "kinds": _kinds(), "led_centers": led, "center_kinds": CENTER_WORKLIST_LABELS.items()},
+    )
 
 
 @login_required
@@ -165,6 +175,18 @@ def household(request: AuthedRequest, household_id: str) -> HttpResponse:
 SuggestionForms = tuple[SuggestionReferForm, SuggestionDismissForm]
 
 
+def _refer_form(s: ReferralSuggestion) -> SuggestionReferForm:
+    """The refer form with the department that fits the rule that fired (``ReferralSuggestion.specialty``:
+    cardiology for HTN-UNSAT-2X, emergency for an urgent one) chosen, when a tertiary hospital has one."""
+    form = SuggestionReferForm(suggestion_id=s.pk)
+    if s.specialty:
+        field = form.fields["receiving_department"]
+        fit = field.queryset.filter(specialty=s.specialty).first()  # type: ignore[attr-defined]
+        if fit is not None:
+            form.initial["receiving_department"] = fit.pk
+    return form
+
+
 def _open_suggestions(
     request: AuthedRequest, person: Person, bound: dict[str, SuggestionForms] | None = None
 ) -> list[dict[str, Any]]:
@@ -177,7 +199,7 @@ def _open_suggestions(
         row: dict[str, Any] = {"s": s}
         if request.user.role in selectors.TEAM_ROLES:
             refer, dismiss = (bound or {}).get(str(s.pk)) or (
-                SuggestionReferForm(suggestion_id=s.pk), SuggestionDismissForm(suggestion_id=s.pk)
+                _refer_form(s), SuggestionDismissForm(suggestion_id=s.pk)
             )  # fmt: skip
             row |= {"refer_form": refer, "dismiss_form": dismiss}
         rows.append(row)
@@ -372,3 +394,70 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     teams = all_teams.filter(pk=team) if team and all_teams.filter(pk=team).exists() else all_teams
     data = selectors.dashboard(teams=teams)
     return render(request, "care/dashboard.html", {"data": data, "teams": all_teams, "team": str(team or "")})
+
+
+@login_required
+def contracts_ending(request: AuthedRequest, team_id: str) -> HttpResponse:
+    """The team's contracts ending within 30 days (those within 7 flagged), each with a renewal button."""
+    require_role(request.user, *selectors.TEAM_ROLES, "admin")
+    team = access.access_team(request.user, team_id)
+    contracts = list(selectors.contracts_expiring(team=team)[:500])
+    ctx = {"team": team, "contracts": contracts, "kinds": _kinds(), "renewed": request.GET.get("renewed")}
+    return render(request, "care/contracts_ending.html", ctx)
+
+
+@login_required
+@require_POST
+def contract_renew(request: AuthedRequest, contract_id: str) -> HttpResponse:
+    """Renew a contract for one more year with the same team (``services.contract_renew``): from the ending list
+    (an active contract) or from the center's lapsed list (an expired one, also by the center's lead)."""
+    require_role(request.user, *selectors.TEAM_ROLES, "admin")
+    contract = access.access_renewable_contract(request.user, contract_id)
+    result = services.contract_renew(by=request.user, contract=contract)
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    sep = "&" if "?" in back else "?"
+    return redirect(f"{back}{sep}renewed={result.contract.pk}" if safe and back else "care:index")
+
+
+@login_required
+@require_POST
+def enrollment_end(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
+    """End an enrolment with a reason (``services.enrollment_end``): from the center's lapsed list."""
+    require_role(request.user, *selectors.TEAM_ROLES, "admin")
+    e = access.access_enrollment(request.user, enrollment_id, reason="end enrolment")
+    services.enrollment_end(by=request.user, enrollment=e, reason=request.POST.get("reason", ""))
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if safe and back else "care:index")
+
+
+@login_required
+def center_worklist(request: AuthedRequest, center_id: str, kind: str) -> HttpResponse:
+    """A center's worklists kept by its lead: ``lapsed`` (residents whose contract lapsed while they need care:
+    renew, or end the enrolment with a reason; a transfer is a contract with another team) and ``escalated``
+    (referral suggestions no one acted on by their deadline)."""
+    require_role(request.user, *selectors.TEAM_ROLES, "admin")
+    center = access.access_center_lead(request.user, center_id)
+    kind = kind if kind in selectors.CENTER_WORKLISTS else "lapsed"
+    ctx: dict[str, Any] = {
+        "center": center,
+        "kind": kind,
+        "kind_label": CENTER_WORKLIST_LABELS[kind],
+        "kinds": CENTER_WORKLIST_LABELS.items(),
+    }
+    if kind == "lapsed":
+        people = list(selectors.lapsed_persons(center_ids=[center.pk])[:500])
+        programs = selectors.active_enrollments_by_person([p.pk for p in people])
+        for p in people:
+            p.programs = [(e, program_name(e.protocol_code)) for e in programs.get(p.pk, [])]  # type: ignore[attr-defined]
+        ctx["people"] = people
+        person_ids = [p.pk for p in people]
+    else:
+        suggestions = list(selectors.escalated_suggestions(center_ids=[center.pk])[:500])
+        for s in suggestions:
+            s.followup.program_name = program_name(s.followup.enrollment.protocol_code)  # type: ignore[attr-defined]
+        ctx["suggestions"] = suggestions
+        person_ids = [s.person_id for s in suggestions]
+    audit_patient_read(actor=request.user, person_ids=person_ids, object_type=f"care.center_worklist.{kind}")
+    return render(request, "care/center_worklist.html", ctx)

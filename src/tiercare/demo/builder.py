@@ -109,7 +109,27 @@ DEPARTMENT_NAMES = {
     Specialty.ENDOCRINOLOGY: "内分泌科",
     Specialty.SURGERY: "普外科",
     Specialty.GENERAL_PRACTICE: "全科",
+    Specialty.NEUROLOGY: "神经内科",
+    Specialty.NEPHROLOGY: "肾内科",
+    Specialty.RESPIRATORY: "呼吸内科",
+    Specialty.GASTROENTEROLOGY: "消化内科",
+    Specialty.EMERGENCY: "急诊科",
 }
+# The departments a GP center refers to (care.services.SUGGESTED_SPECIALTY), in every tertiary hospital, each with
+# one staff doctor of the hospital (not a doctor-group expert), so that a referral or tele-consult from a GP reaches
+# the right department (issue 11).
+GP_REFERRAL_SPECIALTIES = (
+    Specialty.CARDIOLOGY,
+    Specialty.ENDOCRINOLOGY,
+    Specialty.NEUROLOGY,
+    Specialty.NEPHROLOGY,
+    Specialty.RESPIRATORY,
+    Specialty.GASTROENTEROLOGY,
+    Specialty.SURGERY,
+    Specialty.EMERGENCY,
+)
+SURNAMES_FOR_STAFF = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN_FOR_STAFF = ("建华", "秀英", "志强", "丽娟", "国平", "海燕", "文杰", "春梅", "晓东", "玉兰", "明辉", "红霞")
 # The 7 partner departments at 5 partner hospitals (index of the partner hospital, specialty).
 PARTNER_DEPARTMENTS = [
     (0, Specialty.PEDIATRICS),
@@ -152,6 +172,7 @@ class DemoSummary:
 class DemoBuilder:
     def __init__(self, *, seed: int = 2024, today: date | None = None, households: int = 300):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.today = today or date.today()
         self.n_households = households
         self.id_key = settings.ID_HASH_KEY
@@ -301,6 +322,7 @@ class DemoBuilder:
                 Department(id=self.uuid(), organization=center, name="全科", specialty=Specialty.GENERAL_PRACTICE)
             )
         Department.objects.bulk_create(departments + grassroots_depts)
+        self._referral_departments(tertiary)
 
         year_start = date(self.today.year, 1, 1)
         partnerships = []
@@ -381,6 +403,39 @@ class DemoBuilder:
             address=f"{county.name if county else ''}{self.rng.choice(['人民路', '健康路', '中山路', '解放路'])}"
             f"{self.rng.randrange(1, 300)}号",
         )
+
+    def _referral_departments(self, tertiary: list[Organization]) -> None:
+        """``GP_REFERRAL_SPECIALTIES`` at each tertiary hospital with one staff doctor each. Drawn from a random
+        generator of their own (ids by uuid5), so the rest of the demo is unchanged for a seed."""
+        rng = random.Random(self.seed * 7919 + 11)
+        depts, doctors, roles = [], [], []
+        for i, hospital in enumerate(tertiary):
+            for specialty in GP_REFERRAL_SPECIALTIES:
+                key = f"tiercare-demo:{self.seed}:{i}:{specialty}"
+                dept = Department(
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, key), organization=hospital,
+                    name=DEPARTMENT_NAMES[specialty], specialty=specialty, beds=40,
+                )  # fmt: skip
+                sex = rng.choice("12")
+                name = rng.choice(SURNAMES_FOR_STAFF) + rng.choice(GIVEN_FOR_STAFF)
+                doctor = Practitioner(
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, key + ":doctor"), name=name, name_pinyin=name_pinyin(name),
+                    name_initials=name_initials(name), sex=sex, title=Title.ATTENDING, specialty=specialty,
+                    license_number=f"1105200{len(doctors):08d}", independent_practice_since=date(2012, 9, 1),
+                    home_organization=hospital, home_department=dept,
+                    bio=f"{hospital.name}{DEPARTMENT_NAMES[specialty]}（示例数据）",
+                )  # fmt: skip
+                depts.append(dept)
+                doctors.append(doctor)
+                roles.append(
+                    PractitionerRole(
+                        id=uuid.uuid5(uuid.NAMESPACE_URL, key + ":role"), practitioner=doctor, organization=hospital,
+                        department=dept, role=StaffRole.PHYSICIAN, valid_from=date(2020, 1, 1),
+                    )  # fmt: skip
+                )
+        Department.objects.bulk_create(depts)
+        Practitioner.objects.bulk_create(doctors)
+        PractitionerRole.objects.bulk_create(roles)
 
     def _experts(
         self, group: Organization, tertiary: list[Organization], depts: dict[tuple[int, str], Department]

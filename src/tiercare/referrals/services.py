@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.care.services import enrollments_after_back_referral
+from tiercare.care.services import enrollments_after_back_referral, suggestions_after_referral_ended
 from tiercare.core.audit import audit_write
 from tiercare.core.crud import validation_failed
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
@@ -635,6 +635,17 @@ def on_back_referral(referral: Referral) -> None:
     enrollments_after_back_referral(person=referral.person, on=on, reference=f"back-referral of referral {referral.pk}")
 
 
+ENDING_ACTIONS = ("decline", "cancel", "expire")
+
+
+def on_referral_ended(referral: Referral, action: str, reason: str) -> None:
+    """Called in the transaction of a decline, cancel or expiry: a referral made from a chronic-care referral
+    suggestion comes back to the team's worklist with the reason (``care.services.suggestions_after_referral_ended``),
+    so a patient the receiving side did not take is not lost between the two hospitals."""
+    on = timezone.localdate(referral.ended_at or now())
+    suggestions_after_referral_ended(referral_id=referral.pk, outcome=action, reason=reason, on=on)
+
+
 def referral_transition(
     *,
     referral: Referral,
@@ -734,6 +745,8 @@ def referral_transition(
         _record(ref, action=action, from_status=before, by=by, side=side, reason=reason, at=at, details=details)
         if action == "back_refer":
             on_back_referral(ref)
+        elif action in ENDING_ACTIONS:
+            on_referral_ended(ref, action, reason)
         targets = _referring_users(ref) if side == Side.RECEIVING else _receiving_users(ref)
         _notify(targets, "referral_moved", {"patient": ref.person.name, "action": ref.get_status_display()})
     return ref
