@@ -478,12 +478,13 @@ def test_wrong_types_are_refused(htn: Protocol) -> None:
         classify(htn, bp(130, 80), "previous")  # type: ignore[arg-type]
 
 
-def test_unknown_symptom_code_is_refused_but_another_programs_code_is_not(htn: Protocol) -> None:
+@pytest.mark.parametrize("code", ["palpitation", "acetone_breath"])
+def test_a_symptom_code_the_protocol_does_not_know_is_refused_naming_it(htn: Protocol, code: str) -> None:
+    """Never silently ignored, even another program's code: an unrecognised emergency must not pass as none."""
     with pytest.raises(FollowupInputError) as info:
-        classify(htn, bp(130, 80, symptoms=["palpitation"]), [])
-    assert info.value.field == "symptoms" and "palpitation" in info.value.message
-    # A diabetes symptom reported at a hypertension visit is known, and not urgent under this protocol.
-    assert not classify(htn, bp(130, 80, symptoms=["acetone_breath"]), []).urgent
+        classify(htn, bp(130, 80, symptoms=[code]), [])
+    assert info.value.field == "symptoms" and info.value.code == "invalid_choice"
+    assert repr(code) in info.value.message and repr(code) in info.value.message_zh
 
 
 def test_impossible_value_is_refused_before_classifying(htn: Protocol) -> None:
