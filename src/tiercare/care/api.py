@@ -305,7 +305,7 @@ def followup_create(request: HttpRequest, enrollment_id: UUID, payload: FollowUp
     e = access.access_enrollment(request.user, enrollment_id, reason="follow-up")
     fu = services.followup_record(
         by=request.user, enrollment=e, person_id=payload.person_id, measured_at=payload.measured_at,
-        measurements=payload.measurements,
+        measurements=payload.measurements, confirm_units=payload.confirm_units,
     )  # fmt: skip
     fu.referral_suggested = ReferralSuggestion.objects.filter(followup=fu).exists()  # type: ignore[attr-defined]
     return Status(201, fu)

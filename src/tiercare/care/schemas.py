@@ -190,6 +190,9 @@ class FollowUpIn(Schema):
     person_id: UUID
     measured_at: datetime
     measurements: dict[str, Any]
+    confirm_units: bool = Field(
+        False, description="Confirm values the server asked about (422 unit_confirmation_required) as typed."
+    )
 
 
 class FollowUpOut(Schema):

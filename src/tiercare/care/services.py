@@ -547,7 +547,8 @@ def risk_inputs(person: Person, measurements: Mapping[str, Any], on: date, *, di
         data["age_years"] = age
     if measurements.get("smoker") is not None:
         data["current_smoker"] = measurements["smoker"]
-    data["diabetes"] = bool(measurements.get("diabetes", diabetes))
+    # An enrolled diabetic is diabetic whatever a follow-up's own flag says (omitted, null or false).
+    data["diabetes"] = diabetes or measurements.get("diabetes") is True
     return data
 
 
@@ -573,8 +574,13 @@ def followup_record(
     person_id: Any,
     measured_at: datetime,
     measurements: Mapping[str, Any],
+    confirm_units: bool = False,
 ) -> FollowUp:
     """File a follow-up, classify it under the protocol, set the next due date and actions.
+
+    A value possible in two units (glucose above 33.3 mmol/L, a weight that may be in 斤, ...: see
+    ``plausibility.unit_questions``) is refused with ``unit_confirmation_required`` naming the field and the likely
+    unit until ``confirm_units`` is given; it is never refused outright (a real extreme is an emergency).
 
     - ``person_id`` must name the enrolment's person (a reading is never filed against the wrong person);
     - impossible values are refused (plausibility), naming the field; a missing required item too;
@@ -603,6 +609,7 @@ def followup_record(
                 for p in problems
             ]},
         )  # fmt: skip
+    _raise_unless_units_confirmed(measurements, confirm_units)
     with transaction.atomic():
         e = Enrollment.objects.select_for_update().select_related("person").get(pk=enrollment.pk)
         if e.status != EnrollmentStatus.ACTIVE:
@@ -623,7 +630,7 @@ def followup_record(
             c = classify(
                 protocol,
                 visit,
-                [latest.measurements] if latest else [],
+                _previous_visits(e),
                 schedule_start=e.schedule_from or e.enrolled_on,
             )
         except FollowupInputError as exc:  # the engine words its refusals in both languages
@@ -690,6 +697,40 @@ def followup_record(
             setattr(e, k, v)
         e.save(update_fields=[*changes, "updated_at"])
     return fu
+
+
+def _previous_visits(e: Enrollment, n: int = 6) -> list[dict[str, Any]]:
+    """The enrolment's latest ``n`` non-void follow-ups as the engine takes them, each with its local date and the
+    person's age on that day (a target that depends on age, e.g. <150/90 at 65 or more, must judge the earlier
+    visit under the same rule, so that "unsatisfactory twice in a row" still fires)."""
+    out = []
+    for fu in e.followups.filter(voided_at__isnull=True).order_by("-measured_at")[:n]:
+        day = _local_date(fu.measured_at)
+        visit = {**fu.measurements, "date": day.isoformat()}
+        age = age_on(e.person, day)
+        if age is not None:
+            visit["age_years"] = age
+        out.append(visit)
+    return out
+
+
+def _raise_unless_units_confirmed(measurements: Mapping[str, Any], confirmed: bool) -> None:
+    """ValidationFailed ``unit_confirmation_required`` (422) naming each value that may be in another unit, unless
+    the user confirmed the units (issue 11: refuse typing errors, never a real emergency)."""
+    from tiercare.care.plausibility import unit_questions
+
+    questions = [] if confirmed else unit_questions(measurements)
+    if questions:
+        q = questions[0]
+        raise ValidationFailed(
+            f"{q.field}: {q.message_zh if zh_active() else q.message_en}",
+            code="unit_confirmation_required",
+            details={"field": q.field, "confirm_units": True, "problems": [
+                {"field": x.field, "code": "unit_confirmation_required", "likely_unit": x.likely_unit,
+                 "converted": x.converted, "message": x.message_en, "message_zh": x.message_zh}
+                for x in questions
+            ]},
+        )  # fmt: skip
 
 
 def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:

@@ -264,6 +264,7 @@ def followup_new(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
             fu = services.followup_record(
                 by=request.user, enrollment=e, person_id=form.cleaned_data["person_id"],
                 measured_at=form.cleaned_data["measured_at"], measurements=form.measurements(),
+                confirm_units=form.cleaned_data["confirm_units"],
             )  # fmt: skip
         except (ValidationFailed, Conflict) as exc:
             show_domain_error(form, exc)

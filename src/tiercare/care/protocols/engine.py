@@ -997,7 +997,8 @@ def is_eligible(
         return False
     if risk_equation != crit.equation:
         raise ValueError(f"{protocol.code}: eligibility needs a {crit.equation} risk, got {risk_equation!r}")
-    return risk_percent >= crit.min_percent
+    # Judged on the one-decimal value the page shows (risk.band_for): a risk shown as 10.0% is eligible.
+    return round(risk_percent, 1) >= crit.min_percent
 
 
 # --- classifying --------------------------------------------------------------------------------------------
