@@ -309,6 +309,9 @@ class FollowUp(BaseModel):
     protocol_sha256 = models.CharField(max_length=64)
     risk_percent = models.FloatField(null=True, blank=True)
     risk_band = models.CharField(max_length=20, blank=True)
+    # issue 11: a stored risk carries its equation and inputs (its date is measured_at)
+    risk_equation = models.CharField(max_length=20, blank=True)
+    risk_inputs = models.JSONField(default=dict, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=200, blank=True)
 

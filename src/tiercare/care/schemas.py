@@ -211,6 +211,8 @@ class FollowUpOut(Schema):
     protocol_sha256: str
     risk_percent: float | None
     risk_band: str
+    risk_equation: str = ""
+    risk_inputs: dict[str, Any] = {}
     voided_at: datetime | None
     void_reason: str
     referral_suggested: bool = False

@@ -487,12 +487,7 @@ def enrollment_create(
     age = age_on(person, enrolled_on)
     risk_percent = None
     if protocol.eligibility_risk is not None:  # follow-ups compute China-PAR only (_try_risk)
-        risk_percent = (
-            FollowUp.objects.filter(person=person, voided_at__isnull=True, risk_percent__isnull=False)
-            .order_by("-measured_at")
-            .values_list("risk_percent", flat=True)
-            .first()
-        )
+        risk_percent = _usable_risk(person, enrolled_on)
     if age is None or not is_eligible(
         protocol,
         age_years=age,
@@ -528,6 +523,25 @@ def enrollment_create(
             ) from None
         audit_write(actor=by, action=AuditAction.CREATE, obj=e)
     return e
+
+
+def _usable_risk(person: Person, on: date) -> float | None:
+    """The latest follow-up's China-PAR risk when it may still be used on ``on``: not older than 12 months and the
+    person's age within the equation's range (``risk.risk_staleness``); None otherwise (issue 11)."""
+    from tiercare.care.risk import risk_staleness
+
+    latest = (
+        FollowUp.objects.filter(person=person, voided_at__isnull=True, risk_percent__isnull=False)
+        .order_by("-measured_at")
+        .values_list("risk_percent", "measured_at")
+        .first()
+    )
+    if latest is None:
+        return None
+    stale = risk_staleness(
+        equation="china_par", computed_on=_local_date(latest[1]), age_now=age_on(person, on), today=on
+    )
+    return None if stale else latest[0]
 
 
 def risk_inputs(person: Person, measurements: Mapping[str, Any], on: date, *, diabetes: bool) -> dict[str, Any]:
@@ -667,6 +681,8 @@ def followup_record(
             protocol_sha256=protocol.version.sha256,
             risk_percent=risk.risk_percent if risk else None,
             risk_band=risk.band.code if risk else "",
+            risk_equation=risk.equation if risk else "",
+            risk_inputs=risk_inputs(e.person, measurements, day, diabetes=diabetic) if risk else {},
         )
         audit_write(actor=by, action=AuditAction.CREATE, obj=fu, changes={"fired_rules": list(c.fired_rule_ids)})
         if c.actions.refer_up or c.actions.urgent_referral:

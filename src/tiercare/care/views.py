@@ -83,10 +83,28 @@ def _worklist_rows(enrollments: list[Enrollment]) -> list[dict[str, Any]]:
 
 def _name_programs(plan: dict[str, Any]) -> None:
     """Name each program of a plan (and each follow-up's) in the page's language."""
-    for e in plan["enrollments"]:
-        e.program_name = program_name(e.protocol_code)
     for f in plan["recent_followups"]:
         f.program_name = program_name(f.enrollment.protocol_code)
+    today = timezone.localdate()
+    for e in plan["enrollments"]:
+        e.program_name = program_name(e.protocol_code)
+        e.risk_stale = _risk_stale(e, plan, today) if e.risk_percent is not None else ""
+
+
+def _risk_stale(e: Enrollment, plan: dict[str, Any], today: Any) -> str:
+    """Why the enrolment's risk may no longer be used (issue 11: older than 12 months, or the age now outside the
+    equation's range); a risk whose follow-up is not among the recent ones counts as stale."""
+    from tiercare.care.risk import risk_staleness
+
+    fu = next((f for f in plan["recent_followups"] if f.enrollment_id == e.pk and f.risk_percent is not None), None)
+    if fu is None:
+        return "older_than_12_months"
+    return risk_staleness(
+        equation=fu.risk_equation or "china_par",
+        computed_on=timezone.localtime(fu.measured_at).date(),
+        age_now=services.age_on(plan["person"], today),
+        today=today,
+    )
 
 
 @login_required
