@@ -326,3 +326,21 @@ class HouseholdPlanOut(Schema):
     household: HouseholdOut
     contract: ContractOut | None
     members: list[PlanOut]
+
+
+class VariantDecisionIn(Schema):
+    protocol_code: str = Field("hypertension", max_length=40)
+    variant: str = Field(max_length=60)
+    enabled: bool
+    reason: str = Field(max_length=500)
+
+
+class VariantDecisionOut(Schema):
+    id: UUID
+    center: UUID = Field(alias="center_id")
+    protocol_code: str
+    variant: str
+    enabled: bool
+    reason: str
+    decided_by: str = Field("", alias="decided_by.username")
+    decided_at: datetime

@@ -636,7 +636,7 @@ def followup_record(
                 details={"field": "measured_at"},
             )
         day = _local_date(measured_at)
-        protocol = load_protocol(e.protocol_code)
+        protocol = protocol_for_enrollment(e)
         visit = {**measurements, "age_years": age_on(e.person, day), "date": day.isoformat()}
         if visit["age_years"] is None:
             visit.pop("age_years")
@@ -1121,3 +1121,67 @@ def enrollments_after_back_referral(
         latest=on + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS),
         reason=(reference or "back-referral") + f": follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days",
     )
+
+
+# --- a center's recorded clinical decisions on protocol variants (issue 11) ---------------------------------------
+
+
+def center_variant_choices(center_id: Any, protocol_code: str) -> tuple[list[str], list[str]]:
+    """The variants a center turned on and off by its latest recorded decision for each (none: the protocol's
+    defaults apply)."""
+    from tiercare.care.models import ProtocolVariantDecision
+
+    latest: dict[str, bool] = {}
+    for variant, enabled in ProtocolVariantDecision.objects.filter(
+        center_id=center_id, protocol_code=protocol_code
+    ).values_list("variant", "enabled"):  # newest first (Meta.ordering)
+        latest.setdefault(variant, enabled)
+    return [v for v, on in latest.items() if on], [v for v, on in latest.items() if not on]
+
+
+def protocol_for_enrollment(e: Enrollment) -> Any:
+    """The enrolment's protocol with the variants its contracted team's center decided on (defaults otherwise)."""
+    membership = ContractMember.objects.filter(person_id=e.person_id, active=True).select_related("team").first()
+    if membership is None:
+        return load_protocol(e.protocol_code)
+    on, off = center_variant_choices(membership.team.center_id, e.protocol_code)
+    return load_protocol(e.protocol_code, variants=on, disabled=off)
+
+
+def protocol_variant_decide(
+    *, by: User, center: Organization, protocol_code: str, variant: str, enabled: bool, reason: str
+) -> Any:
+    """Record a center's clinical decision to turn a protocol variant on or off (e.g. HTN-TARGET-65-150, the
+    NBPHS 2017 3rd edition's <150/90 mmHg for age 65 or more, on by default). Who, when and why are kept and audited;
+    later follow-ups at the center are classified under it (their protocol identity names the variants).
+
+    Only a family doctor of a team at the center, or an administrator. Raises Forbidden, ValidationFailed naming
+    ``variant`` (no such variant) or ``reason`` (blank)."""
+    from tiercare.care.models import ProtocolVariantDecision
+    from tiercare.care.protocols import ProtocolError
+
+    if not (
+        by.role == Role.ADMIN
+        or GpTeamMember.objects.filter(
+            team__center=center, practitioner__user=by, active=True, role=TeamRole.GP
+        ).exists()
+    ):
+        raise Forbidden(_("Only a family doctor of this center decides its protocol targets."), code="not_team_member")
+    try:
+        protocol = load_protocol(protocol_code)
+    except ProtocolError as exc:
+        raise ValidationFailed(f"protocol_code: {exc.message}", details={"field": "protocol_code"}) from None
+    if variant not in protocol.variants:
+        raise ValidationFailed(
+            _("variant: %(p)s has no variant %(v)s.") % {"p": protocol_code, "v": variant},
+            details={"field": "variant"},
+        )
+    if not reason.strip():
+        raise ValidationFailed(_("reason: say why the center decides this."), details={"field": "reason"})
+    with transaction.atomic():
+        d = ProtocolVariantDecision.objects.create(
+            center=center, protocol_code=protocol_code, variant=variant, enabled=enabled, reason=reason.strip()[:500],
+            decided_by=by, decided_at=timezone.now(),
+        )  # fmt: skip
+        audit_write(actor=by, action=AuditAction.CREATE, obj=d, changes={variant: enabled}, reason=reason)
+    return d

@@ -391,4 +391,18 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     all_teams = selectors.dashboard_teams(for_user=request.user).select_related("center")
     teams = all_teams.filter(pk=team) if team and all_teams.filter(pk=team).exists() else all_teams
     data = selectors.dashboard(teams=teams)
-    return render(request, "care/dashboard.html", {"data": data, "teams": all_teams, "team": team or ""})
+    ctx = {"data": data, "teams": all_teams, "team": team or "", "target_decisions": _target_decisions(all_teams)}
+    return render(request, "care/dashboard.html", ctx)
+
+
+def _target_decisions(teams: Any) -> list[dict[str, Any]]:
+    """Each center's latest recorded decision on the >=65 hypertension target (issue 11), or none (the default)."""
+    from tiercare.care.models import ProtocolVariantDecision
+
+    centers = {t.center_id: t.center for t in teams}
+    latest: dict[Any, Any] = {}
+    for d in ProtocolVariantDecision.objects.filter(
+        center_id__in=centers, protocol_code="hypertension", variant="HTN-TARGET-65-150"
+    ).select_related("decided_by"):
+        latest.setdefault(d.center_id, d)
+    return [{"center": c, "decision": latest.get(pk)} for pk, c in centers.items()]

@@ -393,17 +393,18 @@ def protocol_version(code: str) -> ProtocolVersion:
     return ProtocolVersion(code, version, hashlib.sha256(raw).hexdigest())
 
 
-def load_protocol(code: str, *, variants: Iterable[str] = ()) -> Protocol:
+def load_protocol(code: str, *, variants: Iterable[str] = (), disabled: Iterable[str] = ()) -> Protocol:
     """Load and validate the protocol ``code``.
 
-    ``variants`` names variants to enable besides those the file enables by default. The file is read every
+    ``variants`` names variants to enable besides those the file enables by default; ``disabled`` names default
+    variants to turn off (a center's recorded clinical decision, e.g. 140/90 at every age). The file is read every
     time (it is small) so that the content, the sha256 and the rules agree; parsing is cached by content.
 
     Raises :class:`ProtocolError` (with the file and the key) for an unknown code, an unknown variant or any
     schema violation.
     """
     filename, raw = _read(code)
-    return _build(filename, raw, frozenset(variants))
+    return _build(filename, raw, frozenset(variants), frozenset(disabled))
 
 
 def parse_protocol(doc: Mapping[str, Any], *, filename: str = "<dict>", variants: Iterable[str] = ()) -> Protocol:
@@ -414,9 +415,9 @@ def parse_protocol(doc: Mapping[str, Any], *, filename: str = "<dict>", variants
 
 
 @functools.lru_cache(maxsize=64)
-def _build(filename: str, raw: bytes, variants: frozenset[str]) -> Protocol:
+def _build(filename: str, raw: bytes, variants: frozenset[str], disabled: frozenset[str] = frozenset()) -> Protocol:
     doc = _parse_json(filename, raw)
-    return _Validator(filename).protocol(doc, hashlib.sha256(raw).hexdigest(), variants)
+    return _Validator(filename).protocol(doc, hashlib.sha256(raw).hexdigest(), variants, disabled)
 
 
 def _parse_json(filename: str, raw: bytes) -> Any:
@@ -489,7 +490,9 @@ class _Validator:
 
     # -- sections --
 
-    def protocol(self, doc: Any, sha256: str, enabled: frozenset[str]) -> Protocol:
+    def protocol(
+        self, doc: Any, sha256: str, enabled: frozenset[str], disabled: frozenset[str] = frozenset()
+    ) -> Protocol:
         d = self.obj(
             doc,
             "",
@@ -567,7 +570,7 @@ class _Validator:
             if not _RULE_ID_RE.match(vid) or vid in raw_variants:
                 raise self.fail(f"variants[{i}].id", f"{vid!r} must be a unique id like HTN-TARGET-65-150")
             raw_variants[vid] = (i, vd)
-        unknown = enabled - set(raw_variants)
+        unknown = (enabled | disabled) - set(raw_variants)
         if unknown:
             raise self.fail("variants", f"no such variant: {', '.join(sorted(unknown))}")
 
@@ -621,14 +624,16 @@ class _Validator:
                 MappingProxyType(v_conditions),
             )
             variants[vid] = variant
-            if variant.enabled_by_default or vid in enabled:
+            if (variant.enabled_by_default and vid not in disabled) or vid in enabled:
                 active_required += [r for r in add_req if r not in active_required]
                 active_thresholds.update(v_thresholds)
                 active_conditions.update(v_conditions)
         _check_ref_cycles(self, active_conditions)
 
         rules = self.rules(d["rules"], ctx, tuple(named))
-        active_variants = tuple(sorted(v for v in variants if variants[v].enabled_by_default or v in enabled))
+        active_variants = tuple(
+            sorted(v for v in variants if (variants[v].enabled_by_default and v not in disabled) or v in enabled)
+        )
         return Protocol(
             code=code,
             version=ProtocolVersion(code, version, sha256, active_variants),
