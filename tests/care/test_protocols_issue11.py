@@ -39,7 +39,19 @@ def test_diabetes_carries_the_whole_urgent_symptom_list_with_chinese_labels() ->
     assert set(dm.rule("DM-URGENT-SYMPTOM").when.codes) == DIABETES_URGENT_SYMPTOMS
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t.zh) for t in dm.symptoms.values())
     quote = dm.rule("DM-URGENT-SYMPTOM").source_text.zh
-    for words in ("心悸", "出汗", "食欲减退", "恶心", "呕吐", "多饮", "多尿", "腹痛", "深大呼吸", "皮肤潮红", "不能处理的其他疾病"):
+    for words in (
+        "心悸",
+        "出汗",
+        "食欲减退",
+        "恶心",
+        "呕吐",
+        "多饮",
+        "多尿",
+        "腹痛",
+        "深大呼吸",
+        "皮肤潮红",
+        "不能处理的其他疾病",
+    ):
         assert words in quote
 
 
@@ -53,9 +65,16 @@ def test_every_diabetes_urgent_symptom_is_urgent(symptom: str) -> None:
 
 @pytest.mark.parametrize(
     ("glucose", "urgent", "rule"),
-    [(16.6, False, None), (16.7, True, "DM-URGENT-GLUCOSE-HIGH"), (4.0, False, None), (3.9, True, "DM-URGENT-GLUCOSE-LOW")],
+    [
+        (16.6, False, None),
+        (16.7, True, "DM-URGENT-GLUCOSE-HIGH"),
+        (4.0, False, None),
+        (3.9, True, "DM-URGENT-GLUCOSE-LOW"),
+    ],
 )
-def test_any_glucose_not_only_fasting_is_urgent_at_the_standards_levels(glucose: float, urgent: bool, rule: str) -> None:
+def test_any_glucose_not_only_fasting_is_urgent_at_the_standards_levels(
+    glucose: float, urgent: bool, rule: str
+) -> None:
     c = classify(load_protocol("diabetes_t2"), dm_visit(random_glucose_mmol_l=glucose), [])
     assert c.urgent is urgent
     if rule:
@@ -116,10 +135,14 @@ def test_three_raised_readings_on_different_days_refer_for_diagnosis() -> None:
     # two readings only, or a normal one between: not yet
     assert "CVR-BP-SCREEN-REFER" not in classify(cvr, cvr_visit(145, 90, date="2026-03-14"), [d2]).fired_rule_ids
     normal = cvr_visit(130, 80, date="2026-03-08")
-    assert "CVR-BP-SCREEN-REFER" not in classify(cvr, cvr_visit(145, 90, date="2026-03-14"), [d1, normal]).fired_rule_ids
+    assert (
+        "CVR-BP-SCREEN-REFER" not in classify(cvr, cvr_visit(145, 90, date="2026-03-14"), [d1, normal]).fired_rule_ids
+    )
     # the same day twice counts once
     same_day = cvr_visit(150, 92, date="2026-03-01")
-    assert "CVR-BP-SCREEN-REFER" not in classify(cvr, cvr_visit(145, 90, date="2026-03-14"), [same_day, d1]).fired_rule_ids
+    assert (
+        "CVR-BP-SCREEN-REFER" not in classify(cvr, cvr_visit(145, 90, date="2026-03-14"), [same_day, d1]).fired_rule_ids
+    )
 
 
 def test_diabetes_risk_gets_fasting_glucose_yearly_and_blood_pressure_6_monthly() -> None:

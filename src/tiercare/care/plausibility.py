@@ -283,9 +283,10 @@ def unit_questions(measurements: Mapping[str, Any]) -> list[UnitQuestion]:
         if not zone.low <= value <= rng.high:
             continue
         height = measurements.get("height_cm")
-        if key == "weight_kg" and isinstance(height, (int, float)) and not isinstance(height, bool):
-            if HEIGHT_CM.low <= height <= HEIGHT_CM.high and bmi_kg_m2(value, height) < 35:
-                continue
+        has_height = isinstance(height, (int, float)) and not isinstance(height, bool)
+        tall_enough = has_height and HEIGHT_CM.low <= height <= HEIGHT_CM.high and bmi_kg_m2(value, height) < 35
+        if key == "weight_kg" and tall_enough:  # a heavy but tall person: not a 斤 slip
+            continue
         converted = round(value / zone.factor, 1)
         out.append(
             UnitQuestion(

@@ -1190,7 +1190,8 @@ def _validated_followup(protocol: Protocol, followup: Any, where: str) -> Mappin
                     "symptoms",
                     f"Symptom code {s!r} is not one of the {protocol.name.en.lower()} protocol's symptoms; known "
                     f"codes: {', '.join(sorted(known)) or 'none'}.",
-                    f"症状代码 {s!r} 不属于{protocol.name.zh}规范的症状；可用代码：{'、'.join(sorted(known)) or '无'}。",
+                    f"症状代码 {s!r} 不属于{protocol.name.zh}规范的症状；"
+                    f"可用代码：{'、'.join(sorted(known)) or '无'}。",
                     code="invalid_choice",
                 )
     return followup
