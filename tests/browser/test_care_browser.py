@@ -22,11 +22,14 @@ def contracted(cast):
     return cast.patient_person
 
 
-def _record(page, sbp: str, dbp: str, measured_at: str | None = None) -> None:
+def _record(page, sbp: str, dbp: str, measured_at: str | None = None, answer: bool = True) -> None:
     if measured_at:
         page.fill("#id_hypertension-measured_at", measured_at)
     page.fill("#id_hypertension-sbp_mmhg", sbp)
     page.fill("#id_hypertension-dbp_mmhg", dbp)
+    if answer:  # the required yes/no questions, answered "no"
+        for q in ("adverse_reaction", "new_or_worse_complication", "symptoms_asked"):
+            page.select_option(f"#id_hypertension-{q}", "no")
     page.click("#followup-form-hypertension button[type=submit]")
 
 
@@ -44,6 +47,15 @@ def test_gp_records_two_unsatisfactory_follow_ups_and_sees_the_referral_rule(pag
     page.wait_for_selector("#enrol-result")
     assert protocol.name.zh in page.inner_text("#enrol-result")
 
+    # the required yes/no questions start unanswered; left so, they are refused beside the field, nothing stored
+    assert page.input_value("#id_hypertension-adverse_reaction") == ""
+    _record(page, "150", "95", f"{today - timedelta(days=14)}T09:00", answer=False)
+    page.wait_for_selector("#id_hypertension-adverse_reaction-error")
+    assert page.is_visible("#id_hypertension-new_or_worse_complication-error")
+    assert page.input_value("#id_hypertension-sbp_mmhg") == "150"  # nothing typed is lost
+    assert FollowUp.objects.count() == 0
+    shot(page, "care-followup-unanswered-refused-zh")
+
     _record(page, "150", "95", f"{today - timedelta(days=14)}T09:00")
     page.wait_for_selector("#followup-result [data-rule='HTN-UNSAT-1ST']")
     assert page.locator("#referral-suggestion").count() == 0
@@ -53,7 +65,7 @@ def test_gp_records_two_unsatisfactory_follow_ups_and_sees_the_referral_rule(pag
     assert "300" in page.inner_text("#id_hypertension-sbp_mmhg-error")
     assert FollowUp.objects.count() == 1
 
-    _record(page, "150", "95")
+    _record(page, "165", "95")  # the patient is 65 or more: the target is below 150/90
     rule = page.locator("#followup-result [data-rule='HTN-UNSAT-2X']")
     rule.wait_for()
     assert page.inner_text("#followup-class") == "控制不满意"
@@ -63,5 +75,12 @@ def test_gp_records_two_unsatisfactory_follow_ups_and_sees_the_referral_rule(pag
     shot(page, "care-followup-referral-zh")
 
     fu = FollowUp.objects.order_by("-measured_at").first()
-    assert fu.control_class == "unsatisfactory" and fu.measurements["sbp_mmhg"] == 150
+    assert fu.control_class == "unsatisfactory" and fu.measurements["sbp_mmhg"] == 165
     assert ReferralSuggestion.objects.get(followup=fu).rule_ids == [r["id"] for r in fu.fired_rules]
+
+
+def test_an_outsider_gets_no_follow_up_page_or_form(page, contracted, cast):
+    sign_in(page, "outsider", PASSWORD)
+    response = page.goto(f"/care/persons/{contracted.pk}/")
+    assert response is not None and response.status in (403, 404)
+    assert page.locator("#followup-form-hypertension").count() == 0

@@ -25,7 +25,9 @@ EXPECTED_LIMITS = {
     "sbp_mmhg": (50, 300),
     "dbp_mmhg": (20, 200),
     "heart_rate_bpm": (20, 250),
-    "fasting_glucose_mmol_l": (1.0, 40.0),
+    "fasting_glucose_mmol_l": (1.0, 60.0),
+    "random_glucose_mmol_l": (1.0, 60.0),
+    "cea_ug_l": (0.0, 100000.0),
     "hba1c_percent": (3.0, 20.0),
     "weight_kg": (2, 300),
     "height_cm": (40, 250),
@@ -144,5 +146,46 @@ def test_every_message_is_bilingual() -> None:
     problems = check_measurements(data)
     assert sorted(fields(problems)) == sorted(RANGES)
     for p in problems:
-        assert p.message_en.isascii() or "°" in p.message_en or "²" in p.message_en
+        assert p.message_en.isascii() or "µ" in p.message_en or "°" in p.message_en or "²" in p.message_en
         assert any("\u4e00" <= ch <= "\u9fff" for ch in p.message_zh)
+
+
+# --- issue 11: refuse typing errors, never a real emergency ------------------------------------------------------
+
+
+def test_hyperosmolar_glucose_up_to_60_is_accepted_and_61_refused_naming_the_limit() -> None:
+    from tiercare.care.plausibility import unit_questions
+
+    assert check_measurements({"fasting_glucose_mmol_l": 60.0, "random_glucose_mmol_l": 60.0}) == []
+    [p] = check_measurements({"random_glucose_mmol_l": 60.1})
+    assert (p.field, p.code) == ("random_glucose_mmol_l", "too_high") and "60" in p.message_en and "60" in p.message_zh
+    [q] = unit_questions({"fasting_glucose_mmol_l": 45.0})
+    assert (q.field, q.likely_unit, q.converted) == ("fasting_glucose_mmol_l", "mg/dL", 2.5)
+    assert "mg/dL" in q.message_en and "mg/dL" in q.message_zh
+
+
+@pytest.mark.parametrize(
+    ("values", "asked"),
+    [
+        ({"fasting_glucose_mmol_l": 33.3}, []),
+        ({"fasting_glucose_mmol_l": 33.4}, ["fasting_glucose_mmol_l"]),
+        ({"tg_mmol_l": 19.9}, []),
+        ({"tg_mmol_l": 20.0}, ["tg_mmol_l"]),
+        ({"weight_kg": 119.9}, []),
+        ({"weight_kg": 120.0}, ["weight_kg"]),  # no height: may be 60 kg typed in 斤
+        ({"weight_kg": 130.0, "height_cm": 165}, ["weight_kg"]),  # BMI 47.8
+        ({"weight_kg": 130.0, "height_cm": 195}, []),  # BMI 34.2: a tall heavy man
+        ({"fasting_glucose_mmol_l": 126}, []),  # refused outright instead (only plausible in mg/dL)
+    ],
+)
+def test_values_possible_in_two_units_are_asked_about_at_the_threshold(values: dict, asked: list) -> None:
+    from tiercare.care.plausibility import unit_questions
+
+    assert [q.field for q in unit_questions(values)] == asked
+
+
+def test_weight_in_jin_names_the_unit_in_chinese() -> None:
+    from tiercare.care.plausibility import unit_questions
+
+    [q] = unit_questions({"weight_kg": 140})
+    assert q.likely_unit == "jin" and "斤" in q.message_zh and q.converted == 70.0

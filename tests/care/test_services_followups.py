@@ -44,18 +44,32 @@ def test_satisfactory_sets_routine_interval_and_quotes_the_rule(cast, e):
 
 
 @pytest.mark.parametrize(
-    ("sbp", "dbp", "klass"),
+    ("birth", "sbp", "dbp", "klass"),
     [
-        (139, 89, "satisfactory"),
-        (140, 89, "unsatisfactory"),
-        (139, 90, "unsatisfactory"),
-        (141, 91, "unsatisfactory"),
+        (date(1970, 5, 1), 139, 89, "satisfactory"),
+        (date(1970, 5, 1), 140, 89, "unsatisfactory"),
+        (date(1970, 5, 1), 139, 90, "unsatisfactory"),
+        (date(1970, 5, 1), 141, 91, "unsatisfactory"),
+        # 65 or more (born 1960, 65 on 1 May 2025): the 3rd edition's target, below 150/90
+        (date(1960, 5, 1), 149, 89, "satisfactory"),
+        (date(1960, 5, 1), 150, 89, "unsatisfactory"),
+        (date(1960, 5, 1), 140, 90, "unsatisfactory"),
     ],
 )
-def test_control_threshold_is_below_140_90(cast, e, sbp, dbp, klass):
+def test_control_threshold_is_below_140_90_and_150_90_from_65(cast, e, birth, sbp, dbp, klass):
+    type(cast.patient_person).objects.filter(pk=cast.patient_person.pk).update(birth_date=birth)
+    e.person.refresh_from_db()
     fu = followup(cast.gp, e, date(2026, 2, 1), {**HTN_OK, "sbp_mmhg": sbp, "dbp_mmhg": dbp})
     assert fu.control_class == klass
-    assert fu.controlled is (klass == "satisfactory")
+
+
+def test_two_unsatisfactory_at_65_or_more_still_refer_up_under_the_age_target(cast, e):
+    """The earlier follow-up is judged with the age on its day, so HTN-UNSAT-2X fires under the 150/90 target."""
+    followup(cast.gp, e, date(2026, 2, 1), {**HTN_OK, "sbp_mmhg": 150, "dbp_mmhg": 85})
+    fu = followup(cast.gp, e, date(2026, 2, 14), {**HTN_OK, "sbp_mmhg": 152, "dbp_mmhg": 85})
+    assert "HTN-UNSAT-2X" in fu.fired_rule_ids and fu.referral_suggestion.rule_ids == fu.fired_rule_ids
+    fu3 = followup(cast.gp, e, date(2026, 3, 1), {**HTN_OK, "sbp_mmhg": 149, "dbp_mmhg": 85})
+    assert fu3.control_class == "satisfactory"
 
 
 def test_second_consecutive_unsatisfactory_suggests_referral_and_2_week_refollow(cast, e):

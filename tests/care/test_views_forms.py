@@ -43,15 +43,18 @@ def setup(cast):
     return team, e
 
 
-def _followup_data(e, measured_at: str = "2026-06-01T09:30", **values) -> dict:
-    """The follow-up form as the hypertension program's page posts it (unticked checkboxes are not sent)."""
+def _followup_data(e, measured_at: str = "2026-06-01T09:30", answered: bool = True, **values) -> dict:
+    """The follow-up form as the hypertension program's page posts it: yes/no questions as "yes"/"no" (None: left
+    unanswered, not sent); ``answered`` answers the required questions "no" unless given."""
     data = {"hypertension-person_id": str(e.person_id), "hypertension-measured_at": measured_at}
+    if answered:
+        values = {"adverse_reaction": False, "new_or_worse_complication": False, "symptoms_asked": "no", **values}
     for key, value in values.items():
         if isinstance(value, list):
             data[f"hypertension-{key}"] = value
-        elif value is True:
-            data[f"hypertension-{key}"] = "on"
-        elif value is not False:
+        elif value is True or value is False:
+            data[f"hypertension-{key}"] = "yes" if value else "no"
+        elif value is not None:
             data[f"hypertension-{key}"] = str(value)
     return data
 
@@ -116,10 +119,8 @@ def test_gp_records_a_follow_up_and_sees_its_classification(cast, setup):
     fu = FollowUp.objects.get(enrollment=e)
     assert fu.measurements == {
         "sbp_mmhg": 128, "dbp_mmhg": 78, "heart_rate_bpm": 72, "weight_kg": 70.5, "height_cm": 170.0,
-        "smoker": False, "adverse_reaction": False, "adverse_reaction_hard_to_control": False,
-        "new_or_worse_complication": False, "pregnant_or_lactating": False, "cannot_manage_locally": False,
-        "symptoms": [],
-    }  # fmt: skip
+        "smoker": False, "adverse_reaction": False, "new_or_worse_complication": False, "symptoms": [],
+    }  # fmt: skip  -- the questions left unanswered are absent, never stored as "no"
     assert fu.recorded_by == cast.gp and fu.control_class == "satisfactory"
     assert fu.next_due_on == date(2026, 6, 1) + timedelta(days=load_protocol("hypertension").routine_interval_days)
     body = page_text(r)
@@ -194,7 +195,9 @@ def test_protocol_input_error_is_named_next_to_its_flag(cast, setup):
     assert r.status_code == 422
     message = _field_error(page_text(r), "adverse_reaction")
     assert hard.label.zh in message and not message.startswith("adverse_reaction")
-    assert re.search(r'<input[^>]*name="hypertension-adverse_reaction_hard_to_control"[^>]*checked', page_text(r))
+    assert re.search(
+        r'name="hypertension-adverse_reaction_hard_to_control".*?<option value="yes" selected', page_text(r), re.S
+    )
     assert not FollowUp.objects.exists()
 
 
@@ -344,3 +347,44 @@ def test_call_refused_to_another_team_and_the_patient(cast, setup):
     assert not OutreachCall.objects.exists()
     e.refresh_from_db()
     assert e.outreach_removed_reason == ""
+
+
+# --- issue 11: yes/no questions are unanswered until answered ----------------------------------------------------
+
+
+def test_required_yes_no_left_unanswered_is_refused_beside_the_field_never_stored_as_no(cast, setup):
+    team, e = setup
+    c = page_client(cast.gp)
+    body = page_text(c.get(f"/care/persons/{cast.patient_person.pk}/"))
+    select = body.split('name="hypertension-adverse_reaction"')[1].split("</select>")[0]
+    assert "selected" not in select.split('value="yes"')[1]  # no answer chosen by default
+    r = _post_followup(c, e, answered=False, sbp_mmhg=128, dbp_mmhg=78, new_or_worse_complication=False)
+    assert r.status_code == 422
+    assert _field_error(page_text(r), "adverse_reaction") and _field_error(page_text(r), "symptoms_asked")
+    assert not _field_error(page_text(r), "new_or_worse_complication")
+    assert 'value="128"' in page_text(r)  # nothing typed is lost
+    assert not FollowUp.objects.exists()
+
+
+def test_symptoms_answered_yes_need_a_tick_and_the_ticked_ones_are_stored(cast, setup):
+    team, e = setup
+    c = page_client(cast.gp)
+    r = _post_followup(c, e, sbp_mmhg=128, dbp_mmhg=78, symptoms_asked="yes")
+    assert r.status_code == 422 and _field_error(page_text(r), "symptoms")
+    r = _post_followup(c, e, sbp_mmhg=128, dbp_mmhg=78, symptoms_asked="yes", symptoms=["palpitations"])
+    assert r.status_code == 200
+    fu = FollowUp.objects.get()
+    assert fu.measurements["symptoms"] == ["palpitations"] and fu.urgent
+    assert "pregnant_or_lactating" not in fu.measurements  # not asked, not stored as "no"
+
+
+def test_glucose_that_may_be_mg_dl_asks_for_confirmation_beside_the_field(cast, setup):
+    team, e = setup
+    c = page_client(cast.gp)
+    r = _post_followup(c, e, sbp_mmhg=128, dbp_mmhg=78, fasting_glucose_mmol_l=45)
+    assert r.status_code == 422
+    assert "mg/dL" in _field_error(page_text(r), "fasting_glucose_mmol_l")
+    assert 'name="hypertension-confirm_units"' in page_text(r) and 'value="45' in page_text(r)
+    assert not FollowUp.objects.exists()
+    r = _post_followup(c, e, sbp_mmhg=128, dbp_mmhg=78, fasting_glucose_mmol_l=45, confirm_units="on")
+    assert r.status_code == 200 and FollowUp.objects.get().measurements["fasting_glucose_mmol_l"] == 45

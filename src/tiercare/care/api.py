@@ -50,6 +50,8 @@ from tiercare.care.schemas import (
     SuggestionOut,
     SuggestionReferIn,
     TeamOut,
+    VariantDecisionIn,
+    VariantDecisionOut,
     VoidIn,
     WorklistRow,
 )
@@ -318,7 +320,7 @@ def followup_create(request: HttpRequest, enrollment_id: UUID, payload: FollowUp
     e = access.access_enrollment(request.user, enrollment_id, reason="follow-up")
     fu = services.followup_record(
         by=request.user, enrollment=e, person_id=payload.person_id, measured_at=payload.measured_at,
-        measurements=payload.measurements,
+        measurements=payload.measurements, confirm_units=payload.confirm_units,
     )  # fmt: skip
     fu.referral_suggested = ReferralSuggestion.objects.filter(followup=fu).exists()  # type: ignore[attr-defined]
     return Status(201, fu)
@@ -459,3 +461,47 @@ def suggestion_dismiss(request: HttpRequest, suggestion_id: UUID, payload: Sugge
     require_role(request.user, *selectors.TEAM_ROLES)
     s = access.access_suggestion(request.user, suggestion_id, reason="dismiss")
     return services.suggestion_dismiss(by=request.user, suggestion=s, reason=payload.reason)
+
+
+# --- a center's recorded clinical decisions on protocol variants (issue 11) ----------------------------------------
+
+
+def _decision_center(request: HttpRequest, center_id: UUID) -> Any:
+    """The center, if the user has a team there (or is an administrator / operations); 404 otherwise."""
+    from django.http import Http404
+
+    teams = selectors.dashboard_teams(for_user=request.user).filter(center_id=center_id).select_related("center")
+    team = teams.first()
+    if team is None:
+        raise Http404
+    return team.center
+
+
+@router.get(
+    "/care/centers/{center_id}/protocol-decisions",
+    response={200: list[VariantDecisionOut], **ERRORS},
+    operation_id="care_variant_decisions",
+)
+def variant_decisions(request: HttpRequest, center_id: UUID) -> list[Any]:
+    """The center's recorded decisions on protocol variants, newest first (e.g. the >=65 hypertension target)."""
+    from tiercare.care.models import ProtocolVariantDecision
+
+    require_role(request.user, *selectors.DASHBOARD_ROLES)
+    center = _decision_center(request, center_id)
+    return list(ProtocolVariantDecision.objects.filter(center=center).select_related("decided_by"))
+
+
+@router.post(
+    "/care/centers/{center_id}/protocol-decisions",
+    response={201: VariantDecisionOut, **ERRORS},
+    operation_id="care_variant_decide",
+)
+def variant_decide(request: HttpRequest, center_id: UUID, payload: VariantDecisionIn) -> Status[Any]:
+    """Record a clinical decision to turn a protocol variant on or off at the center (who, when, why; audited)."""
+    require_role(request.user, *selectors.TEAM_ROLES, "admin")
+    center = _decision_center(request, center_id)
+    d = services.protocol_variant_decide(
+        by=request.user, center=center, protocol_code=payload.protocol_code, variant=payload.variant,
+        enabled=payload.enabled, reason=payload.reason,
+    )  # fmt: skip
+    return Status(201, d)

@@ -44,6 +44,7 @@ MEASUREMENTS = (
 WHOLE_NUMBER_ITEMS = ("sbp_mmhg", "dbp_mmhg", "heart_rate_bpm")
 # Recorded as yes / no / not asked: "not asked" must not be stored as "non-smoker" (it feeds the risk equation).
 SMOKER = "smoker"
+SYMPTOMS_ASKED = "symptoms_asked"
 YES_NO = (("", "—"), ("yes", _("Yes")), ("no", _("No")))
 
 
@@ -140,15 +141,37 @@ class FollowUpForm(forms.Form):
             choices=YES_NO,
             required=bool(smoker_flag and smoker_flag.required),
         )
+        # Yes/no clinical questions start unanswered (no default): "not asked" is never stored as "no", and a
+        # question the protocol requires is refused beside its field until answered.
         self.flag_names = [code for code in protocol.flags if code != SMOKER]
         for code in self.flag_names:
-            self.fields[code] = forms.BooleanField(label=in_language(protocol.flags[code].label), required=False)
+            self.fields[code] = forms.ChoiceField(
+                label=in_language(protocol.flags[code].label),
+                choices=YES_NO,
+                required=protocol.flags[code].required,
+            )
+        if protocol.symptoms:
+            self.fields[SYMPTOMS_ASKED] = forms.ChoiceField(
+                label=_("Any of the symptoms below?"), choices=YES_NO, required=True
+            )
         self.fields["symptoms"] = forms.MultipleChoiceField(
             label=_("Symptoms"),
             required=False,
             choices=[(code, in_language(text)) for code, text in protocol.symptoms.items()],
             widget=forms.CheckboxSelectMultiple,
         )
+        self.fields["confirm_units"] = forms.BooleanField(
+            label=_("I confirm the units of the values questioned above"), required=False
+        )
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean()
+        asked, ticked = d.get(SYMPTOMS_ASKED), d.get("symptoms") or []
+        if asked == "yes" and not ticked:
+            self.add_error("symptoms", _("Tick the symptoms reported, or answer no."))
+        if asked == "no" and ticked:
+            self.add_error("symptoms", _("Symptoms are ticked but the answer is no; correct one of them."))
+        return d
 
     @property
     def measurement_fields(self) -> list[forms.BoundField]:
@@ -156,18 +179,20 @@ class FollowUpForm(forms.Form):
 
     @property
     def flag_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.flag_names]
+        asked = [self[SYMPTOMS_ASKED]] if SYMPTOMS_ASKED in self.fields else []
+        return [self[name] for name in self.flag_names] + asked
 
     def measurements(self) -> dict[str, Any]:
-        """The follow-up's measurements as the API takes them: numbers given, every flag true or false, the
-        symptoms ticked, and ``smoker`` only when asked."""
+        """The follow-up's measurements as the API takes them: numbers given, each yes/no question only when
+        answered (true or false; unanswered is absent, never false), the symptoms ticked when the question was
+        answered."""
         d = self.cleaned_data
         out: dict[str, Any] = {k: d[k] for k in self.measurement_names if d.get(k) is not None}
-        if d.get(SMOKER):
-            out[SMOKER] = d[SMOKER] == "yes"
-        out |= {code: bool(d.get(code)) for code in self.flag_names}
-        if self.protocol.symptoms:
-            out["symptoms"] = list(d.get("symptoms") or [])
+        for code in (SMOKER, *self.flag_names):
+            if d.get(code):
+                out[code] = d[code] == "yes"
+        if self.protocol.symptoms and d.get(SYMPTOMS_ASKED):
+            out["symptoms"] = list(d.get("symptoms") or []) if d[SYMPTOMS_ASKED] == "yes" else []
         return out
 
 

@@ -316,6 +316,9 @@ class FollowUp(BaseModel):
     protocol_sha256 = models.CharField(max_length=64)
     risk_percent = models.FloatField(null=True, blank=True)
     risk_band = models.CharField(max_length=20, blank=True)
+    # issue 11: a stored risk carries its equation and inputs (its date is measured_at)
+    risk_equation = models.CharField(max_length=20, blank=True)
+    risk_inputs = models.JSONField(default=dict, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=200, blank=True)
 
@@ -417,3 +420,22 @@ class RecomputeRun(BaseModel):
 
     class Meta:
         ordering = ["-day"]
+
+
+class ProtocolVariantDecision(BaseModel):
+    """A center's recorded clinical decision to turn a protocol variant on or off (issue 11: the ≥65 hypertension
+    target <150/90, on by default as the NBPHS 3rd edition prints it). Rows are kept, never edited: the latest row
+    for a center and variant applies; who decided, when and why stay on record (and in the audit log)."""
+
+    center = models.ForeignKey("network.Organization", on_delete=models.PROTECT, related_name="care_variant_decisions")
+    protocol_code = models.CharField(max_length=40)
+    variant = models.CharField(max_length=60)
+    enabled = models.BooleanField()
+    reason = models.CharField(_("reason"), max_length=500)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-created_at"]
+        indexes = [models.Index(fields=["center", "protocol_code", "variant", "-decided_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="care_variant_decision_has_reason")]

@@ -44,12 +44,18 @@ SBP_MMHG = PlausibleRange(50, 300, "mmHg", "systolic blood pressure", "收缩压
 DBP_MMHG = PlausibleRange(20, 200, "mmHg", "diastolic blood pressure", "舒张压", _TYPO_HINT_EN, _TYPO_HINT_ZH)
 # Heart rate: 20 is extreme bradycardia (complete heart block); 250 the fastest sustained tachyarrhythmias.
 HEART_RATE_BPM = PlausibleRange(20, 250, "beats/min", "heart rate", "心率", _TYPO_HINT_EN, _TYPO_HINT_ZH)
-# Fasting glucose: below 1.0 mmol/L is incompatible with an ambulatory visit; 40 mmol/L exceeds the upper
-# limit of most glucometers (33.3) and covers hyperosmolar states. mg/dL typed in the mmol/L box (e.g. 126) is
-# refused.
+# Glucose: below 1.0 mmol/L is incompatible with an ambulatory visit; hyperosmolar hyperglycaemic states reach
+# 40-60 mmol/L, so 60 is accepted (and is an urgent referral under the diabetes protocol from 16.7). mg/dL typed
+# in the mmol/L box (e.g. 126) is refused; 33.4-60, possible in mmol/L and in mg/dL, asks the unit to be
+# confirmed (UNIT_CONFIRMATION).
 FASTING_GLUCOSE_MMOL_L = PlausibleRange(
-    1.0, 40.0, "mmol/L", "fasting glucose", "空腹血糖", _UNIT_HINT_EN, _UNIT_HINT_ZH
+    1.0, 60.0, "mmol/L", "fasting glucose", "空腹血糖", _UNIT_HINT_EN, _UNIT_HINT_ZH
 )
+RANDOM_GLUCOSE_MMOL_L = PlausibleRange(
+    1.0, 60.0, "mmol/L", "random blood glucose", "随机血糖", _UNIT_HINT_EN, _UNIT_HINT_ZH
+)
+# CEA (µg/L = ng/mL): up to 100000 covers the highest values reported in metastatic disease.
+CEA_UG_L = PlausibleRange(0.0, 100000.0, "µg/L", "CEA", "癌胚抗原（CEA）", _TYPO_HINT_EN, _TYPO_HINT_ZH)
 # HbA1c: below 3% is not seen outside assay interference; above 20% exceeds reported values.
 HBA1C_PERCENT = PlausibleRange(3.0, 20.0, "%", "HbA1c", "糖化血红蛋白", _TYPO_HINT_EN, _TYPO_HINT_ZH)
 # Weight: 2 kg covers a small newborn (the module is adult care, but a wrong lower bound must not bite); 300
@@ -92,6 +98,7 @@ RANGES: Final[Mapping[str, PlausibleRange]] = {
     "dbp_mmhg": DBP_MMHG,
     "heart_rate_bpm": HEART_RATE_BPM,
     "fasting_glucose_mmol_l": FASTING_GLUCOSE_MMOL_L,
+    "random_glucose_mmol_l": RANDOM_GLUCOSE_MMOL_L,
     "hba1c_percent": HBA1C_PERCENT,
     "weight_kg": WEIGHT_KG,
     "height_cm": HEIGHT_CM,
@@ -101,6 +108,7 @@ RANGES: Final[Mapping[str, PlausibleRange]] = {
     "ldl_mmol_l": LDL_MMOL_L,
     "tg_mmol_l": TG_MMOL_L,
     "temperature_c": TEMPERATURE_C,
+    "cea_ug_l": CEA_UG_L,
 }
 """The measurement keys this module checks, and their limits."""
 
@@ -219,3 +227,77 @@ def _out_of_range(key: str, value: float, rng: PlausibleRange) -> Problem:
         f"{rng.label_en.capitalize()} {value:g} {rng.unit} is {side_en} {rng.unit}. {rng.hint_en}".strip(),
         f"{rng.label_zh} {value:g} {rng.unit} {side_zh} {rng.unit}。{rng.hint_zh}",
     )
+
+
+# --- values possible in two units: ask, never refuse ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitQuestion:
+    """A value possible as typed but also as another unit's number (a real extreme, or a slip): ``field``, the
+    ``likely_unit`` it may have been typed in, the ``converted`` value in the field's unit, and the messages."""
+
+    field: str
+    value: float
+    likely_unit: str
+    converted: float
+    message_en: str
+    message_zh: str
+
+
+@dataclass(frozen=True)
+class AmbiguousZone:
+    """From ``low`` (inclusive) to the field's plausible maximum, a value may be in ``other_unit``; dividing by
+    ``factor`` gives the field's unit."""
+
+    low: float
+    other_unit: str
+    other_unit_zh: str
+    factor: float
+
+
+MG_DL_PER_MMOL_L_GLUCOSE: Final = 18.0  # glucose, molar mass 180 g/mol
+MG_DL_PER_MMOL_L_TRIGLYCERIDE: Final = 88.57
+JIN_PER_KG: Final = 2.0  # 1 斤 = 0.5 kg
+# Glucose above 33.3 mmol/L (the top of most glucometers' range) is also 33-60 mg/dL (1.9-3.3 mmol/L:
+# hypoglycaemia); triglycerides of 20-100 mmol/L (chylomicronaemia) are also ordinary mg/dL values; a weight of
+# 120 kg or more is also 60+ kg typed in 斤 (jin). Each is possible: the page asks, it never refuses.
+UNIT_CONFIRMATION: Final[Mapping[str, AmbiguousZone]] = {
+    "fasting_glucose_mmol_l": AmbiguousZone(33.4, "mg/dL", "mg/dL", MG_DL_PER_MMOL_L_GLUCOSE),
+    "random_glucose_mmol_l": AmbiguousZone(33.4, "mg/dL", "mg/dL", MG_DL_PER_MMOL_L_GLUCOSE),
+    "tg_mmol_l": AmbiguousZone(20.0, "mg/dL", "mg/dL", MG_DL_PER_MMOL_L_TRIGLYCERIDE),
+    "weight_kg": AmbiguousZone(120.0, "jin", "斤", JIN_PER_KG),
+}
+
+
+def unit_questions(measurements: Mapping[str, Any]) -> list[UnitQuestion]:
+    """The plausible values that may have been typed in another unit (:data:`UNIT_CONFIRMATION`); the caller asks
+    the user to confirm them (API ``confirm_units``) before storing. Values :func:`check_measurements` refuses are
+    not asked about. With a height, a weight is asked about only when the BMI it gives is 35 or more."""
+    out: list[UnitQuestion] = []
+    for key, zone in UNIT_CONFIRMATION.items():
+        value = measurements.get(key)
+        rng = RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            continue
+        if not zone.low <= value <= rng.high:
+            continue
+        height = measurements.get("height_cm")
+        has_height = isinstance(height, (int, float)) and not isinstance(height, bool)
+        tall_enough = has_height and HEIGHT_CM.low <= height <= HEIGHT_CM.high and bmi_kg_m2(value, height) < 35
+        if key == "weight_kg" and tall_enough:  # a heavy but tall person: not a 斤 slip
+            continue
+        converted = round(value / zone.factor, 1)
+        out.append(
+            UnitQuestion(
+                key,
+                float(value),
+                zone.other_unit,
+                converted,
+                f"{rng.label_en.capitalize()} {value:g} {rng.unit} is possible but unusual; if it was measured in "
+                f"{zone.other_unit} it is {converted:g} {rng.unit}. Confirm that {value:g} is in {rng.unit}.",
+                f"{rng.label_zh} {value:g} {rng.unit} 可能但少见；若为 {zone.other_unit_zh} 则相当于 "
+                f"{converted:g} {rng.unit}。请确认 {value:g} 的单位是 {rng.unit}。",
+            )
+        )
+    return out

@@ -573,3 +573,24 @@ def _hdl_below_total(hdl_key: str, hdl_mg_dl: float, tc_mg_dl: float) -> None:
             "高密度脂蛋白胆固醇应低于总胆固醇（前者是后者的一部分），请核对数值和单位。",
             code="out_of_range",
         )
+
+
+# --- when a stored risk may still be used -------------------------------------------------------------------
+
+# A ten-year risk is re-assessed at least yearly; older than this it is not used for eligibility or ordering
+# (issue 11; the 2019 Chinese guideline's own re-assessment interval was not read, so this is tiercare's choice,
+# kept as a named constant for the clinical safety officer to revise).
+RISK_MAX_AGE_DAYS: Final = 365
+EQUATION_AGE_RANGES: Final[Mapping[str, InputRange]] = {"china_par": CHINA_PAR_AGE, "pce": PCE_AGE}
+
+
+def risk_staleness(*, equation: str, computed_on: Any, age_now: int | None, today: Any) -> str:
+    """Why a stored risk may no longer be used: ``"older_than_12_months"``, ``"age_outside_equation"`` (the
+    person's age today is outside the equation's derivation range), or ``""`` when it may be used. ``computed_on``
+    and ``today`` are dates."""
+    if (today - computed_on).days > RISK_MAX_AGE_DAYS:
+        return "older_than_12_months"
+    rng = EQUATION_AGE_RANGES.get(equation)
+    if rng is not None and (age_now is None or not rng.low <= age_now <= rng.high):
+        return "age_outside_equation"
+    return ""

@@ -192,6 +192,9 @@ class FollowUpIn(Schema):
     person_id: UUID
     measured_at: datetime
     measurements: dict[str, Any]
+    confirm_units: bool = Field(
+        False, description="Confirm values the server asked about (422 unit_confirmation_required) as typed."
+    )
 
 
 class FollowUpOut(Schema):
@@ -210,6 +213,8 @@ class FollowUpOut(Schema):
     protocol_sha256: str
     risk_percent: float | None
     risk_band: str
+    risk_equation: str = ""
+    risk_inputs: dict[str, Any] = {}
     voided_at: datetime | None
     void_reason: str
     referral_suggested: bool = False
@@ -323,3 +328,21 @@ class CareHouseholdPlanOut(Schema):
     household: CareHouseholdOut
     contract: ContractOut | None
     members: list[CarePlanOut]
+
+
+class VariantDecisionIn(Schema):
+    protocol_code: str = Field("hypertension", max_length=40)
+    variant: str = Field(max_length=60)
+    enabled: bool
+    reason: str = Field(max_length=500)
+
+
+class VariantDecisionOut(Schema):
+    id: UUID
+    center: UUID = Field(alias="center_id")
+    protocol_code: str
+    variant: str
+    enabled: bool
+    reason: str
+    decided_by: str = Field("", alias="decided_by.username")
+    decided_at: datetime

@@ -563,12 +563,7 @@ def enrollment_create(
     age = age_on(person, enrolled_on)
     risk_percent = None
     if protocol.eligibility_risk is not None:  # follow-ups compute China-PAR only (_try_risk)
-        risk_percent = (
-            FollowUp.objects.filter(person=person, voided_at__isnull=True, risk_percent__isnull=False)
-            .order_by("-measured_at")
-            .values_list("risk_percent", flat=True)
-            .first()
-        )
+        risk_percent = _usable_risk(person, enrolled_on)
     if age is None or not is_eligible(
         protocol,
         age_years=age,
@@ -606,6 +601,25 @@ def enrollment_create(
     return e
 
 
+def _usable_risk(person: Person, on: date) -> float | None:
+    """The latest follow-up's China-PAR risk when it may still be used on ``on``: not older than 12 months and the
+    person's age within the equation's range (``risk.risk_staleness``); None otherwise (issue 11)."""
+    from tiercare.care.risk import risk_staleness
+
+    latest = (
+        FollowUp.objects.filter(person=person, voided_at__isnull=True, risk_percent__isnull=False)
+        .order_by("-measured_at")
+        .values_list("risk_percent", "measured_at")
+        .first()
+    )
+    if latest is None:
+        return None
+    stale = risk_staleness(
+        equation="china_par", computed_on=_local_date(latest[1]), age_now=age_on(person, on), today=on
+    )
+    return None if stale else latest[0]
+
+
 def risk_inputs(person: Person, measurements: Mapping[str, Any], on: date, *, diabetes: bool) -> dict[str, Any]:
     """The risk-equation JSON for a person from a follow-up's measurements (see ``risk.compute_risk``).
 
@@ -623,7 +637,8 @@ def risk_inputs(person: Person, measurements: Mapping[str, Any], on: date, *, di
         data["age_years"] = age
     if measurements.get("smoker") is not None:
         data["current_smoker"] = measurements["smoker"]
-    data["diabetes"] = bool(measurements.get("diabetes", diabetes))
+    # An enrolled diabetic is diabetic whatever a follow-up's own flag says (omitted, null or false).
+    data["diabetes"] = diabetes or measurements.get("diabetes") is True
     return data
 
 
@@ -682,8 +697,13 @@ def followup_record(
     person_id: Any,
     measured_at: datetime,
     measurements: Mapping[str, Any],
+    confirm_units: bool = False,
 ) -> FollowUp:
     """File a follow-up, classify it under the protocol, set the next due date and actions.
+
+    A value possible in two units (glucose above 33.3 mmol/L, a weight that may be in 斤, ...: see
+    ``plausibility.unit_questions``) is refused with ``unit_confirmation_required`` naming the field and the likely
+    unit until ``confirm_units`` is given; it is never refused outright (a real extreme is an emergency).
 
     - ``person_id`` must name the enrolment's person (a reading is never filed against the wrong person);
     - impossible values are refused (plausibility), naming the field; a missing required item too;
@@ -714,6 +734,7 @@ def followup_record(
                 for p in problems
             ]},
         )  # fmt: skip
+    _raise_unless_units_confirmed(measurements, confirm_units)
     with transaction.atomic():
         e = Enrollment.objects.select_for_update().select_related("person").get(pk=enrollment.pk)
         if e.status != EnrollmentStatus.ACTIVE:
@@ -726,7 +747,7 @@ def followup_record(
                 details={"field": "measured_at"},
             )
         day = _local_date(measured_at)
-        protocol = load_protocol(e.protocol_code)
+        protocol = protocol_for_enrollment(e)
         visit = {**measurements, "age_years": age_on(e.person, day), "date": day.isoformat()}
         if visit["age_years"] is None:
             visit.pop("age_years")
@@ -734,7 +755,7 @@ def followup_record(
             c = classify(
                 protocol,
                 visit,
-                [latest.measurements] if latest else [],
+                _previous_visits(e),
                 schedule_start=e.schedule_from or e.enrolled_on,
             )
         except FollowupInputError as exc:  # the engine words its refusals in both languages
@@ -777,6 +798,8 @@ def followup_record(
             protocol_sha256=protocol.version.sha256,
             risk_percent=risk.risk_percent if risk else None,
             risk_band=risk.band.code if risk else "",
+            risk_equation=risk.equation if risk else "",
+            risk_inputs=risk_inputs(e.person, measurements, day, diabetes=diabetic) if risk else {},
         )
         audit_write(actor=by, action=AuditAction.CREATE, obj=fu, changes={"fired_rules": list(c.fired_rule_ids)})
         suggested = c.actions.refer_up or c.actions.urgent_referral
@@ -846,6 +869,40 @@ def enrollment_end(*, by: User, enrollment: Enrollment, reason: str, on: date | 
         e.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
         audit_write(actor=by, action=AuditAction.UPDATE, obj=e, changes={"status": ["active", "ended"]}, reason=reason)
     return e
+
+
+def _previous_visits(e: Enrollment, n: int = 6) -> list[dict[str, Any]]:
+    """The enrolment's latest ``n`` non-void follow-ups as the engine takes them, each with its local date and the
+    person's age on that day (a target that depends on age, e.g. <150/90 at 65 or more, must judge the earlier
+    visit under the same rule, so that "unsatisfactory twice in a row" still fires)."""
+    out = []
+    for fu in e.followups.filter(voided_at__isnull=True).order_by("-measured_at")[:n]:
+        day = _local_date(fu.measured_at)
+        visit = {**fu.measurements, "date": day.isoformat()}
+        age = age_on(e.person, day)
+        if age is not None:
+            visit["age_years"] = age
+        out.append(visit)
+    return out
+
+
+def _raise_unless_units_confirmed(measurements: Mapping[str, Any], confirmed: bool) -> None:
+    """ValidationFailed ``unit_confirmation_required`` (422) naming each value that may be in another unit, unless
+    the user confirmed the units (issue 11: refuse typing errors, never a real emergency)."""
+    from tiercare.care.plausibility import unit_questions
+
+    questions = [] if confirmed else unit_questions(measurements)
+    if questions:
+        q = questions[0]
+        raise ValidationFailed(
+            f"{q.field}: {q.message_zh if zh_active() else q.message_en}",
+            code="unit_confirmation_required",
+            details={"field": q.field, "confirm_units": True, "problems": [
+                {"field": x.field, "code": "unit_confirmation_required", "likely_unit": x.likely_unit,
+                 "converted": x.converted, "message": x.message_en, "message_zh": x.message_zh}
+                for x in questions
+            ]},
+        )  # fmt: skip
 
 
 def followup_void(*, by: User, followup: FollowUp, reason: str) -> FollowUp:
@@ -1328,3 +1385,67 @@ def suggestions_after_referral_ended(
         )
         reopened.append(s)
     return reopened
+
+
+# --- a center's recorded clinical decisions on protocol variants (issue 11) ---------------------------------------
+
+
+def center_variant_choices(center_id: Any, protocol_code: str) -> tuple[list[str], list[str]]:
+    """The variants a center turned on and off by its latest recorded decision for each (none: the protocol's
+    defaults apply)."""
+    from tiercare.care.models import ProtocolVariantDecision
+
+    latest: dict[str, bool] = {}
+    for variant, enabled in ProtocolVariantDecision.objects.filter(
+        center_id=center_id, protocol_code=protocol_code
+    ).values_list("variant", "enabled"):  # newest first (Meta.ordering)
+        latest.setdefault(variant, enabled)
+    return [v for v, on in latest.items() if on], [v for v, on in latest.items() if not on]
+
+
+def protocol_for_enrollment(e: Enrollment) -> Any:
+    """The enrolment's protocol with the variants its contracted team's center decided on (defaults otherwise)."""
+    membership = ContractMember.objects.filter(person_id=e.person_id, active=True).select_related("team").first()
+    if membership is None:
+        return load_protocol(e.protocol_code)
+    on, off = center_variant_choices(membership.team.center_id, e.protocol_code)
+    return load_protocol(e.protocol_code, variants=on, disabled=off)
+
+
+def protocol_variant_decide(
+    *, by: User, center: Organization, protocol_code: str, variant: str, enabled: bool, reason: str
+) -> Any:
+    """Record a center's clinical decision to turn a protocol variant on or off (e.g. HTN-TARGET-65-150, the
+    NBPHS 2017 3rd edition's <150/90 mmHg for age 65 or more, on by default). Who, when and why are kept and audited;
+    later follow-ups at the center are classified under it (their protocol identity names the variants).
+
+    Only a family doctor of a team at the center, or an administrator. Raises Forbidden, ValidationFailed naming
+    ``variant`` (no such variant) or ``reason`` (blank)."""
+    from tiercare.care.models import ProtocolVariantDecision
+    from tiercare.care.protocols import ProtocolError
+
+    if not (
+        by.role == Role.ADMIN
+        or GpTeamMember.objects.filter(
+            team__center=center, practitioner__user=by, active=True, role=TeamRole.GP
+        ).exists()
+    ):
+        raise Forbidden(_("Only a family doctor of this center decides its protocol targets."), code="not_team_member")
+    try:
+        protocol = load_protocol(protocol_code)
+    except ProtocolError as exc:
+        raise ValidationFailed(f"protocol_code: {exc.message}", details={"field": "protocol_code"}) from None
+    if variant not in protocol.variants:
+        raise ValidationFailed(
+            _("variant: %(p)s has no variant %(v)s.") % {"p": protocol_code, "v": variant},
+            details={"field": "variant"},
+        )
+    if not reason.strip():
+        raise ValidationFailed(_("reason: say why the center decides this."), details={"field": "reason"})
+    with transaction.atomic():
+        d = ProtocolVariantDecision.objects.create(
+            center=center, protocol_code=protocol_code, variant=variant, enabled=enabled, reason=reason.strip()[:500],
+            decided_by=by, decided_at=timezone.now(),
+        )  # fmt: skip
+        audit_write(actor=by, action=AuditAction.CREATE, obj=d, changes={variant: enabled}, reason=reason)
+    return d

@@ -89,10 +89,28 @@ def _worklist_rows(enrollments: list[Enrollment]) -> list[dict[str, Any]]:
 
 def _name_programs(plan: dict[str, Any]) -> None:
     """Name each program of a plan (and each follow-up's) in the page's language."""
-    for e in plan["enrollments"]:
-        e.program_name = program_name(e.protocol_code)
     for f in plan["recent_followups"]:
         f.program_name = program_name(f.enrollment.protocol_code)
+    today = timezone.localdate()
+    for e in plan["enrollments"]:
+        e.program_name = program_name(e.protocol_code)
+        e.risk_stale = _risk_stale(e, plan, today) if e.risk_percent is not None else ""
+
+
+def _risk_stale(e: Enrollment, plan: dict[str, Any], today: Any) -> str:
+    """Why the enrolment's risk may no longer be used (issue 11: older than 12 months, or the age now outside the
+    equation's range); a risk whose follow-up is not among the recent ones counts as stale."""
+    from tiercare.care.risk import risk_staleness
+
+    fu = next((f for f in plan["recent_followups"] if f.enrollment_id == e.pk and f.risk_percent is not None), None)
+    if fu is None:
+        return "older_than_12_months"
+    return risk_staleness(
+        equation=fu.risk_equation or "china_par",
+        computed_on=timezone.localtime(fu.measured_at).date(),
+        age_now=services.age_on(plan["person"], today),
+        today=today,
+    )
 
 
 @login_required
@@ -285,6 +303,7 @@ def followup_new(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
             fu = services.followup_record(
                 by=request.user, enrollment=e, person_id=form.cleaned_data["person_id"],
                 measured_at=form.cleaned_data["measured_at"], measurements=form.measurements(),
+                confirm_units=form.cleaned_data["confirm_units"],
             )  # fmt: skip
         except (ValidationFailed, Conflict) as exc:
             show_domain_error(form, exc)
@@ -393,7 +412,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     all_teams = selectors.dashboard_teams(for_user=request.user).select_related("center")
     teams = all_teams.filter(pk=team) if team and all_teams.filter(pk=team).exists() else all_teams
     data = selectors.dashboard(teams=teams)
-    return render(request, "care/dashboard.html", {"data": data, "teams": all_teams, "team": str(team or "")})
+    ctx = {"data": data, "teams": all_teams, "team": str(team or ""), "target_decisions": _target_decisions(all_teams)}
+    return render(request, "care/dashboard.html", ctx)
 
 
 @login_required
@@ -461,3 +481,16 @@ def center_worklist(request: AuthedRequest, center_id: str, kind: str) -> HttpRe
         person_ids = [s.person_id for s in suggestions]
     audit_patient_read(actor=request.user, person_ids=person_ids, object_type=f"care.center_worklist.{kind}")
     return render(request, "care/center_worklist.html", ctx)
+
+
+def _target_decisions(teams: Any) -> list[dict[str, Any]]:
+    """Each center's latest recorded decision on the >=65 hypertension target (issue 11), or none (the default)."""
+    from tiercare.care.models import ProtocolVariantDecision
+
+    centers = {t.center_id: t.center for t in teams}
+    latest: dict[Any, Any] = {}
+    for d in ProtocolVariantDecision.objects.filter(
+        center_id__in=centers, protocol_code="hypertension", variant="HTN-TARGET-65-150"
+    ).select_related("decided_by"):
+        latest.setdefault(d.center_id, d)
+    return [{"center": c, "decision": latest.get(pk)} for pk, c in centers.items()]

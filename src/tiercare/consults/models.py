@@ -372,9 +372,8 @@ class MdtMeeting(BaseModel):
         return self.mdt_case.case.person_id
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            if type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists():
-                raise SignedOpinionError("a signed MDT conclusion cannot be changed")
+        if not self._state.adding and type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise SignedOpinionError("a signed MDT conclusion cannot be changed")
         super().save(*args, **kwargs)
 
 

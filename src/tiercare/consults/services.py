@@ -736,7 +736,8 @@ def mdt_conclude(
     now = timezone.now()
     if now < m.starts_at:
         raise Conflict(
-            _("The conclusion can be signed once the meeting has started (%(start)s).") % {"start": _local(m.starts_at)},
+            _("The conclusion can be signed once the meeting has started (%(start)s).")
+            % {"start": _local(m.starts_at)},
             code="meeting_not_started",
             details={"starts_at": m.starts_at.isoformat()},
         )

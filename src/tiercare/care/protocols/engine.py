@@ -34,6 +34,17 @@ Optional schema parts (each protocol states what it needs; none is a code branch
 - ``schedule.routine_interval_phases``: ``[{"until_years": 2, "days": 90}, {"until_years": 5, "days": 180}]``
   makes the routine interval depend on the years since the schedule's start (``classify(...,
   schedule_start=...)`` with the follow-up's ``date``); after the last phase ``routine_interval_days`` applies.
+- ``schedule.intervals``: ``{"urgent_recheck": 14}`` names further intervals a rule's ``next_due`` may use
+  besides ``routine`` and ``recheck`` (e.g. an alarm sign re-checked within 14 days, not at the next routine
+  visit).
+- ``{"previous": cond, "visits": n}`` holds when ``cond`` holds on each of the ``n`` most recent earlier
+  follow-ups taken on different days from each other and from this one (NBPHS 2017: three raised readings on
+  different days); false when there are fewer.
+- ``surveillance``: ``[{"code": "colonoscopy", "zh", "en", "at_months": [12, 36], "then_every_months": 60,
+  "extra_at_months_if_flag": {"flag": "...", "at_months": [3]}, "source_text": {...}}]`` lists tests due at
+  months counted from the schedule's start. ``{"due": code}`` holds when such a test falls due between one
+  routine interval before this follow-up and one routine interval after it; a rule's explanation may show the
+  date with the placeholder ``{due_<code>}``.
 """
 
 from __future__ import annotations
@@ -46,7 +57,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
@@ -162,6 +173,31 @@ class SchedulePhase:
 
 
 @dataclass(frozen=True)
+class SurveillanceTest:
+    """A test due at fixed months from the schedule's start (e.g. colonoscopy at 1 and 3 years, then 5-yearly)."""
+
+    code: str
+    label: Text
+    at_months: tuple[int, ...]
+    then_every_months: int | None
+    extra_flag: str | None
+    extra_at_months: tuple[int, ...]
+    source_text: Text
+
+    def due_dates(self, since: date, until: date, flags: Mapping[str, Any]) -> list[date]:
+        """The due dates from ``since`` up to ``until`` (inclusive), in order."""
+        months = list(self.at_months)
+        if self.extra_flag and flags.get(self.extra_flag) is True:
+            months += list(self.extra_at_months)
+        if self.then_every_months and self.at_months:
+            m = max(self.at_months) + self.then_every_months
+            while add_months(since, m) <= until:
+                months.append(m)
+                m += self.then_every_months
+        return sorted({add_months(since, m) for m in months if add_months(since, m) <= until})
+
+
+@dataclass(frozen=True)
 class Cond:
     """A compiled condition node (see the module docstring for the JSON forms)."""
 
@@ -173,6 +209,7 @@ class Cond:
     codes: tuple[str, ...] = ()
     children: tuple[Cond, ...] = ()
     name: str = ""
+    visits: int = 1
 
 
 @dataclass(frozen=True)
@@ -246,6 +283,8 @@ class Protocol:
     variants: Mapping[str, Variant]
     eligibility_risk: RiskCriterion | None = None
     routine_interval_phases: tuple[SchedulePhase, ...] = ()
+    named_intervals: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    surveillance: Mapping[str, SurveillanceTest] = field(default_factory=lambda: MappingProxyType({}))
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with ``rule_id`` (KeyError if none)."""
@@ -262,6 +301,8 @@ class Protocol:
         first phase whose ``until_years``-th anniversary of ``since`` is still ahead applies, and after the
         last phase ``routine_interval_days``. Both dates are then required (ValueError otherwise).
         """
+        if kind in self.named_intervals:
+            return self.named_intervals[kind]
         if kind != "routine":
             return self.recheck_days
         if not self.routine_interval_phases:
@@ -352,17 +393,18 @@ def protocol_version(code: str) -> ProtocolVersion:
     return ProtocolVersion(code, version, hashlib.sha256(raw).hexdigest())
 
 
-def load_protocol(code: str, *, variants: Iterable[str] = ()) -> Protocol:
+def load_protocol(code: str, *, variants: Iterable[str] = (), disabled: Iterable[str] = ()) -> Protocol:
     """Load and validate the protocol ``code``.
 
-    ``variants`` names variants to enable besides those the file enables by default. The file is read every
+    ``variants`` names variants to enable besides those the file enables by default; ``disabled`` names default
+    variants to turn off (a center's recorded clinical decision, e.g. 140/90 at every age). The file is read every
     time (it is small) so that the content, the sha256 and the rules agree; parsing is cached by content.
 
     Raises :class:`ProtocolError` (with the file and the key) for an unknown code, an unknown variant or any
     schema violation.
     """
     filename, raw = _read(code)
-    return _build(filename, raw, frozenset(variants))
+    return _build(filename, raw, frozenset(variants), frozenset(disabled))
 
 
 def parse_protocol(doc: Mapping[str, Any], *, filename: str = "<dict>", variants: Iterable[str] = ()) -> Protocol:
@@ -373,9 +415,9 @@ def parse_protocol(doc: Mapping[str, Any], *, filename: str = "<dict>", variants
 
 
 @functools.lru_cache(maxsize=64)
-def _build(filename: str, raw: bytes, variants: frozenset[str]) -> Protocol:
+def _build(filename: str, raw: bytes, variants: frozenset[str], disabled: frozenset[str] = frozenset()) -> Protocol:
     doc = _parse_json(filename, raw)
-    return _Validator(filename).protocol(doc, hashlib.sha256(raw).hexdigest(), variants)
+    return _Validator(filename).protocol(doc, hashlib.sha256(raw).hexdigest(), variants, disabled)
 
 
 def _parse_json(filename: str, raw: bytes) -> Any:
@@ -448,7 +490,9 @@ class _Validator:
 
     # -- sections --
 
-    def protocol(self, doc: Any, sha256: str, enabled: frozenset[str]) -> Protocol:
+    def protocol(
+        self, doc: Any, sha256: str, enabled: frozenset[str], disabled: frozenset[str] = frozenset()
+    ) -> Protocol:
         d = self.obj(
             doc,
             "",
@@ -457,6 +501,7 @@ class _Validator:
                 "required_items", "measured_items", "thresholds", "symptoms", "flags", "conditions",
                 "control_class_precedence", "rules", "variants",
             ),
+            ("surveillance",),
         )  # fmt: skip
         if d["schema_version"] != SCHEMA_VERSION:
             raise self.fail("schema_version", f"must be {SCHEMA_VERSION}")
@@ -486,7 +531,7 @@ class _Validator:
             d["schedule"],
             "schedule",
             ("routine_interval_days", "recheck_days", "min_face_to_face_per_year"),
-            ("routine_interval_phases",),
+            ("routine_interval_phases", "intervals"),
         )
         routine = self.integer(sched["routine_interval_days"], "schedule.routine_interval_days")
         recheck = self.integer(sched["recheck_days"], "schedule.recheck_days")
@@ -497,6 +542,7 @@ class _Validator:
                 f"{routine} days between routine visits cannot give {per_year} visits a year",
             )
         phases = self.phases(sched.get("routine_interval_phases"), "schedule.routine_interval_phases", per_year)
+        named = self.intervals(sched.get("intervals", {}), "schedule.intervals")
 
         known_items = tuple(PLAUSIBLE_RANGES) + CONTEXT_ITEMS
         measured = self.str_list(d["measured_items"], "measured_items", known_items)
@@ -504,6 +550,7 @@ class _Validator:
         thresholds = self.thresholds(d["thresholds"], "thresholds")
         symptoms = self.symptoms(d["symptoms"], "symptoms")
         flags = self.flags(d["flags"], "flags")
+        surveillance = self.surveillance(d.get("surveillance", []), "surveillance", set(flags))
         precedence = self.str_list(d["control_class_precedence"], "control_class_precedence", CONTROL_CLASSES)
         if set(precedence) != set(CONTROL_CLASSES):
             raise self.fail("control_class_precedence", f"must list each of {list(CONTROL_CLASSES)} once")
@@ -523,14 +570,16 @@ class _Validator:
             if not _RULE_ID_RE.match(vid) or vid in raw_variants:
                 raise self.fail(f"variants[{i}].id", f"{vid!r} must be a unique id like HTN-TARGET-65-150")
             raw_variants[vid] = (i, vd)
-        unknown = enabled - set(raw_variants)
+        unknown = (enabled | disabled) - set(raw_variants)
         if unknown:
             raise self.fail("variants", f"no such variant: {', '.join(sorted(unknown))}")
 
         if not isinstance(d["conditions"], dict):
             raise self.fail("conditions", "an object is required")
         raw_conditions = d["conditions"]
-        ctx = _CondContext(self, measured, required, thresholds, set(symptoms), set(flags), set(raw_conditions))
+        ctx = _CondContext(
+            self, measured, required, thresholds, set(symptoms), set(flags), set(raw_conditions), set(surveillance)
+        )
         conditions = {n: ctx.compile(c, f"conditions.{n}", required_extra=()) for n, c in raw_conditions.items()}
         _check_ref_cycles(self, conditions)
 
@@ -555,6 +604,7 @@ class _Validator:
                 set(symptoms),
                 set(flags),
                 set(conditions),
+                set(surveillance),
             )
             v_raw_conditions = vd.get("conditions", {})
             if not isinstance(v_raw_conditions, dict):
@@ -574,14 +624,16 @@ class _Validator:
                 MappingProxyType(v_conditions),
             )
             variants[vid] = variant
-            if variant.enabled_by_default or vid in enabled:
+            if (variant.enabled_by_default and vid not in disabled) or vid in enabled:
                 active_required += [r for r in add_req if r not in active_required]
                 active_thresholds.update(v_thresholds)
                 active_conditions.update(v_conditions)
         _check_ref_cycles(self, active_conditions)
 
-        rules = self.rules(d["rules"], ctx)
-        active_variants = tuple(sorted(v for v in variants if variants[v].enabled_by_default or v in enabled))
+        rules = self.rules(d["rules"], ctx, tuple(named))
+        active_variants = tuple(
+            sorted(v for v in variants if (variants[v].enabled_by_default and v not in disabled) or v in enabled)
+        )
         return Protocol(
             code=code,
             version=ProtocolVersion(code, version, sha256, active_variants),
@@ -605,7 +657,60 @@ class _Validator:
             variants=MappingProxyType(variants),
             eligibility_risk=risk,
             routine_interval_phases=phases,
+            named_intervals=MappingProxyType(named),
+            surveillance=MappingProxyType(surveillance),
         )
+
+    def intervals(self, value: Any, key: str) -> dict[str, int]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "an object is required")
+        out: dict[str, int] = {}
+        for name, days in value.items():
+            if not _CODE_RE.match(name) or name in NEXT_DUE_KINDS:
+                raise self.fail(f"{key}.{name}", "a lower_snake_case name other than routine and recheck is required")
+            out[name] = self.integer(days, f"{key}.{name}")
+        return out
+
+    def surveillance(self, value: Any, key: str, flags: set[str]) -> dict[str, SurveillanceTest]:
+        if not isinstance(value, list):
+            raise self.fail(key, "a list is required")
+        out: dict[str, SurveillanceTest] = {}
+        for i, t in enumerate(value):
+            k = f"{key}[{i}]"
+            td = self.obj(
+                t, k, ("code", "zh", "en", "at_months", "source_text"), ("then_every_months", "extra_at_months_if_flag")
+            )
+            code = self.string(td["code"], f"{k}.code")
+            if not _CODE_RE.match(code) or code in out:
+                raise self.fail(f"{k}.code", f"{code!r} must be a unique lower_snake_case code")
+            months = self.month_list(td["at_months"], f"{k}.at_months")
+            every = td.get("then_every_months")
+            every = self.integer(every, f"{k}.then_every_months") if every is not None else None
+            extra_flag, extra_months = None, ()
+            if "extra_at_months_if_flag" in td:
+                ed = self.obj(td["extra_at_months_if_flag"], f"{k}.extra_at_months_if_flag", ("flag", "at_months"))
+                if ed["flag"] not in flags:
+                    raise self.fail(f"{k}.extra_at_months_if_flag.flag", f"no flag named {ed['flag']!r}")
+                extra_flag = ed["flag"]
+                extra_months = self.month_list(ed["at_months"], f"{k}.extra_at_months_if_flag.at_months")
+            out[code] = SurveillanceTest(
+                code,
+                Text(self.string(td["zh"], f"{k}.zh"), self.string(td["en"], f"{k}.en")),
+                months,
+                every,
+                extra_flag,
+                extra_months,
+                self.text(td["source_text"], f"{k}.source_text"),
+            )
+        return out
+
+    def month_list(self, value: Any, key: str) -> tuple[int, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, "a non-empty list of months is required")
+        months = tuple(self.integer(m, f"{key}[{i}]") for i, m in enumerate(value))
+        if list(months) != sorted(set(months)):
+            raise self.fail(key, "months must increase")
+        return months
 
     def risk_criterion(self, value: Any, key: str) -> RiskCriterion:
         rd = self.obj(value, key, ("equation", "min_percent", "zh", "en"))
@@ -689,12 +794,14 @@ class _Validator:
             )
         return out
 
-    def rules(self, value: Any, ctx: _CondContext) -> tuple[Rule, ...]:
+    def rules(self, value: Any, ctx: _CondContext, named_intervals: tuple[str, ...] = ()) -> tuple[Rule, ...]:
         """Rules see the base thresholds and the named conditions (which variants may replace), never a
         variant's own thresholds, so that every rule is valid whichever variants are enabled."""
         if not isinstance(value, list) or not value:
             raise self.fail("rules", "a non-empty list is required")
         placeholders = set(ctx.measured) | set(CONTEXT_ITEMS) | set(ctx.thresholds) | {"symptoms"}
+        placeholders |= {f"due_{code}" for code in ctx.surveillance}
+        next_due_kinds = NEXT_DUE_KINDS + named_intervals
         out: list[Rule] = []
         for i, r in enumerate(value):
             k = f"rules[{i}]"
@@ -715,8 +822,8 @@ class _Validator:
             if urgent and "urgent_referral" not in actions:
                 raise self.fail(f"{k}.actions", "an urgent rule must include urgent_referral")
             next_due = rd.get("next_due")
-            if next_due is not None and next_due not in NEXT_DUE_KINDS:
-                raise self.fail(f"{k}.next_due", f"must be one of {list(NEXT_DUE_KINDS)}")
+            if next_due is not None and next_due not in next_due_kinds:
+                raise self.fail(f"{k}.next_due", f"must be one of {list(next_due_kinds)}")
             if (control_class is not None or urgent) and next_due is None:
                 raise self.fail(f"{k}.next_due", "a rule that classifies or is urgent must say when to follow up")
             explain = self.text(rd["explain"], f"{k}.explain")
@@ -751,6 +858,7 @@ class _CondContext:
     symptoms: set[str]
     flags: set[str]
     condition_names: set[str] = field(default_factory=set)
+    surveillance: set[str] = field(default_factory=set)
 
     def compile(self, value: Any, key: str, *, required_extra: Iterable[str], in_previous: bool = False) -> Cond:
         required_extra = tuple(required_extra)
@@ -782,6 +890,11 @@ class _CondContext:
             if d["flag"] not in self.flags:
                 raise self.v.fail(f"{key}.flag", f"no flag named {d['flag']!r}")
             return Cond("flag", name=d["flag"])
+        if "due" in value:
+            d = self.v.obj(value, key, ("due",))
+            if d["due"] not in self.surveillance:
+                raise self.v.fail(f"{key}.due", f"no surveillance test named {d['due']!r}")
+            return Cond("due", name=d["due"])
         if "always" in value:
             d = self.v.obj(value, key, ("always",))
             if d["always"] is not True:
@@ -807,11 +920,12 @@ class _CondContext:
             child = self.compile(d["not"], f"{key}.not", required_extra=required_extra, in_previous=in_previous)
             return Cond("not", children=(child,))
         if "previous" in value:
-            d = self.v.obj(value, key, ("previous",))
+            d = self.v.obj(value, key, ("previous",), ("visits",))
             if in_previous:
                 raise self.v.fail(f"{key}.previous", "previous cannot be nested")
+            visits = self.v.integer(d["visits"], f"{key}.visits") if "visits" in d else 1
             child = self.compile(d["previous"], f"{key}.previous", required_extra=required_extra, in_previous=True)
-            return Cond("previous", children=(child,))
+            return Cond("previous", children=(child,), visits=visits)
         raise self.v.fail(key, f"unknown condition form: {sorted(value)}")
 
 
@@ -834,6 +948,18 @@ def _check_ref_cycles(v: _Validator, conditions: Mapping[str, Cond]) -> None:
 
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus ``months`` calendar months; a day past the month's end falls on its last day."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return d.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
 def add_years(d: date, years: int) -> date:
@@ -876,7 +1002,8 @@ def is_eligible(
         return False
     if risk_equation != crit.equation:
         raise ValueError(f"{protocol.code}: eligibility needs a {crit.equation} risk, got {risk_equation!r}")
-    return risk_percent >= crit.min_percent
+    # Judged on the one-decimal value the page shows (risk.band_for): a risk shown as 10.0% is eligible.
+    return round(risk_percent, 1) >= crit.min_percent
 
 
 # --- classifying --------------------------------------------------------------------------------------------
@@ -917,12 +1044,12 @@ def classify(
     current = _validated_followup(protocol, followup, "followup")
     earlier = _ordered_previous(protocol, followup, previous)
     on, since = _schedule_dates(protocol, followup, schedule_start)
-    last = earlier[0] if earlier else None
+    ctx = _EvalContext(protocol, earlier, current, on, since)
 
     fired: list[Rule] = []
     for rule in protocol.rules:
         try:
-            holds = _eval(protocol, rule.when, current, last)
+            holds = _eval(ctx, rule.when, current, in_previous=False)
         except _Missing as exc:  # only reachable for an item not in required_items; the schema forbids it
             raise FollowupInputError(
                 exc.item,
@@ -943,6 +1070,10 @@ def classify(
     urgent = any(r.urgent for r in fired)
 
     values = _placeholder_values(protocol, current)
+    for code in protocol.surveillance:
+        due = ctx.due_date(code)
+        for lang in ("zh", "en"):
+            values[lang][f"due_{code}"] = due.isoformat() if due else "?"
     fired_rules = tuple(
         FiredRule(r.id, Text(_fill(r.explain.zh, values["zh"]), _fill(r.explain.en, values["en"])), r.source_text)
         for r in fired
@@ -963,8 +1094,9 @@ def classify(
 def _schedule_dates(
     protocol: Protocol, followup: Mapping[str, Any], schedule_start: date | str | None
 ) -> tuple[date | None, date | None]:
-    """The follow-up's date and the schedule's start, both required when the routine interval has phases."""
-    if not protocol.routine_interval_phases:
+    """The follow-up's date and the schedule's start, both required when the routine interval has phases or the
+    protocol lists surveillance tests."""
+    if not protocol.routine_interval_phases and not protocol.surveillance:
         return None, None
     if schedule_start is None:
         raise FollowupInputError(
@@ -1051,25 +1183,18 @@ def _validated_followup(protocol: Protocol, followup: Any, where: str) -> Mappin
                 "症状必须是症状代码列表。",
                 code="wrong_type",
             )
-        known = set(protocol.symptoms) | _all_symptom_codes()
+        known = set(protocol.symptoms)
         for s in symptoms:
-            if s not in known:
+            if s not in known:  # never ignored: an unrecognised emergency symptom must not pass as none
                 raise FollowupInputError(
                     "symptoms",
-                    f"Unknown symptom code {s!r}; known codes: {', '.join(sorted(known))}.",
-                    f"未知的症状代码 {s!r}。",
+                    f"Symptom code {s!r} is not one of the {protocol.name.en.lower()} protocol's symptoms; known "
+                    f"codes: {', '.join(sorted(known)) or 'none'}.",
+                    f"症状代码 {s!r} 不属于{protocol.name.zh}规范的症状；"
+                    f"可用代码：{'、'.join(sorted(known)) or '无'}。",
                     code="invalid_choice",
                 )
     return followup
-
-
-def _all_symptom_codes() -> frozenset[str]:
-    """Symptom codes of every shipped protocol: a patient in two programs may report a symptom another
-    program's form offers; it is not urgent under this protocol, but it is not a typo either."""
-    codes: set[str] = set()
-    for code in available_protocols():
-        codes.update(load_protocol(code).symptoms)
-    return frozenset(codes)
 
 
 def _ordered_previous(
@@ -1122,7 +1247,45 @@ def _parse_date(value: Any, key: str) -> date:
         ) from None
 
 
-def _eval(protocol: Protocol, cond: Cond, visit: Mapping[str, Any], last: Mapping[str, Any] | None) -> bool:
+@dataclass
+class _EvalContext:
+    protocol: Protocol
+    earlier: Sequence[Mapping[str, Any]]
+    current: Mapping[str, Any]
+    on: date | None
+    since: date | None
+
+    def previous_visits(self, n: int) -> list[Mapping[str, Any]] | None:
+        """The ``n`` most recent earlier follow-ups; for ``n`` > 1 one per day, none on this follow-up's day (when
+        dated). None when there are fewer."""
+        if n == 1:
+            return [self.earlier[0]] if self.earlier else None
+        today = self.current.get("date")
+        seen = {str(today)} if today is not None else set()
+        out: list[Mapping[str, Any]] = []
+        for p in self.earlier:
+            day = p.get("date")
+            if day is not None:
+                if str(day) in seen:
+                    continue
+                seen.add(str(day))
+            out.append(p)
+            if len(out) == n:
+                return out
+        return None
+
+    def due_date(self, code: str) -> date | None:
+        """The due date of surveillance test ``code`` within one routine interval either side of this follow-up."""
+        if self.on is None or self.since is None:
+            return None
+        interval = timedelta(days=self.protocol.next_due_days("routine", on=self.on, since=self.since))
+        test = self.protocol.surveillance[code]
+        dates = [d for d in test.due_dates(self.since, self.on + interval, self.current) if d > self.on - interval]
+        return dates[0] if dates else None
+
+
+def _eval(ctx: _EvalContext, cond: Cond, visit: Mapping[str, Any], *, in_previous: bool) -> bool:
+    protocol = ctx.protocol
     kind = cond.kind
     if kind == "item":
         value = visit.get(cond.item)
@@ -1145,19 +1308,22 @@ def _eval(protocol: Protocol, cond: Cond, visit: Mapping[str, Any], last: Mappin
         return visit.get(cond.name) is True
     if kind == "always":
         return True
+    if kind == "due":
+        return not in_previous and ctx.due_date(cond.name) is not None
     if kind == "ref":
-        return _eval(protocol, protocol.conditions[cond.name], visit, last)
+        return _eval(ctx, protocol.conditions[cond.name], visit, in_previous=in_previous)
     if kind == "all":
-        return all(_eval(protocol, c, visit, last) for c in cond.children)
+        return all(_eval(ctx, c, visit, in_previous=in_previous) for c in cond.children)
     if kind == "any":
-        return any(_eval(protocol, c, visit, last) for c in cond.children)
+        return any(_eval(ctx, c, visit, in_previous=in_previous) for c in cond.children)
     if kind == "not":
-        return not _eval(protocol, cond.children[0], visit, last)
+        return not _eval(ctx, cond.children[0], visit, in_previous=in_previous)
     if kind == "previous":
-        if last is None:
+        visits = ctx.previous_visits(cond.visits)
+        if not visits:
             return False
         try:
-            return _eval(protocol, cond.children[0], last, None)
+            return all(_eval(ctx, cond.children[0], p, in_previous=True) for p in visits)
         except _Missing:  # that visit did not measure what the condition needs: it cannot count
             return False
     raise AssertionError(f"unknown condition kind {kind!r}")  # compile() admits no other kinds
