@@ -60,7 +60,12 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 
-@api.post("/auth/logout", response={204: None, 401: ErrorOut}, tags=["auth"], operation_id="logout")
+@api.post(
+    "/auth/logout",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut},
+    tags=["auth"],
+    operation_id="logout",
+)
 def api_logout(request: HttpRequest) -> Status:
     """Sign out: revoke the bearer token this request used; with session auth, end the session."""
     token = getattr(request, "api_token", None)

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db(transaction=False)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 2
 # Binary downloads: their documented 200 is a spreadsheet, not JSON; the error answers are still checked above.
-SKIP = {"care_worklist_xlsx"}
+# Logout revokes the token the run signs in with: every later operation would only answer 401.
+SKIP = {"care_worklist_xlsx", "logout"}
 
 
 @pytest.fixture

@@ -81,7 +81,11 @@ def test_addendum_refuses_update_and_delete(cast, signed):
 @pytest.fixture
 def meeting(cast, net, case):
     mdt = services.mdt_create(
-        by=cast.ops, case=case, specialties=["pediatrics", "cardiology"], deadline=timezone.now() + timedelta(days=3)
+        by=cast.gp,
+        case=case,
+        specialties=["pediatrics", "cardiology"],
+        deadline=timezone.now() + timedelta(days=3),
+        coordinator=cast.ops,
     )
     [first, *_] = services.mdt_propose(mdt=mdt)
     experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}

@@ -24,7 +24,7 @@ from tiercare.core.models import AuditEvent, User
 from tiercare.people.models import Person
 
 router = Router(tags=["audit"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 class HistoryFilters(Schema):
