@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-
 from tests.care.factories import contract, team_with
+
 from tiercare.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
