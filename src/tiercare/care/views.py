@@ -166,11 +166,7 @@ def call_new(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
     if not _htmx(request):
         if call is None:
             raise ValidationFailed(" ".join(str(m) for msgs in form.errors.values() for m in msgs))
-        back = request.POST.get("next", "")
-        safe = url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-        return redirect(back if safe else "care:index")
+        return redirect(_posted_back(request) or "care:index")
     e.refresh_from_db()
     row = _worklist_rows([e])[0]
     if call is None:
@@ -426,6 +422,13 @@ def contracts_ending(request: AuthedRequest, team_id: str) -> HttpResponse:
     return render(request, "care/contracts_ending.html", ctx)
 
 
+def _posted_back(request: HttpRequest) -> str:
+    """The form's ``next`` page when it is on this site (never an open redirect), else ""."""
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return back if safe else ""
+
+
 @login_required
 @require_POST
 def contract_renew(request: AuthedRequest, contract_id: str) -> HttpResponse:
@@ -434,10 +437,9 @@ def contract_renew(request: AuthedRequest, contract_id: str) -> HttpResponse:
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     contract = access.access_renewable_contract(request.user, contract_id)
     result = services.contract_renew(by=request.user, contract=contract)
-    back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    back = _posted_back(request)
     sep = "&" if "?" in back else "?"
-    return redirect(f"{back}{sep}renewed={result.contract.pk}" if safe and back else "care:index")
+    return redirect(f"{back}{sep}renewed={result.contract.pk}" if back else "care:index")
 
 
 @login_required
@@ -447,9 +449,7 @@ def enrollment_end(request: AuthedRequest, enrollment_id: str) -> HttpResponse:
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     e = access.access_enrollment(request.user, enrollment_id, reason="end enrolment")
     services.enrollment_end(by=request.user, enrollment=e, reason=request.POST.get("reason", ""))
-    back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return redirect(back if safe and back else "care:index")
+    return redirect(_posted_back(request) or "care:index")
 
 
 @login_required
