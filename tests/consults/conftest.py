@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from tests import factories as f
 from tiercare.consults import services
@@ -80,4 +81,16 @@ def case(cast: Any, net: Net) -> Any:
         history="既往体健",
         findings="WBC 15.2",
         current_treatment="头孢克肟",
+    )
+
+
+@pytest.fixture
+def mdt(cast: Any, net: Net, case: Any) -> Any:
+    """An MDT opened by the GP who requested the case, handed to operations to coordinate."""
+    return services.mdt_create(
+        by=cast.gp,
+        case=case,
+        specialties=["pediatrics", "cardiology"],
+        deadline=timezone.now() + timedelta(days=3),
+        coordinator=cast.ops,
     )

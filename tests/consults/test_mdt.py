@@ -27,17 +27,6 @@ def record_referral(**kwargs):
     return "referral-1"
 
 
-@pytest.fixture
-def mdt(cast, net, case):
-    return services.mdt_create(
-        by=cast.gp,
-        case=case,
-        specialties=["pediatrics", "cardiology"],
-        deadline=timezone.now() + timedelta(days=3),
-        coordinator=cast.ops,
-    )
-
-
 def first_grid_time(now):
     return next(iter(slots.grid(now, now + timedelta(days=3))))
 
@@ -216,14 +205,7 @@ def test_only_chair_concludes(cast, net, mdt):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_concurrent_bookings_of_one_mdt_exactly_one_wins(cast, net, case):
-    mdt = services.mdt_create(
-        by=cast.gp,
-        case=case,
-        specialties=["pediatrics", "cardiology"],
-        deadline=timezone.now() + timedelta(days=3),
-        coordinator=cast.ops,
-    )
+def test_two_concurrent_bookings_of_one_mdt_exactly_one_wins(cast, net, mdt):
     proposals = services.mdt_propose(mdt=mdt, limit=2)
     barrier = threading.Barrier(2)
     results: list[str] = []

@@ -4,12 +4,9 @@ any column of a signed row (status, case, expert, text, signature…) nor delete
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from tiercare.consults import services
 from tiercare.consults.models import ConsultMessage, MdtMeeting, OpinionAddendum, SecondOpinion, Teleconsult
@@ -79,14 +76,7 @@ def test_addendum_refuses_update_and_delete(cast, signed):
 
 
 @pytest.fixture
-def meeting(cast, net, case):
-    mdt = services.mdt_create(
-        by=cast.gp,
-        case=case,
-        specialties=["pediatrics", "cardiology"],
-        deadline=timezone.now() + timedelta(days=3),
-        coordinator=cast.ops,
-    )
+def meeting(cast, net, mdt):
     [first, *_] = services.mdt_propose(mdt=mdt)
     experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
     return services.mdt_book(by=cast.ops, mdt=mdt, starts_at=first.starts_at, experts=experts)
