@@ -9,7 +9,9 @@ one page of 50, plus the count for paging) for --persons random persons, and pri
 Shape: --rows events over 12 months; --persons-total distinct patients; 97 % single-person events (a read of one
 record, a write, a refusal), 3 % list reads naming 10-400 patients each (a GP's list, a worklist).
 
-    PYTHONPATH=src python bench/audit_history.py [--rows 10000000] [--reuse]
+    PYTHONPATH=src python bench/audit_history.py [--rows 10000000] [--reuse] [--jit]
+
+The connection is made as the app makes its own: JIT off (settings: DB_JIT); --jit measures with it on.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 INDEXES = {
     "core_auditevent_at_3d5eb007": "CREATE INDEX core_auditevent_at_3d5eb007 ON core_auditevent (at)",
     "core_audite_actor_i_6b0cd5_idx": "CREATE INDEX core_audite_actor_i_6b0cd5_idx ON core_auditevent (actor_id, at)",
-    "core_auditevent_person_ids_gin": "CREATE INDEX core_auditevent_person_ids_gin ON core_auditevent USING gin (person_ids)",
+    "core_auditevent_person_ids_gin": (
+        "CREATE INDEX core_auditevent_person_ids_gin ON core_auditevent USING gin (person_ids)"
+    ),
 }
 PID = "('00000000-0000-4000-8000-' || lpad(to_hex({n}), 12, '0'))::uuid"
 HISTORY = (
@@ -70,7 +74,8 @@ def setup(rows: int, persons: int) -> None:
             c.execute(f"""
               INSERT INTO core_auditevent (at, actor_id, actor_username, actor_role, action, object_type, object_id,
                                            person_id, person_ids, reason, path, method, ip, details)
-              SELECT now() - (g::float8 * 31536000 / {rows}) * interval '1 second', 1 + g % 2000, 'user' || (g % 2000), 'gp',
+              SELECT now() - (g::float8 * 31536000 / {rows}) * interval '1 second', 1 + g % 2000,
+                     'user' || (g % 2000), 'gp',
                      CASE WHEN g % 100 < 3 THEN 'list' ELSE 'read' END, 'people.person', '',
                      CASE WHEN g % 100 < 3 THEN NULL ELSE {PID.format(n="p")} END,
                      CASE WHEN g % 100 < 3
@@ -78,7 +83,8 @@ def setup(rows: int, persons: int) -> None:
                                      FROM generate_series(1, 10 + (g * 7919) % 391) k)
                           ELSE ARRAY[{PID.format(n="p")}] END,
                      '', '/api/v1/persons', 'GET', '10.0.0.1', '{{}}'
-              FROM generate_series({start}::bigint, {stop - 1}::bigint) g, LATERAL (SELECT (g * 2654435761) % {persons} AS p) x""")
+              FROM generate_series({start}::bigint, {stop - 1}::bigint) g,
+                   LATERAL (SELECT (g * 2654435761) % {persons} AS p) x""")
             print(f"  loaded {stop:,} rows ({time.perf_counter() - t0:.0f} s)", flush=True)
         t1 = time.perf_counter()
         for sql in INDEXES.values():
@@ -87,10 +93,10 @@ def setup(rows: int, persons: int) -> None:
         c.execute("VACUUM ANALYZE core_auditevent")
 
 
-def measure(n_persons: int, persons_total: int) -> None:
+def measure(n_persons: int, persons_total: int, jit: bool) -> None:
     rng = random.Random(7)
     sample = [pid(rng.randrange(persons_total)) for _ in range(n_persons)]
-    with psycopg.connect(f"{SERVER}/{DB}", autocommit=True) as c:
+    with psycopg.connect(f"{SERVER}/{DB}", autocommit=True, options="" if jit else "-c jit=off") as c:
         total = c.execute("SELECT count(*) FROM core_auditevent").fetchone()[0]
         size = c.execute(
             "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits "
@@ -149,12 +155,15 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--persons-total", type=int, default=200_000)
     ap.add_argument("--persons", type=int, default=50)
+    ap.add_argument(
+        "--jit", action="store_true", help="leave PostgreSQL's JIT on (the app's connections switch it off: DB_JIT)"
+    )
     ap.add_argument("--reuse", action="store_true", help="measure the existing bench_audit without reloading")
     args = ap.parse_args()
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     if not args.reuse:
         setup(args.rows, args.persons_total)
-    measure(args.persons, args.persons_total)
+    measure(args.persons, args.persons_total, args.jit)
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
 
 

@@ -51,6 +51,8 @@ def env_for(db_url: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT / "src"),
         DJANGO_SETTINGS_MODULE="tiercare.settings",
         TIERCARE_LOG_LEVEL="WARNING",
+        # Loopback has no TLS proxy in front: without this every request would be a redirect to https.
+        TIERCARE_SSL_REDIRECT="false",
     )
     env.pop("TIERCARE_TESTING", None)
     return env
@@ -62,6 +64,7 @@ def setup_users(n_users: int) -> dict:
 
     django.setup()
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from tiercare.care.models import ContractMember, Enrollment, GpTeam, GpTeamMember
     from tiercare.core.models import Role, User
@@ -90,9 +93,10 @@ def setup_users(n_users: int) -> dict:
             ContractMember.objects.filter(team=team, active=True).values_list("person_id", flat=True)[:200]
         )
         enrollments = list(
-            Enrollment.objects.filter(person_id__in=persons, protocol_code="hypertension").values_list(
-                "id", "person_id"
-            )
+            Enrollment.objects.filter(person_id__in=persons, protocol_code="hypertension")
+            # one follow-up per person per day: leave out those an earlier run today already filed for
+            .exclude(followups__measured_at__gte=timezone.now() - timedelta(days=1))
+            .values_list("id", "person_id")
         )
         out.append(
             {
@@ -204,6 +208,7 @@ def main() -> None:
     lat: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     statuses: dict[tuple[str, int], int] = defaultdict(int)
+    first_body: dict[tuple[str, int], bytes] = {}
     lock = threading.Lock()
     count = [0]
     stop = threading.Event()
@@ -220,12 +225,13 @@ def main() -> None:
             o.token = ops_login.token  # one operations login, a connection per user
             clients.append((gp, c, o))
 
-        def record(op: str, status: int, seconds: float, ok: tuple[int, ...]) -> None:
+        def record(op: str, status: int, seconds: float, ok: tuple[int, ...], payload: bytes = b"") -> None:
             with lock:
                 lat[op].append(seconds)
                 if status not in ok:
                     errors[op] += 1
                     statuses[(op, status)] += 1
+                    first_body.setdefault((op, status), payload[:300])
                 count[0] += 1
                 if count[0] >= args.max_requests:
                     stop.set()
@@ -249,8 +255,8 @@ def main() -> None:
                         (200,),
                     ),
                 ]
-                if gp["enrollments"]:
-                    eid, pid = rng.choice(gp["enrollments"])
+                if gp["enrollments"]:  # each person once (a second follow-up the same day is refused)
+                    eid, pid = gp["enrollments"].pop(rng.randrange(len(gp["enrollments"])))
                     body = {
                         "person_id": pid,
                         "measured_at": (datetime.now(tz) - timedelta(minutes=rng.randint(1, 600))).isoformat(),
@@ -272,8 +278,8 @@ def main() -> None:
                 for op, fn, ok in steps:
                     if stop.is_set():
                         return
-                    status, _, secs = fn()
-                    record(op, status, secs, ok)
+                    status, payload, secs = fn()
+                    record(op, status, secs, ok, payload)
                     stop.wait(rng.uniform(0, 2 * args.think))
 
         threads = [
@@ -318,6 +324,8 @@ def main() -> None:
         print(f"| {op} | {len(v)} | {errors.get(op, 0)} | {p50:.1f} | {p99:.1f} | {ratio:.1f}× | {met} |")
     if any(errors.values()):
         print("\nerrors (operation, HTTP status): count:", dict(statuses))
+        for key, body in first_body.items():
+            print(f"  first {key}: {body.decode(errors='replace')}")
     print(f"\nmean of all requests: {statistics.mean([x for v in lat.values() for x in v]) * 1000:.1f} ms")
 
 

@@ -143,7 +143,7 @@ def generate(persons: int) -> dict[str, float]:
             INSERT INTO care_followup (id, created_at, updated_at, enrollment_id, person_id, measured_at,
                 recorded_by_id, measurements, control_class, urgent, fired_rules, actions, next_due_on, was_due_on,
                 on_time, controlled, protocol_version, protocol_sha256, risk_percent, risk_band, voided_at,
-                void_reason)
+                void_reason, risk_equation, risk_inputs)
             SELECT {uuid_sql("f0000000", "g * 8 + k")}, now(), now(), {uuid_sql("e0000000", "g")},
                    {uuid_sql("50000000", "g")},
                    timestamptz '2024-07-20 01:00+00' + make_interval(days => k * 91 + (g + k) % 10),
@@ -154,7 +154,8 @@ def generate(persons: int) -> dict[str, float]:
                    '[{{"id": "HTN-SATISFACTORY"}}]'::jsonb, '[]'::jsonb,
                    (date '2024-07-20' + k * 91 + (g + k) % 10 + CASE WHEN s.sbp < 140 THEN 90 ELSE 14 END),
                    NULL, true, s.sbp < 140, '{v.version}', '{v.sha256}',
-                   CASE WHEN g % 3 = 0 THEN 3 + (g + k) % 17 ELSE NULL END, '', NULL, ''
+                   CASE WHEN g % 3 = 0 THEN 3 + (g + k) % 17 ELSE NULL END, '', NULL, '',
+                   CASE WHEN g % 3 = 0 THEN 'china_par' ELSE '' END, '{{}}'::jsonb
             FROM generate_series(1, {persons}) g
             CROSS JOIN generate_series(0, 7) k
             CROSS JOIN LATERAL (SELECT 118 + ((g * 31 + k * 17) % 45) AS sbp) s

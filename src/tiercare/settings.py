@@ -194,6 +194,14 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Django leaves it off for the sake of transaction-pooling proxies: set DB_PREPARED_STATEMENTS=false behind one.
     if envbool("DB_PREPARED_STATEMENTS", True):
         _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
+    # PostgreSQL's JIT compiler is for long analytic queries. Its cost is paid whenever the planner's estimate
+    # passes jit_above_cost, and the planner over-estimates how many audit rows name one patient (it guesses 50,000
+    # of 10 M; the real number is a few hundred): JIT compilation then took 48 of a history page's 50 ms
+    # (bench/audit_history.py: page + count p50 110 ms with JIT, 2.7 ms without). Every query here is short: off by
+    # default, on with DB_JIT=true (a session setting sent at connect, so no server configuration is needed).
+    if not envbool("DB_JIT", False):
+        _opts = _db.setdefault("OPTIONS", {})
+        _opts["options"] = (_opts.get("options", "") + " -c jit=off").strip()
     _db.setdefault("TEST", {})["NAME"] = env("TIERCARE_TEST_DB_NAME") or "test_tiercare"
 else:
     raise ImproperlyConfigured(f"DATABASE_URL must be sqlite:// or postgres://, not {_db['ENGINE']}")

@@ -60,3 +60,12 @@ def test_a_month_already_in_the_default_partition_is_left_there(cast):
 def test_only_postgresql_is_partitioned():
     report = audit_partitions_maintain(now=datetime(2030, 1, 1, tzinfo=UTC), ahead=0)
     assert report.partitioned is (connection.vendor == "postgresql")
+
+
+@pytest.mark.postgres
+def test_connections_run_with_jit_off():
+    """JIT compilation took 48 of the 50 ms of a person's access history on 10 M audit rows (bench/audit_history.py):
+    the app's connections switch it off (DB_JIT=true turns it back on)."""
+    with connection.cursor() as cur:
+        cur.execute("SHOW jit")
+        assert cur.fetchone()[0] == "off"
