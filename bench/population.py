@@ -191,7 +191,7 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database")
     from tiercare.care import selectors, services
     from tiercare.care.models import Enrollment, GpTeam
-    from tiercare.core.api import PageParams, page_one_query
+    from tiercare.core.api import PageParams, page_keys_then_rows
 
     if not args.skip_generate:
         print("migrating…", flush=True)
@@ -238,7 +238,7 @@ def main() -> None:
     overdue = selectors.worklist(team=team, kind="overdue", today=TODAY)
 
     def worklist_page() -> None:  # as the API's care_worklist serves it
-        page_one_query(selectors.worklist(team=team, kind="overdue", today=TODAY), PageParams(limit=50, offset=0))
+        page_keys_then_rows(selectors.worklist(team=team, kind="overdue", today=TODAY), PageParams(limit=50, offset=0))
 
     wl_med, wl_p95 = timed(worklist_page, 30)
     team_rows = overdue.count()

@@ -56,7 +56,7 @@ from tiercare.care.schemas import (
     WorklistRow,
 )
 from tiercare.core.access import require_role
-from tiercare.core.api import ErrorOut, PageParams, json_response, page, page_one_query, resolve
+from tiercare.core.api import ErrorOut, PageParams, json_response, page, page_keys_then_rows, resolve
 from tiercare.core.audit import audit_patient_read, audit_record
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditAction
@@ -414,7 +414,7 @@ def worklist(request: HttpRequest, team_id: UUID, kind: str, paging: Query[PageP
     """overdue, due_this_week, uncontrolled, risk_rose, lost (over 12 months overdue), removed; by risk, then
     days overdue."""
     qs = _worklist(request, team_id, kind)
-    result = page_one_query(qs, paging)
+    result = page_keys_then_rows(qs, paging)
     audit_patient_read(
         actor=request.user, person_ids=[e.person_id for e in result["items"]], object_type="care.worklist"
     )
