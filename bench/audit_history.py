@@ -9,7 +9,7 @@ one page of 50, plus the count for paging) for --persons random persons, and pri
 Shape: --rows events over 12 months; --persons-total distinct patients; 97 % single-person events (a read of one
 record, a write, a refusal), 3 % list reads naming 10-400 patients each (a GP's list, a worklist).
 
-    PYTHONPATH=src python bench/audit_history.py [--rows 10000000] [--reuse] [--jit]
+    PYTHONPATH=src python bench/audit_history.py [--rows 10000000] [--reuse] [--jit] [--app]
 
 The connection is made as the app makes its own: JIT off (settings: DB_JIT); --jit measures with it on.
 """
@@ -150,6 +150,62 @@ def measure(n_persons: int, persons_total: int, jit: bool) -> None:
     print("plan of the first:\n" + plan)
 
 
+def measure_app(n_persons: int, persons_total: int) -> None:
+    """The same history through the product: ``GET /api/v1/audit/persons/{id}/history`` and the auditor's page
+    ``/audit/persons/{id}/``, in process (Django's test client: URL routing, middleware, auth, the handler, JSON or the
+    template; no socket). Migrates the other apps into bench_audit once and adds the sampled persons and an auditor."""
+    os.environ.update(
+        DATABASE_URL=f"{SERVER}/{DB}",
+        SECRET_KEY="bench-audit-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        TIERCARE_DEBUG="false",
+        TIERCARE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="testserver",
+        DJANGO_SETTINGS_MODULE="tiercare.settings",
+    )
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    from tiercare.core.models import Role, User
+    from tiercare.people.models import Person
+
+    call_command("migrate", verbosity=0)
+    # Static files by name, not through collectstatic's manifest (production serves them from a web server anyway).
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
+    rng = random.Random(11)
+    sample = [pid(rng.randrange(persons_total)) for _ in range(n_persons)]
+    for p in sample:
+        Person.objects.get_or_create(pk=p, defaults={"name": "测试患者"})
+    auditor, _ = User.objects.get_or_create(username="bench_auditor", defaults={"role": Role.AUDITOR})
+    client = Client()
+    client.force_login(auditor)
+    for path in (f"/api/v1/audit/persons/{sample[0]}/history", f"/audit/persons/{sample[0]}/"):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code, r.content[:300])
+    api_ms, page_ms = [], []
+    for p in sample:
+        t = time.perf_counter()
+        r = client.get(f"/api/v1/audit/persons/{p}/history")
+        api_ms.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200 and r.json()["count"] > 0
+        t = time.perf_counter()
+        r = client.get(f"/audit/persons/{p}/")
+        page_ms.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200
+    for name, xs in (("API call (page of 50 + count)", api_ms), ("auditor's page", page_ms)):
+        qs = statistics.quantiles(xs, n=100, method="inclusive")
+        print(f"{name:34s} p50 {qs[49]:6.1f} ms  p95 {qs[94]:6.1f} ms  p99 {qs[98]:6.1f} ms  max {max(xs):6.1f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -158,12 +214,15 @@ def main() -> None:
     ap.add_argument(
         "--jit", action="store_true", help="leave PostgreSQL's JIT on (the app's connections switch it off: DB_JIT)"
     )
+    ap.add_argument("--app", action="store_true", help="also time the API call and the page through Django")
     ap.add_argument("--reuse", action="store_true", help="measure the existing bench_audit without reloading")
     args = ap.parse_args()
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     if not args.reuse:
         setup(args.rows, args.persons_total)
     measure(args.persons, args.persons_total, args.jit)
+    if args.app:
+        measure_app(args.persons, args.persons_total)
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
 
 

@@ -218,6 +218,7 @@ def main() -> None:
     env = {
         **os.environ,
         "TIERCARE_DEBUG": "false",
+        "TIERCARE_SSL_REDIRECT": "false",  # loopback: no TLS proxy in front (production redirects plain HTTP)
         "ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONPATH": str(ROOT / "src"),
     }
