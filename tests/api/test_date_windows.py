@@ -5,7 +5,8 @@ API and on the page, and a refusal names the field and the limit in the user's l
 - follow-ups: measured_at not later than now plus a few minutes' clock skew, not before the person's birth, not
   before 1900;
 - the directory's site registrations, insurance policies and partnerships: valid dates in a term's window (API and
-  the Excel import page); independent practice since: 1900 to today.
+  the Excel import page); independent practice since: 1900 to today;
+- referral pages: the capacity day and the wanted-from day, as the API's PlanDate.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone, translation
+from tests import factories as f
 from tests.care.factories import contract, enrol, page_client, page_text, team_with
 from tests.care.test_views_forms import _field_error, _post_followup
 from tests.network.test_excel import directory, xlsx  # noqa: F401  (the Excel import's directory)
@@ -219,3 +221,39 @@ def test_the_excel_import_refuses_insurance_dates_outside_the_window(directory):
     assert str(AHEAD) in errors[(3, "valid_to")] and str(BACK) in errors[(4, "valid_from")]
     assert excel.import_confirm(by=directory.ops, batch=batch) == 1
     assert InsurancePolicy.objects.get(number="P-1").cover_amount == Decimal("1000000.00")
+
+
+# --- referral pages: the capacity day and the wanted-from day (the API's PlanDate) --------------------------------
+def test_the_capacity_page_refuses_a_day_past_the_window_beside_the_field(cast):
+    from tiercare.referrals.models import ReservedCapacity
+
+    dept = f.DepartmentFactory(organization=cast.tertiary, name="心内科", specialty="cardiology")
+    c = page_client(cast.ops)
+    form = {"department": str(dept.pk), "kind": "clinic", "places": 2}
+    r = c.post("/referrals/capacity/", {**form, "date": str(AHEAD + dt.timedelta(days=1))})
+    assert r.status_code == 422
+    assert f"日期须在 {BACK} 至 {AHEAD} 之间" in page_text(r)
+    assert not ReservedCapacity.objects.exists()
+    r = c.post("/referrals/capacity/", {**form, "date": str(AHEAD)})
+    assert "日期须在" not in page_text(r)
+
+
+def test_the_referral_form_refuses_a_wanted_from_day_past_the_window(cast, team):
+    from tiercare.referrals.models import Referral
+
+    contract(cast.gp, cast.household_a, team)
+    dept = f.DepartmentFactory(organization=cast.tertiary, name="小儿内科", specialty="pediatrics")
+    form = {
+        "person": str(cast.patient_person.pk),
+        "receiving_department": str(dept.pk),
+        "urgency": "routine",
+        "reason": "持续高热",
+        "diagnosis_text": "发热",
+        "capacity_kind": "clinic",
+    }
+    c = page_client(cast.gp)
+    r = c.post("/referrals/new/", {**form, "wanted_from": str(BACK - dt.timedelta(days=1))})
+    assert r.status_code == 422 and f"日期须在 {BACK} 至 {AHEAD} 之间" in page_text(r)
+    assert not Referral.objects.exists()
+    r = c.post("/referrals/new/", {**form, "wanted_from": str(BACK)})
+    assert "日期须在" not in page_text(r)
