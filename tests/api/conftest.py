@@ -1,10 +1,11 @@
 """The world of the write matrices (API and pages): objects of every kind that belong to someone else, and the users
 who may not touch them.
 
-Center A's team holds the patient's household; the GP has a case (tele-consult, opinion, MDT), a referral, an
-enrolment with follow-ups and a referral suggestion. Hospital A (the standing coordinator's) has an outreach request,
-a session with a booked patient, and operations' roster plan with an assignment. A second operations user uploaded
-a directory import batch; the GP holds an API token. None of it belongs to the probing users.
+Center A's team holds the patient's household; the GP has a case (tele-consult, opinion, MDT), a referral (with the
+patient's consent to referral), an enrolment with follow-ups and a referral suggestion. Hospital A (the standing
+coordinator's) has an outreach request, a session with a booked patient, and operations' roster plan with an
+assignment. A second operations user uploaded a directory import batch; the GP holds an API token. None of it belongs
+to the probing users.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     mdt = consults.mdt_create(
         by=cast.gp, case=case, specialties=["pediatrics", "cardiology"], deadline=timezone.now() + timedelta(days=3)
     )
-    Consent.objects.create(
+    consent = Consent.objects.create(
         person=cast.patient_person, scope=ConsentScope.REFERRAL, granted_at=timezone.now() - timedelta(days=1)
     )
     dept = f.DepartmentFactory(organization=cast.tertiary, name="小儿内科", specialty="pediatrics")
@@ -93,6 +94,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "opinion": opinion,
         "mdt": mdt,
         "referral": referral,
+        "consent": consent,
         "team": team,
         "contract": c,
         "enrollment": e,

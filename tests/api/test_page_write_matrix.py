@@ -1,18 +1,19 @@
 """Issue 10, pages: every page of the site that accepts POST, given the id of a real object the user may not see (in
-the path or in a form field), answers a 403 or 404 page (or 422: the form refused the id as none of its choices,
-beside the field) — never a 2xx, a redirect or a 500 — and stores nothing (row counts, latest ``updated_at`` and
-revocations of every table unchanged; the audit log aside).
+the path or in a form field), answers a 403 or 404 page (or, for a form listed in REFUSED_AS_A_CHOICE, a 422 with
+the id refused beside its field) — never a 2xx, a redirect or a 500 — and stores nothing (row counts, latest
+``updated_at`` and revocations of every table unchanged; the audit log aside).
 
 Generic, like the API matrix (test_write_matrix.py): the routes are read from the URL resolver; a route accepts POST
 when its view is restricted to methods that include POST (``require_POST``, ``require_http_methods``), when it is a
 class-based view with a ``post`` method, or when an unrestricted view's source reads ``POST``. Path parameters are
 filled from the shared world (tests/api/conftest.py) by their name (PATH_IDS); form fields from BODIES.
 
-When a new page accepts POST (another branch adds one, say ``outreach/bookings/<uuid:booking_id>/cancel/``), this
-test fails naming its route until the route is either
-- exercised: its path parameters are all in PATH_IDS (add the parameter's name with the world's object, building
-  the object in tests/api/conftest.py if the world has none), and, for a form whose ids are in the body or for a
-  route without path ids, an entry in BODIES with the form's fields (the foreign object's id in its field), or
+A new page that accepts POST is exercised at once when it has path ids whose names are in PATH_IDS (posted with an
+empty form, or with its forms in BODIES). Otherwise this test fails naming its route until, at merge, the route is
+- exercised: add its path parameters' names to PATH_IDS (building the object in tests/api/conftest.py if the world
+  has none), and, for a form whose ids are in the body or a route without path ids, an entry in BODIES with the
+  form's fields, valid except for the foreign object's id (else a 422 for another field would prove nothing: only
+  routes in REFUSED_AS_A_CHOICE may answer 422), or
 - listed in NO_FOREIGN_IDS with the reason it names no object another user owns (the user's own session, tokens,
   password; a file upload), the refusal being tested elsewhere.
 Operations are probed except on routes in OPS_BY_ROLE (they coordinate referrals and outreach by role).
@@ -54,11 +55,16 @@ PATH_IDS = {
     "person_id": "person",
     "suggestion_id": "suggestion",
     "case_id": "case",
+    "tc_id": "teleconsult",
     "opinion_id": "opinion",
+    "mdt_id": "mdt",
+    "consent_id": "consent",
     "referral_id": "referral",
     "plan_id": "plan",
     "assignment_id": "assignment",
     "session_id": "session",
+    "booking_id": "booking",
+    "request_id": "outreach_request",
     "token_id": "token",
     "batch_id": "batch",
 }
@@ -112,6 +118,9 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],
     "care/enrollments/<uuid:enrollment_id>/end/": [lambda ids: {"reason": "失访"}],
 }
+# Forms that refuse a foreign id as "not one of the choices" (a queryset scoped to the user), answering 422 with the
+# error beside the field; everywhere else a 422 would mean the form was refused before the id was looked at.
+REFUSED_AS_A_CHOICE = {"referrals/new/"}
 # Operations coordinate referrals and outreach by role (they may cancel a session or a referral): not probed there.
 OPS_BY_ROLE = ("referrals/", "outreach/requests/", "outreach/sessions/", "outreach/plan/")
 
@@ -173,7 +182,8 @@ def test_every_post_page_refuses_a_foreign_id_and_stores_nothing(world, probes):
                 if who == "ops" and route.startswith(OPS_BY_ROLE):
                     continue
                 response = _client(user).post(url, make_body(ids))
-                if response.status_code not in (403, 404, 422):
+                refusals = (403, 404, 422) if route in REFUSED_AS_A_CHOICE else (403, 404)
+                if response.status_code not in refusals:
                     failures.append(f"{route} {make_body(ids)} as {who}: {response.status_code}")
             changed = state_changes(before, stored_state())
             if changed:

@@ -63,6 +63,7 @@ FOREIGN = {
     "op_id": "opinion",
     "mdt_id": "mdt",
     "referral_id": "referral",
+    "consent_id": "consent",
     "team": "team",
     "contract_id": "contract",
     "enrollment_id": "enrollment",
