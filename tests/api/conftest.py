@@ -100,6 +100,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "enrollment": e,
         "followup": fu,
         "suggestion": suggestion,
+        "expert": cast.expert_practitioner,
         "outreach_request": request,
         "session": session,
         "booking": booking,

@@ -70,11 +70,15 @@ PATH_IDS = {
 }
 
 
+QUERY = "?"
+
+
 def _soon() -> str:
     return (timezone.localdate() + timedelta(days=3)).isoformat()
 
 
 # Route → the forms posted there (each a function of the world's ids): valid enough that the id is what is refused.
+# A form's QUERY entry is the query string the page takes its object from (``?expert=``).
 BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
     "referrals/new/": [
         lambda ids: {
@@ -117,12 +121,22 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
     "consults/opinions/<uuid:opinion_id>/addendum/": [lambda ids: {"text": "补充"}],
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],
     "care/enrollments/<uuid:enrollment_id>/end/": [lambda ids: {"reason": "失访"}],
+    # The outreach branch's availability page: another expert's leave, as an expert (who may change only their own).
+    "outreach/availability/": [
+        lambda ids: {
+            QUERY: f"expert={ids['expert']}",
+            "action": "leave",
+            "kind": "leave",
+            "start": _soon(),
+            "end": _soon(),
+        }
+    ],
 }
 # Forms that refuse a foreign id as "not one of the choices" (a queryset scoped to the user), answering 422 with the
 # error beside the field; everywhere else a 422 would mean the form was refused before the id was looked at.
 REFUSED_AS_A_CHOICE = {"referrals/new/"}
 # Operations coordinate referrals and outreach by role (they may cancel a session or a referral): not probed there.
-OPS_BY_ROLE = ("referrals/", "outreach/requests/", "outreach/sessions/", "outreach/plan/")
+OPS_BY_ROLE = ("referrals/", "outreach/requests/", "outreach/sessions/", "outreach/plan/", "outreach/availability/")
 
 
 def _routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -181,7 +195,9 @@ def test_every_post_page_refuses_a_foreign_id_and_stores_nothing(world, probes):
             for who, user in probes.items():
                 if who == "ops" and route.startswith(OPS_BY_ROLE):
                     continue
-                response = _client(user).post(url, make_body(ids))
+                body = make_body(ids)
+                query = body.pop(QUERY, "")
+                response = _client(user).post(f"{url}?{query}" if query else url, body)
                 refusals = (403, 404, 422) if route in REFUSED_AS_A_CHOICE else (403, 404)
                 if response.status_code not in refusals:
                     failures.append(f"{route} {make_body(ids)} as {who}: {response.status_code}")
