@@ -133,3 +133,41 @@ def test_other_page_query_ids_are_parsed(cast, url, param):
     client.force_login(cast.admin if url == "/audit/" else cast.ops)
     response = client.get(url, {param: "not-a-uuid"})
     assert response.status_code == 400, response.status_code
+
+
+def _nested_json() -> str:
+    return "[" * 100_000 + "1" + "]" * 100_000
+
+
+# Issue 10 item 6 in one table (each also tested above in detail): the request, who sends it, and the answer.
+ITEM_6 = [
+    ("multipart without boundary", "gp", "post", "/api/v1/households", b"--x\r\n", "multipart/form-data", 400),
+    ("JSON over the size limit", "gp", "post", "/api/v1/households", "big", "application/json", 413),
+    ("100,000-level nested JSON", "gp", "post", "/api/v1/households", "nested", "application/json", 400),
+    ("NUL in a body string", "gp", "post", "/api/v1/households", '{"name": "a\\u0000b"}', "application/json", 422),
+    ("NUL in a PATCH body", "gp", "patch", "/api/v1/persons/{person}", '{"name": "\\u0000"}', "application/json", 422),
+    ("NUL in a page form", "gp", "post", "/care/dashboard/", {"team": "a\x00"}, None, 400),
+    ("?expert=zzz on the calendar", "ops", "get", "/outreach/calendar/?expert=zzz", None, None, 400),
+    ("?team=zzz on the dashboard", "gp", "get", "/care/dashboard/?team=zzz", None, None, 400),
+]
+
+
+@pytest.mark.parametrize("case,who,method,url,body,content_type,status", ITEM_6, ids=[c[0] for c in ITEM_6])
+def test_item_6_requests_answer_4xx_in_the_one_shape_never_500(
+    cast, settings, case, who, method, url, body, content_type, status
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(cast, who))
+    if body == "big":
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+        body = json.dumps({"name": "x" * 10_001})
+    elif body == "nested":
+        body = _nested_json()
+    url = url.replace("{person}", str(cast.child_person.pk))
+    kwargs = {"content_type": content_type} if content_type else {}
+    response = getattr(client, method)(url, body, **kwargs) if body is not None else getattr(client, method)(url)
+    assert response.status_code == status, response.content[:300]
+    if url.startswith("/api/"):
+        assert set(response.json()) == {"code", "message", "details"}
+    else:
+        assert b"<html" in response.content

@@ -22,6 +22,7 @@ from tiercare.care.protocols import Protocol, ProtocolError, available_protocols
 from tiercare.care.protocols.engine import Text
 from tiercare.core.context import zh_active
 from tiercare.core.errors import DomainError
+from tiercare.core.validation import validate_measured_at, validate_recent_date
 from tiercare.network.models import Department, OrgStatus, Tier
 
 # The measurements a GP center records at a chronic-care visit, in the order of the paper form: blood pressure and
@@ -81,11 +82,14 @@ class EnrollmentForm(forms.Form):
         help_text=_("For example I10 or E11.9; a program admitted by risk needs none."),
     )
     enrolled_on = forms.DateField(
-        label=_("Enrolled on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Enrolled on"),
+        validators=[validate_recent_date],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     schedule_from = forms.DateField(
         label=_("Intervals count from"),
         required=False,
+        validators=[validate_recent_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("For cancer survivorship: the end of treatment. Empty: the enrolment day."),
     )
@@ -116,6 +120,7 @@ class FollowUpForm(forms.Form):
     person_id = forms.UUIDField(widget=forms.HiddenInput)
     measured_at = forms.DateTimeField(
         label=_("Measured at"),
+        validators=[validate_measured_at],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import BaseModel, StrictBool, StrictFloat, StrictInt
 
-from tiercare.core.validation import RecentDate
+from tiercare.core.validation import MeasuredAt, PlanDate, RecentDate
 
 
 class RiskOut(Schema):
@@ -84,18 +84,18 @@ class ContractIn(Schema):
     household: UUID
     team: UUID
     package: Literal["basic", "personalised"] = "basic"
-    start: date
-    end: date
+    start: PlanDate
+    end: PlanDate
     persons: list[UUID] | None = None
 
 
 class ContractRenewIn(Schema):
-    end: date
+    end: PlanDate
     package: Literal["basic", "personalised"] | None = None
 
 
 class ContractTerminateIn(Schema):
-    on: date
+    on: PlanDate
     reason: str = Field(min_length=1, max_length=300)
 
 
@@ -190,7 +190,7 @@ class EnrollmentFilters(Schema):
 
 class FollowUpIn(Schema):
     person_id: UUID
-    measured_at: datetime
+    measured_at: MeasuredAt
     measurements: dict[str, Any]
     confirm_units: bool = Field(
         False, description="Confirm values the server asked about (422 unit_confirmation_required) as typed."

@@ -50,6 +50,7 @@ from tiercare.core.context import zh_active
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.core.notify import notify_on_commit, register
+from tiercare.core.validation import check_measured_at
 from tiercare.network.models import Department, Organization, Practitioner
 from tiercare.people.models import Household, Person
 
@@ -73,8 +74,6 @@ LONG_RX_EXCLUDED = (
 # Outreach outcomes → days until the next reminder (issue 6 §5).
 REMIND_AGREED_TO_VISIT_DAYS = 30
 REMIND_CALL_LATER_DAYS = 7
-# A follow-up entered more than this far in the future (clock skew allowance) is refused.
-MEASURED_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
 TEAM_WRITER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.ADMIN)
 
 
@@ -722,8 +721,11 @@ def followup_record(
     in_grace = _resident_team_or_grace(
         by, enrollment.person_id, _("Only the resident's contracted team files follow-ups.")
     )
-    if measured_at > timezone.now() + MEASURED_AT_FUTURE_TOLERANCE:
-        raise ValidationFailed(_("measured_at: a follow-up cannot be in the future."), details={"field": "measured_at"})
+    born = Person.objects.filter(pk=enrollment.person_id).values_list("birth_date", flat=True).first()
+    try:
+        check_measured_at(measured_at, born)
+    except ValueError as exc:
+        raise ValidationFailed(f"measured_at: {exc}", details={"field": "measured_at"}) from None
     problems = check_measurements(measurements)
     if problems:
         raise ValidationFailed(

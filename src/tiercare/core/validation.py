@@ -1,8 +1,9 @@
 """Strict input types shared by every API schema and page form: clean names, plausible dates, no NUL.
 
-One rule, two edges: the pydantic annotations (``CleanName``, ``BirthDate``, ``RecentDate``, ``PlanDate``) wrap the
-same checks the form validators (``validate_clean_name``, ``validate_birth_date`` …) run, so the API and the pages
-refuse the same input with the same message.
+One rule, two edges: the pydantic annotations (``CleanName``, ``BirthDate``, ``RecentDate``, ``PlanDate``,
+``MeasuredAt``) wrap the same checks the form validators (``validate_clean_name``, ``validate_birth_date`` …) run, so
+the API and the pages refuse the same input with the same message. A check that needs the record (a measurement not
+before the person's birth) is the same function called by the service with the birth date.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ NUL = "\x00"
 EARLIEST_DATE = dt.date(1900, 1, 1)
 RECORD_LOOKBACK_YEARS = 20  # a prescription, enrolment or record entered today may go back at most this far
 PLAN_AHEAD_YEARS = 5  # a window, term or schedule planned today reaches at most this far ahead
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a device's clock ahead of the server's: a reading "now" may be this far ahead
 
 __all__ = [
     "NUL",
     "BirthDate",
     "CleanName",
     "CleanText",
+    "MeasuredAt",
     "PlanDate",
     "RecentDate",
     "StrictBool",
@@ -113,11 +116,34 @@ def check_plan_date(value: dt.date) -> dt.date:
     return value
 
 
+def check_measured_at(value: dt.datetime, born: dt.date | None = None) -> dt.datetime:
+    """A time something was measured: not later than now (a few minutes' clock skew allowed), not before the
+    person's birth (when ``born`` is given) nor before 1 January 1900."""
+    latest = timezone.now() + CLOCK_SKEW
+    try:
+        aware = timezone.make_aware(value) if timezone.is_naive(value) else value
+        day = timezone.localtime(aware).date()
+        late = aware > latest
+    except (OverflowError, ValueError):  # year 1 or 9999 shifted past the calendar by a time zone
+        late, day = value.year > EARLIEST_DATE.year, value.date()
+    if late:
+        raise ValueError(
+            _("The time cannot be later than now (%(last)s, a few minutes allowed for clock differences).")
+            % {"last": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M")}
+        )
+    if born is not None and day < born:
+        raise ValueError(_("The time cannot be before the date of birth (%(born)s).") % {"born": born.isoformat()})
+    if day < EARLIEST_DATE:
+        raise ValueError(_("The time cannot be before %(first)s.") % {"first": EARLIEST_DATE.isoformat()})
+    return value
+
+
 CleanText = Annotated[str, AfterValidator(clean_text)]
 CleanName = Annotated[str, AfterValidator(clean_name)]
 BirthDate = Annotated[dt.date, AfterValidator(check_birth_date)]
 RecentDate = Annotated[dt.date, AfterValidator(check_recent_date)]
 PlanDate = Annotated[dt.date, AfterValidator(check_plan_date)]
+MeasuredAt = Annotated[dt.datetime, AfterValidator(check_measured_at)]
 
 
 def _form_validator(check: Callable[[Any], Any], code: str) -> Callable[[Any], None]:
@@ -138,3 +164,4 @@ validate_clean_name = _form_validator(clean_name, "clean_name")
 validate_birth_date = _form_validator(check_birth_date, "birth_date")
 validate_recent_date = _form_validator(check_recent_date, "recent_date")
 validate_plan_date = _form_validator(check_plan_date, "plan_date")
+validate_measured_at = _form_validator(check_measured_at, "measured_at")

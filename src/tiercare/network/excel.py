@@ -48,6 +48,7 @@ from tiercare.core.audit import audit_record, audit_write
 from tiercare.core.errors import Conflict, NotFound, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.core.phone import PhoneError, normalize_cn_mobile
+from tiercare.core.validation import check_birth_date, check_plan_date
 from tiercare.network.models import (
     ImportBatch,
     ImportKind,
@@ -240,6 +241,21 @@ def _date(value: Any) -> str | None:
         except ValueError:
             pass
     raise CellError(_("not a date: '%(value)s'; write it as YYYY-MM-DD") % {"value": text})
+
+
+def _date_within(check: Callable[[date], date]) -> Parser:
+    """A date (``_date``) inside the window ``check`` enforces (core.validation: the API's same window)."""
+
+    def parse(value: Any) -> str | None:
+        iso = _date(value)
+        if iso is not None:
+            try:
+                check(date.fromisoformat(iso))
+            except ValueError as exc:
+                raise CellError(str(exc)) from None
+        return iso
+
+    return parse
 
 
 def _bool(value: Any) -> bool:
@@ -462,7 +478,12 @@ class ExpertsSheet(Sheet):
                 aliases=("home organization", "home hospital"),
             ),
             Column("can_operate", "可手术", "can operate", _bool, aliases=("qualified to operate",)),
-            Column("independent_practice_since", "独立执业起始", "independent practice since", _date),
+            Column(
+                "independent_practice_since",
+                "独立执业起始",
+                "independent practice since",
+                _date_within(check_birth_date),
+            ),
             Column("phone", "手机", "mobile", _phone, aliases=("phone", "手机号", "手机号码")),
             Column("doctor_group", "医生集团", "doctor group", _text(_max(Organization, "name"))),
         )
@@ -575,8 +596,8 @@ class RegistrationsSheet(Sheet):
                 ),
                 required=True,
             ),
-            Column("valid_from", "起始日期", "valid from", _date, required=True),
-            Column("valid_to", "截止日期", "valid to", _date),
+            Column("valid_from", "起始日期", "valid from", _date_within(check_plan_date), required=True),
+            Column("valid_to", "截止日期", "valid to", _date_within(check_plan_date)),
             Column(
                 "scope",
                 "执业范围",
@@ -671,8 +692,8 @@ class InsuranceSheet(Sheet):
             _practitioner_name_column(),
             Column("insurer", "保险公司", "insurer", _text(_max(InsurancePolicy, "insurer")), required=True),
             Column("number", "保单号", "policy number", _text(_max(InsurancePolicy, "number")), required=True),
-            Column("valid_from", "起始日期", "valid from", _date, required=True),
-            Column("valid_to", "截止日期", "valid to", _date, required=True),
+            Column("valid_from", "起始日期", "valid from", _date_within(check_plan_date), required=True),
+            Column("valid_to", "截止日期", "valid to", _date_within(check_plan_date), required=True),
             Column(
                 "cover_amount",
                 "保额",

@@ -10,7 +10,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictFloat, StrictInt
 
-from tiercare.core.validation import BirthDate
+from tiercare.core.validation import BirthDate, PlanDate
 from tiercare.network.models import (
     GpMode,
     OrgKind,
@@ -187,16 +187,16 @@ class SiteRegistrationIn(Schema):
     practitioner: UUID
     site: UUID
     kind: RegistrationKindCode = "filing"
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: PlanDate
+    valid_to: PlanDate | None = None
     scope: str = Field("", max_length=120)
     reference: str = Field("", max_length=60)
 
 
 class SiteRegistrationPatch(Schema):
     kind: RegistrationKindCode | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: PlanDate | None = None
+    valid_to: PlanDate | None = None
     scope: str | None = Field(None, max_length=120)
     reference: str | None = Field(None, max_length=60)
     revoked: StrictBool | None = None
@@ -216,16 +216,16 @@ class InsurancePolicyIn(Schema):
     practitioner: UUID
     insurer: str = Field(min_length=1, max_length=80)
     number: str = Field(min_length=1, max_length=60)
-    valid_from: date
-    valid_to: date
+    valid_from: PlanDate
+    valid_to: PlanDate
     cover_amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
 
 
 class InsurancePolicyPatch(Schema):
     insurer: str | None = Field(None, min_length=1, max_length=80)
     number: str | None = Field(None, min_length=1, max_length=60)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: PlanDate | None = None
+    valid_to: PlanDate | None = None
     cover_amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
 
 
@@ -246,14 +246,14 @@ class PartnershipOut(Schema):
 class PartnershipIn(Schema):
     doctor_group: UUID
     department: UUID
-    start: date
-    end: date | None = None
+    start: PlanDate
+    end: PlanDate | None = None
     services: list[ServiceCode] = Field(default_factory=list, max_length=10)
     contract_reference: str = Field("", max_length=60)
 
 
 class PartnershipPatch(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: PlanDate | None = None
+    end: PlanDate | None = None
     services: list[ServiceCode] | None = Field(None, max_length=10)
     contract_reference: str | None = Field(None, max_length=60)

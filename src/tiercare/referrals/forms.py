@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tiercare.core.validation import validate_plan_date
 from tiercare.network.models import Department, Practitioner, Tier
 from tiercare.people.selectors import person_list
 from tiercare.referrals.models import CapacityKind, Urgency
@@ -32,7 +33,10 @@ class ReferralForm(forms.Form):
     green_channel = forms.BooleanField(required=False, label=_("Green channel (reserved capacity)"))
     capacity_kind = forms.ChoiceField(choices=CapacityKind.choices, label=_("Kind of place"))
     wanted_from = forms.DateField(
-        required=False, label=_("Wanted from"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Wanted from"),
+        validators=[validate_plan_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
@@ -60,7 +64,9 @@ class AttachmentForm(forms.Form):
 
 class CapacityForm(forms.Form):
     department = forms.ModelChoiceField(queryset=None, label=_("Department"))
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), validators=[validate_plan_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     kind = forms.ChoiceField(choices=CapacityKind.choices, label=_("Kind"))
     places = forms.IntegerField(min_value=1, max_value=10000, required=False, label=_("Reserved places"))
 

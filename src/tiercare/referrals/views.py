@@ -121,7 +121,8 @@ def create(request: HttpRequest) -> HttpResponse:
         data["person"] = access_person_by_id(request.user, data["person"].pk, reason="referral")
         result = services.referral_create(by=request.user, **data)
         return redirect("referrals:detail", referral_id=result.referral.pk)
-    return render(request, "referrals/create.html", {"form": form})
+    # A refused form (a patient the user may not see is "not one of the choices") is a 422, as the care forms answer.
+    return render(request, "referrals/create.html", {"form": form}, status=422 if request.method == "POST" else 200)
 
 
 @login_required
@@ -135,7 +136,8 @@ def capacity(request: HttpRequest) -> HttpResponse:
         )
         return redirect("referrals:capacity")
     rows = selectors.capacity_list(for_user=request.user)[:200]
-    return render(request, "referrals/capacity.html", {"form": form, "rows": rows})
+    status = 422 if request.method == "POST" else 200
+    return render(request, "referrals/capacity.html", {"form": form, "rows": rows}, status=status)
 
 
 @login_required
