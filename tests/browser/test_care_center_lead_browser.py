@@ -32,9 +32,10 @@ def test_operations_name_the_center_lead_and_the_lead_hands_over(page, cast):
     page.goto(url)
     page.select_option("#id_member", str(hm.pk))
     page.locator("#center-lead-form button.primary").click()
-    page.wait_for_selector("#lead-named")
+    page.wait_for_url("**/care/")  # no longer the lead: back to the care page, told it is done
+    assert "已指定中心负责人" in page.content()
     assert list(GpTeamMember.objects.filter(center_lead=True)) == [hm]
-    assert page.goto(url).status == 404  # no longer the lead
+    assert page.goto(url).status == 404
     page.context.clear_cookies()
     sign_in(page, "gp_b", PASSWORD)
     assert page.goto(url).status == 404

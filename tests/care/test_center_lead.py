@@ -43,7 +43,8 @@ def test_operations_name_the_first_lead_and_it_is_audited(cast, team):
 def test_the_current_lead_hands_over_and_stops_being_lead(cast, team):
     GpTeamMember.objects.filter(pk=_member(team, cast.gp).pk).update(center_lead=True)
     hm = _member(team, cast.health_manager)
-    assert page_client(cast.gp).post(_url(cast), {"member": str(hm.pk)}).status_code == 302
+    r = page_client(cast.gp).post(_url(cast), {"member": str(hm.pk)})
+    assert r.status_code == 302 and r["Location"] == "/care/"  # no longer the lead: not back to a page it may not open
     assert list(GpTeamMember.objects.filter(center_lead=True)) == [hm]
     # the former lead may no longer open the page
     assert page_client(cast.gp).get(_url(cast)).status_code == 404

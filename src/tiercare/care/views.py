@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -525,7 +526,11 @@ def center_lead(request: AuthedRequest, center_id: str) -> HttpResponse:
             except ValidationFailed as exc:
                 error, status = exc.message, 422
             else:
-                return redirect(f"{reverse('care:center_lead', args=[center.pk])}?named={member.pk}")
+                if request.user.role in ("ops", "admin") or services.is_center_lead(request.user, center.pk):
+                    return redirect(f"{reverse('care:center_lead', args=[center.pk])}?named={member.pk}")
+                # a lead who handed over no longer opens this page: back to the care page, told it is done
+                messages.success(request, gettext("The center's lead is named."))
+                return redirect("care:index")
     ctx = {
         "center": center,
         "candidates": candidates,
