@@ -16,6 +16,7 @@ from tests.care.factories import HTN_HIGH, HTN_OK, at, contract, enrol, followup
 from tiercare.care import selectors, services
 from tiercare.care.models import Enrollment, FollowUp, GpTeamMember, ReferralSuggestion
 from tiercare.care.workdays import arrangement_published, is_working_day
+from tiercare.core.errors import ValidationFailed
 from tiercare.people.models import Consent, ConsentScope, Person
 from tiercare.referrals.rules import Side
 from tiercare.referrals.services import referral_create, referral_transition
@@ -185,6 +186,19 @@ def test_readings_on_the_same_day_count_once_within_the_window(earlier, current,
     c = classify(cvr, {**CVR_RAISED, "date": current}, [{**CVR_RAISED, "date": d} for d in earlier])
     assert ("CVR-BP-SCREEN-REFER" in c.fired_rule_ids) is refer
     assert ("CVR-BP-SCREEN-REMEASURE" in c.fired_rule_ids) is not refer
+
+
+def test_a_second_reading_on_the_same_day_is_refused_naming_the_field(cast, cvr):
+    _cvr(cast, cvr, date(2026, 3, 2))
+    with time_machine.travel("2026-03-02 20:00 +0800", tick=False), pytest.raises(ValidationFailed) as info:
+        services.followup_record(
+            by=cast.gp, enrollment=cvr, person_id=cvr.person_id, measured_at=at(date(2026, 3, 2), 19),
+            measurements=CVR_RAISED,
+        )  # fmt: skip
+    assert (info.value.code, info.value.details["field"]) == ("same_day", "measured_at")
+    assert cvr.followups.count() == 1
+    # the next day is another reading
+    assert "CVR-BP-SCREEN-REMEASURE" in _cvr(cast, cvr, date(2026, 3, 3)).fired_rule_ids
 
 
 @pytest.mark.parametrize(("today", "listed"), [(date(2026, 3, 16), False), (date(2026, 3, 17), True)])

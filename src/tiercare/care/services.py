@@ -818,6 +818,15 @@ def followup_record(
                 details={"field": "measured_at"},
             )
         day = _local_date(measured_at)
+        if latest is not None and _local_date(latest.measured_at) == day:
+            # one follow-up a day per program: readings on the same day count once (NBPHS screening: three readings
+            # on different days), so a second one is refused naming the field, never classified as another visit
+            raise ValidationFailed(
+                _("measured_at: a follow-up of this program is already filed on %(d)s; one a day — void it to file "
+                  "it again.") % {"d": day.isoformat()},
+                code="same_day",
+                details={"field": "measured_at"},
+            )  # fmt: skip
         protocol = protocol_for_enrollment(e)
         visit = {**measurements, "age_years": age_on(e.person, day), "date": day.isoformat()}
         if visit["age_years"] is None:

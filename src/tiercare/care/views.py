@@ -523,8 +523,8 @@ def center_lead(request: AuthedRequest, center_id: str) -> HttpResponse:
         else:
             try:
                 services.center_lead_set(by=request.user, center=center, member=member)
-            except ValidationFailed as exc:
-                error, status = exc.message, 422
+            except ValidationFailed:  # no longer a candidate (changed meanwhile): the same words beside the field
+                error, status = gettext("Choose a family doctor or health manager of a team at this center."), 422
             else:
                 if request.user.role in ("ops", "admin") or services.is_center_lead(request.user, center.pk):
                     return redirect(f"{reverse('care:center_lead', args=[center.pk])}?named={member.pk}")
