@@ -22,6 +22,7 @@ from tiercare.care.models import (
     CareContract,
     ContractMember,
     Enrollment,
+    FollowUp,
     GpTeamMember,
     RecomputeRun,
     ReferralSuggestion,
@@ -33,6 +34,8 @@ from tiercare.referrals.services import referral_transition
 
 pytestmark = pytest.mark.django_db
 HTN_URGENT = {**HTN_OK, "sbp_mmhg": 182, "dbp_mmhg": 100}
+RISKY = {**HTN_OK, "total_chol_mmol_l": 6.0, "hdl_mmol_l": 1.0, "waist_cm": 95, "smoker": True, "north": True,
+         "urban": True, "family_history_ascvd": False, "bp_treated": False}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -204,12 +207,14 @@ def test_worklist_puts_urgent_then_uncontrolled_then_overdue_then_risk(cast, tea
     upd(pk=urgent.pk).update(next_due_on=date(2026, 5, 25))
     upd(pk=uncontrolled.pk).update(next_due_on=date(2026, 5, 25), control_class="unsatisfactory", controlled=False)
     upd(pk=unknown.pk).update(next_due_on=date(2026, 5, 25), control_class="", controlled=None, risk_percent=None)
-    upd(pk=controlled_old.pk).update(
-        next_due_on=date(2026, 4, 1), control_class="satisfactory", controlled=True, risk_percent=5.0
-    )
-    upd(pk=controlled_risky.pk).update(
-        next_due_on=date(2026, 4, 1), control_class="satisfactory", controlled=True, risk_percent=25.0
-    )
+    for e, risk in ((controlled_old, 5.0), (controlled_risky, 25.0)):
+        # a risk the worklist may use is one a follow-up computed within 12 months (selectors.with_usable_risk)
+        with time_machine.travel("2026-02-01 10:00 +0800", tick=False):
+            fu = followup(cast.gp, e, date(2026, 1, 30), RISKY)
+        FollowUp.objects.filter(pk=fu.pk).update(risk_percent=risk)
+        upd(pk=e.pk).update(
+            next_due_on=date(2026, 4, 1), control_class="satisfactory", controlled=True, risk_percent=risk
+        )
     ids = [e.pk for e in selectors.worklist(team=team, kind="overdue", today=date(2026, 6, 1))]
     # no computed risk and no known control is never below a controlled one, however risky or overdue
     assert ids == [urgent.pk, uncontrolled.pk, unknown.pk, controlled_risky.pk, controlled_old.pk]
@@ -355,19 +360,31 @@ def test_dashboard_control_targets_are_read_from_the_protocol(cast, team, monkey
 # --- the nightly recompute reports failure loudly ------------------------------------------------------------------
 
 
-def test_a_failed_nightly_recompute_alerts_operations_and_shows_a_red_line(cast, team, monkeypatch):
-    def broken(**kw):
-        raise RuntimeError("disk full")
+def test_a_failed_nightly_recompute_alerts_operations_and_shows_a_red_line(cast, team):
+    """The recompute meets a real database error — the follow-up table it reads is not there (a restore or a
+    migration gone wrong) — raised by the database driver itself; no function of tiercare is replaced."""
+    from django.db import connection
 
-    monkeypatch.setattr(services, "enrollments_recompute", broken)  # the failure of the database is simulated
-    with time_machine.travel("2026-03-01 02:00 +0800", tick=False):
-        tasks.tick(at(date(2026, 3, 1), 2))  # the task backend records the task as failed; the tick goes on
+    with time_machine.travel("2026-02-20 10:00 +0800", tick=False):
+        contract(cast.gp, cast.household_a, team)
+        followup(cast.gp, enrol(cast.gp, cast.patient_person), date(2026, 2, 1), HTN_HIGH)
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE care_followup RENAME TO care_followup_gone")
+    try:
+        with time_machine.travel("2026-03-01 02:00 +0800", tick=False):
+            tasks.tick(at(date(2026, 3, 1), 2))  # the task backend records the task as failed; the tick goes on
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("ALTER TABLE care_followup_gone RENAME TO care_followup")
     run = RecomputeRun.objects.get(day=date(2026, 3, 1))
-    assert run.failed_at is not None and run.finished_at is None and "disk full" in run.error
-    assert ("ops", "care_recompute_failed") in [(n.recipient, n.template_code) for n in InMemoryBackend.outbox]
+    assert run.failed_at is not None and run.finished_at is None
+    assert "care_followup" in run.error and ("OperationalError" in run.error or "ProgrammingError" in run.error)
+    alerts = [(n.recipient, n.template_code) for n in InMemoryBackend.outbox]
+    assert ("ops", "care_recompute_failed") in alerts
     with time_machine.travel("2026-03-01 09:00 +0800", tick=False):
         page = _client(cast.gp).get("/care/dashboard/").content.decode()
-    assert 'id="recompute-failed"' in page and "disk full" in page
+        ops_page = _client(cast.ops).get("/care/dashboard/").content.decode()
+    assert 'id="recompute-failed"' in page and "care_followup" in page and 'id="recompute-failed"' in ops_page
 
 
 def test_a_finished_recompute_shows_no_red_line(cast, team):

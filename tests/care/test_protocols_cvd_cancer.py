@@ -33,7 +33,7 @@ from tiercare.core.errors import ValidationFailed
 
 # A change to these files is a clinical change: review it, bump "version" in the file, then update the pin.
 PINNED = {
-    "cardiovascular_risk": ("2023.2", "39447c81dfca539e4ca17998a55a8d099b86981d0a4c1458de15972309bcec1b"),
+    "cardiovascular_risk": ("2023.3", "65f3cd0d40bee81be724638823572fe1f2acc35c97b2d7577d751b865c84e4ad"),
     "cancer_survivorship": ("2023.2", "c260fe48c0fa428268c9388f298b8e859e0d528a4afbf39852c38960a385cb65"),
 }
 START = date(2024, 3, 1)  # the schedule's start (end of treatment / enrolment) in the survivorship tests

@@ -119,6 +119,15 @@ def access_center_lead(user: User, center_id: object) -> Organization:
     return _one(user, qs, center_id, "network.organization", "center worklist")
 
 
+def access_center_for_lead(user: User, center_id: object) -> Organization:
+    """A GP center whose lead ``user`` may name: operations and administrators any; its current lead that one; else
+    NotFound (audited refusal)."""
+    qs = Organization.objects.filter(tier="gp_center")
+    if user.role not in ("ops", "admin"):
+        qs = qs.filter(pk__in=selectors.lead_center_ids(user)) if user.role in selectors.TEAM_ROLES else qs.none()
+    return _one(user, qs, center_id, "network.organization", "center lead")
+
+
 def access_renewable_contract(user: User, contract_id: object) -> CareContract:
     """A contract ``user`` may renew: one of their team's (``contract_list``), or a lapsed (expired) one of a center
     they lead; else NotFound (audited refusal). The service checks the state."""

@@ -411,8 +411,9 @@ def worklist_download(request: HttpRequest, team_id: UUID, kind: str) -> HttpRes
     operation_id="care_worklist",
 )
 def worklist(request: HttpRequest, team_id: UUID, kind: str, paging: Query[PageParams]) -> dict[str, Any]:
-    """overdue, due_this_week, uncontrolled, risk_rose, lost (over 12 months overdue), removed; by risk, then
-    days overdue."""
+    """overdue, due_this_week, uncontrolled, risk_rose, suggestions, screening (a screening re-measurement or urgent
+    re-check owed and past its date), lost (over 12 months overdue), removed; sickest first
+    (``selectors.sickest_first``: a stale risk counts as none)."""
     qs = _worklist(request, team_id, kind)
     result = page_keys_then_rows(qs, paging)
     audit_patient_read(

@@ -182,7 +182,7 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     next_due_on=nxt,
                     was_due_on=due,
                     on_time=day <= due,
-                    controlled=services._controlled(protocols[code], visit),
+                    controlled=services._controlled(protocols[code], visit, age),
                     protocol_version=versions[code].version,
                     protocol_sha256=versions[code].sha256,
                 )

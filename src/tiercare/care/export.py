@@ -32,6 +32,9 @@ def worklist_rows(enrollments: Iterable[Enrollment], today: date) -> list[dict[s
                 "control_class": e.control_class,
                 "risk_percent": round(e.risk_percent, 1) if e.risk_percent is not None else None,
                 "risk_rose": e.risk_rose,
+                # a stored risk that may no longer be used (issue 11: older than 12 months or the age now outside
+                # the equation's range; selectors.with_usable_risk) — not used for ordering, and the page says so
+                "risk_stale": bool(getattr(e, "risk_stale", False)),
                 "outreach_removed_reason": e.outreach_removed_reason,
             }
         )

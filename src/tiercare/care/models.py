@@ -266,6 +266,10 @@ class Enrollment(BaseModel):
     # whatever the recompute derives from earlier follow-ups.
     followup_owed_by = models.DateField(null=True, blank=True)
     followup_owed_since = models.DateField(null=True, blank=True)
+    # Why it is owed (``OwedReason``): a referral, the NBPHS hypertension screening path (re-measure within 2 weeks)
+    # or an alarm sign's urgent re-check (14 days). The team's "screening overdue" worklist lists the latter two once
+    # their date has passed (hazard log H-16).
+    followup_owed_reason = models.CharField(max_length=20, blank=True)
     # outreach state
     outreach_removed_reason = models.CharField(max_length=20, choices=OutreachOutcome.choices, blank=True)
     remind_after = models.DateField(null=True, blank=True)
@@ -335,6 +339,12 @@ class FollowUp(BaseModel):
         return [r["id"] for r in self.fired_rules]
 
 
+class OwedReason(models.TextChoices):
+    REFERRAL = "referral", _("Referral follow-up")
+    SCREENING = "screening", _("Blood-pressure screening re-measurement")
+    URGENT_RECHECK = "urgent_recheck", _("Urgent re-check")
+
+
 class SuggestionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     TAKEN = "taken", _("Referral made")
@@ -349,7 +359,11 @@ class ReferralSuggestion(BaseModel):
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="care_referral_suggestions"
     )
-    followup = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="referral_suggestion")
+    # The follow-up that called for it; none for a referral made directly (not from a suggestion) that the receiving
+    # side declined, cancelled or let expire: it comes back to the team as an open suggestion with the reason.
+    followup = models.OneToOneField(
+        FollowUp, null=True, blank=True, on_delete=models.PROTECT, related_name="referral_suggestion"
+    )
     urgent = models.BooleanField(default=False)
     rule_ids = models.JSONField(default=list)
     reason = models.TextField(blank=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final, Literal
 
 Equation = Literal["pce", "china_par"]
@@ -582,6 +583,34 @@ def _hdl_below_total(hdl_key: str, hdl_mg_dl: float, tc_mg_dl: float) -> None:
 # kept as a named constant for the clinical safety officer to revise).
 RISK_MAX_AGE_DAYS: Final = 365
 EQUATION_AGE_RANGES: Final[Mapping[str, InputRange]] = {"china_par": CHINA_PAR_AGE, "pce": PCE_AGE}
+
+
+@dataclass(frozen=True)
+class UsableRiskWindow:
+    """``risk_staleness`` as date bounds, for a database filter (worklist ordering): a risk of ``equation`` may be
+    used on ``today`` when it was computed on or after ``computed_since`` and the person was born after
+    ``born_after`` and on or before ``born_on_or_before`` (their age today within the equation's range)."""
+
+    computed_since: Any
+    born_after: Any
+    born_on_or_before: Any
+
+
+def _years_before(d: Any, years: int) -> Any:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February: the birthday is not reached until 1 March in a common year
+        return d.replace(year=d.year - years, day=28)
+
+
+def usable_risk_window(*, equation: str, today: Any) -> UsableRiskWindow:
+    """The bounds within which a stored risk of ``equation`` is not stale on ``today`` (``risk_staleness`` == "")."""
+    rng = EQUATION_AGE_RANGES[equation]
+    return UsableRiskWindow(
+        computed_since=today - timedelta(days=RISK_MAX_AGE_DAYS),
+        born_after=_years_before(today, int(rng.high) + 1),
+        born_on_or_before=_years_before(today, int(rng.low)),
+    )
 
 
 def risk_staleness(*, equation: str, computed_on: Any, age_now: int | None, today: Any) -> str:

@@ -286,7 +286,7 @@ class MedicationOut(Schema):
 class SuggestionOut(Schema):
     id: UUID
     person: UUID = Field(alias="person_id")
-    followup: UUID = Field(alias="followup_id")
+    followup: UUID | None = Field(None, alias="followup_id")  # none: a direct referral that came back
     urgent: bool
     rule_ids: list[str]
     reason: str

@@ -16,10 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -54,7 +56,10 @@ CARE_READER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.PATIENT, Role.ADMIN)
 DASHBOARD_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.OPS, Role.ADMIN)
 # More than 12 months overdue: off the worklist, onto the lost-to-follow-up list (issue 6 §5).
 LOST_AFTER_DAYS = 365
-WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "suggestions", "lost", "removed")
+WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "suggestions", "screening", "lost", "removed")
+# The owed follow-ups the "screening" worklist shows once past their date (hazard log H-16): the NBPHS hypertension
+# screening path's re-measurement and an alarm sign's urgent re-check (services.OWED_FOLLOWUP_INTERVALS).
+SCREENING_OWED = ("screening", "urgent_recheck")
 # Worklists of a center, kept by its lead (GpTeamMember.center_lead): residents whose contract lapsed while they
 # still need care, and referral suggestions no one acted on by their deadline.
 CENTER_WORKLISTS = ("lapsed", "escalated")
@@ -287,17 +292,66 @@ def suggestion_list(*, for_user: User, status: str | None = "open") -> QuerySet[
 
 
 def open_suggestion_q(*, urgent: bool | None = None) -> Exists:
-    """Whether the enrolment has an open referral suggestion (one of its follow-ups raised it)."""
-    qs = ReferralSuggestion.objects.filter(followup__enrollment_id=OuterRef("pk"), status="open")
+    """Whether the enrolment has an open referral suggestion: one of its follow-ups raised it, or a referral of the
+    person made directly came back (declined, cancelled, expired: no follow-up)."""
+    qs = ReferralSuggestion.objects.filter(status="open").filter(
+        Q(followup__enrollment_id=OuterRef("pk")) | Q(followup__isnull=True, person_id=OuterRef("person_id"))
+    )
     if urgent is not None:
         qs = qs.filter(urgent=urgent)
     return Exists(qs)
 
 
-def sickest_first(qs: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+def _latest_risk(field_name: str) -> Subquery:
+    qs = FollowUp.objects.filter(enrollment_id=OuterRef("pk"), voided_at__isnull=True, risk_percent__isnull=False)
+    return Subquery(qs.order_by("-measured_at").values(field_name)[:1])
+
+
+def usable_risk_q(today: date) -> Q:
+    """On annotated enrolments (``risk_measured_at``, ``risk_equation_used``): the risk may still be used —
+    ``risk.risk_staleness``'s rule (not older than 12 months, the person's age today within the equation's range),
+    as date bounds (``risk.usable_risk_window``)."""
+    from datetime import datetime, time
+
+    from tiercare.care.risk import EQUATION_AGE_RANGES, usable_risk_window
+
+    q = Q()
+    for equation in EQUATION_AGE_RANGES:
+        w = usable_risk_window(equation=equation, today=today)
+        since = timezone.make_aware(datetime.combine(w.computed_since, time.min))
+        same = Q(risk_equation_used=equation)
+        if equation == "china_par":  # follow-ups filed before the equation was stored computed China-PAR only
+            same |= Q(risk_equation_used="")
+        q |= same & Q(
+            risk_measured_at__gte=since,
+            person__birth_date__gt=w.born_after,
+            person__birth_date__lte=w.born_on_or_before,
+        )
+    return q
+
+
+def with_usable_risk(qs: QuerySet[Enrollment], today: date) -> QuerySet[Enrollment]:
+    """Each enrolment with ``usable_risk``: its risk when it may still be used, else None (issue 11: a stale risk is
+    not used for ordering — the person sorts as one with no computed risk), and ``risk_stale`` (a risk is stored but
+    is stale, for the page to say so)."""
+    qs = qs.annotate(risk_measured_at=_latest_risk("measured_at"), risk_equation_used=_latest_risk("risk_equation"))
+    usable = usable_risk_q(today)
+    return qs.annotate(
+        usable_risk=Case(When(usable, then=F("risk_percent")), default=Value(None), output_field=FloatField()),
+        risk_stale=Case(
+            When(usable, then=Value(False)),
+            When(risk_percent__isnull=False, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def sickest_first(qs: QuerySet[Enrollment], today: date | None = None) -> QuerySet[Enrollment]:
     """Order enrolments sickest first: an open urgent suggestion; not controlled (incl. hypoglycaemia); control
-    unknown; controlled — then most days overdue (no due date first), then highest risk (unknown first)."""
-    qs = qs.annotate(
+    unknown; controlled — then most days overdue (no due date first), then highest risk (unknown first; a stale
+    risk counts as unknown, ``with_usable_risk``)."""
+    qs = with_usable_risk(qs, today or timezone.localdate()).annotate(
         urgent_open=open_suggestion_q(urgent=True),
         sickness=Case(
             When(urgent_open=True, then=Value(0)),
@@ -308,14 +362,15 @@ def sickest_first(qs: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
         ),
     )
     return qs.order_by(
-        "sickness", F("next_due_on").asc(nulls_first=True), F("risk_percent").desc(nulls_first=True), "pk"
+        "sickness", F("next_due_on").asc(nulls_first=True), F("usable_risk").desc(nulls_first=True), "pk"
     )
 
 
 def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[Enrollment]:
     """One team's worklist (the caller checked the team is the user's): ``overdue``, ``due_this_week``,
     ``uncontrolled`` (incl. hypoglycaemia), ``risk_rose``, ``suggestions`` (an open referral suggestion, whatever
-    later visits found), ``lost`` (over 12 months overdue) or ``removed`` (taken off by a call outcome).
+    later visits found), ``screening`` (a screening re-measurement or an urgent re-check owed and past its date),
+    ``lost`` (over 12 months overdue) or ``removed`` (taken off by a call outcome).
     Sorted sickest first (``sickest_first``)."""
     today = today or timezone.localdate()
     lost_before = today - timedelta(days=LOST_AFTER_DAYS)
@@ -325,6 +380,9 @@ def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[
         qs = qs.exclude(outreach_removed_reason="")
     elif kind == "suggestions":
         qs = qs.filter(open_suggestion_q())
+    elif kind == "screening":
+        # owed and past its date, whatever a call outcome or a reminder said: a screening is never deferred silently
+        qs = qs.filter(followup_owed_reason__in=SCREENING_OWED, followup_owed_by__lt=today)
     else:
         qs = qs.filter(outreach_removed_reason="")
         if kind == "overdue":
@@ -341,7 +399,19 @@ def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[
             qs = qs.filter(next_due_on__lt=lost_before)
         else:
             raise ValueError(kind)
-    return sickest_first(qs.select_related("person", "person__membership"))
+    return sickest_first(qs.select_related("person", "person__membership"), today)
+
+
+def returned_referrals(*, team: GpTeam) -> QuerySet[ReferralSuggestion]:
+    """Referrals of the team's residents made directly (not from a suggestion) that the receiving side declined,
+    cancelled or let expire, still open (``services.suggestions_after_referral_ended``): shown on the team's
+    "Referral suggested" worklist whether or not the person is in a program. Urgent first, then the deadline."""
+    members = ContractMember.objects.filter(team=team, active=True).values("person_id")
+    return (
+        ReferralSuggestion.objects.filter(status="open", followup__isnull=True, person_id__in=members)
+        .select_related("person")
+        .order_by("-urgent", "due_on", "pk")
+    )
 
 
 def contracts_expiring(*, team: GpTeam, today: date | None = None) -> QuerySet[CareContract]:
@@ -414,9 +484,11 @@ def dashboard(*, teams: QuerySet[GpTeam], today: date | None = None) -> dict[str
     """Counts for a set of teams: enrolled, followed up on time, control rates, monthly trend (12 months).
 
     On time = follow-ups of the last 12 months done by the due date the previous one set, over those plus the
-    enrolments overdue now. Control: BP < 140/90 (hypertension), fasting glucose < 7.0 mmol/L (diabetes), at
-    each enrolment's latest follow-up. ``followups_under_superseded_protocol`` counts the year's follow-ups
-    classified under a protocol text (sha256) that is no longer the shipped one, so a protocol change shows.
+    enrolments overdue now. Control, at each enrolment's latest follow-up, by the protocol's targets for the person's
+    age on that day under the center's recorded decision (``services._controlled``): BP < 140/90, or < 150/90 at 65
+    or more by default (hypertension), fasting glucose < 7.0 mmol/L (diabetes). ``followups_under_superseded_protocol``
+    counts the year's follow-ups classified under a protocol text (sha256) that is no longer the shipped one, so a
+    protocol change shows.
     """
     today = today or timezone.localdate()
     since = today - timedelta(days=365)

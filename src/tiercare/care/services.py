@@ -37,6 +37,7 @@ from tiercare.care.models import (
     MedicationRecord,
     OutreachCall,
     OutreachOutcome,
+    OwedReason,
     Package,
     ReferralSuggestion,
     SuggestionStatus,
@@ -157,6 +158,52 @@ def is_center_lead(user: User, center_id: Any) -> bool:
     return GpTeamMember.objects.filter(
         practitioner__user=user, active=True, center_lead=True, team__active=True, team__center_id=center_id
     ).exists()
+
+
+# The roles that may lead a center (issue 11: "its lead GP or health manager").
+CENTER_LEAD_ROLES = (TeamRole.GP, TeamRole.HEALTH_MANAGER)
+
+
+def center_lead_candidates(center_id: Any) -> QuerySet[GpTeamMember]:
+    """The active family doctors and health managers of the center's active teams: who may be named its lead."""
+    return (
+        GpTeamMember.objects.filter(
+            team__center_id=center_id, team__active=True, active=True, role__in=CENTER_LEAD_ROLES
+        )
+        .select_related("practitioner", "team")
+        .order_by("team__name", "practitioner__name", "pk")
+    )
+
+
+def center_lead_set(*, by: User, center: Organization, member: GpTeamMember) -> GpTeamMember:
+    """Name ``member`` the center's lead (``GpTeamMember.center_lead``), who owns its lapsed-contract and escalated
+    worklists; the previous lead stops being it. Operations, administrators or the current lead may do it (the
+    caller resolved the center through ``access.access_center_for_lead``). One lead per center: the center's team
+    members are locked while it changes. Audited, on each row that changes.
+
+    Raises Forbidden (anyone else), ValidationFailed naming ``member`` (not a GP or health manager of an active team
+    of this center)."""
+    if not (by.role in (Role.OPS, Role.ADMIN) or is_center_lead(by, center.pk)):
+        raise Forbidden(_("Only operations or the center's lead name its lead."), code="not_center_lead")
+    with transaction.atomic():
+        rows = list(
+            GpTeamMember.objects.select_for_update(of=("self",))
+            .filter(team__center_id=center.pk)
+            .order_by("pk")
+        )  # fmt: skip
+        chosen = next((m for m in rows if m.pk == member.pk), None)
+        if chosen is None or not center_lead_candidates(center.pk).filter(pk=member.pk).exists():
+            raise ValidationFailed(
+                _("member: choose a family doctor or health manager of a team at this center."),
+                details={"field": "member"},
+            )
+        for m in rows:
+            lead = m.pk == chosen.pk
+            if m.center_lead != lead:
+                m.center_lead = lead
+                m.save(update_fields=["center_lead", "updated_at"])
+                audit_write(actor=by, action=AuditAction.UPDATE, obj=m, changes={"center_lead": [not lead, lead]})
+    return chosen
 
 
 # --- teams ------------------------------------------------------------------------------------------------
@@ -669,21 +716,45 @@ def is_hypoglycaemic(protocol: Any, m: Mapping[str, Any]) -> bool:
     return any(isinstance(m.get(k), int | float) and m[k] <= t.value for k in GLUCOSE_ITEMS)
 
 
+# A target that changes with age: (the threshold naming the age it applies from, the target from that age). Both are
+# the protocol's data and present only when the protocol, as the person's center decided it, has the variant on
+# (hypertension.json HTN-TARGET-65-150: <150/90 mmHg from 65, NBPHS 2017 3rd ed.; on by default).
+AGE_SPECIFIC_TARGETS: dict[str, tuple[str, str]] = {
+    "sbp_control_target_mmhg": ("elderly_age_years", "sbp_control_target_65_plus_mmhg"),
+}
+
+
+def _target_value(protocol: Any, name: str, age: int | None) -> float:
+    """The value of control target ``name`` for a person aged ``age`` (``AGE_SPECIFIC_TARGETS``)."""
+    t = protocol.thresholds
+    from_age, older = AGE_SPECIFIC_TARGETS.get(name, ("", ""))
+    if age is not None and from_age in t and older in t and age >= t[from_age].value:
+        return t[older].value
+    return t[name].value
+
+
 def control_targets(code: str) -> dict[str, float]:
-    """The protocol's control targets the dashboard shows (threshold name -> value), read from its data."""
+    """The protocol's control targets the dashboard shows (threshold name -> value), read from its data; with the
+    default variants, the age-specific ones too (e.g. ``sbp_control_target_65_plus_mmhg`` and ``elderly_age_years``)."""
     protocol = load_protocol(code)
-    return {name: protocol.thresholds[name].value for _item, name in CONTROL_TARGETS.get(code, ())}
+    out = {name: protocol.thresholds[name].value for _item, name in CONTROL_TARGETS.get(code, ())}
+    for name in list(out):
+        for extra in AGE_SPECIFIC_TARGETS.get(name, ()):
+            if extra in protocol.thresholds:
+                out[extra] = protocol.thresholds[extra].value
+    return out
 
 
-def _controlled(protocol: Any, m: Mapping[str, Any]) -> bool | None:
-    """Controlled at this follow-up: every target item below the protocol's threshold; hypoglycaemia never is;
+def _controlled(protocol: Any, m: Mapping[str, Any], age: int | None = None) -> bool | None:
+    """Controlled at this follow-up: every target item below the protocol's threshold for the person's ``age`` on
+    the day (``_target_value``: <150/90 from 65 under the age-specific target, else <140/90); hypoglycaemia never is;
     None when an item is missing (or the protocol has no dashboard target)."""
     targets = CONTROL_TARGETS.get(protocol.code)
     if not targets:
         return None
     if is_hypoglycaemic(protocol, m):
         return False
-    values = [(m.get(item), protocol.thresholds[name].value) for item, name in targets]
+    values = [(m.get(item), _target_value(protocol, name, age)) for item, name in targets]
     if any(v is None for v, _t in values):
         return None
     return all(v < t for v, t in values)
@@ -749,6 +820,15 @@ def followup_record(
                 details={"field": "measured_at"},
             )
         day = _local_date(measured_at)
+        if latest is not None and _local_date(latest.measured_at) == day:
+            # one follow-up a day per program: readings on the same day count once (NBPHS screening: three readings
+            # on different days), so a second one is refused naming the field, never classified as another visit
+            raise ValidationFailed(
+                _("measured_at: a follow-up of this program is already filed on %(d)s; one a day — void it to file "
+                  "it again.") % {"d": day.isoformat()},
+                code="same_day",
+                details={"field": "measured_at"},
+            )  # fmt: skip
         protocol = protocol_for_enrollment(e)
         visit = {**measurements, "age_years": age_on(e.person, day), "date": day.isoformat()}
         if visit["age_years"] is None:
@@ -795,7 +875,7 @@ def followup_record(
             next_due_on=day + timedelta(days=c.next_due_in_days),
             was_due_on=e.next_due_on,
             on_time=e.next_due_on is None or day <= e.next_due_on,
-            controlled=_controlled(protocol, measurements),
+            controlled=_controlled(protocol, measurements, visit.get("age_years")),
             protocol_version=str(protocol.version.version),
             protocol_sha256=protocol.version.sha256,
             risk_percent=risk.risk_percent if risk else None,
@@ -826,15 +906,25 @@ def followup_record(
             "remind_after": None,
         }
         if e.followup_owed_since is not None and day >= e.followup_owed_since:
-            changes |= {"followup_owed_by": None, "followup_owed_since": None}  # the owed follow-up is done
+            # the owed follow-up is done
+            changes |= {"followup_owed_by": None, "followup_owed_since": None, "followup_owed_reason": ""}
+        owing: list[tuple[date, str]] = []
         if suggested:
             # NBPHS 2017: after a call to refer, follow up within 2 weeks — owed from the day the suggestion is made,
             # not only once a referral is taken; kept against the nightly recompute until a later follow-up.
-            owed = day + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS)
+            owing.append((day + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS), OwedReason.REFERRAL))
+        owing += _owed_by_rules(protocol, c.fired_rule_ids, day)
+        if owing:
+            prior = changes.get("followup_owed_by", e.followup_owed_by)
+            reason = changes.get("followup_owed_reason", e.followup_owed_reason) if prior else ""
+            for owed, why in owing:  # the earliest date owes it; at the same date the more specific reason names it
+                if prior is None or owed <= prior:
+                    prior, reason = owed, why
             changes |= {
-                "followup_owed_by": min(owed, changes.get("followup_owed_by", e.followup_owed_by) or owed),
+                "followup_owed_by": prior,
                 "followup_owed_since": day + timedelta(days=1),
-                "next_due_on": min(fu.next_due_on, owed),
+                "followup_owed_reason": reason,
+                "next_due_on": min(fu.next_due_on, prior),
             }
         if risk is not None:
             changes |= {
@@ -846,6 +936,26 @@ def followup_record(
             setattr(e, k, v)
         e.save(update_fields=[*changes, "updated_at"])
     return fu
+
+
+# A fired rule whose next follow-up is one of these named intervals of its protocol owes that follow-up (issue 11,
+# hazard log H-16): the NBPHS 2017 hypertension screening path (cardiovascular_risk.json ``bp_remeasure``: re-measure
+# within 2 weeks; three readings on different days) and an alarm sign's re-check (cancer_survivorship.json
+# ``urgent_recheck``: 14 days). The interval's length is the protocol's data; the reason names the worklist.
+OWED_FOLLOWUP_INTERVALS: dict[str, str] = {
+    "bp_remeasure": OwedReason.SCREENING,
+    "urgent_recheck": OwedReason.URGENT_RECHECK,
+}
+
+
+def _owed_by_rules(protocol: Any, fired_rule_ids: Iterable[str], day: date) -> list[tuple[date, str]]:
+    """The follow-ups the fired rules owe (``OWED_FOLLOWUP_INTERVALS``): (by when, why) for each."""
+    out = []
+    for rule_id in fired_rule_ids:
+        interval = protocol.rule(rule_id).next_due
+        if interval in OWED_FOLLOWUP_INTERVALS and interval in protocol.named_intervals:
+            out.append((day + timedelta(days=protocol.named_intervals[interval]), OWED_FOLLOWUP_INTERVALS[interval]))
+    return out
 
 
 def enrollment_end(*, by: User, enrollment: Enrollment, reason: str, on: date | None = None) -> Enrollment:
@@ -1142,6 +1252,8 @@ def _referral_reason(s: ReferralSuggestion) -> str:
     (not, say, the health-education rule that fires at every visit) and their explanations, in the protocol's
     Chinese text as the receiving hospital reads it."""
     fu = s.followup
+    if fu is None:  # a direct referral that came back: say why, as the receiving hospital reads it (Chinese)
+        return f"前次转诊未完成（{s.return_reason}），再次转诊。"
     referring = {r.id for r in load_protocol(fu.enrollment.protocol_code).rules if REFERRAL_ACTIONS & set(r.actions)}
     fired = [r for r in fu.fired_rules if r["id"] in referring] or fu.fired_rules
     text = "；".join(r["explanation_zh"] for r in fired if r.get("explanation_zh")) or s.reason
@@ -1158,14 +1270,17 @@ def _due_no_later_than(
     for e in enrollments.filter(status=EnrollmentStatus.ACTIVE).select_for_update().order_by("pk"):
         # Recorded even when the due date is already earlier, so that the recompute keeps to it (see
         # Enrollment.followup_owed_by) until a follow-up is filed.
+        if e.followup_owed_by is None or latest < e.followup_owed_by:
+            e.followup_owed_reason = OwedReason.REFERRAL
         e.followup_owed_by = min(latest, e.followup_owed_by or latest)
         e.followup_owed_since = e.followup_owed_since or today
+        owed_fields = ["followup_owed_by", "followup_owed_since", "followup_owed_reason", "updated_at"]
         if e.next_due_on is not None and e.next_due_on <= latest:
-            e.save(update_fields=["followup_owed_by", "followup_owed_since", "updated_at"])
+            e.save(update_fields=owed_fields)
             continue
         before = e.next_due_on
         e.next_due_on = latest
-        e.save(update_fields=["next_due_on", "followup_owed_by", "followup_owed_since", "updated_at"])
+        e.save(update_fields=["next_due_on", *owed_fields])
         audit_write(
             actor=by, action=AuditAction.UPDATE, obj=e, changes={"next_due_on": [before, latest]}, reason=reason
         )
@@ -1226,7 +1341,11 @@ def suggestion_refer(
         day = _local_date(referral.sent_at or acted_at)
         _due_no_later_than(
             by=by,
-            enrollments=Enrollment.objects.filter(pk=s.followup.enrollment_id),
+            enrollments=(
+                Enrollment.objects.filter(pk=s.followup.enrollment_id)
+                if s.followup is not None
+                else Enrollment.objects.filter(person_id=s.person_id)
+            ),
             latest=day + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS),
             reason=f"referral {referral.pk}: follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days (NBPHS 2017)",
         )
@@ -1286,8 +1405,8 @@ def enrollments_after_back_referral(
 # A suggestion's deadline (issue 11, clinical-safety review): NBPHS 2017 says an urgent referral is made "after first
 # handling" (初步处理后紧急转诊) — the same day; tiercare gives the team until the end of the next working day
 # before escalating to the center's lead. A routine refer-up is acted on within the 2 weeks the standard gives to
-# follow up the referral. Weekends are not working days; public holidays and their make-up working days are not
-# modelled (hazard log H-10 residual).
+# follow up the referral. Working days are China's: weekends and public holidays are not, make-up working days on a
+# weekend (调休) are (``care/workdays.py``, data with its source; hazard log H-10).
 SUGGESTION_ROUTINE_DAYS = 14
 # The department a suggestion proposes, by the program whose rule fired (data, corrected here without a code
 # change); an urgent suggestion proposes the emergency department. Values are network Department.specialty codes.
@@ -1301,11 +1420,10 @@ SUGGESTED_SPECIALTY_URGENT = "emergency"
 
 
 def next_working_day(d: date) -> date:
-    """The next day after ``d`` that is Monday to Friday."""
-    d += timedelta(days=1)
-    while d.weekday() >= 5:
-        d += timedelta(days=1)
-    return d
+    """The first working day after ``d`` (China's calendar: ``workdays.next_working_day``)."""
+    from tiercare.care.workdays import next_working_day as next_cn_working_day
+
+    return next_cn_working_day(d)
 
 
 def suggestion_due_on(made_on: date, *, urgent: bool) -> date:
@@ -1367,14 +1485,29 @@ def suggestions_escalate(*, today: date) -> int:
 
 
 def suggestions_after_referral_ended(
-    *, referral_id: Any, outcome: str, reason: str, on: date, by: User | None = None
+    *,
+    referral_id: Any,
+    outcome: str,
+    reason: str,
+    on: date,
+    by: User | None = None,
+    person_id: Any = None,
+    urgent: bool = False,
+    specialty: str = "",
 ) -> list[ReferralSuggestion]:
-    """A referral made from a suggestion was declined, cancelled or expired: the suggestion opens again, with the
-    outcome and reason shown to the team, a fresh deadline, and on the team's worklist, so the patient is not lost
-    between the two hospitals. Called by the referrals app (``referrals.services.on_referral_ended``) in the
-    transition's transaction. Returns the suggestions reopened."""
+    """A referral was declined, cancelled or expired: it comes back to the team, with the outcome and reason shown,
+    a fresh deadline, on the team's "Referral suggested" worklist and the person page, so the patient is not lost
+    between the two hospitals. A referral made from a suggestion opens that suggestion again; one made directly on
+    the referrals pages (``person_id`` given) becomes an open suggestion without a follow-up, when the person is a
+    resident of a team (under contract, or lapsed and owned by the center). Called by the referrals app
+    (``referrals.services.on_referral_ended``) in the transition's transaction. Returns the suggestions opened."""
     reopened = []
     qs = ReferralSuggestion.objects.select_for_update().filter(referral_id=referral_id, status=SuggestionStatus.TAKEN)
+    if person_id is not None and not qs.exists():
+        return _direct_referral_returned(
+            referral_id=referral_id, outcome=outcome, reason=reason, on=on, by=by, person_id=person_id,
+            urgent=urgent, specialty=specialty,
+        )  # fmt: skip
     for s in qs:
         s.status = SuggestionStatus.OPEN
         s.returned_at = timezone.now()
@@ -1387,6 +1520,36 @@ def suggestions_after_referral_ended(
         )
         reopened.append(s)
     return reopened
+
+
+def _direct_referral_returned(
+    *,
+    referral_id: Any,
+    outcome: str,
+    reason: str,
+    on: date,
+    by: User | None,
+    person_id: Any,
+    urgent: bool,
+    specialty: str,
+) -> list[ReferralSuggestion]:
+    """A direct referral that ended comes back as an open suggestion (no follow-up), once per referral, for a
+    person some team answers for (an active or lapsed contract membership); none otherwise (the referrals
+    worklists still show it)."""
+    if not ContractMember.objects.filter(person_id=person_id).exists():
+        return []
+    if ReferralSuggestion.objects.filter(referral_id=referral_id).exists():
+        return []  # already came back (or was made from a suggestion that is no longer "taken")
+    return_reason = f"{outcome}: {reason}".strip()[:300]
+    s = ReferralSuggestion.objects.create(
+        person_id=person_id, followup=None, urgent=urgent, rule_ids=[], status=SuggestionStatus.OPEN,
+        reason="", referral_id=referral_id,
+        due_on=suggestion_due_on(on, urgent=urgent), specialty=specialty[:40], returned_at=timezone.now(),
+        return_reason=return_reason,
+    )  # fmt: skip
+    audit_write(actor=by, action=AuditAction.CREATE, obj=s, changes={"status": "open", "referral": str(referral_id)},
+                reason=return_reason)  # fmt: skip
+    return [s]
 
 
 # --- a center's recorded clinical decisions on protocol variants (issue 11) ---------------------------------------

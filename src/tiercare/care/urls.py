@@ -9,6 +9,7 @@ urlpatterns = [
     path("teams/<uuid:team_id>/contracts-ending/", views.contracts_ending, name="contracts_ending"),
     path("contracts/<uuid:contract_id>/renew/", views.contract_renew, name="contract_renew"),
     path("centers/<uuid:center_id>/worklists/<str:kind>/", views.center_worklist, name="center_worklist"),
+    path("centers/<uuid:center_id>/lead/", views.center_lead, name="center_lead"),
     path("enrollments/<uuid:enrollment_id>/end/", views.enrollment_end, name="enrollment_end"),
     path("households/<uuid:household_id>/", views.household, name="household"),
     path("persons/<uuid:person_id>/", views.person, name="person"),

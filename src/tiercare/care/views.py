@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +51,7 @@ WORKLIST_LABELS = {
     "uncontrolled": _("Not controlled"),
     "risk_rose": _("Risk rose"),
     "suggestions": _("Referral suggested"),
+    "screening": _("Screening or re-check overdue"),
     "lost": _("Lost to follow-up"),
     "removed": _("Removed"),
 }
@@ -125,7 +127,13 @@ def index(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "care/index.html",
-        {"teams": teams, "kinds": _kinds(), "led_centers": led, "center_kinds": CENTER_WORKLIST_LABELS.items()},
+        {
+            "teams": teams,
+            "kinds": _kinds(),
+            "led_centers": led,
+            "center_kinds": CENTER_WORKLIST_LABELS.items(),
+            "can_name_leads": request.user.role in ("ops", "admin"),
+        },
     )
 
 
@@ -135,13 +143,19 @@ def worklist(request: AuthedRequest, team_id: str, kind: str) -> HttpResponse:
     team = access.access_team(request.user, team_id)
     kind = kind if kind in selectors.WORKLISTS else "overdue"
     rows = list(selectors.worklist(team=team, kind=kind)[:500])
-    audit_patient_read(actor=request.user, person_ids=[e.person_id for e in rows], object_type="care.worklist")
+    returned = list(selectors.returned_referrals(team=team)[:500]) if kind == "suggestions" else []
+    audit_patient_read(
+        actor=request.user,
+        person_ids=[e.person_id for e in rows] + [s.person_id for s in returned],
+        object_type="care.worklist",
+    )
     ctx = {
         "team": team,
         "kind": kind,
         "kind_label": WORKLIST_LABELS.get(kind, kind),
         "kinds": _kinds(),
         "rows": _worklist_rows(rows),
+        "returned": returned,
         "can_call": request.user.role in selectors.TEAM_ROLES,
     }
     return render(request, "care/worklist.html", ctx)
@@ -209,7 +223,7 @@ def _open_suggestions(
     rows = []
     qs = selectors.suggestion_list(for_user=request.user, status=SuggestionStatus.OPEN).filter(person_id=person.pk)
     for s in qs.select_related("followup__enrollment"):
-        s.followup.program_name = program_name(s.followup.enrollment.protocol_code)  # type: ignore[attr-defined]
+        _name_suggestion_program(s)
         row: dict[str, Any] = {"s": s}
         if request.user.role in selectors.TEAM_ROLES:
             refer, dismiss = (bound or {}).get(str(s.pk)) or (
@@ -218,6 +232,15 @@ def _open_suggestions(
             row |= {"refer_form": refer, "dismiss_form": dismiss}
         rows.append(row)
     return rows
+
+
+def _name_suggestion_program(s: ReferralSuggestion) -> None:
+    """``s.program_name``: the program whose follow-up called for it, or — for a referral made directly that came
+    back — that it was a direct referral."""
+    if s.followup is not None:
+        s.program_name = program_name(s.followup.enrollment.protocol_code)  # type: ignore[attr-defined]
+    else:
+        s.program_name = gettext("Referral made directly")  # type: ignore[attr-defined]
 
 
 def _acted_suggestion(request: AuthedRequest, person: Person, suggestion_id: uuid.UUID | None) -> Any:
@@ -476,11 +499,47 @@ def center_worklist(request: AuthedRequest, center_id: str, kind: str) -> HttpRe
     else:
         suggestions = list(selectors.escalated_suggestions(center_ids=[center.pk])[:500])
         for s in suggestions:
-            s.followup.program_name = program_name(s.followup.enrollment.protocol_code)  # type: ignore[attr-defined]
+            _name_suggestion_program(s)
         ctx["suggestions"] = suggestions
         person_ids = [s.person_id for s in suggestions]
     audit_patient_read(actor=request.user, person_ids=person_ids, object_type=f"care.center_worklist.{kind}")
     return render(request, "care/center_worklist.html", ctx)
+
+
+@login_required
+def center_lead(request: AuthedRequest, center_id: str) -> HttpResponse:
+    """Name the center's lead (``services.center_lead_set``), who owns its "contract lapsed" and "escalated"
+    worklists: operations, administrators or the current lead; anyone else 404. A choice that is not one of the
+    center's family doctors or health managers is refused beside the field; nothing changes."""
+    require_role(request.user, *selectors.TEAM_ROLES, "admin", "ops")
+    center = access.access_center_for_lead(request.user, center_id)
+    candidates = list(services.center_lead_candidates(center.pk))
+    error, status, chosen = "", 200, ""
+    if request.method == "POST":
+        chosen = request.POST.get("member", "")
+        member = next((m for m in candidates if str(m.pk) == chosen), None)
+        if member is None:
+            error, status = gettext("Choose a family doctor or health manager of a team at this center."), 422
+        else:
+            try:
+                services.center_lead_set(by=request.user, center=center, member=member)
+            except ValidationFailed:  # no longer a candidate (changed meanwhile): the same words beside the field
+                error, status = gettext("Choose a family doctor or health manager of a team at this center."), 422
+            else:
+                if request.user.role in ("ops", "admin") or services.is_center_lead(request.user, center.pk):
+                    return redirect(f"{reverse('care:center_lead', args=[center.pk])}?named={member.pk}")
+                # a lead who handed over no longer opens this page: back to the care page, told it is done
+                messages.success(request, gettext("The center's lead is named."))
+                return redirect("care:index")
+    ctx = {
+        "center": center,
+        "candidates": candidates,
+        "lead": next((m for m in candidates if m.center_lead), None),
+        "error": error,
+        "chosen": chosen,
+        "named": request.GET.get("named", ""),
+    }
+    return render(request, "care/center_lead.html", ctx, status=status)
 
 
 def _target_decisions(teams: Any) -> list[dict[str, Any]]:

@@ -436,6 +436,16 @@ class DemoBuilder:
         Department.objects.bulk_create(depts)
         Practitioner.objects.bulk_create(doctors)
         PractitionerRole.objects.bulk_create(roles)
+        # The hospital's malpractice cover for its own doctors, so that a GP center's tele-consult (routing requires a
+        # legal basis and valid cover at the inviting site) can reach the department (issue 11).
+        InsurancePolicy.objects.bulk_create(
+            InsurancePolicy(
+                id=uuid.uuid5(uuid.NAMESPACE_URL, f"tiercare-demo:{self.seed}:cover:{d.pk}"), practitioner=d,
+                insurer="人保财险", number=f"YLSTAFF{self.today.year}{i:05d}", valid_from=date(self.today.year, 1, 1),
+                valid_to=date(self.today.year + 1, 3, 31), cover_amount=Decimal(1000000),
+            )  # fmt: skip
+            for i, d in enumerate(doctors)
+        )
 
     def _experts(
         self, group: Organization, tertiary: list[Organization], depts: dict[tuple[int, str], Department]

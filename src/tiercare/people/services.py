@@ -94,6 +94,28 @@ def _check_life_dates(*, birth_date: date | None, deceased_on: date | None) -> N
         )
 
 
+def _raise_if_possible_duplicate(person: Person, *, confirmed: bool) -> None:
+    """Refuse a second record of one resident (hazard log H-14: duplicate records split a history): the same
+    resident ID (its keyed hash) always; the same name, birth date, sex and mobile phone unless the user confirms
+    it is another person (twins with one phone have different names). Neither answer says which record matched nor
+    where it is registered, so a user who may not see that record learns nothing of it."""
+    if person.id_hash and Person.objects.filter(id_kind=person.id_kind, id_hash=person.id_hash).exists():
+        raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id")
+    if confirmed or not (person.name and person.birth_date and person.phone and person.sex in ("1", "2")):
+        return
+    same = Person.objects.filter(
+        name=person.name.strip(), birth_date=person.birth_date, sex=person.sex, phone=person.phone, archived=False
+    )
+    if same.exists():
+        raise Conflict(
+            _("A person with the same name, birth date, sex and mobile phone is already registered. Look for their "
+              "record (ask the registering institution) instead of registering them again; register anyway only "
+              "if this is another person."),
+            code="possible_duplicate",
+            details={"fields": ["name", "birth_date", "sex", "phone"], "confirm_not_duplicate": True},
+        )  # fmt: skip
+
+
 def person_register(
     *,
     by: User,
@@ -102,11 +124,14 @@ def person_register(
     data: dict[str, Any],
     id_kind: str = "",
     id_number: str = "",
+    confirm_not_duplicate: bool = False,
 ) -> Person:
     """Register a person as a member of ``household``.
 
     Raises Forbidden outside the writer's organization, ValidationFailed for a bad ID, phone or field, Conflict
-    when the ID number is already registered (the existing record is not revealed).
+    ``duplicate_id`` when the ID number is already registered, and ``possible_duplicate`` when a person with the same
+    name, birth date, sex and mobile phone is, unless ``confirm_not_duplicate`` (then the confirmation is audited).
+    Neither reveals the existing record.
     """
     _check_can_register_at(by, household.registered_at)
     data = dict(data)
@@ -124,11 +149,18 @@ def person_register(
     if relation not in Relation.values:
         raise ValidationFailed(_("relation: unknown relation %(r)s") % {"r": relation})
     person = Person(**data)
-    if person.id_hash and Person.objects.filter(id_kind=person.id_kind, id_hash=person.id_hash).exists():
-        raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id")
+    _raise_if_possible_duplicate(person, confirmed=confirm_not_duplicate)
     try:
         with transaction.atomic():
             row_save(actor=by, obj=person, changes={k: v for k, v in data.items() if k != "id_hash"})
+            if confirm_not_duplicate:
+                audit_write(
+                    actor=by,
+                    action=AuditAction.UPDATE,
+                    obj=person,
+                    changes={"confirmed_not_duplicate": True},
+                    reason="registered although a person with the same name, birth date, sex and phone exists",
+                )
             member = HouseholdMember(household=household, person=person, relation=relation)
             member.save()
             audit_write(

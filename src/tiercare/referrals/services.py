@@ -639,11 +639,20 @@ ENDING_ACTIONS = ("decline", "cancel", "expire")
 
 
 def on_referral_ended(referral: Referral, action: str, reason: str) -> None:
-    """Called in the transaction of a decline, cancel or expiry: a referral made from a chronic-care referral
-    suggestion comes back to the team's worklist with the reason (``care.services.suggestions_after_referral_ended``),
-    so a patient the receiving side did not take is not lost between the two hospitals."""
+    """Called in the transaction of a decline, cancel or expiry: the referral comes back to the GP team's worklist
+    with the reason (``care.services.suggestions_after_referral_ended``) — whether it was made from a chronic-care
+    referral suggestion or directly — so a patient the receiving side did not take is not lost between the two
+    hospitals."""
     on = timezone.localdate(referral.ended_at or now())
-    suggestions_after_referral_ended(referral_id=referral.pk, outcome=action, reason=reason, on=on)
+    suggestions_after_referral_ended(
+        referral_id=referral.pk,
+        outcome=action,
+        reason=reason,
+        on=on,
+        person_id=referral.person_id,
+        urgent=referral.urgency == Urgency.EMERGENCY,
+        specialty=referral.receiving_department.specialty if referral.receiving_department_id else "",
+    )
 
 
 def referral_transition(

@@ -39,7 +39,8 @@ Optional schema parts (each protocol states what it needs; none is a code branch
   visit).
 - ``{"previous": cond, "visits": n}`` holds when ``cond`` holds on each of the ``n`` most recent earlier
   follow-ups taken on different days from each other and from this one (NBPHS 2017: three raised readings on
-  different days); false when there are fewer.
+  different days); false when there are fewer. With ``"within_days": d`` only earlier follow-ups dated at most
+  ``d`` days before this one count (NBPHS 2017: the three readings within 2 weeks; day 14 counts, day 15 not).
 - ``surveillance``: ``[{"code": "colonoscopy", "zh", "en", "at_months": [12, 36], "then_every_months": 60,
   "extra_at_months_if_flag": {"flag": "...", "at_months": [3]}, "source_text": {...}}]`` lists tests due at
   months counted from the schedule's start. ``{"due": code}`` holds when such a test falls due between one
@@ -210,6 +211,7 @@ class Cond:
     children: tuple[Cond, ...] = ()
     name: str = ""
     visits: int = 1
+    within_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -920,12 +922,13 @@ class _CondContext:
             child = self.compile(d["not"], f"{key}.not", required_extra=required_extra, in_previous=in_previous)
             return Cond("not", children=(child,))
         if "previous" in value:
-            d = self.v.obj(value, key, ("previous",), ("visits",))
+            d = self.v.obj(value, key, ("previous",), ("visits", "within_days"))
             if in_previous:
                 raise self.v.fail(f"{key}.previous", "previous cannot be nested")
             visits = self.v.integer(d["visits"], f"{key}.visits") if "visits" in d else 1
+            within = self.v.integer(d["within_days"], f"{key}.within_days") if "within_days" in d else None
             child = self.compile(d["previous"], f"{key}.previous", required_extra=required_extra, in_previous=True)
-            return Cond("previous", children=(child,), visits=visits)
+            return Cond("previous", children=(child,), visits=visits, within_days=within)
         raise self.v.fail(key, f"unknown condition form: {sorted(value)}")
 
 
@@ -1255,15 +1258,23 @@ class _EvalContext:
     on: date | None
     since: date | None
 
-    def previous_visits(self, n: int) -> list[Mapping[str, Any]] | None:
+    def previous_visits(self, n: int, within_days: int | None = None) -> list[Mapping[str, Any]] | None:
         """The ``n`` most recent earlier follow-ups; for ``n`` > 1 one per day, none on this follow-up's day (when
-        dated). None when there are fewer."""
+        dated). With ``within_days`` only those dated no more than that many days before this follow-up count (an
+        undated one never does). None when there are fewer."""
+        earlier = self.earlier
+        if within_days is not None:
+            today_d = self.current.get("date")
+            if today_d is None:
+                return None
+            start = date.fromisoformat(str(today_d)) - timedelta(days=within_days)
+            earlier = [p for p in earlier if p.get("date") is not None and date.fromisoformat(str(p["date"])) >= start]
         if n == 1:
-            return [self.earlier[0]] if self.earlier else None
+            return [earlier[0]] if earlier else None
         today = self.current.get("date")
         seen = {str(today)} if today is not None else set()
         out: list[Mapping[str, Any]] = []
-        for p in self.earlier:
+        for p in earlier:
             day = p.get("date")
             if day is not None:
                 if str(day) in seen:
@@ -1319,7 +1330,7 @@ def _eval(ctx: _EvalContext, cond: Cond, visit: Mapping[str, Any], *, in_previou
     if kind == "not":
         return not _eval(ctx, cond.children[0], visit, in_previous=in_previous)
     if kind == "previous":
-        visits = ctx.previous_visits(cond.visits)
+        visits = ctx.previous_visits(cond.visits, cond.within_days)
         if not visits:
             return False
         try:
