@@ -112,8 +112,10 @@ def load() -> dict[str, object]:
                     "adverse_reaction": False,
                     "new_or_worse_complication": False,
                 }
-                cl = classify(protocol, visit, previous[:1])
                 day = date(2025, 6, 1) + timedelta(days=91 * n)
+                # the engine takes the age on the day (the >=65 target) and the date, as followup_record passes them
+                age = day.year - p.birth_date.year - ((day.month, day.day) < (p.birth_date.month, p.birth_date.day))
+                cl = classify(protocol, {**visit, "age_years": age, "date": day.isoformat()}, previous[:1])
                 followups.append(
                     FollowUp(
                         enrollment=e,
@@ -139,7 +141,7 @@ def load() -> dict[str, object]:
                         protocol_sha256=v.sha256,
                     )
                 )
-                previous = [visit]
+                previous = [{**visit, "age_years": age, "date": day.isoformat()}]
     Household.objects.bulk_create(households, batch_size=1000)
     Person.objects.bulk_create(persons, batch_size=1000)
     HouseholdMember.objects.bulk_create(hm, batch_size=1000)
