@@ -25,7 +25,7 @@ def error_site(settings):
 def _frame_checks(html: str, language: str) -> None:
     assert f'<html lang="{language}">' in html
     assert 'class="brand" href="/"' in html  # the site's header
-    assert 'id="error-home" href="/"' in html  # a way back
+    assert 'href="/" id="error-home"' in html  # a way back
     assert 'id="lang-switch"' in html
     assert "/static/tiercare/app.css" in html
 
