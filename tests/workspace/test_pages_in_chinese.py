@@ -92,7 +92,7 @@ class VisibleText(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[bool] = []
+        self.stack: list[tuple[str, bool]] = []
         self.parts: list[str] = []
         self.links: list[str] = []
 
@@ -103,14 +103,20 @@ class VisibleText(HTMLParser):
         if tag in self.VOID:
             return
         skip = tag in self.SKIP_TAGS or a.get("translate") == "no" or a.get("id") == "lang-switch"
-        self.stack.append(skip or (bool(self.stack) and self.stack[-1]))
+        self.stack.append((tag, skip or self.skipping))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag not in self.VOID and self.stack:
-            self.stack.pop()
+        # Pop to the element this closes (an unclosed <p> or <li> inside it goes with it).
+        if any(open_tag == tag for open_tag, _skip in self.stack):
+            while self.stack and self.stack.pop()[0] != tag:
+                pass
+
+    @property
+    def skipping(self) -> bool:
+        return bool(self.stack) and self.stack[-1][1]
 
     def handle_data(self, data: str) -> None:
-        if not (self.stack and self.stack[-1]):
+        if not self.skipping:
             self.parts.append(data)
 
     @property
