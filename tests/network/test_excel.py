@@ -584,7 +584,7 @@ def test_a_rows_errors_are_reported_all_at_once(directory: Directory) -> None:
         ("11051", -1, {"license_number"}),
         ("1105100000002031", -1, {"license_number"}),  # 16 digits
         ("11051000000020X", -1, {"license_number"}),
-        ("１１０５１００００００００２０４", -1, set()),  # full-width digits typed by an IME are read as digits
+        ("110510000000204".translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"}), -1, set()),  # full-width (IME)
     ],
 )
 def test_practice_start_and_certificate_number(

@@ -52,10 +52,12 @@ def test_a_malformed_parameter_is_never_a_500(cast, role, path, name, value) -> 
         assert f"?{name}=" in html  # the 400 names the parameter
 
 
-def test_person_ids_are_refused_as_a_400_in_the_users_language(cast) -> None:
+def test_a_malformed_id_is_a_framed_400_in_the_users_language(cast) -> None:
     client = Client()
     client.force_login(cast.gp)
-    response = client.get(f"/care/persons/{cast.patient_person.pk}/", {"suggestion": "zzz"})
+    response = client.get("/care/dashboard/", {"team": "zzz"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "?suggestion=" in html and "不是有效的编号" in html
+    assert "?team=" in html and "不是有效的编号" in html and 'href="/"' in html
+    response = client.get("/care/dashboard/", {"team": "zzz", "lang": "en"})
+    assert response.status_code == 400 and "is not a valid id" in response.content.decode()
