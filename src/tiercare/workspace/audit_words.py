@@ -75,6 +75,12 @@ OBJECT_LABELS = {
 }
 
 _PREFIXED_REASON = re.compile(r"^([a-z_]+)[: ] ?(.*)$", re.S)
+# Reasons the care app writes when a referral brings a follow-up forward (care.services): the referral's id means
+# nothing to an auditor (the event names the person), the rule does.
+_FOLLOW_UP_AFTER = re.compile(
+    r"^(?P<what>back-referral|back-referral of referral \S+|referral \S+): follow up within (?P<days>\d+) days"
+    r"(?: \((?P<source>[^)]*)\))?$"
+)
 _WORDS = re.compile(r"[A-Za-z]")
 
 
@@ -110,6 +116,12 @@ def reason_label(reason: str) -> str:
     whole = pgettext("audit reason", reason)
     if whole != reason:
         return whole
+    follow_up = _FOLLOW_UP_AFTER.match(reason)
+    if follow_up:
+        days = follow_up["days"]
+        if follow_up["what"].startswith("back-referral"):
+            return _("after a back-referral: follow up within %(days)s days") % {"days": days}
+        return _("after a referral: follow up within %(days)s days") % {"days": days}
     match = _PREFIXED_REASON.match(reason)
     if match:
         head, rest = match.groups()
