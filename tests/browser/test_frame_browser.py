@@ -4,14 +4,16 @@ record last month" from the audit log, and a GP is refused it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
+from tests.outreach.factories import make_session
 
 from tiercare.core.audit import audit_patient_read
 
@@ -45,6 +47,16 @@ def test_the_language_switch_keeps_the_filters(page, cast, shot):
     assert page.locator("html").get_attribute("lang") == "en"
     assert "tier=secondary" in page.url and "lang=en" in page.url
     assert page.input_value("#id_q") == "县" and page.input_value("#id_tier") == "secondary"
+
+
+def test_a_date_field_written_into_a_template_gets_the_format_hint(page, cast):
+    """The session page's move form has a bare <input type="date">: forms.js gives it the widgets' hint."""
+    session = make_session(cast.expert_practitioner, cast.dept_a, on=timezone.localdate() + timedelta(days=7))
+    sign_in(page, "ops", PASSWORD)
+    page.goto(f"/outreach/sessions/{session.pk}/")
+    hint = page.locator('input[type="date"][name="date"] + .format-hint')
+    expect(hint).to_have_text("格式：年-月-日")
+    assert page.get_attribute('input[type="date"][name="date"]', "placeholder") == "年-月-日"
 
 
 def test_the_auditor_finds_who_read_a_record_last_month(page, cast, shot):
