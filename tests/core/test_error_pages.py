@@ -68,3 +68,21 @@ def test_csrf_refusal_is_a_framed_page(error_site) -> None:
     html = response.content.decode()
     _frame_checks(html, "zh-hans")
     assert "表单已过期" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "zh", "en"),
+    [
+        ("/people/households/{household}/", "没有这个家庭。", "No such household."),
+        ("/referrals/00000000-0000-4000-8000-000000000000/", "没有这个转诊。", "No such referral."),
+    ],
+)
+def test_a_record_one_may_not_see_is_not_found_in_the_users_language(cast, path, zh, en) -> None:
+    client = Client()
+    client.force_login(cast.gp_b)  # another center's GP
+    url = path.format(household=cast.household_a.pk)
+    response = client.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert zh in html and en not in html and 'class="brand"' in html
+    assert en in client.get(url, {"lang": "en"}).content.decode()

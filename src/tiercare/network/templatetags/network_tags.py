@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.utils import translation
 
 from tiercare.network.models import ServiceKind, Specialty
 from tiercare.network.practice import basis_label as _basis_label
@@ -23,7 +24,8 @@ def _labels(codes: str | Iterable[str] | None, choices: type[ServiceKind] | type
         return ""
     items = [codes] if isinstance(codes, str) else list(codes)
     known = dict(choices.choices)
-    return "、".join(str(known.get(code, code)) for code in items)
+    separator = "、" if (translation.get_language() or "zh-hans").startswith("zh") else ", "
+    return separator.join(str(known.get(code, code)) for code in items)
 
 
 @register.filter
