@@ -58,6 +58,7 @@ LATIN_ALLOWED = {"MDT", "API", "ID", "CT", "Excel"}
 # English that reached Chinese pages before this guard.
 ENGLISH = ["Not found", "No such", "beats/min", "places; ", "legal basis:", "None", "True", "False"]
 CODE_SHAPE = re.compile(r"^[a-z]+(?:_[a-z]+)*$")
+ENGLISH_SENTENCE = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]+(?:[ ,]+[a-z]+){2,}")
 
 
 def _choice_sets() -> tuple[set[str], set[str]]:
@@ -134,6 +135,8 @@ def leaks(text: str, codes: set[str], labels: set[str]) -> list[str]:
     found = [c for c in codes if re.search(rf"(?<![A-Za-z0-9_\-./]){re.escape(c)}(?![A-Za-z0-9_\-])", text)]
     found += [label for label in labels if re.search(rf"(?<![A-Za-z]){re.escape(label)}(?![A-Za-z])", text)]
     found += [e for e in ENGLISH if e in text]
+    # An English sentence (three words or more): a message missing from the catalogue, or rendered in English.
+    found += [m.group(0) for m in ENGLISH_SENTENCE.finditer(text)]
     return sorted(found)
 
 
@@ -218,6 +221,9 @@ def test_the_guard_catches_a_code_and_english() -> None:
     )
     assert leaks(page.text, codes, labels) == ["Not found", "Ward round", "scheduled", "ward_round"]
     assert leaks(visible("<p>儿科 · 已安排 · 120/80 mmHg</p>").text, codes, labels) == []
+    assert leaks(visible("<p>转诊率 Referral avoided by the team</p>").text, codes, labels) == [
+        "Referral avoided by the team"
+    ]
 
 
 AUDIT_WORD_COLUMNS = {2: "role", 3: "action", 4: "object", 6: "reason"}
