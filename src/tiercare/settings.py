@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "tiercare.referrals",
     "tiercare.workspace",
     "tiercare.demo",
+    # Last, so that core's templates/django/forms/widgets/ (a date's format hint) override Django's own widgets.
+    "django.forms",
 ]
 
 # People sits below care (DESIGN.md §2) yet must hide a household contracted with a team from everyone but that
@@ -151,6 +153,9 @@ MIDDLEWARE = [
     "tiercare.core.middleware.DomainErrorPageMiddleware",
     "tiercare.core.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# Form widgets render through TEMPLATES (not Django's separate engine), so core's widget templates apply site-wide.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "tiercare.urls"
 WSGI_APPLICATION = "tiercare.wsgi.application"

@@ -179,12 +179,14 @@ def test_tick_expires_contracts_past_their_term(cast, team):
 
 def test_xlsx_download(cast, team, api):
     (e,) = _patients(cast, team, 1)
-    _set(e, next_due_on=TODAY - timedelta(days=4), risk_percent=8.25)
+    _set(e, next_due_on=TODAY - timedelta(days=4), risk_percent=8.25, control_class="unsatisfactory")
     status, body = api(cast.health_manager).get(f"care/teams/{team.pk}/worklists/overdue.xlsx")
     assert status == 200
     ws = load_workbook(io.BytesIO(body)).active
     rows = list(ws.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == e.person.name and rows[1][4] == 4 and rows[1][6] == 8.2
+    # The programme, the control class and the sheet in words, as the page shows them (not hypertension, etc.).
+    assert (ws.title, rows[0][2], rows[1][2], rows[1][5]) == ("逾期", "管理项目", "高血压患者健康管理", "控制不满意")
     status, _ = api(cast.gp_b).get(f"care/teams/{team.pk}/worklists/overdue.xlsx")
     assert status == 404
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
@@ -546,3 +546,56 @@ def test_cli_prints_row_errors_and_writes_only_with_confirm(directory: Directory
     exported = tmp_path / "out.xlsx"
     call_command("directory_excel", "export", "experts", "--out", str(exported), stdout=io.StringIO())
     assert load_workbook(exported).active.max_row == Practitioner.objects.filter(doctor_group__isnull=False).count() + 1
+
+
+# -- a row's errors at once; practice start and certificate number -------------------------------------------
+
+
+def test_a_rows_errors_are_reported_all_at_once(directory: Directory) -> None:
+    """A row with a bad title, a 5-digit certificate number, a practice start in the future and an unknown
+    institution is named for all four in one preview, not one layer per upload."""
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    sheet = xlsx(
+        [
+            EXPERT_HEADER,
+            ["钱医生", "男", "教授", "oncology", "11051", "不存在医院", "否", tomorrow, ""],
+        ]
+    )
+    with translation.override("en"):
+        batch = excel.import_preview(by=directory.ops, kind="experts", file=sheet)
+    assert sorted((e["field"], e["reason"]) for e in batch.errors) == [
+        ("home_organization", "unknown organization '不存在医院'"),
+        (
+            "independent_practice_since",
+            f"{tomorrow} is in the future; independent practice cannot start after today "
+            f"({timezone.localdate().isoformat()})",
+        ),
+        ("license_number", "not a practising certificate number: '11051'; it has 15 digits"),
+        ("title", "unknown title '教授'"),
+    ]
+    assert batch.rows == [] and [r["row"] for r in batch.rejected] == [2]
+
+
+@pytest.mark.parametrize(
+    ("number", "days_from_today", "refused"),
+    [
+        ("110510000000201", 0, set()),  # practice starting today is allowed
+        ("110510000000202", 1, {"independent_practice_since"}),
+        ("11051", -1, {"license_number"}),
+        ("1105100000002031", -1, {"license_number"}),  # 16 digits
+        ("11051000000020X", -1, {"license_number"}),
+        ("110510000000204".translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"}), -1, set()),  # full-width (IME)
+    ],
+)
+def test_practice_start_and_certificate_number(
+    directory: Directory, number: str, days_from_today: int, refused: set[str]
+) -> None:
+    since = timezone.localdate() + timedelta(days=days_from_today)
+    sheet = xlsx([EXPERT_HEADER, ["钱医生", "男", "chief", "oncology", number, "", "否", since.isoformat(), ""]])
+    batch = excel.import_preview(by=directory.ops, kind="experts", file=sheet)
+    assert {e["field"] for e in batch.errors} == refused
+    if not refused:
+        assert excel.import_confirm(by=directory.ops, batch=batch) == 1
+        assert Practitioner.objects.get(name="钱医生").independent_practice_since == since
+    else:
+        assert batch.rows == []

@@ -10,6 +10,7 @@ import uuid
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
 from tiercare.care import selectors
 from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, ReferralSuggestion
@@ -39,7 +40,7 @@ def _one(user: User, qs: QuerySet[M], object_id: object, object_type: str, reaso
             object_id=str(object_id)[:64],
             reason="not in the user's care scope",
         )
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return row
 
 

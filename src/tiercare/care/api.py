@@ -399,7 +399,9 @@ def worklist_download(request: HttpRequest, team_id: UUID, kind: str) -> HttpRes
     qs = list(_worklist(request, team_id, kind)[:10_000])
     audit_patient_read(actor=request.user, person_ids=[e.person_id for e in qs], object_type="care.worklist")
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="care.worklist", object_id=kind)
-    body = worklist_xlsx(worklist_rows(qs, timezone.localdate()), kind)
+    from tiercare.care.views import WORKLIST_LABELS  # the worklist's name as the pages give it, for the sheet tab
+
+    body = worklist_xlsx(worklist_rows(qs, timezone.localdate()), str(WORKLIST_LABELS.get(kind, kind)))
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="worklist-{kind}.xlsx"'
     return response

@@ -138,7 +138,9 @@ class FollowUpForm(forms.Form):
             field_cls = forms.IntegerField if key in WHOLE_NUMBER_ITEMS else forms.FloatField
             attrs = {"inputmode": "numeric" if key in WHOLE_NUMBER_ITEMS else "decimal", "step": "any"}
             self.fields[key] = field_cls(
-                label=f"{label} ({rng.unit})", required=key in required, widget=forms.NumberInput(attrs=attrs)
+                label=f"{label} ({rng.unit if _english() else rng.unit_in_zh})",
+                required=key in required,
+                widget=forms.NumberInput(attrs=attrs),
             )
         smoker_flag = protocol.flags.get(SMOKER)
         self.fields[SMOKER] = forms.ChoiceField(

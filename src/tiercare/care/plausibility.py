@@ -30,6 +30,11 @@ class PlausibleRange:
     label_zh: str
     hint_en: str = ""
     hint_zh: str = ""
+    unit_zh: str = ""  # the unit as Chinese pages write it, where it differs (次/分 for beats/min)
+
+    @property
+    def unit_in_zh(self) -> str:
+        return self.unit_zh or self.unit
 
 
 _UNIT_HINT_EN = "Check for a typing error or a value entered in mg/dL instead of mmol/L."
@@ -43,7 +48,9 @@ SBP_MMHG = PlausibleRange(50, 300, "mmHg", "systolic blood pressure", "收缩压
 # Diastolic: below 20 a cuff reading is not obtainable; 200 is beyond any recorded diastolic.
 DBP_MMHG = PlausibleRange(20, 200, "mmHg", "diastolic blood pressure", "舒张压", _TYPO_HINT_EN, _TYPO_HINT_ZH)
 # Heart rate: 20 is extreme bradycardia (complete heart block); 250 the fastest sustained tachyarrhythmias.
-HEART_RATE_BPM = PlausibleRange(20, 250, "beats/min", "heart rate", "心率", _TYPO_HINT_EN, _TYPO_HINT_ZH)
+HEART_RATE_BPM = PlausibleRange(
+    20, 250, "beats/min", "heart rate", "心率", _TYPO_HINT_EN, _TYPO_HINT_ZH, unit_zh="次/分"
+)
 # Glucose: below 1.0 mmol/L is incompatible with an ambulatory visit; hyperosmolar hyperglycaemic states reach
 # 40-60 mmol/L, so 60 is accepted (and is an urgent referral under the diabetes protocol from 16.7). mg/dL typed
 # in the mmol/L box (e.g. 126) is refused; 33.4-60, possible in mmol/L and in mg/dL, asks the unit to be
@@ -166,7 +173,7 @@ def check_measurements(measurements: Mapping[str, Any]) -> list[Problem]:
                     "wrong_type",
                     value,
                     f"{rng.label_en.capitalize()} must be a number in {rng.unit}; got {value!r}.",
-                    f"{rng.label_zh}必须是以 {rng.unit} 为单位的数字，收到 {value!r}。",
+                    f"{rng.label_zh}必须是以 {rng.unit_in_zh} 为单位的数字，收到 {value!r}。",
                 )
             )
             continue
@@ -225,7 +232,7 @@ def _out_of_range(key: str, value: float, rng: PlausibleRange) -> Problem:
         "too_high" if too_high else "too_low",
         value,
         f"{rng.label_en.capitalize()} {value:g} {rng.unit} is {side_en} {rng.unit}. {rng.hint_en}".strip(),
-        f"{rng.label_zh} {value:g} {rng.unit} {side_zh} {rng.unit}。{rng.hint_zh}",
+        f"{rng.label_zh} {value:g} {rng.unit_in_zh} {side_zh} {rng.unit_in_zh}。{rng.hint_zh}",
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from tiercare.consults.models import Case, CaseAttachment, MdtCase, SecondOpinion, Teleconsult
 from tiercare.core.audit import audit_denied, audit_patient_read
@@ -68,7 +69,7 @@ def _access(user: User, model: type[M], object_id: object, reason: str, related:
     label = model._meta.label_lower
     if row is None:
         audit_denied(actor=user, object_type=label, object_id=str(object_id)[:64], reason="not on the case")
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     case = row if isinstance(row, Case) else row.case  # type: ignore[attr-defined]
     audit_patient_read(actor=user, person_ids=[case.person_id], object_type=label, object_id=str(row.pk), reason=reason)
     return row

@@ -6,7 +6,6 @@ from tiercare.core import views
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
-    path("audit/", views.audit_log, name="audit_log"),
     # Django's own view: checks the old password, validates the new one, keeps this session signed in; saving the
     # user revokes every API token (User.save).
     path(

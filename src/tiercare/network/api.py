@@ -5,6 +5,7 @@ from datetime import date
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from tiercare.core.api import ErrorOut, crud_routes, resolve
@@ -191,6 +192,6 @@ class PracticeQuery(Schema):
 def practice_check(request: HttpRequest, row_id: UUID, query: Query[PracticeQuery]) -> dict[str, object]:
     practitioner = selectors.practitioner_list(for_user=request.user).filter(pk=row_id).first()
     if practitioner is None:
-        raise NotFound("No such practitioner.")
+        raise NotFound(_("No such practitioner."))
     site = resolve(Organization, query.site, "site")
     return practice_basis(practitioner, site, query.on).as_dict()

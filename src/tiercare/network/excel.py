@@ -122,6 +122,23 @@ class RowError(Exception):
         self.reason = reason
 
 
+class RowErrors(Exception):
+    """Every reference of a row that failed, as (column, reason), so that a row's errors are reported at once."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(reason for _field, reason in errors))
+        self.errors = errors
+
+
+def _collect(errors: list[tuple[str, str]], resolve: Callable[[], Any]) -> Any:
+    """``resolve()``, or None with its RowError added to ``errors``."""
+    try:
+        return resolve()
+    except RowError as exc:
+        errors.append((exc.field, exc.reason))
+        return None
+
+
 Parser = Callable[[Any], Any]
 
 
@@ -256,6 +273,19 @@ def _date_within(check: Callable[[date], date]) -> Parser:
         return iso
 
     return parse
+
+# 医师执业证书编码: 15 digits (the demo's and the registry's numbers); only new experts are checked against it, a
+# registration or a policy names an expert already in the directory by whatever number they were entered with.
+_LICENSE_NUMBER = re.compile(r"^\d{15}$")
+
+
+def _license_number(value: Any) -> str:
+    text = unicodedata.normalize("NFKC", _cell_text(value)).replace(" ", "")
+    if text and not _LICENSE_NUMBER.match(text):
+        raise CellError(
+            _("not a practising certificate number: '%(value)s'; it has 15 digits") % {"value": _cell_text(value)}
+        )
+    return text
 
 
 def _bool(value: Any) -> bool:
@@ -412,6 +442,15 @@ class Sheet:
             )
         raise RowError(column, _("unknown organization '%(value)s'") % {"value": name})
 
+    @classmethod
+    def _practitioner_or_none(
+        cls, values: dict[str, Any], refs: Refs, errors: list[tuple[str, str]]
+    ) -> Practitioner | None:
+        """The row's practitioner, or None with the reason added to ``errors`` (no number: nothing to look up)."""
+        if not values.get("license_number"):
+            return None
+        return _collect(errors, lambda: cls._practitioner(values, refs))
+
     @staticmethod
     def _practitioner(values: dict[str, Any], refs: Refs) -> Practitioner:
         number = values["license_number"]
@@ -428,12 +467,12 @@ class Sheet:
         return practitioner
 
 
-def _license_column() -> Column:
+def _license_column(parse: Parser | None = None) -> Column:
     return Column(
         "license_number",
         "执业证书编码",
         "licence number",
-        _text(_max(Practitioner, "license_number")),
+        parse or _text(_max(Practitioner, "license_number")),
         required=True,
         aliases=("license number", "practising certificate number", "执业证书编号"),
     )
@@ -469,7 +508,7 @@ class ExpertsSheet(Sheet):
                 required=True,
             ),
             Column("specialty", "专科", "specialty", _choice(Specialty, _("unknown specialty '%(value)s'"))),
-            _license_column(),
+            _license_column(_license_number),
             Column(
                 "home_organization",
                 "主要执业机构",
@@ -511,6 +550,19 @@ class ExpertsSheet(Sheet):
     def identity(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
         return (values["license_number"],) if values.get("license_number") else None
 
+    def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        since = _as_date(values.get("independent_practice_since"))
+        today = timezone.localdate()
+        if since and since > today:
+            return [
+                (
+                    "independent_practice_since",
+                    _("%(day)s is in the future; independent practice cannot start after today (%(today)s)")
+                    % {"day": since.isoformat(), "today": today.isoformat()},
+                )
+            ]
+        return []
+
     def prepare(self, rows: list[dict[str, Any]]) -> Refs:
         refs = Refs(doctor_groups=list(Organization.objects.filter(kind=OrgKind.DOCTOR_GROUP)))
         self._organizations({r.get("home_organization") or "" for r in rows}, refs)
@@ -522,23 +574,28 @@ class ExpertsSheet(Sheet):
         return refs
 
     def to_data(self, values: dict[str, Any], refs: Refs) -> dict[str, Any]:
-        if (values["license_number"],) in refs.existing:
-            raise RowError(
-                "license_number",
-                _("licence number %(value)s is already in the directory") % {"value": values["license_number"]},
+        errors: list[tuple[str, str]] = []
+        number = values.get("license_number") or ""
+        if (number,) in refs.existing:
+            errors.append(
+                ("license_number", _("licence number %(value)s is already in the directory") % {"value": number})
             )
         home = values.get("home_organization") or ""
+        home_org = _collect(errors, lambda: self._organization(home, refs, "home_organization")) if home else None
+        group = _collect(errors, lambda: self._doctor_group(values, refs))
+        if errors:
+            raise RowErrors(errors)
         return {
-            "name": values["name"],
+            "name": values.get("name") or "",
             "sex": values.get("sex") or "0",
-            "title": values["title"],
+            "title": values.get("title") or "",
             "specialty": values.get("specialty") or "",
-            "license_number": values["license_number"],
-            "home_organization": self._organization(home, refs, "home_organization") if home else None,
+            "license_number": number,
+            "home_organization": home_org,
             "can_operate": bool(values.get("can_operate")),
             "independent_practice_since": _as_date(values.get("independent_practice_since")),
             "phone": values.get("phone") or "",
-            "doctor_group": self._doctor_group(values, refs),
+            "doctor_group": group,
         }
 
     @staticmethod
@@ -658,15 +715,26 @@ class RegistrationsSheet(Sheet):
         return refs
 
     def to_data(self, values: dict[str, Any], refs: Refs) -> dict[str, Any]:
-        practitioner = self._practitioner(values, refs)
-        site = self._organization(values["site"], refs, "site")
-        if (practitioner.pk, site.pk, values["kind"], values["valid_from"]) in refs.existing:
-            raise RowError("site", _("this registration (same site, kind and start date) is already in the directory"))
+        errors: list[tuple[str, str]] = []
+        practitioner = self._practitioner_or_none(values, refs, errors)
+        site = (
+            _collect(errors, lambda: self._organization(values["site"], refs, "site")) if values.get("site") else None
+        )
+        key = (
+            getattr(practitioner, "pk", None),
+            getattr(site, "pk", None),
+            values.get("kind"),
+            values.get("valid_from"),
+        )
+        if key in refs.existing:
+            errors.append(("site", _("this registration (same site, kind and start date) is already in the directory")))
+        if errors:
+            raise RowErrors(errors)
         return {
             "practitioner": practitioner,
             "site": site,
-            "kind": values["kind"],
-            "valid_from": _as_date(values["valid_from"]),
+            "kind": values.get("kind") or "",
+            "valid_from": _as_date(values.get("valid_from")),
             "valid_to": _as_date(values.get("valid_to")),
             "scope": values.get("scope") or "",
             "reference": values.get("reference") or "",
@@ -744,20 +812,25 @@ class InsuranceSheet(Sheet):
         return refs
 
     def to_data(self, values: dict[str, Any], refs: Refs) -> dict[str, Any]:
-        practitioner = self._practitioner(values, refs)
-        if (values["insurer"], values["number"]) in refs.existing:
-            raise RowError(
-                "number",
-                _("policy %(insurer)s %(number)s is already in the directory")
-                % {"insurer": values["insurer"], "number": values["number"]},
+        errors: list[tuple[str, str]] = []
+        practitioner = self._practitioner_or_none(values, refs, errors)
+        if (values.get("insurer"), values.get("number")) in refs.existing:
+            errors.append(
+                (
+                    "number",
+                    _("policy %(insurer)s %(number)s is already in the directory")
+                    % {"insurer": values["insurer"], "number": values["number"]},
+                )
             )
+        if errors:
+            raise RowErrors(errors)
         return {
             "practitioner": practitioner,
-            "insurer": values["insurer"],
-            "number": values["number"],
-            "valid_from": _as_date(values["valid_from"]),
-            "valid_to": _as_date(values["valid_to"]),
-            "cover_amount": Decimal(values["cover_amount"]),
+            "insurer": values.get("insurer") or "",
+            "number": values.get("number") or "",
+            "valid_from": _as_date(values.get("valid_from")),
+            "valid_to": _as_date(values.get("valid_to")),
+            "cover_amount": Decimal(values["cover_amount"]) if values.get("cover_amount") else None,
         }
 
 
@@ -1002,8 +1075,8 @@ def read_sheet(sheet: Sheet, file: IO[bytes], filename: str = "") -> tuple[list[
                 continue
             if column.required and row.values[column.key] in ("", None):
                 row.errors.append((column.key, _("required")))
-        if not row.errors:
-            row.errors.extend(sheet.check_row(row.values))
+        # Rules across cells run on the cells that could be read, so a row's errors are all reported at once.
+        row.errors.extend(sheet.check_row(row.values))
         parsed.append(row)
     return parsed, ignored
 
@@ -1054,20 +1127,23 @@ def _check_rows(*, by: User, sheet: Sheet, rows: list[ParsedRow]) -> None:
             )
         else:
             first_seen[key] = row.number
-    candidates = [row for row in rows if not row.errors]
-    refs = sheet.prepare([row.values for row in candidates])
-    for start in range(0, len(candidates), PREVIEW_CHUNK):
+    refs = sheet.prepare([row.values for row in rows])
+    for start in range(0, len(rows), PREVIEW_CHUNK):
         with transaction.atomic():
-            for row in candidates[start : start + PREVIEW_CHUNK]:
+            for row in rows[start : start + PREVIEW_CHUNK]:
                 _check_row(by=by, sheet=sheet, row=row, refs=refs)
             transaction.set_rollback(True)
 
 
 def _check_row(*, by: User, sheet: Sheet, row: ParsedRow, refs: Refs) -> None:
+    """The row's references are resolved even when its cells have errors, so that all are reported together;
+    ``directory_create`` (the rules of the model) runs only on a row whose cells and references are sound."""
     try:
         data = sheet.to_data(row.values, refs)
-    except RowError as exc:
-        row.errors.append((exc.field, exc.reason))
+    except RowErrors as exc:
+        row.errors.extend(exc.errors)
+        return
+    if row.errors:
         return
     try:
         with transaction.atomic():
@@ -1145,8 +1221,8 @@ def import_confirm(*, by: User, batch: ImportBatch) -> int:
             try:
                 data = sheet.to_data(item["values"], refs)
                 directory_create(by=by, model=sheet.model, data=data)
-            except RowError as exc:
-                raise _stale_row(sheet, item["row"], [(exc.field, exc.reason)]) from exc
+            except RowErrors as exc:
+                raise _stale_row(sheet, item["row"], exc.errors) from exc
             except ValidationFailed as exc:
                 raise _stale_row(sheet, item["row"], _validation_errors(sheet, exc)) from exc
         audit_record(

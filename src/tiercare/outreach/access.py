@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext as _
+
 from tiercare.core.audit import audit_denied
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
@@ -32,7 +34,7 @@ def access_session_by_id(user: User, session_id: object, *, for_update: bool = F
             object_id=str(session_id)[:64],
             reason="not in the user's sessions",
         )
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     return session
 
 
@@ -50,7 +52,7 @@ def access_request_by_id(user: User, request_id: object) -> SessionRequest:
             object_id=str(request_id)[:64],
             reason="not in the user's requests",
         )
-        raise NotFound("No such session request.")
+        raise NotFound(_("No such session request."))
     return req
 
 
@@ -69,7 +71,7 @@ def access_booking_by_id(user: User, booking_id: object) -> Booking:
             object_id=str(booking_id)[:64],
             reason="not in the user's bookings",
         )
-        raise NotFound("No such booking.")
+        raise NotFound(_("No such booking."))
     return booking
 
 
@@ -79,7 +81,7 @@ def access_plan_by_id(user: User, plan_id: object) -> RosterPlan:
         RosterPlan.objects.filter(pk=pid).first() if pid and user.is_authenticated and user.role in ALL_SEEING else None
     )
     if plan is None:
-        raise NotFound("No such roster plan.")
+        raise NotFound(_("No such roster plan."))
     return plan
 
 
@@ -98,7 +100,7 @@ def access_plan_run_by_id(user: User, run_id: object) -> PlanRun:
             object_id=str(run_id)[:64],
             reason="not a planner",
         )
-        raise NotFound("No such planning run.")
+        raise NotFound(_("No such planning run."))
     return run
 
 
@@ -106,5 +108,5 @@ def access_assignment_by_id(user: User, plan: RosterPlan, assignment_id: object)
     aid = _uuid(assignment_id)
     row = plan.assignments.filter(pk=aid).first() if aid else None
     if row is None:
-        raise NotFound("No such assignment in this plan.")
+        raise NotFound(_("No such assignment in this plan."))
     return row

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from tiercare.network.models import Organization, Practitioner
+from tiercare.network.practice import basis_label
 from tiercare.outreach.models import HALF_DAY_HOURS, CalendarFeed, ExpertSession, FeedKind, SessionKind
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -23,12 +25,12 @@ PAST_DAYS = 90
 
 
 def feed_for_expert(practitioner: Practitioner) -> CalendarFeed:
-    feed, _ = CalendarFeed.objects.get_or_create(kind=FeedKind.EXPERT, practitioner=practitioner)
+    feed, _created = CalendarFeed.objects.get_or_create(kind=FeedKind.EXPERT, practitioner=practitioner)
     return feed
 
 
 def feed_for_site(site: Organization) -> CalendarFeed:
-    feed, _ = CalendarFeed.objects.get_or_create(kind=FeedKind.SITE, organization=site)
+    feed, _created = CalendarFeed.objects.get_or_create(kind=FeedKind.SITE, organization=site)
     return feed
 
 
@@ -38,6 +40,17 @@ def session_times(session: ExpertSession) -> tuple[datetime, datetime]:
         datetime.combine(session.date, time(h1, m1), tzinfo=TZ),
         datetime.combine(session.date, time(h2, m2), tzinfo=TZ),
     )
+
+
+def _description(session: ExpertSession) -> str:
+    """「名额 12 个；执业依据：增加注册 BA-1」 in the feed's language (zh-Hans for a calendar app, which sends no
+    language), never the basis code."""
+    text = _("%(places)s places; legal basis: %(basis)s %(reference)s") % {
+        "places": session.places,
+        "basis": basis_label(session.basis),
+        "reference": session.basis_reference,
+    }
+    return text.strip()
 
 
 def _event(session: ExpertSession) -> Event:
@@ -52,7 +65,7 @@ def _event(session: ExpertSession) -> Event:
     kind = str(dict(SessionKind.choices).get(session.kind, session.kind))
     ev.add("summary", f"{kind} · {session.site.name} · {session.department.name} · {session.expert.name}")
     ev.add("location", " ".join(x for x in (session.site.name, session.site.address) if x))
-    ev.add("description", f"{session.places} places; basis: {session.basis} {session.basis_reference}".strip())
+    ev.add("description", _description(session))
     ev.add("status", "CANCELLED" if session.status == "cancelled" else "CONFIRMED")
     return ev
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext as _
+
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
@@ -38,7 +40,7 @@ def access_person_by_id(user: User, person_id: object, *, reason: str = "") -> P
             person_id=pid,
             reason="not in the user's care relationships",
         )
-        raise NotFound("No such person.")
+        raise NotFound(_("No such person."))
     audit_patient_read(
         actor=user,
         person_ids=[person.pk],
@@ -69,7 +71,7 @@ def access_household_by_id(
             object_id=str(household_id)[:64],
             reason="not in the user's care relationships",
         )
-        raise NotFound("No such household.")
+        raise NotFound(_("No such household."))
     if not members_read:
         return household
     member_ids = list(household.members.values_list("person_id", flat=True))

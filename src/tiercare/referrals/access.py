@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
@@ -48,7 +50,7 @@ def access_referral_by_id(user: User, referral_id: Any, *, reason: str = "") -> 
             object_id=str(referral_id)[:64],
             reason="not a party to this referral",
         )
-        raise NotFound("No such referral.")
+        raise NotFound(_("No such referral."))
     audit_patient_read(
         actor=user,
         person_ids=[referral.person_id],

@@ -22,6 +22,7 @@ from tiercare.core.audit import audit_person_history
 from tiercare.core.errors import NotFound, ValidationFailed
 from tiercare.core.models import AuditEvent, User
 from tiercare.people.models import Person
+from tiercare.workspace.audit_words import object_label, reason_label, role_label
 
 router = Router(tags=["audit"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -78,6 +79,9 @@ def _rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
             "actor_role": e.actor_role,
             "action": e.action,
             "action_label": e.get_action_display(),
+            "role_label": role_label(e.actor_role) if e.actor_role else "—",
+            "object_label": object_label(e.object_type),
+            "reason_label": reason_label(e.reason),
             "object_type": e.object_type,
             "object_id": e.object_id,
             "reason": e.reason,

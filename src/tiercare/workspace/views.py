@@ -10,6 +10,7 @@ from tiercare.core.models import AuditEvent, Role
 from tiercare.network import selectors as network
 from tiercare.network.models import Organization
 from tiercare.people import selectors as people
+from tiercare.workspace.audit_log import audit_rows, audit_rows_person_ids
 from tiercare.workspace.panels import workspace_panels
 
 
@@ -23,7 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
             for_user=user, experts_only=True, insurance_expiring_days=settings.INSURANCE_EXPIRY_WARNING_DAYS
         )[:10]
     if user.role in (Role.AUDITOR, Role.ADMIN):
-        context["recent_audit"] = AuditEvent.objects.all()[:10]
+        # In words and Beijing time, as the audit log shows them; the names shown are a read, audited.
+        context["recent_audit"] = audit_rows(list(AuditEvent.objects.order_by("-at", "-id")[:10]))
+        shown = audit_rows_person_ids(context["recent_audit"])
+        if shown:
+            audit_patient_read(actor=user, person_ids=shown, object_type="core.auditevent", reason="audit log")
     practitioner = getattr(user, "practitioner", None)
     if practitioner is not None:
         context["practitioner"] = practitioner
