@@ -85,6 +85,7 @@ FOREIGN = {
     "enrollment_id": "enrollment",
     "followup_id": "followup",
     "suggestion_id": "suggestion",
+    "consent_id": "consent",
 }
 # Valid-looking bodies where the generated one would be refused for its shape before the id is ever looked at.
 BODIES = {
@@ -113,7 +114,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     mdt = consults.mdt_create(
         by=cast.gp, case=case, specialties=["pediatrics", "cardiology"], deadline=timezone.now() + timedelta(days=3)
     )
-    Consent.objects.create(
+    consent = Consent.objects.create(
         person=cast.patient_person, scope=ConsentScope.REFERRAL, granted_at=timezone.now() - timedelta(days=1)
     )
     dept = f.DepartmentFactory(organization=cast.tertiary, name="小儿内科", specialty="pediatrics")
@@ -140,6 +141,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "enrollment": e,
         "followup": fu,
         "suggestion": suggestion,
+        "consent": consent,
     }
 
 
