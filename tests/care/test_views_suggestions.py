@@ -79,9 +79,13 @@ def test_person_page_shows_the_open_suggestion_with_its_two_forms(cast, dept, su
     assert "建议转诊至上级医院" in panel and "HTN-UNSAT-2X" in panel and suggestion.reason in panel
     assert 'class="badge bad"' not in panel  # not urgent
     assert f'id="refer-form-{suggestion.pk}"' in panel and f'id="dismiss-form-{suggestion.pk}"' in panel
-    options = re.findall(r'<option value="([0-9a-f-]{36})"', panel)
-    assert options == [str(dept.pk)]  # tertiary departments only: the cast's hospital A pediatrics is not offered
-    assert str(cast.dept_a.pk) not in panel
+    # the department is chosen with the search picker, which offers tertiary departments only (no list of options)
+    assert f'name="refer-{suggestion.pk}-receiving_department"' in panel and "<option value=" not in panel
+    assert "/directory/pickers/departments/?tier=tertiary" in panel
+    found = page_text(
+        page_client(cast.health_manager).get("/directory/pickers/departments/", {"q": "科", "tier": "tertiary"})
+    )
+    assert str(dept.pk) in found and str(cast.dept_a.pk) not in found  # hospital A's pediatrics is not offered
     assert f'name="refer-{suggestion.pk}-diagnosis_text"' in panel and f'name="dismiss-{suggestion.pk}-reason"' in panel
 
 
