@@ -150,6 +150,9 @@ def test_without_consent_the_referral_services_message_is_shown_in_the_form(cast
     assert shown and shown in direct.value.message and not shown.startswith("consent")
     panel = _panel(body, suggestion)
     assert 'value="高血压 2 级"' in panel  # the form comes back as typed
+    # instead of a dead end, the page offers to record the referral consent in place, then come back here
+    assert 'id="consent-offer"' in body
+    assert f"/people/consents/new/?person={cast.patient_person.pk}&purpose=referral&next=%2Fcare%2Fpersons%2F" in body
     _assert_untouched(suggestion, e)
 
 
