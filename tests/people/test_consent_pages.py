@@ -266,3 +266,30 @@ def test_refusal_page_of_a_consent_missing_error_offers_the_consent_form(cast, l
     )
     request.user = cast.expert  # someone who may not record consent gets no offer
     assert error_context(request, exc) == {}
+
+
+def test_admin_shows_a_consent_read_only_and_audits_the_read(cast, liu):
+    consent = Consent.objects.create(person=liu, scope=ConsentScope.RESEARCH, granted_at=timezone.now())
+    admin = page_client(cast.admin)
+    r = admin.get(f"/admin/people/consent/{consent.pk}/change/")
+    assert r.status_code == 200 and 'name="_save"' not in r.content.decode()
+    assert admin.post(f"/admin/people/consent/{consent.pk}/change/", {"scope": "referral"}).status_code == 403
+    assert admin.get("/admin/people/consent/add/").status_code == 403
+    consent.refresh_from_db()
+    assert consent.scope == "research"
+    assert AuditEvent.objects.filter(actor=cast.admin, object_id=str(consent.pk), reason="admin").exists()
+
+
+def test_a_second_code_within_a_minute_is_refused_and_sends_nothing(cast, liu, api, django_capture_on_commit_callbacks):
+    coord = api(cast.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        status, body = coord.post(
+            f"persons/{liu.pk}/consent-codes", {"purpose": "teleconsultation", "phone": "13900001111"}
+        )
+        assert status == 201 and body["phone_masked"] == "139****1111"
+        status, body = coord.post(
+            f"persons/{liu.pk}/consent-codes", {"purpose": "teleconsultation", "phone": "13900001111"}
+        )
+    assert status == 429 and len(InMemoryBackend.outbox) == 1
+    status, body = api(cast.outsider).post(f"persons/{liu.pk}/consent-codes", {"purpose": "teleconsultation"})
+    assert status == 404

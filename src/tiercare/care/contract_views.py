@@ -160,6 +160,8 @@ def _team_page(request: HttpRequest, team: Any, *, member_form: TeamMemberForm |
         "team": team,
         "members": team.members.select_related("practitioner").order_by("-active", "role", "created_at"),
         "manages": manages,
+        "is_member": selectors.team_list(for_user=request.user).filter(pk=team.pk).exists()
+        and request.user.role != Role.OPS,  # type: ignore[union-attr]
         "panels": services.team_panels(team),
     }
     if manages:
