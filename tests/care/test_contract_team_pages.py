@@ -183,3 +183,22 @@ def test_a_gp_who_does_not_lead_cannot_manage_teams(cast):
     assert page_client(cast.ops).post(f"/care/team-members/{m.pk}/end/").status_code == 302
     m.refresh_from_db()
     assert not m.active
+
+
+def test_renewal_from_the_contract_page_may_change_the_package(cast):
+    team = team_with(cast.center_a, cast.gp, name="甲一组")
+    c = contract(cast.gp, cast.household_a, team, start=timezone.localdate())
+    gp = page_client(cast.gp)
+    page = page_text(gp.get(f"/care/households/{cast.household_a.pk}/contract/"))
+    assert 'id="contract-renew-form"' in page
+    url = f"/care/households/{cast.household_a.pk}/contract/"
+    r = gp.post(f"/care/contracts/{c.pk}/renew/", {"next": url, "package": "personalised"})
+    assert r.status_code == 302 and r["Location"].startswith(url + "?renewed=")
+    new = CareContract.objects.get(renewal_of=c)
+    assert new.package == "personalised" and new.start == c.end + timedelta(days=1)
+    c.refresh_from_db()
+    assert c.status == "renewed"
+    assert 'id="renewed"' in page_text(gp.get(r["Location"]))
+    # a package that does not exist is refused, nothing renewed
+    assert gp.post(f"/care/contracts/{new.pk}/renew/", {"next": url, "package": "gold"}).status_code == 422
+    assert not CareContract.objects.filter(renewal_of=new).exists()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tiercare.care import access, selectors, services, teams
 from tiercare.care.forms import show_domain_error
-from tiercare.care.models import CareContract, ContractStatus, GpTeam
+from tiercare.care.models import CareContract, ContractStatus, GpTeam, Package
 from tiercare.care.team_forms import ContractEndForm, ContractSignForm, TeamForm, TeamMemberForm
 from tiercare.core.access import require_role
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
@@ -52,6 +52,8 @@ def _contract_page(
         "members": household.members.select_related("person").order_by("created_at"),
         "covered": set(active.enrolled.filter(active=True).values_list("person_id", flat=True)) if active else set(),
         "signed": request.GET.get("signed", ""),
+        "renewed": request.GET.get("renewed", ""),
+        "packages": Package.choices,
         "ending_url": reverse("care:contracts_ending", args=[active.team_id]) if active else "",
     }
     if active is None:

@@ -446,7 +446,8 @@ def contract_renew(request: AuthedRequest, contract_id: str) -> HttpResponse:
     (an active contract) or from the center's lapsed list (an expired one, also by the center's lead)."""
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     contract = access.access_renewable_contract(request.user, contract_id)
-    result = services.contract_renew(by=request.user, contract=contract)
+    package = request.POST.get("package") or None  # the renewal may change the service package
+    result = services.contract_renew(by=request.user, contract=contract, package=package)
     back = _posted_back(request)
     sep = "&" if "?" in back else "?"
     return redirect(f"{back}{sep}renewed={result.contract.pk}" if back else "care:index")
