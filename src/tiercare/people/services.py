@@ -142,7 +142,12 @@ def person_register(
                 obj=member,
                 changes={"household": household.pk, "relation": relation},
             )
-    except IntegrityError as exc:  # the same ID number registered at the same moment elsewhere
+    except (IntegrityError, ValidationFailed) as exc:
+        # The same ID number registered at the same moment elsewhere: refused by the database (IntegrityError), or
+        # seen committed by row_save's uniqueness check between our check above and the insert (ValidationFailed).
+        duplicate = person.id_hash and Person.objects.filter(id_kind=person.id_kind, id_hash=person.id_hash).exists()
+        if isinstance(exc, ValidationFailed) and not duplicate:
+            raise
         raise Conflict(
             _("id_number: a person with this ID number is already registered."),
             code="duplicate_id",
