@@ -153,7 +153,7 @@ class ConsentScope(models.TextChoices):
     DATA_PROCESSING = "data_processing", _("Processing of health data")
     SHARING = "sharing", _("Sharing with another institution")
     TELECONSULTATION = "teleconsultation", _("Remote consultation")
-    REFERRAL = "referral", _("Referral")
+    REFERRAL = "referral", _("Referral (sharing the record with the receiving hospital)")
     FAMILY_CONTRACT = "family_contract", _("Family-doctor contract")
     RESEARCH = "research", _("Research")
     MDT = "mdt", _("Multidisciplinary consultation (MDT)")
