@@ -9,103 +9,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0003_constraint_messages'),
-        ('people', '0003_person_ethnic_group_choices'),
+        ("network", "0003_constraint_messages"),
+        ("people", "0003_person_ethnic_group_choices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentSmsCode',
+            name="ConsentSmsCode",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('scope', models.CharField(choices=[('data_processing', 'Processing of health data'), ('sharing', 'Sharing with another institution'), ('teleconsultation', 'Remote consultation'), ('referral', 'Referral (sharing the record with the receiving hospital)'), ('family_contract', 'Family-doctor contract'), ('research', 'Research'), ('mdt', 'Multidisciplinary consultation (MDT)'), ('online_consultation', 'Online consultation')], max_length=30)),
-                ('phone', models.CharField(max_length=11)),
-                ('code_hash', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("data_processing", "Processing of health data"),
+                            ("sharing", "Sharing with another institution"),
+                            ("teleconsultation", "Remote consultation"),
+                            ("referral", "Referral (sharing the record with the receiving hospital)"),
+                            ("family_contract", "Family-doctor contract"),
+                            ("research", "Research"),
+                            ("mdt", "Multidisciplinary consultation (MDT)"),
+                            ("online_consultation", "Online consultation"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("phone", models.CharField(max_length=11)),
+                ("code_hash", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='consent',
-            name='document',
-            field=models.FileField(blank=True, max_length=200, upload_to=tiercare.people.models.consent_document_path, verbose_name='document'),
+            model_name="consent",
+            name="document",
+            field=models.FileField(
+                blank=True,
+                max_length=200,
+                upload_to=tiercare.people.models.consent_document_path,
+                verbose_name="document",
+            ),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='document_sha256',
+            model_name="consent",
+            name="document_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='document_type',
+            model_name="consent",
+            name="document_type",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='method',
-            field=models.CharField(blank=True, choices=[('paper', 'Signed paper form, scanned'), ('tablet', 'Signature on a tablet'), ('sms', 'SMS confirmation code')], max_length=10, verbose_name='how it was given'),
+            model_name="consent",
+            name="method",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("paper", "Signed paper form, scanned"),
+                    ("tablet", "Signature on a tablet"),
+                    ("sms", "SMS confirmation code"),
+                ],
+                max_length=10,
+                verbose_name="how it was given",
+            ),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='signer',
-            field=models.CharField(choices=[('patient', 'The patient'), ('guardian', 'Guardian'), ('proxy', 'Proxy')], default='patient', max_length=10, verbose_name='signed by'),
+            model_name="consent",
+            name="signer",
+            field=models.CharField(
+                choices=[("patient", "The patient"), ("guardian", "Guardian"), ("proxy", "Proxy")],
+                default="patient",
+                max_length=10,
+                verbose_name="signed by",
+            ),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='signer_relation',
-            field=models.CharField(blank=True, max_length=30, verbose_name='relationship to the patient'),
+            model_name="consent",
+            name="signer_relation",
+            field=models.CharField(blank=True, max_length=30, verbose_name="relationship to the patient"),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='sms_phone_masked',
+            model_name="consent",
+            name="sms_phone_masked",
             field=models.CharField(blank=True, max_length=11),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='valid_until',
-            field=models.DateField(blank=True, null=True, verbose_name='valid until'),
+            model_name="consent",
+            name="valid_until",
+            field=models.DateField(blank=True, null=True, verbose_name="valid until"),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='withdraw_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='reason for withdrawal'),
+            model_name="consent",
+            name="withdraw_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="reason for withdrawal"),
         ),
         migrations.AddField(
-            model_name='consent',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="consent",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='moved_away_on',
-            field=models.DateField(blank=True, null=True, verbose_name='moved away on'),
+            model_name="person",
+            name="moved_away_on",
+            field=models.DateField(blank=True, null=True, verbose_name="moved away on"),
         ),
         migrations.AlterField(
-            model_name='consent',
-            name='scope',
-            field=models.CharField(choices=[('data_processing', 'Processing of health data'), ('sharing', 'Sharing with another institution'), ('teleconsultation', 'Remote consultation'), ('referral', 'Referral (sharing the record with the receiving hospital)'), ('family_contract', 'Family-doctor contract'), ('research', 'Research'), ('mdt', 'Multidisciplinary consultation (MDT)'), ('online_consultation', 'Online consultation')], max_length=30, verbose_name='purpose'),
+            model_name="consent",
+            name="scope",
+            field=models.CharField(
+                choices=[
+                    ("data_processing", "Processing of health data"),
+                    ("sharing", "Sharing with another institution"),
+                    ("teleconsultation", "Remote consultation"),
+                    ("referral", "Referral (sharing the record with the receiving hospital)"),
+                    ("family_contract", "Family-doctor contract"),
+                    ("research", "Research"),
+                    ("mdt", "Multidisciplinary consultation (MDT)"),
+                    ("online_consultation", "Online consultation"),
+                ],
+                max_length=30,
+                verbose_name="purpose",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(('signer', 'patient'), models.Q(models.Q(('given_by', ''), _negated=True), models.Q(('signer_relation', ''), _negated=True)), _connector='OR'), name='consent_signer_named', violation_error_message='given_by: name the guardian or proxy who signed, and their relationship.'),
+            model_name="consent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signer", "patient"),
+                    models.Q(
+                        models.Q(("given_by", ""), _negated=True), models.Q(("signer_relation", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="consent_signer_named",
+                violation_error_message="given_by: name the guardian or proxy who signed, and their relationship.",
+            ),
         ),
         migrations.AddField(
-            model_name='consentsmscode',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person'),
+            model_name="consentsmscode",
+            name="person",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="people.person"),
         ),
         migrations.AddField(
-            model_name='consentsmscode',
-            name='sent_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="consentsmscode",
+            name="sent_by",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
     ]
