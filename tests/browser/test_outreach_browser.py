@@ -29,7 +29,8 @@ def test_coordinator_books_a_patient_into_a_session_and_an_outsider_cannot_see_i
     page.wait_for_url(f"**/outreach/sessions/{session.pk}/")
     assert cast.hospital_a.name in page.inner_text("h1")
     assert "0 / 3" in page.inner_text(".cards")
-    page.select_option("select[name=person]", str(person.pk))
+    page.fill("#id_person_search", person.name)  # the patient picker searches; it never lists the first 200
+    page.locator(f"#id_person-results [data-picker-value='{person.pk}']").click()
     page.fill("input[name=note]", "复诊")
     page.click("button:has-text('预约名额')")
     page.wait_for_selector(f"table td:has-text('{person.name}')")

@@ -201,7 +201,8 @@ def test_without_referral_consent_the_referral_services_message_and_the_suggesti
             withdrawn_at=timezone.now() - timedelta(days=1),
         )  # fmt: skip
     status, body = api(cast.gp).post(f"care/referral-suggestions/{suggestion.pk}/refer", refer_body(dept))
-    assert status == 422 and body["code"] == "consent_missing" and body["details"] == {"field": "consent"}
+    assert status == 422 and body["code"] == "consent_missing" and body["details"]["field"] == "consent"
+    assert body["details"]["person"] == str(cast.patient_person.pk)  # so that a page can offer to record it
     with pytest.raises(ValidationFailed) as direct:  # the same message the referrals service gives on its own
         referral_services.referral_create(
             by=cast.gp, person=cast.patient_person, receiving_department=dept, reason="x", diagnosis_text="x"

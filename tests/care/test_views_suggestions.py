@@ -79,9 +79,13 @@ def test_person_page_shows_the_open_suggestion_with_its_two_forms(cast, dept, su
     assert "建议转诊至上级医院" in panel and "HTN-UNSAT-2X" in panel and suggestion.reason in panel
     assert 'class="badge bad"' not in panel  # not urgent
     assert f'id="refer-form-{suggestion.pk}"' in panel and f'id="dismiss-form-{suggestion.pk}"' in panel
-    options = re.findall(r'<option value="([0-9a-f-]{36})"', panel)
-    assert options == [str(dept.pk)]  # tertiary departments only: the cast's hospital A pediatrics is not offered
-    assert str(cast.dept_a.pk) not in panel
+    # the department is chosen with the search picker, which offers tertiary departments only (no list of options)
+    assert f'name="refer-{suggestion.pk}-receiving_department"' in panel and "<option value=" not in panel
+    assert "/directory/pickers/departments/?tier=tertiary" in panel
+    found = page_text(
+        page_client(cast.health_manager).get("/directory/pickers/departments/", {"q": "科", "tier": "tertiary"})
+    )
+    assert str(dept.pk) in found and str(cast.dept_a.pk) not in found  # hospital A's pediatrics is not offered
     assert f'name="refer-{suggestion.pk}-diagnosis_text"' in panel and f'name="dismiss-{suggestion.pk}-reason"' in panel
 
 
@@ -146,6 +150,9 @@ def test_without_consent_the_referral_services_message_is_shown_in_the_form(cast
     assert shown and shown in direct.value.message and not shown.startswith("consent")
     panel = _panel(body, suggestion)
     assert 'value="高血压 2 级"' in panel  # the form comes back as typed
+    # instead of a dead end, the page offers to record the referral consent in place, then come back here
+    assert 'id="consent-offer"' in body
+    assert f"/people/consents/new/?person={cast.patient_person.pk}&purpose=referral&next=%2Fcare%2Fpersons%2F" in body
     _assert_untouched(suggestion, e)
 
 

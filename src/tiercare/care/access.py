@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tiercare.care import selectors
-from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, ReferralSuggestion
+from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, GpTeamMember, ReferralSuggestion
+from tiercare.care.teams import managed_teams
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
@@ -136,3 +137,23 @@ def access_renewable_contract(user: User, contract_id: object) -> CareContract:
     if user.role in selectors.TEAM_ROLES:
         qs = qs | CareContract.objects.filter(status="expired", team__center_id__in=selectors.lead_center_ids(user))
     return _one(user, qs.distinct(), contract_id, "care.carecontract", "renew")
+
+
+def access_managed_team(user: User, team_id: object) -> GpTeam:
+    """A team whose members ``user`` may assign (operations and administrators: any; a center's lead: the teams of
+    their centers), else NotFound (audited refusal)."""
+    return _one(user, managed_teams(user), team_id, "care.gpteam", "manage team")
+
+
+def access_team_page(user: User, team_id: object) -> GpTeam:
+    """A team ``user`` belongs to or manages (its page: members, no patient data), else NotFound."""
+    qs = GpTeam.objects.filter(
+        Q(pk__in=selectors.team_list(for_user=user).values("pk")) | Q(pk__in=managed_teams(user).values("pk"))
+    )
+    return _one(user, qs.select_related("center"), team_id, "care.gpteam", "team page")
+
+
+def access_team_member(user: User, member_id: object) -> GpTeamMember:
+    """A membership of a team ``user`` manages, else NotFound (audited refusal)."""
+    qs = GpTeamMember.objects.filter(team__in=managed_teams(user)).select_related("team", "practitioner")
+    return _one(user, qs, member_id, "care.gpteammember", "manage team")

@@ -24,6 +24,7 @@ from tiercare.core.context import zh_active
 from tiercare.core.errors import DomainError
 from tiercare.core.validation import validate_measured_at, validate_recent_date
 from tiercare.network.models import Department, OrgStatus, Tier
+from tiercare.network.widgets import DepartmentPicker
 
 # The measurements a GP center records at a chronic-care visit, in the order of the paper form: blood pressure and
 # pulse, glucose, body measures, lipids. A protocol's own items that are not here (e.g. temperature) follow.
@@ -222,7 +223,11 @@ class SuggestionReferForm(forms.Form):
     suggestion's form has ``refer-<suggestion id>`` as prefix. Urgency is left to the service (emergency for an
     urgent suggestion, routine otherwise); the referrals service checks every field."""
 
-    receiving_department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Receiving department"))
+    receiving_department = forms.ModelChoiceField(
+        queryset=Department.objects.none(),
+        label=_("Receiving department"),
+        widget=DepartmentPicker(params={"tier": Tier.TERTIARY}),
+    )
     diagnosis_text = forms.CharField(label=_("Diagnosis"), max_length=200)
     diagnosis_code = forms.CharField(label=_("Diagnosis code"), max_length=40, required=False)
     green_channel = forms.BooleanField(label=_("Green channel (reserved capacity)"), required=False)

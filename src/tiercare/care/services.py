@@ -214,16 +214,19 @@ def team_create(
 ) -> GpTeam:
     """Create a family-doctor team at a GP center with its members (practitioner, role, hours a week).
 
-    Only operations or administrators build teams. Raises ValidationFailed if the center is not a GP center or
-    a role is unknown; Conflict if the name is taken at the center.
+    Operations, administrators and the center's lead build teams (a new center, with no lead yet, gets its first
+    team from operations). Raises ValidationFailed if the center is not a GP center or a role is unknown; Conflict
+    if the name is taken at the center.
     """
-    if by.role not in (Role.OPS, Role.ADMIN):
-        raise Forbidden(_("Only operations build family-doctor teams."))
+    if by.role not in (Role.OPS, Role.ADMIN) and not (by.role in TEAM_WRITER_ROLES and is_center_lead(by, center.pk)):
+        raise Forbidden(_("Only operations or the center's lead build family-doctor teams."))
     if center.tier != "gp_center":
         raise ValidationFailed(_("center: a family-doctor team belongs to a GP center."), details={"field": "center"})
     with transaction.atomic():
         if GpTeam.objects.filter(center=center, name=name).exists():
-            raise Conflict(_("name: a team of this name exists at this center."), code="team_name_taken")
+            raise Conflict(
+                _("name: a team of this name exists at this center."), code="team_name_taken", details={"field": "name"}
+            )
         team = GpTeam.objects.create(center=center, name=name)
         audit_write(actor=by, action=AuditAction.CREATE, obj=team)
         for practitioner, role, hours in members:

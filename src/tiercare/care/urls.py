@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tiercare.care import views
+from tiercare.care import contract_views, views
 
 app_name = "care"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("centers/<uuid:center_id>/lead/", views.center_lead, name="center_lead"),
     path("enrollments/<uuid:enrollment_id>/end/", views.enrollment_end, name="enrollment_end"),
     path("households/<uuid:household_id>/", views.household, name="household"),
+    path("households/<uuid:household_id>/contract/", contract_views.household_contract, name="household-contract"),
+    path("households/<uuid:household_id>/contract/sign/", contract_views.contract_sign, name="contract-sign"),
+    path("contracts/<uuid:contract_id>/end/", contract_views.contract_end, name="contract-end"),
+    path("teams/", contract_views.team_list, name="teams"),
+    path("teams/new/", contract_views.team_new, name="team-new"),
+    path("teams/<uuid:team_id>/", contract_views.team_detail, name="team"),
+    path("teams/<uuid:team_id>/members/", contract_views.team_member_add, name="team-member-add"),
+    path("team-members/<uuid:member_id>/end/", contract_views.team_member_end, name="team-member-end"),
     path("persons/<uuid:person_id>/", views.person, name="person"),
     path("persons/<uuid:person_id>/enrollments/", views.enrol, name="enrol"),
     path("enrollments/<uuid:enrollment_id>/followups/", views.followup_new, name="followup_new"),

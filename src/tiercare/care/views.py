@@ -43,6 +43,7 @@ from tiercare.core.errors import Conflict, ValidationFailed
 from tiercare.core.models import User
 from tiercare.core.query import query_uuid
 from tiercare.network.models import Department
+from tiercare.people.consent_views import offer_from_error
 from tiercare.people.models import Person
 
 WORKLIST_LABELS = {
@@ -262,6 +263,7 @@ def _person_page(
     enrolled: Enrollment | None = None,
     acted: Any = None,
     acted_error: str = "",
+    consent_offer: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The person's plan, their open referral suggestions and, for their team, a follow-up form per program, the
@@ -278,6 +280,7 @@ def _person_page(
         "acted": acted,
         "acted_error": acted_error,
         "open_suggestions": _open_suggestions(request, person, suggestion_forms),
+        "consent_offer": consent_offer,
     }
     if request.user.role in selectors.TEAM_ROLES:
         forms = []
@@ -359,7 +362,11 @@ def enrol(request: AuthedRequest, person_id: str) -> HttpResponse:
 
 
 def _after_suggestion(
-    request: AuthedRequest, s: ReferralSuggestion, done: ReferralSuggestion | None, forms: SuggestionForms
+    request: AuthedRequest,
+    s: ReferralSuggestion,
+    done: ReferralSuggestion | None,
+    forms: SuggestionForms,
+    consent_offer: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The answer to a suggestion's form: the page with the decision (htmx: its body; else a redirect to it), or,
     when refused, the page with the forms as posted and the message, 422."""
@@ -368,7 +375,9 @@ def _after_suggestion(
         if s.status != SuggestionStatus.OPEN:  # decided meanwhile (Conflict): show the decision and the message
             refused = " ".join(str(m) for f in forms for msgs in f.errors.values() for m in msgs)
             return _person_page(request, s.person, acted=s, acted_error=refused, status=422)
-        return _person_page(request, s.person, suggestion_forms={str(s.pk): forms}, status=422)
+        return _person_page(
+            request, s.person, suggestion_forms={str(s.pk): forms}, consent_offer=consent_offer, status=422
+        )
     if not _htmx(request):
         return redirect(f"{reverse('care:person', args=[s.person_id])}?suggestion={s.pk}#suggestion-result")
     return _person_page(request, s.person, acted=done)
@@ -383,7 +392,7 @@ def suggestion_refer(request: AuthedRequest, suggestion_id: str) -> HttpResponse
     require_role(request.user, *selectors.TEAM_ROLES)
     s = access.access_suggestion(request.user, suggestion_id, reason="refer form")
     form = SuggestionReferForm(request.POST, suggestion_id=s.pk)
-    done = None
+    done = offer = None
     if form.is_valid():
         d = form.cleaned_data
         department: Department = d["receiving_department"]
@@ -394,7 +403,8 @@ def suggestion_refer(request: AuthedRequest, suggestion_id: str) -> HttpResponse
             )  # fmt: skip
         except (ValidationFailed, Conflict) as exc:
             show_domain_error(form, exc)
-    return _after_suggestion(request, s, done, (form, SuggestionDismissForm(suggestion_id=s.pk)))
+            offer = offer_from_error(exc, reverse("care:person", args=[s.person_id]))  # record the consent here
+    return _after_suggestion(request, s, done, (form, SuggestionDismissForm(suggestion_id=s.pk)), offer)
 
 
 @login_required
@@ -459,7 +469,8 @@ def contract_renew(request: AuthedRequest, contract_id: str) -> HttpResponse:
     (an active contract) or from the center's lapsed list (an expired one, also by the center's lead)."""
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     contract = access.access_renewable_contract(request.user, contract_id)
-    result = services.contract_renew(by=request.user, contract=contract)
+    package = request.POST.get("package") or None  # the renewal may change the service package
+    result = services.contract_renew(by=request.user, contract=contract, package=package)
     back = _posted_back(request)
     sep = "&" if "?" in back else "?"
     return redirect(f"{back}{sep}renewed={result.contract.pk}" if back else "care:index")

@@ -166,7 +166,8 @@ def _local(dt: datetime) -> str:
 def active_consent(person: Person, org: Organization) -> Consent | None:
     """The patient's active written consent to remote consultation recorded for the inviting institution."""
     return (
-        Consent.objects.filter(person=person, scope=ConsentScope.TELECONSULTATION, withdrawn_at__isnull=True)
+        Consent.objects.in_force()
+        .filter(person=person, scope=ConsentScope.TELECONSULTATION)
         .filter(Q(granted_to=org) | Q(granted_to__isnull=True))
         .order_by("-granted_at")
         .first()
@@ -205,7 +206,7 @@ def case_create(
             _("consent: %(person)s has no written consent to remote consultation on file at %(org)s; record it first.")
             % {"person": person.name, "org": org.name},
             code="consent_missing",
-            details={"field": "consent", "scope": ConsentScope.TELECONSULTATION},
+            details={"field": "consent", "scope": ConsentScope.TELECONSULTATION.value, "person": str(person.pk)},
         )
     case = Case(
         person=person,

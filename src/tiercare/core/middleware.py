@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
 from tiercare.core.context import RequestInfo, current_request
@@ -84,7 +85,9 @@ class RequestContextMiddleware:
 
 
 class DomainErrorPageMiddleware:
-    """A refused page (Forbidden, NotFound, …) renders the same message the API would give, with its status.
+    """A refused page (Forbidden, NotFound, …) renders the same message the API would give, with its status, and
+    whatever way forward an app offers for it (``settings.PAGE_ERROR_CONTEXT``: callables ``(request, error)``
+    returning extra context and ``error_includes``, e.g. recording a missing consent in place).
 
     Before any view runs it also refuses, for every request, a NUL character in the query string, and for pages a
     form that cannot be read (a multipart body without its boundary, a body over the size limit) or that carries a
@@ -132,7 +135,12 @@ class DomainErrorPageMiddleware:
         from django.shortcuts import render
 
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
-            return render(request, "core/error.html", {"error": exception}, status=exception.status)
+            context = {"error": exception, "error_includes": []}
+            for path in getattr(settings, "PAGE_ERROR_CONTEXT", ()):
+                extra = import_string(path)(request, exception) or {}
+                context["error_includes"] += extra.pop("error_includes", [])
+                context.update(extra)
+            return render(request, "core/error.html", context, status=exception.status)
         return None
 
 

@@ -8,5 +8,7 @@ urlpatterns = [
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/<uuid:org_id>/", views.organization_detail, name="organization"),
     path("overview/", views.overview, name="overview"),
+    path("pickers/experts/", views.expert_search, name="expert-search"),
+    path("pickers/departments/", views.department_search, name="department-search"),
     path("excel/", include("tiercare.network.excel_urls")),
 ]

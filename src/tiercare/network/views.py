@@ -1,18 +1,24 @@
-"""Directory pages: experts with filters, organizations, one organization, the network overview."""
+"""Directory pages: experts with filters, organizations, one organization, the network overview; the search
+endpoints of the expert and department pickers."""
+
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tiercare.core.access import STAFF_ROLES, require_role
 from tiercare.core.errors import NotFound
-from tiercare.network import selectors
+from tiercare.core.query import query_uuid
+from tiercare.core.widgets import PICKER_LIMIT
+from tiercare.network import selectors, widgets
 from tiercare.network.forms import ExpertFilterForm, OrganizationFilterForm
-from tiercare.network.models import InsurancePolicy, Specialty, Tier
+from tiercare.network.models import InsurancePolicy, Practitioner, PractitionerRole, Specialty, Tier
 from tiercare.network.practice import practice_basis
 
 
@@ -128,3 +134,43 @@ def overview(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "network/overview.html", {"data": data, "chart": chart})
+
+
+def _picker_results(request: HttpRequest, rows: list, label: Callable[[Any], str], q: str) -> HttpResponse:
+    shown = rows[:PICKER_LIMIT]
+    results = [{"value": r.pk, "label": label(r)} for r in shown]
+    ctx = {"results": results, "q": q, "more": len(rows) > PICKER_LIMIT}
+    return render(request, "core/widgets/_picker_results.html", ctx)
+
+
+@login_required
+def expert_search(request: HttpRequest) -> HttpResponse:
+    """The expert picker's matches (``network.widgets.ExpertPicker``): at most a dozen practitioners by name,
+    pinyin or initials; ``experts_only=1`` for the doctor group's experts, ``center=<id>`` for one organization's
+    staff."""
+    require_role(request.user, *STAFF_ROLES)
+    q = request.GET.get("q", "").strip()[:60]
+    if not q:
+        return _picker_results(request, [], widgets.practitioner_label, q)
+    qs = Practitioner.objects.filter(is_active=True)
+    if request.GET.get("experts_only"):
+        qs = qs.filter(doctor_group__isnull=False)
+    center = query_uuid(request, "center")
+    if center:
+        qs = qs.filter(pk__in=PractitionerRole.objects.filter(organization_id=center).values("practitioner_id"))
+    needle = q.lower().replace(" ", "")
+    match = Q(name__icontains=q)
+    if needle.isascii() and needle.isalpha():
+        match |= Q(name_pinyin__startswith=needle) | Q(name_initials__startswith=needle)
+    qs = qs.filter(match).select_related("home_organization").order_by("name_pinyin", "pk")
+    return _picker_results(request, list(qs[: PICKER_LIMIT + 1]), widgets.practitioner_label, q)
+
+
+@login_required
+def department_search(request: HttpRequest) -> HttpResponse:
+    """The department picker's matches (``network.widgets.DepartmentPicker``); ``tier=tertiary`` keeps to
+    tertiary hospitals."""
+    require_role(request.user, *STAFF_ROLES)
+    q = request.GET.get("q", "").strip()[:60]
+    rows = list(widgets.department_search(q=q, tier=request.GET.get("tier", ""))[: PICKER_LIMIT + 1])
+    return _picker_results(request, rows, widgets.department_label, q)

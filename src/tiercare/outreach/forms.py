@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.outreach.models import Cadence, HalfDay, SessionKind
+from tiercare.people.widgets import PersonPicker
 
 
 class PlanForm(forms.Form):
@@ -29,7 +30,7 @@ class RequestForm(forms.Form):
 
 
 class BookForm(forms.Form):
-    person = forms.UUIDField(label=_("Patient"))
+    person = forms.UUIDField(label=_("Patient"), widget=PersonPicker())  # resolved by access_person_by_id
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 

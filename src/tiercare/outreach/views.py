@@ -24,7 +24,6 @@ from tiercare.outreach.access import (
 from tiercare.outreach.forms import BookForm, MoveAssignmentForm, PlanForm, RequestForm, SessionChangeForm
 from tiercare.outreach.models import CalendarFeed, FeedKind
 from tiercare.people.access import access_person_by_id
-from tiercare.people.selectors import person_list
 
 
 def _form_error(form) -> ValidationFailed:  # type: ignore[no-untyped-def]
@@ -188,14 +187,6 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
         reason="session page",
     )
     can_book = request.user.role in selectors.BOOKING_WRITERS and session.is_active
-    patients = list(person_list(for_user=request.user)[:200]) if can_book else []
-    if patients:
-        audit_patient_read(
-            actor=request.user,
-            person_ids=[p.pk for p in patients],
-            object_type="people.person",
-            reason="outreach booking picker",
-        )
     return render(
         request,
         "outreach/session.html",
@@ -203,7 +194,6 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
             "session": session,
             "bookings": bookings,
             "can_book": can_book,
-            "patients": patients,
             "transitions": session.transitions.select_related("by"),
             "book_form": BookForm(),
             "can_change": request.user.role in (*selectors.PLANNERS, Role.COORDINATOR) and session.is_active,

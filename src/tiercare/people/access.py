@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
-from tiercare.people.models import Household, Person
+from tiercare.people.models import Consent, Household, Person
 from tiercare.people.selectors import household_scope_q, person_scope_q
 
 
@@ -83,3 +84,31 @@ def access_household_by_id(
         reason=reason,
     )
     return household
+
+
+def access_consent_by_id(user: User, consent_id: object, *, reason: str = "") -> Consent:
+    """A consent of a person ``user`` may see (audited as a read of that person), else NotFound (audited)."""
+    cid = _as_uuid(consent_id)
+    consent = (
+        Consent.objects.filter(pk=cid, person__in=Person.objects.filter(person_scope_q(user)))
+        .select_related("person__membership__household")
+        .first()
+        if cid
+        else None
+    )
+    if consent is None:
+        audit_denied(
+            actor=user,
+            object_type="people.consent",
+            object_id=str(consent_id)[:64],
+            reason="not in the user's care relationships",
+        )
+        raise NotFound(gettext("No such consent."))
+    audit_patient_read(
+        actor=user,
+        person_ids=[consent.person_id],
+        object_type="people.consent",
+        object_id=str(consent.pk),
+        reason=reason,
+    )
+    return consent

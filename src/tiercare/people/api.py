@@ -1,19 +1,29 @@
-"""The people API: persons and households, scoped to care relationships, every patient read audited."""
+"""The people API: persons, households and consents, scoped to care relationships, every patient read audited."""
 
+import base64
+import binascii
 from typing import Any
 from uuid import UUID
 
+from django.core.files.base import ContentFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, model_fields, page, resolve_refs
 from tiercare.core.audit import audit_patient_read
+from tiercare.core.errors import ValidationFailed
 from tiercare.network.models import Organization
-from tiercare.people import selectors, services
-from tiercare.people.access import access_household_by_id, access_person_by_id
-from tiercare.people.models import Household, Person
+from tiercare.people import consents, selectors, services
+from tiercare.people.access import access_consent_by_id, access_household_by_id, access_person_by_id
+from tiercare.people.models import Consent, Household, Person
 from tiercare.people.schemas import (
+    ConsentCodeIn,
+    ConsentCodeOut,
+    ConsentIn,
+    ConsentOut,
+    ConsentWithdrawIn,
     HouseholdDetailOut,
     HouseholdFilters,
     HouseholdIn,
@@ -131,3 +141,79 @@ def update_household(request: HttpRequest, household_id: UUID, payload: Househol
         model_fields(payload.dict(exclude_unset=True)), {"registered_at": Organization, "proxy": Person}
     )
     return services.household_update(by=request.user, household=household, data=data)
+
+
+@router.get(
+    "/persons/{person_id}/consents",
+    response={200: list[ConsentOut], **ERRORS},
+    operation_id="list_consent",
+    tags=["consents"],
+)
+def list_consents(request: HttpRequest, person_id: UUID) -> list[Consent]:
+    """The person's consents, newest first, withdrawn ones included (reading them reads the person: audited)."""
+    person = access_person_by_id(request.user, person_id, reason="consents")
+    return list(Consent.objects.filter(person=person))
+
+
+def _document(payload: ConsentIn) -> ContentFile | None:
+    if not payload.document_base64:
+        return None
+    try:
+        raw = base64.b64decode(payload.document_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(
+            _("document: the document is not valid base64."), details={"field": "document_base64"}
+        ) from None
+    return ContentFile(raw, name=payload.document_name or "consent")
+
+
+@router.post(
+    "/persons/{person_id}/consents",
+    response={201: ConsentOut, **ERRORS},
+    operation_id="create_consent",
+    tags=["consents"],
+)
+def create_consent(request: HttpRequest, person_id: UUID, payload: ConsentIn) -> Status[Consent]:
+    """Record the person's consent to one purpose (PIPL Art. 29), with who signed and how (see ConsentIn)."""
+    person = access_person_by_id(request.user, person_id, reason="record consent")
+    consent = consents.consent_record(
+        by=request.user,
+        person=person,
+        scope=payload.purpose,
+        signer=payload.signer,
+        given_by=payload.given_by,
+        signer_relation=payload.signer_relation,
+        method=payload.method,
+        signed_on=payload.signed_on,
+        valid_until=payload.valid_until,
+        document=_document(payload),
+        signature=payload.signature,
+        sms_code=payload.sms_code,
+        text_version=payload.text_version,
+    )
+    return Status(201, consent)
+
+
+@router.post(
+    "/persons/{person_id}/consent-codes",
+    response={201: ConsentCodeOut, **ERRORS, 429: ErrorOut},
+    operation_id="create_consent_code",
+    tags=["consents"],
+)
+def create_consent_code(request: HttpRequest, person_id: UUID, payload: ConsentCodeIn) -> Status[dict[str, Any]]:
+    """Send an SMS confirmation code for a consent to the given phone (default: the person's mobile)."""
+    person = access_person_by_id(request.user, person_id, reason="consent code")
+    row = consents.sms_code_send(by=request.user, person=person, scope=payload.purpose, phone=payload.phone)
+    return Status(201, {"phone_masked": row.phone[:3] + "****" + row.phone[7:], "expires_at": row.expires_at})
+
+
+@router.post(
+    "/consents/{consent_id}/withdraw",
+    response={200: ConsentOut, **ERRORS},
+    operation_id="withdraw_consent",
+    tags=["consents"],
+)
+def withdraw_consent(request: HttpRequest, consent_id: UUID, payload: ConsentWithdrawIn) -> Consent:
+    """Withdraw a consent: sharing for its purpose stops from now; what was shared under it stays."""
+    consent = access_consent_by_id(request.user, consent_id, reason="withdraw consent")
+    return consents.consent_withdraw(by=request.user, consent=consent, reason=payload.reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -51,6 +52,7 @@ class Person(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
     )
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
+    moved_away_on = models.DateField(_("moved away on"), null=True, blank=True)
     archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
@@ -145,19 +147,68 @@ class HouseholdMember(BaseModel):
 
 
 class ConsentScope(models.TextChoices):
-    """What a person consents to (PIPL Art. 29: separate consent for sensitive data)."""
+    """What a person consents to (PIPL Art. 29: separate consent for sensitive data; Art. 23: a separate consent to
+    give data to another institution)."""
 
     DATA_PROCESSING = "data_processing", _("Processing of health data")
     SHARING = "sharing", _("Sharing with another institution")
     TELECONSULTATION = "teleconsultation", _("Remote consultation")
-    REFERRAL = "referral", _("Referral")
+    REFERRAL = "referral", _("Referral (sharing the record with the receiving hospital)")
     FAMILY_CONTRACT = "family_contract", _("Family-doctor contract")
     RESEARCH = "research", _("Research")
+    MDT = "mdt", _("Multidisciplinary consultation (MDT)")
+    ONLINE_CONSULTATION = "online_consultation", _("Online consultation")
+
+
+# The purposes a care team records on a page (the others are kept for older rows and the API).
+CONSENT_PURPOSES = (
+    ConsentScope.REFERRAL,
+    ConsentScope.TELECONSULTATION,
+    ConsentScope.MDT,
+    ConsentScope.ONLINE_CONSULTATION,
+    ConsentScope.RESEARCH,
+)
+
+
+class ConsentSigner(models.TextChoices):
+    """Who signed: the patient, or (PIPL Art. 31: a child under 14; an adult who cannot consent) a guardian, or a
+    proxy the patient named."""
+
+    PATIENT = "patient", _("The patient")
+    GUARDIAN = "guardian", _("Guardian")
+    PROXY = "proxy", _("Proxy")
+
+
+class ConsentMethod(models.TextChoices):
+    PAPER = "paper", _("Signed paper form, scanned")
+    TABLET = "tablet", _("Signature on a tablet")
+    SMS = "sms", _("SMS confirmation code")
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def in_force(self, on: date | None = None) -> ConsentQuerySet:
+        """Consents not withdrawn and not past their validity on ``on`` (today): the ones future sharing may rely
+        on. A withdrawn or lapsed consent stays on file with what was shared under it."""
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.filter(withdrawn_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+def consent_document_path(instance: Consent, filename: str) -> str:
+    """Never the uploader's file name: the stored name is unguessable and carries no patient data."""
+    return f"consents/{instance.person_id}/{uuid.uuid4().hex}"
 
 
 class Consent(BaseModel):
+    """A person's consent for one purpose: who signed (the patient, or a guardian or proxy and their relationship),
+    how (a scanned signed paper, a tablet signature, an SMS confirmation code), when and until when.
+
+    Withdrawal sets ``withdrawn_at``: future sharing for the purpose is refused, what was shared under the consent
+    before stays (records point at the consent, which is never deleted)."""
+
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
-    scope = models.CharField(_("scope"), max_length=30, choices=ConsentScope.choices)
+    scope = models.CharField(_("purpose"), max_length=30, choices=ConsentScope.choices)
     granted_to = models.ForeignKey(
         "network.Organization",
         verbose_name=_("granted to"),
@@ -167,12 +218,26 @@ class Consent(BaseModel):
         related_name="+",
     )
     granted_at = models.DateTimeField(_("granted at"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdraw_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+    signer = models.CharField(_("signed by"), max_length=10, choices=ConsentSigner.choices, default="patient")
     given_by = models.CharField(_("given by (guardian or relative)"), max_length=60, blank=True)
+    signer_relation = models.CharField(_("relationship to the patient"), max_length=30, blank=True)
+    method = models.CharField(_("how it was given"), max_length=10, choices=ConsentMethod.choices, blank=True)
+    document = models.FileField(_("document"), upload_to=consent_document_path, max_length=200, blank=True)
+    document_type = models.CharField(max_length=60, blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True)
+    sms_phone_masked = models.CharField(max_length=11, blank=True)
     text_version = models.CharField(_("notice version"), max_length=40, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at"]
@@ -181,7 +246,12 @@ class Consent(BaseModel):
                 condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("granted_at")),
                 name="consent_dates",
                 violation_error_message=_("withdrawn_at: consent cannot be withdrawn before it was given."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(signer="patient") | ~Q(given_by="") & ~Q(signer_relation=""),
+                name="consent_signer_named",
+                violation_error_message=_("given_by: name the guardian or proxy who signed, and their relationship."),
+            ),
         ]
 
     @property
@@ -191,3 +261,23 @@ class Consent(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.withdrawn_at is None and (self.valid_until is None or self.valid_until >= day)
+
+
+class ConsentSmsCode(BaseModel):
+    """A confirmation code sent by SMS to the patient's (or signer's) phone; entering it on the consent form proves
+    the holder of that phone agreed. Only a keyed hash of the code is kept; it expires and is used once."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=30, choices=ConsentScope.choices)
+    phone = models.CharField(max_length=11)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,14 +1,14 @@
 """Shapes of the people API. A national ID number goes in; only its masked form ever comes out."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from tiercare.core.validation import BirthDate, CleanName
+from tiercare.core.validation import BirthDate, CleanName, CleanText
 from tiercare.people.identity import IdKind
-from tiercare.people.models import Relation
+from tiercare.people.models import ConsentMethod, ConsentScope, ConsentSigner, Relation
 
 SexCode = Literal["0", "1", "2", "9"]
 RelationCode = Literal[tuple(Relation.values)]  # type: ignore[valid-type]
@@ -107,3 +107,68 @@ class PersonFilters(Schema):
 class HouseholdFilters(Schema):
     organization: UUID | None = None
     q: str | None = Field(None, max_length=60)
+
+
+ConsentPurposeCode = Literal[tuple(ConsentScope.values)]  # type: ignore[valid-type]
+SignerCode = Literal[tuple(ConsentSigner.values)]  # type: ignore[valid-type]
+MethodCode = Literal[("", *ConsentMethod.values)]  # type: ignore[valid-type]
+
+
+class ConsentOut(Schema):
+    id: UUID
+    person: UUID = Field(alias="person_id")
+    purpose: str = Field(alias="scope")
+    granted_to: UUID | None = Field(None, alias="granted_to_id")
+    signed_at: datetime = Field(alias="granted_at")
+    valid_until: date | None
+    signer: str
+    given_by: str
+    signer_relation: str
+    method: str
+    has_document: bool
+    withdrawn_at: datetime | None
+    withdraw_reason: str
+    in_force: bool
+
+    @staticmethod
+    def resolve_has_document(obj: Any) -> bool:
+        return bool(obj.document)
+
+    @staticmethod
+    def resolve_in_force(obj: Any) -> bool:
+        from django.utils import timezone
+
+        return bool(obj.in_force_on(timezone.localdate()))
+
+
+class ConsentIn(Schema):
+    """``method``: ``tablet`` with ``signature`` (a PNG data URL), ``sms`` with ``sms_code`` (sent by
+    ``create_consent_code``), ``paper`` with ``document_base64`` (a PDF or image, checked from its bytes), or empty
+    for a consent recorded elsewhere (an integration's import)."""
+
+    purpose: ConsentPurposeCode
+    signer: SignerCode = "patient"
+    given_by: CleanText = Field("", max_length=60)
+    signer_relation: CleanText = Field("", max_length=30)
+    method: MethodCode = ""
+    signed_on: date | None = None
+    valid_until: date | None = None
+    signature: str = Field("", max_length=700_000)
+    sms_code: str = Field("", max_length=8)
+    document_base64: str = Field("", max_length=28_000_000)
+    document_name: CleanText = Field("", max_length=200)
+    text_version: CleanText = Field("", max_length=40)
+
+
+class ConsentCodeIn(Schema):
+    purpose: ConsentPurposeCode
+    phone: str = Field("", max_length=20)
+
+
+class ConsentCodeOut(Schema):
+    phone_masked: str
+    expires_at: datetime
+
+
+class ConsentWithdrawIn(Schema):
+    reason: CleanText = Field(min_length=1, max_length=300)

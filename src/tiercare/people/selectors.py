@@ -127,3 +127,41 @@ def audit_households_read(
         object_id=str(ids[0]) if len(ids) == 1 else "",
         reason=reason,
     )
+
+
+def person_search(*, for_user: User, q: str) -> QuerySet[Person]:
+    """Persons ``for_user`` may see matching ``q`` by name (contains), full pinyin or initials (prefix), the last
+    four characters of the ID number, or the mobile phone (whole number, or its last four digits and more). For the
+    pickers: the caller takes the first few and audits the ones it shows."""
+    text = (q or "").strip()[:60]
+    if not text:
+        return Person.objects.none()
+    needle = text.lower().replace(" ", "")
+    match = Q(name__icontains=text)
+    if needle.isascii() and needle.isalpha():
+        match |= Q(name_pinyin__startswith=needle) | Q(name_initials__startswith=needle)
+    if len(needle) == 4 and needle[:3].isdigit() and (needle[3].isdigit() or needle[3] == "x"):
+        match |= Q(id_last4=needle.upper())
+    if needle.isdigit() and 4 <= len(needle) <= 11:
+        match |= Q(phone=needle) if len(needle) == 11 else Q(phone__endswith=needle)
+    return (
+        Person.objects.filter(person_scope_q(for_user), archived=False)
+        .filter(match)
+        .select_related("membership__household__registered_at")
+        .order_by("name_pinyin", "name", "pk")
+    )
+
+
+def household_search(*, for_user: User, q: str) -> QuerySet[Household]:
+    """Households ``for_user`` may see whose name or address contains ``q``, or with a member matching it."""
+    text = (q or "").strip()[:60]
+    if not text:
+        return Household.objects.none()
+    members = person_search(for_user=for_user, q=text).values("membership__household_id")
+    return (
+        Household.objects.filter(household_scope_q(for_user))
+        .filter(Q(name__icontains=text) | Q(address__icontains=text) | Q(pk__in=members))
+        .select_related("registered_at")
+        .order_by("name", "pk")
+        .distinct()
+    )

@@ -1,4 +1,4 @@
-"""Writes of persons, households and consent. Each is one validated, audited transaction.
+"""Writes of persons and households (consent: ``people.consents``). Each is one validated, audited transaction.
 
 Persons are registered by the care team of the household they join (GPs, health managers, coordinators of the
 registering organization) or by an administrator. The national ID number is validated (GB 11643-1999 check character,
@@ -26,7 +26,8 @@ from tiercare.core.validation import check_birth_date
 from tiercare.network.models import Organization, OrgKind
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.identity import IdNumberError, hash_id, id_last4, mask_id, validate_id_number
-from tiercare.people.models import Consent, Household, HouseholdMember, Person, Relation
+from tiercare.people.models import Household, HouseholdMember, Person, Relation
+from tiercare.people.signals import person_left
 
 PERSON_WRITERS = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR, Role.ADMIN)
 
@@ -100,7 +101,11 @@ def _raise_if_possible_duplicate(person: Person, *, confirmed: bool) -> None:
     it is another person (twins with one phone have different names). Neither answer says which record matched nor
     where it is registered, so a user who may not see that record learns nothing of it."""
     if person.id_hash and Person.objects.filter(id_kind=person.id_kind, id_hash=person.id_hash).exists():
-        raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id")
+        raise Conflict(
+            _("id_number: a person with this ID number is already registered."),
+            code="duplicate_id",
+            details={"field": "id_number"},
+        )
     if confirmed or not (person.name and person.birth_date and person.phone and person.sex in ("1", "2")):
         return
     same = Person.objects.filter(
@@ -147,7 +152,7 @@ def person_register(
             )
         )
     if relation not in Relation.values:
-        raise ValidationFailed(_("relation: unknown relation %(r)s") % {"r": relation})
+        raise ValidationFailed(_("relation: unknown relation %(r)s") % {"r": relation}, details={"field": "relation"})
     person = Person(**data)
     _raise_if_possible_duplicate(person, confirmed=confirm_not_duplicate)
     try:
@@ -169,8 +174,17 @@ def person_register(
                 obj=member,
                 changes={"household": household.pk, "relation": relation},
             )
-    except IntegrityError as exc:  # the same ID number registered at the same moment elsewhere
-        raise Conflict(_("A person with this ID number is already registered."), code="duplicate_id") from exc
+    except (IntegrityError, ValidationFailed) as exc:
+        # The same ID number registered at the same moment elsewhere: refused by the database (IntegrityError), or
+        # seen committed by row_save's uniqueness check between our check above and the insert (ValidationFailed).
+        duplicate = person.id_hash and Person.objects.filter(id_kind=person.id_kind, id_hash=person.id_hash).exists()
+        if isinstance(exc, ValidationFailed) and not duplicate:
+            raise
+        raise Conflict(
+            _("id_number: a person with this ID number is already registered."),
+            code="duplicate_id",
+            details={"field": "id_number"},
+        ) from exc
     return person
 
 
@@ -222,31 +236,64 @@ def household_update(*, by: User, household: Household, data: dict[str, Any]) ->
     return row_save(actor=by, obj=household, changes=changed_fields(household, data))
 
 
-def consent_record(
-    *,
-    by: User,
-    person: Person,
-    scope: str,
-    granted_to: Organization | None = None,
-    given_by: str = "",
-    text_version: str = "",
-) -> Consent:
-    """Record a consent (PIPL Art. 29 separate consent) given now."""
-    require_role(by, *PERSON_WRITERS)
-    consent = Consent(
-        person=person,
-        scope=scope,
-        granted_to=granted_to,
-        granted_at=timezone.now(),
-        given_by=given_by,
-        text_version=text_version,
-        recorded_by=by,
-    )
-    return row_save(actor=by, obj=consent, changes={"scope": scope, "granted_to": granted_to})
+def person_move(*, by: User, person: Person, to: Household, relation: str = Relation.OTHER) -> HouseholdMember:
+    """Move a member to another household (the caller resolved both through the access functions). Both
+    households are registered where ``by`` works; the person leaves the proxy role of the old household. Their
+    family-doctor contract membership ends (``person_left``): the new household's own contract covers them once it
+    is signed or renewed with them."""
+    membership = getattr(person, "membership", None)
+    if membership is None:
+        raise ValidationFailed(_("person: the person is not a member of a household."), details={"field": "person"})
+    if relation not in Relation.values:
+        raise ValidationFailed(_("relation: choose the relation."), details={"field": "relation"})
+    old = membership.household
+    if old.pk == to.pk:
+        raise ValidationFailed(
+            _("household: the person is already a member of this household."), details={"field": "household"}
+        )
+    _check_can_register_at(by, old.registered_at)
+    _check_can_register_at(by, to.registered_at)
+    with transaction.atomic():
+        member = HouseholdMember.objects.select_for_update().get(pk=membership.pk)
+        member.household = to
+        member.relation = relation
+        member.save(update_fields=["household", "relation", "updated_at"])
+        if old.proxy_id == person.pk:
+            Household.objects.filter(pk=old.pk).update(proxy=None)
+        audit_write(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=member,
+            changes={"household": [str(old.pk), str(to.pk)], "relation": relation},
+        )
+        person_left.send(sender=Person, person=person, by=by, on=timezone.localdate(), reason="moved household")
+    return member
 
 
-def consent_withdraw(*, by: User, consent: Consent) -> Consent:
-    if consent.withdrawn_at is not None:
-        raise Conflict(_("This consent was already withdrawn."), code="already_withdrawn")
-    consent.withdrawn_at = timezone.now()
-    return row_save(actor=by, obj=consent, changes={"withdrawn_at": consent.withdrawn_at})
+def person_leave(*, by: User, person: Person, kind: str, on: date) -> Person:
+    """Record that a member died (``kind`` = "death") or moved away from the area ("moved_away") on ``on``: the
+    record stays (retention), their family-doctor contract membership ends (``person_left``), and worklists stop
+    calling them."""
+    household = person.membership.household if hasattr(person, "membership") else None
+    if household is None:
+        require_role(by, Role.ADMIN)
+    else:
+        _check_can_register_at(by, household.registered_at)
+    field = {"death": "deceased_on", "moved_away": "moved_away_on"}.get(kind)
+    if field is None:
+        raise ValidationFailed(_("kind: choose death or moving away."), details={"field": "kind"})
+    if getattr(person, field) is not None:
+        raise Conflict(_("This has already been recorded for this person."), code="already_recorded")
+    if field == "deceased_on":
+        _check_life_dates(birth_date=person.birth_date, deceased_on=on)
+    elif on > timezone.localdate() or (person.birth_date and on < person.birth_date):
+        raise ValidationFailed(_("on: the date must lie between the birth date and today."), details={"field": "on"})
+    with transaction.atomic():
+        row_save(actor=by, obj=_set(person, field, on), changes={field: on})
+        person_left.send(sender=Person, person=person, by=by, on=on, reason=kind)
+    return person
+
+
+def _set(person: Person, field: str, value: Any) -> Person:
+    setattr(person, field, value)
+    return person

@@ -7,15 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercare.core.validation import validate_plan_date
 from tiercare.network.models import Department, Practitioner, Tier
+from tiercare.network.widgets import DepartmentPicker, ExpertPicker
 from tiercare.people.selectors import person_list
+from tiercare.people.widgets import PersonPicker
 from tiercare.referrals.models import CapacityKind, Urgency
 from tiercare.referrals.rules import USER_ACTIONS
 
 
 class ReferralForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None, label=_("Patient"))
-    receiving_department = forms.ModelChoiceField(queryset=None, label=_("Receiving department"))
-    named_expert = forms.ModelChoiceField(queryset=None, required=False, label=_("Named expert (optional)"))
+    person = forms.ModelChoiceField(queryset=None, label=_("Patient"), widget=PersonPicker())
+    receiving_department = forms.ModelChoiceField(
+        queryset=None, label=_("Receiving department"), widget=DepartmentPicker(params={"tier": Tier.TERTIARY})
+    )
+    named_expert = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Named expert (optional)"),
+        widget=ExpertPicker(params={"experts_only": "1"}),
+    )
     urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Urgency"))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label=_("Reason for referral"))
     summary = forms.CharField(
@@ -63,7 +72,9 @@ class AttachmentForm(forms.Form):
 
 
 class CapacityForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=None, label=_("Department"))
+    department = forms.ModelChoiceField(
+        queryset=None, label=_("Department"), widget=DepartmentPicker(params={"tier": Tier.TERTIARY})
+    )
     date = forms.DateField(
         label=_("Date"), validators=[validate_plan_date], widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -138,7 +138,8 @@ def _ops_users() -> list[str]:
 
 def _active_consent(person: Person, orgs: list[Organization]) -> Consent:
     consent = (
-        Consent.objects.filter(person=person, scope=ConsentScope.REFERRAL, withdrawn_at__isnull=True)
+        Consent.objects.in_force()
+        .filter(person=person, scope=ConsentScope.REFERRAL)
         .filter(Q(granted_to__isnull=True) | Q(granted_to__in=orgs))
         .order_by("-granted_at")
         .first()
@@ -150,7 +151,7 @@ def _active_consent(person: Person, orgs: list[Organization]) -> Consent:
                 "Record the patient's referral consent first."
             ),
             code="consent_missing",
-            details={"field": "consent"},
+            details={"field": "consent", "person": str(person.pk), "scope": ConsentScope.REFERRAL.value},
         )
     return consent
 

@@ -15,6 +15,7 @@ from tiercare.core.errors import NotFound, ValidationFailed
 from tiercare.core.files import attachment_response
 from tiercare.network.models import Department, Tier
 from tiercare.people.access import access_person_by_id
+from tiercare.people.consent_views import offer_from_error
 from tiercare.referrals import selectors, services
 from tiercare.referrals.access import access_referral_by_id
 from tiercare.referrals.forms import AttachmentForm, CapacityForm, ReferralForm, TransitionForm
@@ -116,13 +117,22 @@ def attachment(request: HttpRequest, referral_id: str, attachment_id: str) -> Fi
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     form = ReferralForm(request.POST or None, user=request.user)
+    consent_offer = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["person"] = access_person_by_id(request.user, data["person"].pk, reason="referral")
-        result = services.referral_create(by=request.user, **data)
-        return redirect("referrals:detail", referral_id=result.referral.pk)
+        try:
+            result = services.referral_create(by=request.user, **data)
+        except ValidationFailed as exc:  # no consent on file: offer to record it here, keeping the form as typed
+            consent_offer = offer_from_error(exc, request.path)
+            if consent_offer is None:
+                raise
+            form.add_error("person", exc.message.removeprefix("consent: "))
+        else:
+            return redirect("referrals:detail", referral_id=result.referral.pk)
     # A refused form (a patient the user may not see is "not one of the choices") is a 422, as the care forms answer.
-    return render(request, "referrals/create.html", {"form": form}, status=422 if request.method == "POST" else 200)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "referrals/create.html", {"form": form, "consent_offer": consent_offer}, status=status)
 
 
 @login_required
