@@ -332,3 +332,26 @@ def _has_consent_page() -> bool:
     except NoReverseMatch:
         return False
     return True
+
+
+def test_htmx_posts_get_the_page_back_on_refusal_and_a_redirect_header_on_success(cast, net, case):
+    gp = client(cast.gp)
+    url = f"/consults/cases/{case.pk}/teleconsults/"
+    r = gp.post(url, {"tc-specialty": "", "tc-priority": "routine"}, headers={"HX-Request": "true"})
+    assert r.status_code == 422 and 'id="consult-body"' in r.content.decode()  # htmx swaps the body from it
+    assert "id_tc-specialty-error" in r.content.decode()
+    r = gp.post(url, {"tc-specialty": "pediatrics", "tc-priority": "routine"}, headers={"HX-Request": "true"})
+    tc = Teleconsult.objects.get()
+    assert r.status_code == 200 and r["HX-Redirect"] == f"/consults/teleconsults/{tc.pk}/"
+
+
+def test_malformed_query_ids_on_the_pages_are_refused_not_500(cast, net, mdt):
+    gp = client(cast.gp)
+    assert gp.get("/consults/cases/new/", {"person": "zzz"}).status_code == 400
+    r = gp.get(f"/consults/mdt/{mdt.pk}/", {"expert_pediatrics": "zzz"})
+    assert_refused_beside(r, "id_expert_pediatrics")
+    # A patient of the user's own institution is preselected; someone else's id is ignored, not revealed.
+    page = gp.get("/consults/cases/new/", {"person": str(cast.patient_person.pk)}).content.decode()
+    assert re.search(rf'<option value="{cast.patient_person.pk}" selected>', page)
+    page = gp.get("/consults/cases/new/", {"person": str(cast.person_b.pk)}).content.decode()
+    assert cast.person_b.name not in page

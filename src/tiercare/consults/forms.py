@@ -132,6 +132,7 @@ class AskForm(forms.Form):
         queryset=Practitioner.objects.none(),
         label=_("Expert (optional)"),
         required=False,
+        empty_label=_("Routed automatically"),
         help_text=_("Empty: routed to the qualified expert with continuity and the lightest load."),
     )
 
@@ -208,7 +209,10 @@ class ExpertsForm(forms.Form):
         self.booking = booking
         for spec in mdt.specialties:
             self.fields[expert_field_name(spec)] = ExpertChoiceField(
-                queryset=access.mdt_experts(mdt, spec), label=specialty_label(spec), required=booking
+                queryset=access.mdt_experts(mdt, spec),
+                label=specialty_label(spec),
+                required=booking,
+                empty_label=_("Chosen by the slot finder"),
             )
         if booking:
             self.fields["starts_at"] = forms.DateTimeField(widget=forms.HiddenInput)
