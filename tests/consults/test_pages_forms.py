@@ -355,3 +355,32 @@ def test_malformed_query_ids_on_the_pages_are_refused_not_500(cast, net, mdt):
     assert re.search(rf'<option value="{cast.patient_person.pk}" selected>', page)
     page = gp.get("/consults/cases/new/", {"person": str(cast.person_b.pk)}).content.decode()
     assert cast.person_b.name not in page
+
+
+def test_expert_declines_an_opinion_with_a_reason_and_the_next_expert_gets_a_blank_page(cast, net, case):
+    op = services.opinion_request(by=cast.gp, case=case, specialty="pediatrics")
+    services.opinion_draft(by=cast.expert, opinion=op, text="初步考虑")
+    expert = client(cast.expert)
+    r = expert.post(f"/consults/opinions/{op.pk}/decline/", {"decline-reason": ""})
+    assert_refused_beside(r, "id_decline-reason", "reason")
+    op.refresh_from_db()
+    assert op.expert_id == cast.expert_practitioner.pk and op.text == "初步考虑"
+    assert client(net.expert2).post(f"/consults/opinions/{op.pk}/decline/", {"decline-reason": "x"}).status_code == 404
+    assert expert.post(f"/consults/opinions/{op.pk}/decline/", {"decline-reason": "利益冲突"}).status_code == 302
+    op.refresh_from_db()
+    assert op.expert_id == net.expert2_practitioner.pk and op.status == "assigned" and op.text == ""
+    assert expert.get(f"/consults/opinions/{op.pk}/").status_code == 404
+
+
+def test_the_operations_coordinator_books_the_mdt_from_its_page(cast, net, mdt):
+    ops = client(cast.ops)
+    page = ops.get(f"/consults/mdt/{mdt.pk}/")
+    assert page.status_code == 200 and 'class="care-form proposal"' in page.content.decode()
+    [first, *_] = services.mdt_propose(mdt=mdt)
+    post = {"starts_at": first.starts_at.isoformat(), "chair": "cardiology"}
+    post |= {f"expert_{spec}": str(pk) for spec, pk in first.experts.items()}
+    assert ops.post(f"/consults/mdt/{mdt.pk}/book/", post).status_code == 302
+    meeting = MdtMeeting.objects.get()
+    assert meeting.chair_id == first.experts["cardiology"] and meeting.starts_at == first.starts_at
+    other_ops = client(f.UserFactory(username="ops2", role="ops"))
+    assert other_ops.get(f"/consults/mdt/{mdt.pk}/").status_code == 404

@@ -436,6 +436,9 @@ def work_decline(*, by: User, work: Any, reason: str) -> Any:
         raise ValidationFailed(_("reason: say why you decline."), details={"field": "reason"})
     if row.first_answer_at is not None or row.status not in ("assigned",):
         raise illegal(row.status, "declined")
+    if isinstance(row, SecondOpinion) and row.text:  # the next expert starts from a blank page, not this draft
+        row.text = ""
+        row.save(update_fields=["text", "updated_at"])
     return work_reroute(work=row, reason=_("Declined by the expert: %(reason)s") % {"reason": reason.strip()}, by=by)
 
 

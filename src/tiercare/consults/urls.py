@@ -18,6 +18,7 @@ urlpatterns = [
     path("opinions/<uuid:opinion_id>/", views.opinion_detail, name="opinion"),
     path("opinions/<uuid:opinion_id>/edit/", views.opinion_edit, name="opinion_edit"),
     path("opinions/<uuid:opinion_id>/addendum/", views.opinion_addendum, name="opinion_addendum"),
+    path("opinions/<uuid:opinion_id>/decline/", views.opinion_decline, name="opinion_decline"),
     path("mdt/<uuid:mdt_id>/", mdt_views.mdt_detail, name="mdt"),
     path("mdt/<uuid:mdt_id>/book/", mdt_views.mdt_book, name="mdt_book"),
     path("mdt/<uuid:mdt_id>/conclusion/", mdt_views.mdt_conclude, name="mdt_conclude"),

@@ -356,6 +356,8 @@ def opinion_page(request: HttpRequest, op: SecondOpinion, *, status: int = 200, 
     context: dict[str, Any] = {"opinion": op, "editable": editable}
     if editable:
         context["form"] = OpinionForm(initial={"text": op.text})
+        if op.first_answer_at is None:
+            context["decline_form"] = DeclineForm(prefix="decline")
     if op.signed_at and op.signed_by_id == request.user.pk:
         context["addendum_form"] = AddendumForm()
     context.update(bound)
@@ -402,6 +404,22 @@ def opinion_addendum(request: HttpRequest, opinion_id: str) -> HttpResponse:
         else:
             return done(request, reverse("consults:opinion", args=[op.pk]))
     return opinion_page(request, op, addendum_form=form, status=422)
+
+
+@login_required
+@require_POST
+def opinion_decline(request: HttpRequest, opinion_id: str) -> HttpResponse:
+    """The assigned expert declines the opinion with a reason; it goes to another expert (or back to operations)."""
+    op = access.access_opinion_by_id(request.user, opinion_id, reason="decline")
+    form = DeclineForm(request.POST, prefix="decline")
+    if form.is_valid():
+        try:
+            services.work_decline(by=request.user, work=op, reason=form.cleaned_data["reason"])
+        except (ValidationFailed, Conflict) as exc:
+            show_error(form, exc)
+        else:
+            return done(request, reverse("consults:index") + "?declined=1")
+    return opinion_page(request, op, decline_form=form, status=422)
 
 
 # --- files and figures ------------------------------------------------------------------------------------------------
