@@ -384,3 +384,28 @@ def test_the_operations_coordinator_books_the_mdt_from_its_page(cast, net, mdt):
     assert meeting.chair_id == first.experts["cardiology"] and meeting.starts_at == first.starts_at
     other_ops = client(f.UserFactory(username="ops2", role="ops"))
     assert other_ops.get(f"/consults/mdt/{mdt.pk}/").status_code == 404
+
+
+def test_minutes_and_video_link_kept_by_the_chair_until_signed(cast, net, mdt):
+    [first, *_] = services.mdt_propose(mdt=mdt)
+    experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
+    meeting = services.mdt_book(by=cast.ops, mdt=mdt, starts_at=first.starts_at, experts=experts)
+    chair = client(cast.expert)
+    url = f"/consults/mdt/{mdt.pk}/minutes/"
+    assert 'id="minutes-form"' in chair.get(f"/consults/mdt/{mdt.pk}/").content.decode()
+    r = chair.post(url, {"m-minutes": "讨论：心电图正常", "m-video_link": "不是链接"})
+    assert_refused_beside(r, "id_m-video_link")
+    assert "讨论：心电图正常" in r.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.minutes == ""
+    assert client(cast.gp_b).post(url, {"m-minutes": "x"}).status_code == 404
+    other_participant = (
+        client(net.cardiologist) if first.experts["cardiology"] == net.cardiologist_practitioner.pk else None
+    )
+    if other_participant is not None:  # a participant who is not the chair reads, but does not keep the minutes
+        assert 'id="minutes-form"' not in other_participant.get(f"/consults/mdt/{mdt.pk}/").content.decode()
+        assert other_participant.post(url, {"m-minutes": "x"}).status_code == 403
+    r = chair.post(url, {"m-minutes": "讨论：心电图正常", "m-video_link": "https://meet.example.org/mdt-1"})
+    assert r.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.minutes == "讨论：心电图正常" and meeting.video_link == "https://meet.example.org/mdt-1"

@@ -233,6 +233,11 @@ class ExpertsForm(forms.Form):
         return self.experts().get(self.cleaned_data.get("chair") or "")
 
 
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(label=_("Minutes"), max_length=20000, required=False, widget=forms.Textarea({"rows": 6}))
+    video_link = forms.URLField(label=_("Video link"), required=False, max_length=200, assume_scheme="https")
+
+
 class ConclusionForm(forms.Form):
     conclusion = forms.CharField(label=_("Conclusion"), max_length=8000, widget=forms.Textarea({"rows": 6}))
     action = forms.ChoiceField(label=_("Next step"), choices=ConclusionAction.choices, required=False)

@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tiercare.consults import access, availability, services
-from tiercare.consults.forms import WEEKDAYS, ConclusionForm, ExpertsForm, MeetingHoursForm, expert_field_name
+from tiercare.consults.forms import (
+    WEEKDAYS,
+    ConclusionForm,
+    ExpertsForm,
+    MeetingHoursForm,
+    MinutesForm,
+    expert_field_name,
+)
 from tiercare.consults.models import MdtCase, MdtMeeting, MdtStatus, MeetingHours
 from tiercare.consults.views import done, show_error
 from tiercare.core.access import require_role
@@ -43,6 +50,7 @@ def mdt_page(
     picks: ExpertsForm | None = None,
     book_form: ExpertsForm | None = None,
     conclusion_form: ConclusionForm | None = None,
+    minutes_form: MinutesForm | None = None,
 ) -> HttpResponse:
     user = request.user
     meeting = (
@@ -60,6 +68,10 @@ def mdt_page(
             status = 422
     practitioner = getattr(user, "practitioner", None)
     is_chair = meeting is not None and practitioner is not None and meeting.chair_id == practitioner.pk
+    open_meeting = meeting is not None and meeting.signed_at is None and mdt.status == MdtStatus.SCHEDULED
+    if open_meeting and (is_chair or services.can_organise(user, mdt)):
+        initial = {"minutes": meeting.minutes, "video_link": meeting.video_link}
+        context["minutes_form"] = minutes_form or MinutesForm(initial=initial, prefix="m")
     if is_chair and meeting.signed_at is None and mdt.status == MdtStatus.SCHEDULED:
         context["conclusion_form"] = conclusion_form or ConclusionForm(prefix="c")
         context["not_started"] = timezone.now() < meeting.starts_at
@@ -104,6 +116,27 @@ def mdt_book(request: HttpRequest, mdt_id: str) -> HttpResponse:
             return done(request, reverse("consults:mdt", args=[mdt.pk]))
     mdt.refresh_from_db()
     return mdt_page(request, mdt, book_form=form, status=422)
+
+
+@login_required
+@require_POST
+def mdt_minutes(request: HttpRequest, mdt_id: str) -> HttpResponse:
+    """The chair (or the organiser) keeps the minutes and the video link (the API's ``mdt_minutes``) until the
+    conclusion is signed."""
+    mdt = access.access_mdt_by_id(request.user, mdt_id, reason="minutes")
+    meeting = MdtMeeting.objects.filter(mdt_case=mdt).first()
+    if meeting is None:
+        raise services.illegal(mdt.status, "minutes")
+    form = MinutesForm(request.POST, prefix="m")
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.mdt_minutes(by=request.user, meeting=meeting, minutes=d["minutes"], video_link=d["video_link"])
+        except (ValidationFailed, Conflict) as exc:
+            show_error(form, exc)
+        else:
+            return done(request, reverse("consults:mdt", args=[mdt.pk]))
+    return mdt_page(request, mdt, minutes_form=form, status=422)
 
 
 @login_required

@@ -21,6 +21,7 @@ urlpatterns = [
     path("opinions/<uuid:opinion_id>/decline/", views.opinion_decline, name="opinion_decline"),
     path("mdt/<uuid:mdt_id>/", mdt_views.mdt_detail, name="mdt"),
     path("mdt/<uuid:mdt_id>/book/", mdt_views.mdt_book, name="mdt_book"),
+    path("mdt/<uuid:mdt_id>/minutes/", mdt_views.mdt_minutes, name="mdt_minutes"),
     path("mdt/<uuid:mdt_id>/conclusion/", mdt_views.mdt_conclude, name="mdt_conclude"),
     path("hours/", mdt_views.hours, name="hours"),
     path("hours/<uuid:hours_id>/remove/", mdt_views.hours_remove, name="hours_remove"),
