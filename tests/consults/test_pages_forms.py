@@ -408,3 +408,24 @@ def test_minutes_and_video_link_kept_by_the_chair_until_signed(cast, net, mdt):
     assert r.status_code == 302
     meeting.refresh_from_db()
     assert meeting.minutes == "讨论：心电图正常" and meeting.video_link == "https://meet.example.org/mdt-1"
+
+
+@pytest.mark.parametrize("kind", ["teleconsult", "opinion"])
+def test_requester_withdraws_with_a_reason(cast, net, case, kind):
+    ask = services.teleconsult_request if kind == "teleconsult" else services.opinion_request
+    work = ask(by=cast.gp, case=case, specialty="pediatrics")
+    page, url = work.get_absolute_url(), f"{work.get_absolute_url()}cancel/"
+    gp = client(cast.gp)
+    assert 'id="cancel-form"' in gp.get(page).content.decode()
+    assert 'id="cancel-form"' not in client(cast.expert).get(page).content.decode()
+    r = gp.post(url, {"cancel-reason": ""})
+    assert_refused_beside(r, "id_cancel-reason", "reason")
+    assert client(cast.gp_b).post(url, {"cancel-reason": "x"}).status_code == 404
+    assert client(cast.expert).post(url, {"cancel-reason": "x"}).status_code == 403
+    work.refresh_from_db()
+    assert work.status == "assigned"
+    assert gp.post(url, {"cancel-reason": "患者已转上级医院"}).status_code == 302
+    work.refresh_from_db()
+    assert work.status == "cancelled"
+    r = gp.post(url, {"cancel-reason": "再次撤回"})
+    assert r.status_code == 422 and REFUSED_PAGE not in r.content.decode()

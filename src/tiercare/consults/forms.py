@@ -153,6 +153,10 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Reason for declining"), max_length=250)
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300)
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Reply or further information"), max_length=8000, widget=forms.Textarea(TEXTAREA))
 

@@ -28,6 +28,7 @@ from tiercare.consults.forms import (
     AnswerForm,
     AskForm,
     AttachmentForm,
+    CancelForm,
     CaseForm,
     DeclineForm,
     MdtForm,
@@ -37,6 +38,7 @@ from tiercare.consults.forms import (
 from tiercare.consults.metrics import consult_metrics
 from tiercare.consults.models import (
     OPEN_CONSULT,
+    OPEN_OPINION,
     Case,
     ConsultStatus,
     MdtMeeting,
@@ -263,6 +265,25 @@ def mdt_new(request: HttpRequest, case_id: str) -> HttpResponse:
     return case_page(request, case, mdt_form=form, status=422)
 
 
+def _may_withdraw(request: HttpRequest, work: Teleconsult | SecondOpinion) -> bool:
+    """services.work_cancel's rule, for the page to offer the form: the requester or the coordinating ops user."""
+    return request.user.pk in (work.case.requested_by_id, work.case.coordinated_by_id)
+
+
+def _withdraw(request: HttpRequest, work: Teleconsult | SecondOpinion, page: Any) -> HttpResponse:
+    """Withdraw an open tele-consultation or opinion with a reason (the API's ``teleconsult_cancel`` and
+    ``opinion_cancel``)."""
+    form = CancelForm(request.POST, prefix="cancel")
+    if form.is_valid():
+        try:
+            services.work_cancel(by=request.user, work=work, reason=form.cleaned_data["reason"])
+        except (ValidationFailed, Conflict) as exc:
+            show_error(form, exc)
+        else:
+            return done(request, work.get_absolute_url())
+    return page(request, work, cancel_form=form, status=422)
+
+
 # --- a tele-consultation ----------------------------------------------------------------------------------------------
 
 
@@ -284,6 +305,8 @@ def teleconsult_page(request: HttpRequest, tc: Teleconsult, *, status: int = 200
             context["decline_form"] = DeclineForm(prefix="decline")
     if tc.case.requested_by_id == user.pk and is_open:
         context["message_form"] = MessageForm(prefix="msg")
+    if is_open and _may_withdraw(request, tc):
+        context["cancel_form"] = CancelForm(prefix="cancel")
     context.update(bound)
     return render(request, "consults/teleconsult.html", context, status=status)
 
@@ -347,6 +370,13 @@ def teleconsult_reply(request: HttpRequest, tc_id: str) -> HttpResponse:
     return teleconsult_page(request, tc, message_form=form, status=422)
 
 
+@login_required
+@require_POST
+def teleconsult_cancel(request: HttpRequest, tc_id: str) -> HttpResponse:
+    tc = access.access_teleconsult_by_id(request.user, tc_id, reason="cancel")
+    return _withdraw(request, tc, teleconsult_page)
+
+
 # --- a second opinion -------------------------------------------------------------------------------------------------
 
 
@@ -360,6 +390,8 @@ def opinion_page(request: HttpRequest, op: SecondOpinion, *, status: int = 200, 
             context["decline_form"] = DeclineForm(prefix="decline")
     if op.signed_at and op.signed_by_id == request.user.pk:
         context["addendum_form"] = AddendumForm()
+    if op.status in OPEN_OPINION and _may_withdraw(request, op):
+        context["cancel_form"] = CancelForm(prefix="cancel")
     context.update(bound)
     return render(request, "consults/opinion.html", context, status=status)
 
@@ -420,6 +452,13 @@ def opinion_decline(request: HttpRequest, opinion_id: str) -> HttpResponse:
         else:
             return done(request, reverse("consults:index") + "?declined=1")
     return opinion_page(request, op, decline_form=form, status=422)
+
+
+@login_required
+@require_POST
+def opinion_cancel(request: HttpRequest, opinion_id: str) -> HttpResponse:
+    op = access.access_opinion_by_id(request.user, opinion_id, reason="cancel")
+    return _withdraw(request, op, opinion_page)
 
 
 # --- files and figures ------------------------------------------------------------------------------------------------
