@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("consults", "0003_signed_records_append_only"),
         ("network", "0003_constraint_messages"),
