@@ -429,3 +429,12 @@ def test_requester_withdraws_with_a_reason(cast, net, case, kind):
     assert work.status == "cancelled"
     r = gp.post(url, {"cancel-reason": "再次撤回"})
     assert r.status_code == 422 and REFUSED_PAGE not in r.content.decode()
+
+
+def test_the_pages_in_english(cast, net, case):
+    tc = services.teleconsult_request(by=cast.gp, case=case, specialty="pediatrics")
+    gp = client(cast.gp)
+    assert "Ask for a tele-consultation" in gp.get(f"/consults/cases/{case.pk}/", {"lang": "en"}).content.decode()
+    page = gp.get(f"/consults/teleconsults/{tc.pk}/").content.decode()  # the choice is kept
+    assert "Answer due by" in page and "Pediatrics" in page and "回复截止" not in page
+    assert "Open a case" in gp.get("/consults/cases/new/").content.decode()
