@@ -431,7 +431,17 @@ def test_requester_withdraws_with_a_reason(cast, net, case, kind):
     assert r.status_code == 422 and REFUSED_PAGE not in r.content.decode()
 
 
-def test_the_pages_in_english(cast, net, case):
+@pytest.fixture
+def back_to_chinese():
+    """A request in English leaves English active in this thread: later tests expect the site's default again."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_the_pages_in_english(cast, net, case, back_to_chinese):
     tc = services.teleconsult_request(by=cast.gp, case=case, specialty="pediatrics")
     gp = client(cast.gp)
     assert "Ask for a tele-consultation" in gp.get(f"/consults/cases/{case.pk}/", {"lang": "en"}).content.decode()
