@@ -47,6 +47,9 @@ def test_expert_drafts_and_signs_a_second_opinion_and_another_center_cannot_see_
     page.goto("/consults/")
     assert page.inner_text("h1") == "疑难病例"
     assert "我的待办" in page.inner_text("body")
+    page.click(f"a[href='/consults/opinions/{opinion.pk}/']")  # the inbox leads to the opinion itself
+    page.wait_for_selector("textarea#text")
+    assert page.inner_text("h1") == f"第二诊疗意见 · {cast.patient_person.name}"
     page.click(f"a[href='/consults/cases/{opinion.case_id}/']")
     page.wait_for_url(f"**/consults/cases/{opinion.case_id}/")
     assert page.inner_text("h1") == f"病例 · {cast.patient_person.name}"
@@ -54,15 +57,16 @@ def test_expert_drafts_and_signs_a_second_opinion_and_another_center_cannot_see_
 
     page.click(f"a[href='/consults/opinions/{opinion.pk}/']")
     page.wait_for_selector("textarea#text")
-    assert page.inner_text("h1") == f"第二诊疗意见 · {cast.patient_person.name}"
     page.fill("textarea#text", DRAFT)
-    page.click("button:has-text('保存草稿')")
+    with page.expect_navigation():
+        page.click("button:has-text('保存草稿')")
     expect(page.locator("textarea#text")).to_have_value(DRAFT)  # no string eval under the Content-Security-Policy
     opinion.refresh_from_db()
     assert opinion.text == DRAFT and opinion.status == "assigned" and opinion.signed_at is None
 
     page.fill("textarea#text", SIGNED)
-    page.click("button[name=sign]")
+    with page.expect_navigation():
+        page.click("button[name=sign]")
     page.wait_for_selector("text=签署人")
     assert page.locator("textarea#text").count() == 0  # signed: no more editing
     assert SIGNED in page.inner_text(".panel")

@@ -28,7 +28,8 @@ def record_referral(**kwargs):
 
 
 def first_grid_time(now):
-    return next(iter(slots.grid(now, now + timedelta(days=3))))
+    """The first time on the grid in working hours: 08:00–18:00 on a weekday (the experts here marked no other)."""
+    return next(t for t in slots.grid(now, now + timedelta(days=3)) if t.astimezone(slots.SHANGHAI).weekday() < 5)
 
 
 def book_first(cast, mdt, now=None):

@@ -90,7 +90,9 @@ def test_ui_shows_no_form_and_refuses_a_posted_edit(cast, signed):
     page = c.get(f"/consults/opinions/{signed.pk}/")
     assert page.status_code == 200 and b'name="sign"' not in page.content and "川崎病".encode() in page.content
     response = c.post(f"/consults/opinions/{signed.pk}/edit/", {"text": "改"})
-    assert response.status_code == 409
+    # Refused on the opinion's own page (issue 12: never the bare error page), the signed text as it was.
+    assert response.status_code == 422 and "无法完成此操作" not in response.content.decode()
+    assert "川崎病".encode() in response.content and b'name="sign"' not in response.content
     signed.refresh_from_db()
     assert signed.text == TEXT
 

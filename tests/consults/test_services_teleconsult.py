@@ -76,7 +76,7 @@ def test_refused_without_a_cooperation_agreement(cast, net, case):
     with pytest.raises(ValidationFailed) as exc:
         services.teleconsult_request(by=cast.gp, case=case, specialty="pediatrics")
     assert exc.value.code == "no_cooperation_agreement"
-    assert "cooperation agreement" in exc.value.message
+    assert "书面合作协议" in exc.value.message  # in the user's language (zh-Hans), never the English msgid
     assert not Teleconsult.objects.exists()
 
 

@@ -10,13 +10,15 @@ every refusal is audited as denied.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from tiercare.consults.models import Case, CaseAttachment, MdtCase, SecondOpinion, Teleconsult
+from tiercare.consults.models import Case, CaseAttachment, MdtCase, MeetingHours, SecondOpinion, Teleconsult
 from tiercare.core.audit import audit_denied, audit_patient_read
 from tiercare.core.errors import NotFound
 from tiercare.core.models import Role, User
@@ -97,3 +99,71 @@ def access_mdt_by_id(user: User, mdt_id: object, *, reason: str = "") -> MdtCase
 def access_attachment_by_id(user: User, attachment_id: object, *, reason: str = "download") -> CaseAttachment:
     """An attachment only for a user on its case: a guessed or copied URL answers 404 to anyone else."""
     return _access(user, CaseAttachment, attachment_id, reason, ("case",))
+
+
+# --- what a page form may offer (ModelChoiceField querysets): an id outside these is refused beside the field -----
+def case_patients(user: User) -> models.QuerySet[Any]:
+    """The patients ``user`` may open a case for: persons they may see (people.selectors.person_scope_q) registered
+    in a household of their own institution (services.case_create's rule), not archived."""
+    from tiercare.network.selectors import user_organization_ids
+    from tiercare.people.models import Person
+    from tiercare.people.selectors import person_scope_q
+
+    if not user.is_authenticated or user.role not in (Role.GP, Role.COORDINATOR):
+        return Person.objects.none()
+    return (
+        Person.objects.filter(
+            person_scope_q(user),
+            archived=False,
+            membership__household__registered_at_id__in=user_organization_ids(user),
+        )
+        .select_related("membership__household")
+        .order_by("name", "pk")
+        .distinct()
+    )
+
+
+def consult_experts() -> models.QuerySet[Any]:
+    """Experts a requester may name for a tele-consultation or opinion (routing still checks every rule)."""
+    from tiercare.network.models import Practitioner
+
+    return (
+        Practitioner.objects.filter(is_active=True, user__role=Role.EXPERT, user__is_active=True)
+        .select_related("home_organization")
+        .order_by("name", "pk")
+    )
+
+
+def mdt_experts(mdt: MdtCase, specialty: str) -> models.QuerySet[Any]:
+    """The experts the organiser may pick for ``specialty`` of ``mdt``: those routing qualifies for it at the site."""
+    from django.utils import timezone
+
+    from tiercare.consults import routing
+    from tiercare.network.models import Practitioner
+
+    today = timezone.localdate()
+    qs, code = routing.candidates(
+        specialty=specialty, site=mdt.site, today=today, deadline_day=today - timedelta(days=1)
+    )
+    if code:
+        return Practitioner.objects.none()
+    return Practitioner.objects.filter(pk__in=qs.values("pk")).order_by("name", "pk")
+
+
+def mdt_coordinators() -> models.QuerySet[User]:
+    """Operations users the requesting GP may hand an MDT to."""
+    return User.objects.filter(role=Role.OPS, is_active=True).order_by("username")
+
+
+def access_meeting_hours_by_id(user: User, hours_id: object) -> MeetingHours:
+    """One of the expert's own meeting-hours windows, else NotFound."""
+    oid = _as_uuid(hours_id)
+    practitioner = getattr(user, "practitioner", None)
+    row = (
+        MeetingHours.objects.filter(pk=oid, practitioner=practitioner).first()
+        if oid and practitioner is not None
+        else None
+    )
+    if row is None:
+        raise NotFound(gettext("Not found."))
+    return row

@@ -213,6 +213,11 @@ class Teleconsult(AssignedWork):
     def kind_label(self) -> str:
         return str(_("Tele-consultation"))
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("consults:teleconsult", args=[self.pk])
+
 
 class ConsultMessage(BaseModel):
     """One message of a tele-consultation's thread (chat: kept ≥3 years)."""
@@ -275,6 +280,11 @@ class SecondOpinion(AssignedWork):
     @property
     def kind_label(self) -> str:
         return str(_("Second opinion"))
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("consults:opinion", args=[self.pk])
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding and type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists():
@@ -410,3 +420,35 @@ class Transition(BaseModel):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class MeetingHours(BaseModel):
+    """A weekly window outside working hours (Monday to Friday 08:00–18:00) in which an expert will join an MDT
+    meeting: a Saturday morning, a weekday evening. Marked by the expert; without one, the slot finder proposes no
+    weekend or night time for them (slots.WORKING_HOURS)."""
+
+    practitioner = models.ForeignKey("network.Practitioner", on_delete=models.CASCADE, related_name="mdt_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name = _("MDT meeting hours")
+        verbose_name_plural = _("MDT meeting hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="mdt_hours_weekday"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")),
+                name="mdt_hours_times",
+                violation_error_message=_("end: the end is not after the start."),
+            ),
+            models.UniqueConstraint(
+                fields=["practitioner", "weekday", "start"],
+                name="mdt_hours_once",
+                violation_error_message=_("start: you already marked hours starting then on that day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M}"

@@ -29,7 +29,7 @@ from tiercare.consults.models import (
     Teleconsult,
 )
 from tiercare.core.errors import ValidationFailed
-from tiercare.network.models import Organization, Practitioner, SupportAgreement
+from tiercare.network.models import Organization, Practitioner, Specialty, SupportAgreement
 from tiercare.network.practice import PracticeDecision, allowed_at_q, practice_basis
 
 
@@ -158,8 +158,9 @@ def candidates(
 
 
 def refuse(code: str, *, specialty: str, site: Organization) -> ValidationFailed:
+    named = str(Specialty(specialty).label) if specialty in Specialty.values else specialty  # never the code
     return ValidationFailed(
-        _(MESSAGES[code]) % {"specialty": specialty, "site": site.name},
+        _(MESSAGES[code]) % {"specialty": named, "site": site.name},
         code=code,
         details={"field": "specialty", "reason": code},
     )

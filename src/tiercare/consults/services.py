@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from tiercare.consults import routing, slots
+from tiercare.consults import availability, routing, slots
 from tiercare.consults.models import (
     OPEN_CONSULT,
     Case,
@@ -103,9 +103,17 @@ MDT_MOVES: dict[str, set[str]] = {
 MOVES = {Teleconsult: TELECONSULT_MOVES, SecondOpinion: OPINION_MOVES, MdtCase: MDT_MOVES}
 
 
+def _state_label(state: str) -> str:
+    """A status named in the user's language (the code stays in the error's details)."""
+    for choices in (ConsultStatus, OpinionStatus, MdtStatus):
+        if state in choices.values:
+            return str(choices(state).label)
+    return state
+
+
 def illegal(state: str, wanted: str = "") -> Conflict:
     return Conflict(
-        _("This cannot be done while the item is %(state)s.") % {"state": state},
+        _("This cannot be done while the item is %(state)s.") % {"state": _state_label(state)},
         code="illegal_transition",
         details={"state": state, "wanted": wanted},
     )
@@ -223,6 +231,19 @@ def case_create(
     with transaction.atomic():
         _save(case, by=by, action=AuditAction.CREATE)
     return case
+
+
+def can_upload(by: User, case: Case) -> bool:
+    """Whether ``by`` adds files to ``case``: its requester and the experts assigned to it."""
+    return _can_upload(by, case)
+
+
+def may_open_mdt(by: User, case: Case) -> bool:
+    """mdt_create's rule, for pages to offer the form: the GP who requested the case, or the operations user
+    coordinating it."""
+    if by.role == Role.GP:
+        return case.requested_by_id == by.pk
+    return by.role == Role.OPS and case.coordinated_by_id == by.pk
 
 
 def _can_upload(by: User, case: Case) -> bool:
@@ -387,6 +408,39 @@ def teleconsult_close(*, by: User, teleconsult: Teleconsult, outcome: str, note:
     if tc.case.requested_by_id:
         notify_on_commit(tc.case.requested_by.username, "consult_answered", {"kind": _kind(tc)})
     return tc
+
+
+@transaction.atomic
+def teleconsult_ask_more(*, by: User, teleconsult: Teleconsult, body: str) -> ConsultMessage:
+    """The assigned expert asks the requester for more information (outcome coding: more information needed). The
+    question is a message of the thread (the expert's first answer, for the deadline) and the tele-consultation
+    stays open for the requester's reply; the request is a Transition row with that outcome as its reason."""
+    if not _is_expert_of(by, teleconsult):
+        raise Forbidden(_("Only the assigned expert asks for more information."))
+    if not body.strip():
+        raise ValidationFailed(_("body: say what information you need."), details={"field": "body"})
+    msg = teleconsult_message(by=by, teleconsult=teleconsult, body=body)
+    tc = _locked(teleconsult)
+    _move(tc, tc.status, by=by, reason=Outcome.MORE_INFORMATION, details={"message": str(msg.pk)})
+    return msg
+
+
+@transaction.atomic
+def work_decline(*, by: User, work: Any, reason: str) -> Any:
+    """The assigned expert declines an open tele-consultation or opinion they have not answered, with a reason: it
+    goes to another allowed expert (work_reroute), or back to unassigned with operations told. Refused: anyone but
+    the assigned expert (Forbidden), no reason (ValidationFailed), already answered (Conflict)."""
+    row = _locked(work)
+    if not _is_expert_of(by, row):
+        raise Forbidden(_("Only the assigned expert declines it."))
+    if not reason.strip():
+        raise ValidationFailed(_("reason: say why you decline."), details={"field": "reason"})
+    if row.first_answer_at is not None or row.status not in ("assigned",):
+        raise illegal(row.status, "declined")
+    if isinstance(row, SecondOpinion) and row.text:  # the next expert starts from a blank page, not this draft
+        row.text = ""
+        row.save(update_fields=["text", "updated_at"])
+    return work_reroute(work=row, reason=_("Declined by the expert: %(reason)s") % {"reason": reason.strip()}, by=by)
 
 
 @transaction.atomic
@@ -565,55 +619,67 @@ def mdt_create(
     return mdt
 
 
-def _can_organise(by: User, mdt: MdtCase) -> bool:
+def can_organise(by: User, mdt: MdtCase) -> bool:
+    """Who books an MDT's meeting: the user who opened the MDT, or the operations user coordinating its case."""
     return mdt.requested_by_id == by.pk or (by.role == Role.OPS and mdt.case.coordinated_by_id == by.pk)
 
 
-def mdt_candidates(mdt: MdtCase, *, earliest: datetime) -> list[slots.Candidate]:
-    """The slot finder's input: for each specialty, the qualified experts, the days the practice rule allows them at
-    the site, their booked MDT meetings, and their continuity with this patient."""
+def mdt_candidates(
+    mdt: MdtCase, *, earliest: datetime, only: dict[str, Practitioner] | None = None
+) -> list[slots.Candidate]:
+    """The slot finder's input: for each specialty, the qualified experts (only the one the organiser picked, for a
+    specialty in ``only``), the days the practice rule allows them at the site, when they are busy (MDT meetings,
+    outreach sessions with their travel, leave) and the hours they meet in (consults.availability), and their
+    continuity with this patient."""
     site = mdt.site
     first = timezone.localdate(earliest)
     last = timezone.localdate(mdt.deadline)
     out: list[slots.Candidate] = []
+    per_spec: list[tuple[str, list[Practitioner]]] = []
     for spec in mdt.specialties:
         # deadline_day before today: no per-day filter here; allowed days are computed per day below, so an expert
         # covered for only part of the window still counts on the days they are covered.
+        picked = (only or {}).get(spec)
         qs, code = routing.candidates(
-            specialty=spec, site=site, today=first, deadline_day=first - timedelta(days=1), person_id=mdt.case.person_id
+            specialty=spec,
+            site=site,
+            today=first,
+            deadline_day=first - timedelta(days=1),
+            person_id=mdt.case.person_id,
+            only=picked.pk if picked is not None else None,
         )
-        experts = list(qs) if not code else []
-        continuity = {p.pk: getattr(p, "same_patient", 0) for p in experts}
-        days: dict[Any, set] = {p.pk: set() for p in experts}
-        day = first
-        while day <= last:
-            for pk in Practitioner.objects.filter(allowed_at_q(site, day), pk__in=list(days)).values_list(
-                "pk", flat=True
-            ):
-                days[pk].add(day)
-            day += timedelta(days=1)
-        busy: dict[Any, list] = {p.pk: [] for p in experts}
-        for part in MdtParticipant.objects.filter(
-            practitioner__in=experts, meeting__ends_at__gt=earliest
-        ).select_related("meeting"):
-            busy[part.practitioner_id].append((part.meeting.starts_at, part.meeting.ends_at))
+        per_spec.append((spec, list(qs) if not code else []))
+    everyone = list({p.pk: p for _spec, experts in per_spec for p in experts}.values())
+    days: dict[Any, set] = {p.pk: set() for p in everyone}
+    day = first
+    while day <= last and days:
+        for pk in Practitioner.objects.filter(allowed_at_q(site, day), pk__in=list(days)).values_list("pk", flat=True):
+            days[pk].add(day)
+        day += timedelta(days=1)
+    calendar = availability.calendars(everyone, earliest=earliest, last_day=last)
+    for spec, experts in per_spec:
         for p in experts:
+            busy, hours = calendar[p.pk]
             out.append(
                 slots.Candidate(
                     key=p.pk,
                     specialty=spec,
                     allowed_days=frozenset(days[p.pk]),
-                    busy=tuple(busy[p.pk]),
-                    continuity=continuity.get(p.pk, 0),
+                    busy=busy,
+                    continuity=getattr(p, "same_patient", 0),
+                    hours=hours,
                 )
             )
     return out
 
 
-def mdt_propose(*, mdt: MdtCase, now: datetime | None = None, limit: int = 5) -> list[slots.Proposal]:
-    """Meeting times before the deadline at which one allowed, free expert of every specialty can meet."""
+def mdt_propose(
+    *, mdt: MdtCase, now: datetime | None = None, limit: int = 5, only: dict[str, Practitioner] | None = None
+) -> list[slots.Proposal]:
+    """Meeting times before the deadline at which one allowed, free expert of every specialty can meet, in their
+    meeting hours (``only``: the experts the organiser picked for some specialties)."""
     now = now or timezone.now()
-    cands = mdt_candidates(mdt, earliest=now)
+    cands = mdt_candidates(mdt, earliest=now, only=only)
     return slots.find_slots(cands, mdt.specialties, earliest=now, deadline=mdt.deadline, limit=limit)
 
 
@@ -643,7 +709,7 @@ def mdt_book(
     start time)."""
     row = _locked(mdt)
     starts_at = _aware(starts_at)
-    if not _can_organise(by, row):
+    if not can_organise(by, row):
         raise Forbidden(_("Only the organiser of the MDT books its meeting."))
     check_move(row, MdtStatus.SCHEDULED)
     if set(experts) != set(row.specialties):
@@ -668,6 +734,13 @@ def mdt_book(
                 % {"name": p.name, "site": row.site.name, "spec": spec},
                 code="expert_not_allowed",
                 details={"field": "experts", "specialty": spec},
+            )
+        if not slots.in_hours(c, starts_at, ends_at):
+            raise ValidationFailed(
+                _("starts_at: %(name)s does not meet at that time (working hours, or the hours they marked).")
+                % {"name": p.name},
+                code="expert_outside_hours",
+                details={"field": "starts_at", "specialty": spec},
             )
         if not slots.is_free(c, starts_at, ends_at):
             raise Conflict(
@@ -708,7 +781,7 @@ def mdt_minutes(*, by: User, meeting: MdtMeeting, minutes: str = "", video_link:
     """The chair (or organiser) keeps the minutes; closed once the conclusion is signed."""
     m = _locked(meeting)
     practitioner = getattr(by, "practitioner", None)
-    if not (practitioner is not None and m.chair_id == practitioner.pk) and not _can_organise(by, m.mdt_case):
+    if not (practitioner is not None and m.chair_id == practitioner.pk) and not can_organise(by, m.mdt_case):
         raise Forbidden(_("Only the chair or the organiser edits the minutes."))
     if m.signed_at is not None:
         raise illegal(m.mdt_case.status, "minutes")
