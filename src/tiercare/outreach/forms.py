@@ -33,6 +33,11 @@ SURGERY_GRADES = (
 MAX_ATTENDEES = 200
 
 
+def _date_input() -> forms.DateInput:
+    """A browser date picker; its value is ISO whatever the language (zh-Hans would render 2026/12/14)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def _strip_field(message: str, field: str) -> str:
     for sep in (": ", "："):
         if message.startswith(field + sep):
@@ -67,7 +72,7 @@ def _expert_field(user: User, *, required: bool = True) -> ExpertField:
 
 
 class PlanForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=_date_input())
     weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=12, initial=4)
     seconds = forms.FloatField(label=_("Seconds"), min_value=0.5, max_value=60, initial=5)
     replan = forms.BooleanField(
@@ -90,7 +95,7 @@ class ExpertPickForm(forms.Form):
 
 
 class MoveAssignmentForm(forms.Form):
-    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), required=False, widget=_date_input())
     half_day = forms.ChoiceField(label=_("Half-day"), choices=[("", "—"), *HalfDay.choices], required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -102,8 +107,8 @@ class RequestForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), empty_label="—")
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     cadence = forms.ChoiceField(label=_("Cadence"), choices=Cadence.choices)
-    window_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    window_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    window_start = forms.DateField(label=_("From"), widget=_date_input())
+    window_end = forms.DateField(label=_("To"), widget=_date_input())
     places = forms.IntegerField(label=_("Places"), min_value=1, max_value=200, initial=10)
     priority = forms.IntegerField(label=_("Priority"), min_value=1, max_value=3, initial=2)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
@@ -134,7 +139,7 @@ class BookForm(forms.Form):
 
 class SessionChangeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    date = forms.DateField(label=_("New date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("New date"), required=False, widget=_date_input())
     half_day = forms.ChoiceField(label=_("Half-day"), choices=[("", "—"), *HalfDay.choices], required=False)
 
     def __init__(self, *args: Any, action: str = "cancel", **kwargs: Any) -> None:
@@ -183,8 +188,8 @@ class AvailabilityForm(forms.Form):
 
 class LeaveForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LeaveKind.choices)
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=_date_input())
+    end = forms.DateField(label=_("To"), widget=_date_input())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:

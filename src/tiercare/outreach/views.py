@@ -10,6 +10,7 @@ refusal's reason.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -62,7 +63,15 @@ from tiercare.outreach.session_flow import label, session_answer
 from tiercare.people.access import access_person_by_id
 from tiercare.people.selectors import person_list
 
+_FIELD_PREFIX = re.compile(r"^[a-z_]+\s*[:：]\s*")
+
 # --- planning board ---------------------------------------------------------------------------------------------
+
+
+def _without_field(message: str) -> str:
+    """A refusal's message without the API's leading ``field:`` (users never see internal field names)."""
+    return _FIELD_PREFIX.sub("", message)
+
 
 
 def _plan_context(request: HttpRequest, plan: Any, error: str = "") -> dict[str, Any]:
@@ -147,7 +156,7 @@ def plan_confirm(request: HttpRequest, plan_id: str) -> HttpResponse:
         services.plan_confirm(by=request.user, plan=plan)
     except (ValidationFailed, Conflict) as exc:
         plan.refresh_from_db()
-        return _board(request, plan=plan, error=str(exc.message), status=422)
+        return _board(request, plan=plan, error=_without_field(str(exc.message)), status=422)
     return redirect(f"{reverse('outreach:plan')}?plan={plan.pk}")
 
 
@@ -176,9 +185,7 @@ def plan_adjust(request: HttpRequest, plan_id: str, assignment_id: str) -> HttpR
     except (ValidationFailed, Conflict) as exc:
         details = exc.details if isinstance(exc.details, dict) else {}
         problems = details.get("problems") or []
-        error = " ".join(str(p.get("message", "")) for p in problems) or str(exc.message)
-        for prefix in ("date: ", "date："):
-            error = error.removeprefix(prefix)
+        error = " ".join(str(p.get("message", "")) for p in problems) or _without_field(str(exc.message))
     plan.refresh_from_db()
     context = _plan_context(request, plan, error)
     return render(request, "outreach/_plan_section.html", context, status=422 if error else 200)
@@ -191,6 +198,8 @@ def _chosen_expert(request: HttpRequest) -> tuple[Practitioner | None, ExpertPic
     """The expert a page is about: an expert themself; operations choose (``?expert=``, a picker when absent or
     not a valid choice, never a 500)."""
     if request.user.role == Role.EXPERT:
+        if request.GET.get("expert"):  # an id from outside: resolved through the access rule (404 for another's)
+            return access_expert_by_id(request.user, request.GET["expert"]), None
         return get_object_or_404(Practitioner, user=request.user), None
     if "expert" not in request.GET:
         return None, ExpertPickForm(user=request.user)
@@ -374,6 +383,7 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     form: Any = None
     try:
         if action == "book":
+            require_role(request.user, *selectors.BOOKING_WRITERS)
             form = BookForm(request.POST)
             if not form.is_valid():
                 return _session_page(request, session, status=422, book_form=form)
