@@ -141,9 +141,7 @@ def test_operations_enter_leave_and_confirm_a_replan_after_seeing_its_changes(pa
     page.click("#plan-confirm")
     page.wait_for_selector("#plan .badge:has-text('已确认')")
 
-    assert not ExpertSession.objects.filter(
-        expert=away, date=week1.date, status__in=["scheduled", "moved"]
-    ).exists()
+    assert not ExpertSession.objects.filter(expert=away, date=week1.date, status__in=["scheduled", "moved"]).exists()
 
     page.context.clear_cookies()
     sign_in(page, "coordinator", PASSWORD)

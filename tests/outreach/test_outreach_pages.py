@@ -114,7 +114,8 @@ def test_operations_enter_leave_for_any_expert_and_others_are_refused(cast):
 def test_the_leave_form_answers_beside_the_field(cast, data, field, message):
     today = f.today()
     data = {
-        k: (str(today + timedelta(days=int(v))) if isinstance(v, str) and v and v[0] in "+-" else v) for k, v in data.items()
+        k: (str(today + timedelta(days=int(v))) if isinstance(v, str) and v and v[0] in "+-" else v)
+        for k, v in data.items()
     }
     r = _client(cast.expert).post("/outreach/availability/", {"action": "leave", "note": "会议", **data})
     html = _text(r)
@@ -509,7 +510,9 @@ def test_a_report_only_after_the_start_and_only_by_the_expert_or_the_host(cast, 
     r = c.post(f"/outreach/sessions/{upcoming.pk}/report/", _report_post(**no_surgery))
     assert r.status_code == 422 and 'class="errors"' in _text(r) and "开始后才能填写" in _text(r)
     assert _client(cast.ops).get(f"/outreach/sessions/{held_surgery.pk}/report/").status_code == 403
-    assert _client(cast.auditor).post(f"/outreach/sessions/{held_surgery.pk}/report/", _report_post()).status_code == 403
+    assert (
+        _client(cast.auditor).post(f"/outreach/sessions/{held_surgery.pk}/report/", _report_post()).status_code == 403
+    )
     assert _client(cast.outsider).get(f"/outreach/sessions/{held_surgery.pk}/report/").status_code == 404
     assert not SessionReport.objects.exists()
 

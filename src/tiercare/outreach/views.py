@@ -73,7 +73,6 @@ def _without_field(message: str) -> str:
     return _FIELD_PREFIX.sub("", message)
 
 
-
 def _plan_context(request: HttpRequest, plan: Any, error: str = "") -> dict[str, Any]:
     """The proposal section: counts that agree (covered = requests − unmet), the changes it makes, its grids."""
     if plan is None:

@@ -5,50 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0003_constraint_messages'),
-        ('outreach', '0002_plan_run'),
+        ("network", "0003_constraint_messages"),
+        ("outreach", "0002_plan_run"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='expertsession',
-            name='responded_at',
+            model_name="expertsession",
+            name="responded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='expertsession',
-            name='response',
-            field=models.CharField(choices=[('pending', "Awaiting the expert's answer"), ('accepted', 'Accepted by the expert'), ('declined', 'Declined by the expert')], default='pending', max_length=10, verbose_name="expert's answer"),
+            model_name="expertsession",
+            name="response",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Awaiting the expert's answer"),
+                    ("accepted", "Accepted by the expert"),
+                    ("declined", "Declined by the expert"),
+                ],
+                default="pending",
+                max_length=10,
+                verbose_name="expert's answer",
+            ),
         ),
         migrations.AddField(
-            model_name='expertsession',
-            name='response_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='reason for declining'),
+            model_name="expertsession",
+            name="response_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="reason for declining"),
         ),
         migrations.AddField(
-            model_name='sessionreport',
-            name='attendee_list',
-            field=models.JSONField(blank=True, default=list, verbose_name='attendees by name'),
+            model_name="sessionreport",
+            name="attendee_list",
+            field=models.JSONField(blank=True, default=list, verbose_name="attendees by name"),
         ),
         migrations.AddField(
-            model_name='sessionreport',
-            name='procedure_cases',
-            field=models.JSONField(blank=True, default=list, verbose_name='cases by procedure'),
+            model_name="sessionreport",
+            name="procedure_cases",
+            field=models.JSONField(blank=True, default=list, verbose_name="cases by procedure"),
         ),
         migrations.AddField(
-            model_name='sessionreport',
-            name='referred',
-            field=models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(1000)], verbose_name='patients referred'),
+            model_name="sessionreport",
+            name="referred",
+            field=models.PositiveIntegerField(
+                default=0, validators=[django.core.validators.MaxValueValidator(1000)], verbose_name="patients referred"
+            ),
         ),
         migrations.AddField(
-            model_name='sessionreport',
-            name='surgeries',
-            field=models.JSONField(blank=True, default=list, verbose_name='surgeries'),
+            model_name="sessionreport",
+            name="surgeries",
+            field=models.JSONField(blank=True, default=list, verbose_name="surgeries"),
         ),
         migrations.AddConstraint(
-            model_name='expertsession',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('response', 'declined'), _negated=True), models.Q(('response_reason', ''), _negated=True), _connector='OR'), name='session_decline_has_reason'),
+            model_name="expertsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("response", "declined"), _negated=True),
+                    models.Q(("response_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="session_decline_has_reason",
+            ),
         ),
     ]
