@@ -11,6 +11,7 @@ refusal's reason.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -205,7 +206,17 @@ def _chosen_expert(request: HttpRequest) -> tuple[Practitioner | None, ExpertPic
     form = ExpertPickForm(request.GET, user=request.user)
     if form.is_valid():
         return access_expert_by_id(request.user, form.cleaned_data["expert"].pk), form
+    if _is_uuid(request.GET["expert"]):  # a well-formed id of no expert this user may see: not found
+        access_expert_by_id(request.user, request.GET["expert"])
     return None, form
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 @login_required
