@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tiercare.core.audit import audit_denied
 from tiercare.core.errors import NotFound
 from tiercare.core.models import User
+from tiercare.network.models import Practitioner
 from tiercare.outreach.models import Booking, ExpertSession, PlanAssignment, PlanRun, RosterPlan, SessionRequest
-from tiercare.outreach.selectors import ALL_SEEING, booking_scope_q, request_scope_q, session_scope_q
+from tiercare.outreach.selectors import ALL_SEEING, booking_scope_q, expert_choices, request_scope_q, session_scope_q
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -110,3 +112,19 @@ def access_assignment_by_id(user: User, plan: RosterPlan, assignment_id: object)
     if row is None:
         raise NotFound(_("No such assignment in this plan."))
     return row
+
+
+def access_expert_by_id(user: User, practitioner_id: object) -> Practitioner:
+    """An expert whose outreach calendar, availability and leave ``user`` may see (``selectors.expert_choices``:
+    operations any, an expert themself), else 404."""
+    pid = _uuid(practitioner_id)
+    expert = expert_choices(for_user=user).filter(pk=pid).first() if pid else None
+    if expert is None:
+        audit_denied(
+            actor=user if user.is_authenticated else None,
+            object_type="network.practitioner",
+            object_id=str(practitioner_id)[:64],
+            reason="not an expert this user may see",
+        )
+        raise NotFound(gettext("No such expert."))
+    return expert

@@ -318,6 +318,15 @@ class SessionStatus(models.TextChoices):
 
 ACTIVE_SESSION_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.MOVED)
 
+
+class ExpertResponse(models.TextChoices):
+    """The expert's answer to a session operations placed them in (a decline asks operations to re-plan)."""
+
+    PENDING = "pending", _("Awaiting the expert's answer")
+    ACCEPTED = "accepted", _("Accepted by the expert")
+    DECLINED = "declined", _("Declined by the expert")
+
+
 # The one table of allowed session moves (STYLE.md: statuses move only by an explicit table).
 SESSION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     SessionStatus.SCHEDULED: (SessionStatus.MOVED, SessionStatus.CANCELLED, SessionStatus.HELD),
@@ -328,8 +337,10 @@ SESSION_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 class ExpertSession(BaseModel):
-    """A confirmed expert visit (飞刀 → 特需服务) at a licensed institution, with bookable places.
+    """A confirmed expert visit (专家下沉: 坐诊, 手术, 查房, 带教) at a licensed institution, with bookable places.
 
+    ``response`` is the expert's answer (pending → accepted or declined with a reason; a declined session stays
+    scheduled until operations re-plan it, and the re-plan treats the expert as unavailable that day).
     ``basis``/``basis_reference`` are the legal basis ``practice_basis`` gave at confirmation (or at the last move).
     ``sequence`` counts the changes calendar subscribers have seen (ICS SEQUENCE).
     """
@@ -354,6 +365,11 @@ class ExpertSession(BaseModel):
     plan = models.ForeignKey(RosterPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     sequence = models.PositiveIntegerField(default=0)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    response = models.CharField(
+        _("expert's answer"), max_length=10, choices=ExpertResponse.choices, default=ExpertResponse.PENDING
+    )
+    response_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "half_day"]
@@ -374,6 +390,9 @@ class ExpertSession(BaseModel):
             models.CheckConstraint(condition=Q(places__gte=1), name="session_places"),
             models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_valid"),
             models.CheckConstraint(condition=~Q(basis=""), name="session_has_basis"),
+            models.CheckConstraint(
+                condition=~Q(response="declined") | ~Q(response_reason=""), name="session_decline_has_reason"
+            ),
         ]
         indexes = [models.Index(fields=["site", "date"]), models.Index(fields=["expert", "date"])]
 
@@ -397,6 +416,14 @@ class SessionTransition(BaseModel):
 
     class Meta:
         ordering = ["created_at"]
+
+    @property
+    def from_label(self) -> str:
+        return str(SessionStatus(self.from_status).label) if self.from_status in SessionStatus.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(SessionStatus(self.to_status).label) if self.to_status in SessionStatus.values else self.to_status
 
 
 class BookingStatus(models.TextChoices):
@@ -439,7 +466,12 @@ class Booking(BaseModel):
 
 
 class SessionReport(BaseModel):
-    """What happened at a session: cases seen, procedures, complications, teaching (topic, attendees)."""
+    """What happened at a session: cases seen (in all, and per procedure), surgeries with their grade (手术分级
+    1–4, 《医疗技术临床应用管理办法》), patients referred up, complications, teaching (topic, each attendee).
+
+    ``procedure_cases``: [{"procedure", "cases"}]; ``surgeries``: [{"procedure", "grade" 1–4, "count"}];
+    ``attendee_list``: [{"name", "role"}] (``attendees`` is its length when the list is given).
+    """
 
     session = models.OneToOneField(ExpertSession, on_delete=models.PROTECT, related_name="report")
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -449,6 +481,10 @@ class SessionReport(BaseModel):
     teaching_topic = models.CharField(_("teaching topic"), max_length=200, blank=True)
     attendees = models.PositiveIntegerField(_("attendees"), default=0, validators=[MaxValueValidator(1000)])
     notes = models.TextField(_("notes"), blank=True)
+    procedure_cases = models.JSONField(_("cases by procedure"), default=list, blank=True)
+    surgeries = models.JSONField(_("surgeries"), default=list, blank=True)
+    referred = models.PositiveIntegerField(_("patients referred"), default=0, validators=[MaxValueValidator(1000)])
+    attendee_list = models.JSONField(_("attendees by name"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -40,6 +40,7 @@ from tiercare.outreach.models import (
     Cadence,
     ExpertAvailability,
     ExpertLeave,
+    ExpertResponse,
     ExpertSession,
     HalfDay,
     OutreachProfile,
@@ -143,6 +144,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+def first_workday(start: date) -> date:
+    """The first working day on or after ``start``: a plan asked from a Saturday starts the Monday after, so that
+    its ``weeks`` are whole working weeks and its header (first and last day) says what its sessions cover."""
+    while start.weekday() >= WORKDAYS:
+        start += timedelta(days=1)
+    return start
 
 
 def horizon_dates(start: date, weeks: int) -> list[date]:
@@ -265,6 +274,7 @@ def build_problem(start: date, weeks: int) -> Problem:
     The active confirmed sessions in the horizon are requests too (``S<session id>``): a plan holds them fixed, a
     re-plan may keep, move or drop them.
     """
+    start = first_workday(start)
     dates = horizon_dates(start, weeks)
     first, last = dates[0], dates[-1]
     usable = {d for d in dates if d >= start}
@@ -340,6 +350,10 @@ def build_problem(start: date, weeks: int) -> Problem:
     for e in experts:
         eid = str(e.pk)
         unavailable[eid] |= {d for d in dates if not halfdays[eid].get(d.weekday())}
+    # An expert who declined a session is not asked again for that day (the re-plan moves or reassigns it).
+    for s in sessions:
+        if s.response == ExpertResponse.DECLINED and str(s.expert_id) in unavailable:
+            unavailable[str(s.expert_id)].add(s.date)
     covered: dict[str, set[date]] = defaultdict(set)
     for pol in InsurancePolicy.objects.filter(practitioner__in=experts, valid_to__gte=first, valid_from__lte=last):
         covered[str(pol.practitioner_id)] |= {d for d in dates if pol.valid_from <= d <= pol.valid_to}

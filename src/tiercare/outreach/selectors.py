@@ -9,11 +9,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tiercare.core.models import Role, User
+from tiercare.network.models import Practitioner
 from tiercare.network.selectors import user_organization_ids
 from tiercare.outreach.models import (
     ACTIVE_SESSION_STATUSES,
@@ -21,9 +25,11 @@ from tiercare.outreach.models import (
     BookingStatus,
     ExpertAvailability,
     ExpertLeave,
+    ExpertResponse,
     ExpertSession,
     PlanRun,
     PlanRunStatus,
+    RequestStatus,
     RosterPlan,
     SessionReport,
     SessionRequest,
@@ -195,7 +201,7 @@ def plan_grid(plan: RosterPlan, *, by: str) -> dict[str, object]:
     rows: dict[object, dict[str, object]] = {}
     for a in rows_qs:
         key, label = (a.expert_id, a.expert.name) if by == "expert" else (a.site_id, a.site.name)
-        row = rows.setdefault(key, {"label": label, "cells": {}})
+        row = rows.setdefault(key, {"key": key, "label": label, "cells": {}})
         row["cells"].setdefault(a.date, []).append(a)  # type: ignore[union-attr]
     grid = []
     for week in weeks:
@@ -203,10 +209,112 @@ def plan_grid(plan: RosterPlan, *, by: str) -> dict[str, object]:
             {
                 "days": week,
                 "rows": [
-                    {"label": r["label"], "cells": [r["cells"].get(d, []) for d in week]}  # type: ignore[union-attr]
+                    {
+                        "key": r["key"],
+                        "label": r["label"],
+                        "cells": [r["cells"].get(d, []) for d in week],  # type: ignore[union-attr]
+                    }
                     for r in sorted(rows.values(), key=lambda r: str(r["label"]))
                     if any(d in r["cells"] for d in week)  # type: ignore[operator]
                 ],
             }
         )
     return {"weeks": grid}
+
+
+# --- what the pages add: a request's progress, a re-plan's changes, declined sessions ---------------------------
+
+REQUEST_PROGRESS = {
+    "open": _("Awaiting scheduling"),
+    "partly": _("Partly scheduled"),
+    "scheduled": _("Scheduled"),
+    "done": _("Done"),
+    "cancelled": _("Cancelled"),
+    "closed": _("Closed"),
+}
+
+
+def with_progress(requests: Iterable[SessionRequest]) -> list[SessionRequest]:
+    """Each request with ``progress`` (open → partly → scheduled → done, or cancelled/closed) and its label in the
+    page's language, following its sessions: scheduled when every occurrence has an active or held session, done
+    when every occurrence was held (its report filed). ``scheduled_count``/``occurrence_count`` say how far."""
+    from tiercare.outreach.planning import occurrences
+
+    rows = list(requests)
+    taken: dict[object, dict[int, str]] = {}
+    for rid, number, status in ExpertSession.objects.filter(
+        request__in=[r.pk for r in rows], status__in=[*ACTIVE_SESSION_STATUSES, "held"]
+    ).values_list("request_id", "occurrence", "status"):
+        per = taken.setdefault(rid, {})
+        if per.get(number or 0) != "held":
+            per[number or 0] = status
+    for r in rows:
+        n = len(occurrences(r))
+        per = taken.get(r.pk, {})
+        held = sum(1 for s in per.values() if s == "held")
+        if r.status != RequestStatus.OPEN:
+            code = r.status
+        elif n and held >= n:
+            code = "done"
+        elif n and len(per) >= n:
+            code = "scheduled"
+        elif per:
+            code = "partly"
+        else:
+            code = "open"
+        r.progress, r.progress_label = code, REQUEST_PROGRESS.get(code, code)  # type: ignore[attr-defined]
+        r.scheduled_count, r.occurrence_count = len(per), n  # type: ignore[attr-defined]
+    return rows
+
+
+def replan_diff(plan: RosterPlan) -> dict[str, list[dict[str, Any]]]:
+    """What confirming ``plan`` would do to the confirmed sessions of its horizon, as operations see it before
+    confirming: ``kept`` (same expert, day and half-day), ``moved`` (another day, half-day or expert: from → to),
+    ``added`` (a new session), ``dropped`` (a session the plan does not keep: it would be cancelled). A first plan
+    keeps every confirmed session (it only adds)."""
+    assignments = list(plan.assignments.select_related("expert", "site", "department").order_by("date", "half_day"))
+    sessions = {
+        s.pk: s
+        for s in ExpertSession.objects.filter(
+            status__in=ACTIVE_SESSION_STATUSES, date__gte=plan.start, date__lte=plan.end
+        ).select_related("expert", "site", "department")
+    }
+    out: dict[str, list[dict[str, Any]]] = {"kept": [], "moved": [], "added": [], "dropped": []}
+    used = set()
+    for a in assignments:
+        s = sessions.get(a.session_id) if a.session_id else None
+        if s is None:
+            out["added"].append({"to": a})
+            continue
+        used.add(s.pk)
+        same = (a.expert_id, a.date, a.half_day) == (s.expert_id, s.date, s.half_day)
+        out["kept" if same else "moved"].append({"from": s, "to": a})
+    if plan.is_replan:
+        out["dropped"] = [{"from": s} for pk, s in sessions.items() if pk not in used]
+    else:
+        out["kept"] += [{"from": s, "to": s} for pk, s in sessions.items() if pk not in used]
+    return out
+
+
+def declined_sessions(*, for_user: User) -> QuerySet[ExpertSession]:
+    """Operations' re-plan worklist: active sessions their expert declined."""
+    if not (_active(for_user) and for_user.role in PLANNERS):
+        return ExpertSession.objects.none()
+    return (
+        ExpertSession.objects.filter(status__in=ACTIVE_SESSION_STATUSES, response=ExpertResponse.DECLINED)
+        .select_related("expert", "site", "department")
+        .order_by("date", "half_day")
+    )
+
+
+def expert_choices(*, for_user: User) -> QuerySet[Practitioner]:
+    """The experts ``for_user`` may pick on an outreach page (availability, leave, calendar): every active
+    doctor-group expert for operations, administrators and auditors; an expert only themself; nobody else."""
+    qs = Practitioner.objects.filter(doctor_group__isnull=False, is_active=True)
+    if not _active(for_user):
+        return qs.none()
+    if for_user.role in ALL_SEEING:
+        return qs.order_by("name_pinyin", "name")
+    if for_user.role == Role.EXPERT:
+        return qs.filter(user=for_user)
+    return qs.none()

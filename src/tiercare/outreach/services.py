@@ -24,7 +24,7 @@ from tiercare.core.audit import audit_write
 from tiercare.core.crud import changed_fields, row_save
 from tiercare.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
-from tiercare.core.notify import notify_on_commit, register
+from tiercare.core.notify import notify_on_commit
 from tiercare.network.models import Department, Organization, Partnership, Practitioner
 from tiercare.network.practice import practice_basis
 from tiercare.network.selectors import user_organization_ids
@@ -36,6 +36,7 @@ from tiercare.outreach.models import (
     BookingStatus,
     ExpertAvailability,
     ExpertLeave,
+    ExpertResponse,
     ExpertSession,
     HalfDay,
     OutreachProfile,
@@ -52,22 +53,7 @@ from tiercare.outreach.models import (
     SessionTransition,
 )
 from tiercare.outreach.selectors import PLANNERS
-
-register(
-    "outreach_session_cancelled",
-    "【天府医生集团】您{date}{half_day}在{site}的{kind}（{expert}）已取消。{offer}",
-    "Your {kind} with {expert} at {site} on {date} {half_day} is cancelled. {offer}",
-)
-register(
-    "outreach_session_moved",
-    "【天府医生集团】您在{site}的{kind}已改至{date}{half_day}（{expert}），原定{old_date}{old_half_day}。",
-    "Your {kind} at {site} moved to {date} {half_day} with {expert} (was {old_date} {old_half_day}).",
-)
-register(
-    "outreach_session_confirmed",
-    "【天府医生集团】新排班：{date}{half_day}赴{site}{kind}。",
-    "New session: {kind} at {site} on {date} {half_day}.",
-)
+from tiercare.outreach.session_flow import active_bookings, tell_cancelled, tell_moved
 
 MAX_PLAN_WEEKS = 12
 MAX_SOLVE_SECONDS = 120.0
@@ -345,6 +331,7 @@ def plan_run_start(*, by: User, start: date, weeks: int, seconds: float = 5.0, r
     from tiercare.outreach.tasks import plan_run_task
 
     _plan_check(by=by, weeks=weeks, seconds=seconds)
+    start = planning.first_workday(start)
     run = PlanRun(start=start, weeks=weeks, seconds=seconds, is_replan=replan, created_by=by)
     with transaction.atomic():
         row_save(actor=by, obj=run, changes={"start": start, "weeks": weeks, "seconds": seconds, "replan": replan})
@@ -416,7 +403,7 @@ def replan_create(
     previous = [
         planning.Placed(k, str(o.session.expert_id), o.session.date, o.session.half_day)
         for k, o in problem.occurrences.items()
-        if o.session is not None
+        if o.session is not None and o.session.response != ExpertResponse.DECLINED
     ]
     outcome = planning.solve_problem(problem, seconds=seconds, previous=previous, replan=True, progress=progress)
     return _store_plan(by=by, problem=problem, outcome=outcome, replan=True)
@@ -522,7 +509,9 @@ def plan_assignment_remove(*, by: User, assignment: PlanAssignment) -> RosterPla
             "message": str(planning.REASON_MESSAGES["removed"]),
         },
     ]
-    plan.save(update_fields=["uncovered", "updated_at"])
+    # The cards read covered = requests − unmet: keep the stored count agreeing with the list.
+    plan.stats = {**plan.stats, "covered": max(0, int(plan.stats.get("requests", 0)) - len(plan.uncovered))}
+    plan.save(update_fields=["uncovered", "stats", "updated_at"])
     audit_write(actor=by, action=AuditAction.DELETE, obj=assignment, reason="adjust proposal")
     assignment.delete()
     return plan
@@ -712,30 +701,20 @@ def next_session(session: ExpertSession) -> ExpertSession | None:
     )
 
 
-def _recipients(booking: Booking) -> list[str]:
-    out = [booking.person.phone or f"person:{booking.person_id}"]
-    out.append(f"user:{booking.booked_by.username}")
-    return out
-
-
-def _session_params(session: ExpertSession) -> dict[str, Any]:
-    return {
-        "date": session.date.isoformat(),
-        "half_day": _label(HalfDay, session.half_day),
-        "site": session.site.name,
-        "kind": _label(SessionKind, session.kind),
-        "expert": session.expert.name,
-    }
-
-
 @transaction.atomic
 def session_cancel(
     *, by: User, session: ExpertSession, reason: str, offer: bool = True, quiet: bool = False
 ) -> ExpertSession:
-    """Cancel a session: a transition row, SEQUENCE bumped for calendars, and each booked patient and their
-    coordinator told, with the next session of the same department and kind offered. 409 if not active."""
+    """Cancel a session: a transition row, SEQUENCE bumped for calendars; each booked patient, the expert and each
+    coordinator involved told once (``session_flow.tell_cancelled``), the next session of the same department and
+    kind offered. ``quiet``: the patients are not told (a re-plan gives them a place elsewhere and says so). 409 if
+    not active."""
     _require_session_writer(by, session)
-    session = ExpertSession.objects.select_for_update(of=("self",)).select_related("site", "expert").get(pk=session.pk)
+    session = (
+        ExpertSession.objects.select_for_update(of=("self",))
+        .select_related("site", "expert", "expert__user", "request", "request__requested_by")
+        .get(pk=session.pk)
+    )
     if not reason.strip():
         raise ValidationFailed(_("reason: say why the session is cancelled."), details={"field": "reason"})
     _transition(session, to=SessionStatus.CANCELLED, by=by, reason=reason)
@@ -745,39 +724,35 @@ def session_cancel(
     audit_write(
         actor=by, action=AuditAction.UPDATE, obj=session, changes={"status": ["scheduled", "cancelled"]}, reason=reason
     )
-    if not quiet:
-        nxt = next_session(session) if offer else None
-        offer_text = (
-            (
-                _("Next %(kind)s: %(date)s %(half)s with %(expert)s; your coordinator can book it.")
-                % {
-                    "kind": _label(SessionKind, nxt.kind),
-                    "date": nxt.date,
-                    "half": _label(HalfDay, nxt.half_day),
-                    "expert": nxt.expert.name,
-                }
-            )
-            if nxt
-            else _("Your coordinator will offer another date.")
+    nxt = next_session(session) if offer and not quiet else None
+    offer_text = (
+        (
+            _("Next %(kind)s: %(date)s %(half)s with %(expert)s; your coordinator can book it.")
+            % {
+                "kind": _label(SessionKind, nxt.kind),
+                "date": nxt.date,
+                "half": _label(HalfDay, nxt.half_day),
+                "expert": nxt.expert.name,
+            }
         )
-        for b in session.bookings.filter(status=BookingStatus.ACTIVE).select_related("person", "booked_by"):
-            for r in _recipients(b):
-                notify_on_commit(
-                    r,
-                    "outreach_session_cancelled",
-                    {**_session_params(session), "offer": offer_text, "next_session": str(nxt.pk) if nxt else ""},
-                )
+        if nxt
+        else _("Your coordinator will offer another date.")
+    )
+    tell_cancelled(
+        session, reason=reason, offer_text=offer_text, next_id=str(nxt.pk) if nxt else "", patients=not quiet
+    )
     return session
 
 
 @transaction.atomic
 def session_move(*, by: User, session: ExpertSession, on: date, half_day: str, reason: str) -> ExpertSession:
     """Move a session to another day or half-day (same expert and site): the practice rule is asked again for the
-    new day and the basis re-recorded; SEQUENCE bumped; booked patients keep their places and are told."""
+    new day and the basis re-recorded; SEQUENCE bumped; booked patients keep their places; each patient, the
+    expert and each coordinator involved is told once (``session_flow.tell_moved``)."""
     _require_session_writer(by, session)
     session = (
         ExpertSession.objects.select_for_update(of=("self",))
-        .select_related("site", "expert", "department", "request")
+        .select_related("site", "expert", "expert__user", "department", "request", "request__requested_by")
         .get(pk=session.pk)
     )
     if session.status not in ACTIVE_SESSION_STATUSES:
@@ -818,35 +793,29 @@ def session_move(*, by: User, session: ExpertSession, on: date, half_day: str, r
     audit_write(
         actor=by, action=AuditAction.UPDATE, obj=session, changes={"from": old, "to": [on, half_day]}, reason=reason
     )
-    for b in session.bookings.filter(status=BookingStatus.ACTIVE).select_related("person", "booked_by"):
-        for r in _recipients(b):
-            notify_on_commit(
-                r,
-                "outreach_session_moved",
-                {**_session_params(session), "old_date": old["date"], "old_half_day": _label(HalfDay, old["half_day"])},
-            )
+    tell_moved(session, old_date=old["date"], old_half_day=old["half_day"], reason=reason)
     return session
 
 
 def _transfer_bookings(*, by: User, old: ExpertSession, new: ExpertSession) -> None:
-    """A session re-planned to another expert: its patients keep their places in the replacing session."""
-    for b in old.bookings.filter(status=BookingStatus.ACTIVE).select_related("person", "booked_by"):
+    """A session re-planned to another expert: its patients keep their places in the replacing session; each
+    patient and each coordinator involved is told once (the new expert got the new session's notice)."""
+    bookings = active_bookings(old)
+    for b in bookings:
         b.status, b.cancelled_at = BookingStatus.CANCELLED, timezone.now()
         b.save(update_fields=["status", "cancelled_at", "updated_at"])
         moved = Booking.objects.create(
             session=new, place_number=b.place_number, person=b.person, booked_by=b.booked_by, note=b.note
         )
         audit_write(actor=by, action=AuditAction.CREATE, obj=moved, changes={"from_session": old.pk})
-        for r in _recipients(b):
-            notify_on_commit(
-                r,
-                "outreach_session_moved",
-                {
-                    **_session_params(new),
-                    "old_date": old.date.isoformat(),
-                    "old_half_day": _label(HalfDay, old.half_day),
-                },
-            )
+    tell_moved(
+        new,
+        old_date=old.date.isoformat(),
+        old_half_day=old.half_day,
+        reason=_("Re-planned to another expert."),
+        bookings=bookings,
+        expert=False,
+    )
 
 
 # --- bookings ---------------------------------------------------------------------------------------------------
@@ -910,27 +879,58 @@ def booking_cancel(*, by: User, booking: Booking, reason: str = "") -> Booking:
 
 @transaction.atomic
 def report_file(*, by: User, session: ExpertSession, data: dict[str, Any]) -> SessionReport:
-    """The expert (or the site's coordinator) files what happened; the session becomes held. 409 before the day,
-    for a cancelled session, or when a report exists."""
-    require_role(by, Role.EXPERT, Role.COORDINATOR, Role.ADMIN)
-    session = ExpertSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+    """The session's expert or a coordinator of the host hospital files what happened; the session becomes held.
+    404 for anyone else; 409 before the session has started (its half-day's first hour, Beijing time), for a
+    cancelled session, or when a report exists; 422 for a surgery grade outside 1–4 (手术分级), surgeries in a
+    session that is not surgery, or per-procedure cases or referrals beyond the cases seen."""
+    from tiercare.outreach.ics import session_times
+
+    require_role(by, Role.EXPERT, Role.COORDINATOR)
+    session = ExpertSession.objects.select_for_update(of=("self",)).select_related("expert").get(pk=session.pk)
     if by.role == Role.EXPERT and session.expert.user_id != by.pk:
         raise NotFound(_("No such session."))
     if by.role == Role.COORDINATOR and session.site_id not in user_organization_ids(by):
         raise NotFound(_("No such session."))
-    if session.date > timezone.localdate():
-        raise Conflict(_("A report is filed on or after the session's day."), code="too_early")
+    if session_times(session)[0] > timezone.now():
+        raise Conflict(_("A report can be filed once the session has started."), code="too_early")
     if SessionReport.objects.filter(session=session).exists():
         raise Conflict(_("This session already has a report."), code="already_reported")
-    if session.kind == SessionKind.TEACHING and not data.get("teaching_topic"):
-        raise ValidationFailed(
-            _("teaching_topic: a teaching session names its topic."), details={"field": "teaching_topic"}
-        )
+    if session.status not in (*ACTIVE_SESSION_STATUSES,):
+        raise Conflict(_("This session is no longer scheduled."), code="illegal_transition")
+    data = dict(data)
+    _check_report(session, data)
     _transition(session, to=SessionStatus.HELD, by=by, reason="report filed")
     report = row_save(actor=by, obj=SessionReport(session=session, filed_by=by, **data), changes=data)
     session.status = SessionStatus.HELD
     session.save(update_fields=["status", "updated_at"])
     return report
+
+
+def _check_report(session: ExpertSession, data: dict[str, Any]) -> None:
+    """The report's rules (ValidationFailed naming the field); ``attendees`` becomes the list's length when a list
+    of attendees is given."""
+    if session.kind == SessionKind.TEACHING and not data.get("teaching_topic"):
+        raise ValidationFailed(
+            _("teaching_topic: a teaching session names its topic."), details={"field": "teaching_topic"}
+        )
+    surgeries = data.get("surgeries") or []
+    if surgeries and session.kind != SessionKind.SURGERY:
+        raise ValidationFailed(
+            _("surgeries: only a surgery session reports surgeries."), details={"field": "surgeries"}
+        )
+    for s in surgeries:
+        if not isinstance(s.get("grade"), int) or not 1 <= s["grade"] <= 4:
+            raise ValidationFailed(_("surgeries: a surgery's grade is 1, 2, 3 or 4."), details={"field": "surgeries"})
+    seen = int(data.get("cases_seen") or 0)
+    if sum(int(p.get("cases") or 0) for p in data.get("procedure_cases") or []) > seen:
+        raise ValidationFailed(
+            _("procedure_cases: the cases by procedure add up to more than the cases seen."),
+            details={"field": "procedure_cases"},
+        )
+    if int(data.get("referred") or 0) > seen:
+        raise ValidationFailed(_("referred: more patients referred than cases seen."), details={"field": "referred"})
+    if data.get("attendee_list"):
+        data["attendees"] = len(data["attendee_list"])
 
 
 def weeks_between(start: date, end: date) -> int:

@@ -10,8 +10,10 @@ urlpatterns = [
     path("plan/<uuid:plan_id>/confirm/", views.plan_confirm, name="plan_confirm"),
     path("plan/<uuid:plan_id>/assignments/<uuid:assignment_id>/", views.plan_adjust, name="plan_adjust"),
     path("calendar/", views.expert_calendar, name="calendar"),
+    path("availability/", views.availability, name="availability"),
     path("requests/", views.coordinator_page, name="coordinator"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
+    path("sessions/<uuid:session_id>/report/", views.session_report, name="session_report"),
     path("ics/expert/<str:token>.ics", views.ics_expert, name="ics_expert"),
     path("ics/site/<str:token>.ics", views.ics_site, name="ics_site"),
 ]
