@@ -33,7 +33,7 @@ def test_worklists_show_patients_to_the_parties_and_only_counts_to_ops(net):
 def test_referral_page_timeline_and_actions(net):
     ref = reach(net, "sent")
     page = client(net.receiver).get(f"/referrals/{ref.pk}/").content.decode()
-    assert 'id="timeline"' in page and "send" in page and 'value="accept"' in page
+    assert 'id="timeline"' in page and "发送转诊 → 已发送" in page and 'value="accept"' in page
     response = client(net.receiver).post(f"/referrals/{ref.pk}/move/", {"action": "accept"})
     assert response.status_code == 302
     assert Referral.objects.get(pk=ref.pk).status == "accepted"
