@@ -19,9 +19,16 @@ venv: $(STAMP)
 migrate: $(STAMP)
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 
+# The demo runs its own periodic work, as production does (README, "Scaling out"): one tick at start-up (deadlines
+# that passed while it was stopped surface at once), then a tick every minute and the task worker beside the web
+# server; stopping the server (Ctrl-C) stops all three.
 demo: migrate
 	$(DEMO_ENV) $(PY) manage.py load_demo --if-empty
+	$(DEMO_ENV) $(PY) manage.py tick
 	@echo "tiercare demo: http://127.0.0.1:$(PORT)/  (logins: ops, expert, coordinator, gp, health_manager, patient, auditor, admin; password tiercare-demo)"
+	trap 'kill 0' EXIT INT TERM; \
+	$(DEMO_ENV) $(PY) manage.py tick --every 60 >var/demo-tick.log 2>&1 & \
+	$(DEMO_ENV) $(PY) manage.py db_worker >var/demo-worker.log 2>&1 & \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)

@@ -281,6 +281,9 @@ TASKS = {
 CARE_RECOMPUTE_WORKERS = envint("CARE_RECOMPUTE_WORKERS", 1 if TESTING else 2, minimum=1)
 # After a family-doctor contract expires, its last team may still file an urgent follow-up for this many days.
 CARE_LAPSE_GRACE_DAYS = envint("CARE_LAPSE_GRACE_DAYS", 30, minimum=0)
+# An "unreachable" call takes a patient off the overdue worklist only after this many failed attempts, each on a
+# different day, since the last contact (a follow-up, or a call that reached them). Clinical-safety hazard H-17.
+CARE_UNREACHABLE_ATTEMPTS = envint("CARE_UNREACHABLE_ATTEMPTS", 3, minimum=1)
 # Who hears that the nightly recompute failed (core/notify.py recipients), besides every active operations user.
 CARE_ALERT_RECIPIENTS = envlist("CARE_ALERT_RECIPIENTS", [])
 

@@ -59,7 +59,7 @@ def test_desk_accepts_and_schedules_a_referral_and_another_hospital_cannot_see_i
     page.wait_for_selector("h1 .badge:has-text('已安排')")
     assert f"预约时间: {when:%Y-%m-%d %H:%M}" in page.inner_text("body")
     timeline = page.locator("#timeline tbody tr td:nth-child(2)").all_inner_texts()
-    assert timeline[-2:] == ["接收 (已发送 → 已接收)", "安排就诊 (已接收 → 已安排)"]  # words, not codes
+    assert timeline[-2:] == ["接收转诊 → 已接收", "安排就诊 → 已安排"]
     shot(page, "referral-scheduled-zh")
     stored = Referral.objects.get(pk=referral.pk)
     assert stored.status == "scheduled"

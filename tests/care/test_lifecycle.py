@@ -288,7 +288,7 @@ def test_a_declined_referral_comes_back_to_the_team_with_the_reason(cast, team, 
         referral_transition(referral=s.referral, by=None, sides={Side.RECEIVING}, action="decline",
                             reason="本院床位已满")  # fmt: skip
     s.refresh_from_db()
-    assert s.status == "open" and s.return_reason == "decline: 本院床位已满"
+    assert s.status == "open" and s.return_reason == "拒绝转诊: 本院床位已满"  # the outcome in words, not its code
     assert s.due_on == date(2026, 3, 15)
     assert [x.pk for x in selectors.worklist(team=team, kind="suggestions", today=date(2026, 3, 2))] == [e.pk]
     with time_machine.travel("2026-03-02 10:00 +0800", tick=False):
@@ -306,7 +306,7 @@ def test_an_expired_referral_comes_back_too(cast, team, dept, consent):
         s.refresh_from_db()
         referral_transition(referral=s.referral, by=None, sides={Side.SYSTEM}, action="expire", reason="accept lapsed")
     s.refresh_from_db()
-    assert (s.status, s.return_reason) == ("open", "expire: accept lapsed")
+    assert (s.status, s.return_reason) == ("open", "逾期失效: accept lapsed")
 
 
 # --- 9. hypoglycaemia is not "controlled"; targets are the protocol's data -----------------------------------------

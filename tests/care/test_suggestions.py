@@ -244,7 +244,7 @@ def test_back_referral_brings_each_active_enrolment_within_14_days(cast, dept, c
     e.refresh_from_db()
     assert e.next_due_on == date(2026, 8, 30)
 
-    for action, kw in (("accept", {}), ("schedule", {"scheduled_for": timezone.now() + timedelta(days=1)}),
+    for action, kw in (("accept", {}), ("schedule", {"scheduled_for": timezone.now()}),
                        ("arrive", {}), ("treat", {})):  # fmt: skip
         ref = _move(ref, action, receiver, **kw)
     with time_machine.travel("2026-07-20 15:00 +0800", tick=False):

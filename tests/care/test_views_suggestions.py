@@ -76,7 +76,11 @@ def _assert_untouched(s, e):
 def test_person_page_shows_the_open_suggestion_with_its_two_forms(cast, dept, suggestion):
     body = page_text(page_client(cast.health_manager).get(f"/care/persons/{cast.patient_person.pk}/"))
     panel = _panel(body, suggestion)
-    assert "建议转诊至上级医院" in panel and "HTN-UNSAT-2X" in panel and suggestion.reason in panel
+    assert "建议转诊至上级医院" in panel and "HTN-UNSAT-2X" in panel
+    # why, in the page's language: the rule's own Chinese explanation, not the engine's English sentence
+    (rule,) = [r for r in suggestion.followup.fired_rules if r["id"] == "HTN-UNSAT-2X"]
+    assert rule["explanation_zh"] in panel and rule["explanation_en"] not in panel and suggestion.reason not in panel
+    assert f"{suggestion.specialty}" not in re.sub(r"<[^>]+>", " ", panel)  # the department named, not its code
     assert 'class="badge bad"' not in panel  # not urgent
     assert f'id="refer-form-{suggestion.pk}"' in panel and f'id="dismiss-form-{suggestion.pk}"' in panel
     # the department is chosen with the search picker, which offers tertiary departments only (no list of options)
@@ -87,6 +91,14 @@ def test_person_page_shows_the_open_suggestion_with_its_two_forms(cast, dept, su
     )
     assert str(dept.pk) in found and str(cast.dept_a.pk) not in found  # hospital A's pediatrics is not offered
     assert f'name="refer-{suggestion.pk}-diagnosis_text"' in panel and f'name="dismiss-{suggestion.pk}-reason"' in panel
+
+
+def test_in_english_the_suggestion_gives_the_english_explanation(cast, suggestion):
+    c = page_client(cast.gp)
+    c.cookies["django_language"] = "en"
+    panel = _panel(page_text(c.get(f"/care/persons/{cast.patient_person.pk}/")), suggestion)
+    (rule,) = [r for r in suggestion.followup.fired_rules if r["id"] == "HTN-UNSAT-2X"]
+    assert rule["explanation_en"] in panel and rule["explanation_zh"] not in panel
 
 
 def test_an_urgent_suggestion_has_the_urgent_badge(cast, e, dept):

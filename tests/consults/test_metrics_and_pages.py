@@ -52,6 +52,8 @@ def test_dashboard_page_shows_our_figures_beside_champlain(cast, net, case):
     c.force_login(cast.ops)
     page = c.get("/consults/dashboard/")
     assert page.status_code == 200 and b"Champlain BASE" in page.content and b"21 h" in page.content
+    label = page.content.decode().split('data-label-avoided="')[1].split('"')[0]
+    assert label == "避免转诊（%）"  # translated, the percent sign once
     gp = Client()
     gp.force_login(cast.gp)
     assert gp.get("/consults/dashboard/").status_code == 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -38,8 +37,8 @@ def reach(net: Any, state: str, **create: Any) -> Any:
     for target in PATH[1 : PATH.index(state) + 1]:
         action, who, kw = STEP_ACTION[target]
         kw = dict(kw)
-        if "scheduled_for" in kw:
-            kw["scheduled_for"] = timezone.now() + timedelta(days=1)
+        if "scheduled_for" in kw:  # today, so that arrival needs no early-arrival reason
+            kw["scheduled_for"] = timezone.now()
         user = net.receiver if who == "receiver" else net.cast.gp
         ref = net.move(ref, action, user, **kw)
     return ref

@@ -207,8 +207,13 @@ class FollowUpForm(forms.Form):
 class CallForm(forms.Form):
     """A call to a patient on the worklist; on the page each row's form has the enrolment's id as prefix."""
 
+    # No default: an outcome the caller did not choose must never be stored (「同意就诊」 preselected was recorded for
+    # calls that reached no one). The empty choice is refused beside the field.
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=OutreachOutcome.choices, widget=forms.Select(attrs={"aria-label": _("Outcome")})
+        label=_("Outcome"),
+        choices=[("", _("— choose the outcome —")), *OutreachOutcome.choices],
+        widget=forms.Select(attrs={"aria-label": _("Outcome")}),
+        error_messages={"required": _("Choose the outcome of the call.")},
     )
     note = forms.CharField(
         label=_("Note"),

@@ -242,6 +242,10 @@ class CallOut(Schema):
     outcome: str
     called_at: datetime
     remind_after: date | None
+    unreachable_attempts: int = Field(
+        0, description="Unreachable: the failed attempts on different days since the last contact, this one included."
+    )
+    off_worklist: bool = Field(False, description="Whether the patient is now off the overdue worklist.")
 
 
 class WorklistRow(Schema):

@@ -1042,7 +1042,13 @@ def outreach_call_record(
     *, by: User, enrollment: Enrollment, outcome: str, called_at: datetime, note: str = ""
 ) -> OutreachCall:
     """Record a call to an overdue patient. Agreed to visit → remind again if not seen in 30 days; call later
-    → 7 days; unreachable, moved, deceased, transferred → off the worklist with that reason (still counted)."""
+    → 7 days; moved, deceased, transferred → off the worklist with that reason (still counted).
+
+    Unreachable → try again on another day (reminder the next day); the patient comes off the worklist only when
+    ``settings.CARE_UNREACHABLE_ATTEMPTS`` (default 3) unreachable calls on different local days have been made
+    since the last contact (the latest follow-up, or a call that reached them) — hazard H-17: one missed call must
+    not end the outreach of an uncontrolled patient. The call returned carries ``unreachable_attempts`` (that count)
+    and ``off_worklist``."""
     if outcome not in OutreachOutcome.values:
         raise ValidationFailed(_("outcome: unknown outcome."), details={"field": "outcome"})
     _require_resident_team(by, enrollment.person_id, _("Only the resident's contracted team records calls."))
@@ -1053,19 +1059,53 @@ def outreach_call_record(
     elif outcome == OutreachOutcome.CALL_LATER:
         remind = day + timedelta(days=REMIND_CALL_LATER_DAYS)
     with transaction.atomic():
+        e = Enrollment.objects.select_for_update().get(pk=enrollment.pk)  # attempts are counted one call at a time
         call = OutreachCall.objects.create(
-            enrollment=enrollment,
+            enrollment=e,
             called_at=called_at,
             by=by,
             outcome=outcome,
             note=note[:300],
             remind_after=remind,
         )
-        Enrollment.objects.filter(pk=enrollment.pk).update(
-            remind_after=remind, outreach_removed_reason=outcome if outcome in REMOVING_OUTCOMES else ""
+        attempts = unreachable_attempts(e) if outcome == OutreachOutcome.UNREACHABLE else 0
+        removed = ""
+        if outcome == OutreachOutcome.UNREACHABLE:
+            if attempts >= settings.CARE_UNREACHABLE_ATTEMPTS:
+                removed = outcome
+            else:
+                remind = day + timedelta(days=1)  # the next attempt counts only on another day
+                call.remind_after = remind
+                call.save(update_fields=["remind_after", "updated_at"])
+        elif outcome in REMOVING_OUTCOMES:
+            removed = outcome
+        Enrollment.objects.filter(pk=e.pk).update(
+            remind_after=None if removed else remind, outreach_removed_reason=removed
         )
-        audit_write(actor=by, action=AuditAction.CREATE, obj=call, changes={"outcome": outcome})
+        changes: dict[str, Any] = {"outcome": outcome}
+        if outcome == OutreachOutcome.UNREACHABLE:
+            changes |= {"unreachable_attempts": attempts, "off_worklist": bool(removed)}
+        audit_write(actor=by, action=AuditAction.CREATE, obj=call, changes=changes)
+    call.unreachable_attempts = attempts  # type: ignore[attr-defined]
+    call.attempts_needed = settings.CARE_UNREACHABLE_ATTEMPTS  # type: ignore[attr-defined]
+    call.off_worklist = bool(removed)  # type: ignore[attr-defined]
     return call
+
+
+def unreachable_attempts(enrollment: Enrollment) -> int:
+    """The failed attempts to reach the patient since the last contact: the local days with an "unreachable" call
+    after the latest follow-up day and after the latest call that reached them (any other outcome)."""
+    calls = OutreachCall.objects.filter(enrollment=enrollment)
+    reached = (
+        calls.exclude(outcome=OutreachOutcome.UNREACHABLE).order_by("-called_at").values_list("called_at", flat=True)
+    ).first()
+    failed = calls.filter(outcome=OutreachOutcome.UNREACHABLE)
+    if reached is not None:
+        failed = failed.filter(called_at__gt=reached)
+    days = {_local_date(at) for at in failed.values_list("called_at", flat=True)}
+    if enrollment.last_followup_on is not None:
+        days = {d for d in days if d > enrollment.last_followup_on}
+    return len(days)
 
 
 # --- bulk recompute -----------------------------------------------------------------------------------------

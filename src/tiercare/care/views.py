@@ -39,10 +39,11 @@ from tiercare.care.forms import (
 from tiercare.care.models import ControlClass, Enrollment, OutreachOutcome, ReferralSuggestion, SuggestionStatus
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
+from tiercare.core.context import zh_active
 from tiercare.core.errors import Conflict, ValidationFailed
 from tiercare.core.models import User
 from tiercare.core.query import query_uuid
-from tiercare.network.models import Department
+from tiercare.network.models import Department, Specialty
 from tiercare.people.consent_views import offer_from_error
 from tiercare.people.models import Person
 
@@ -216,6 +217,26 @@ def _refer_form(s: ReferralSuggestion) -> SuggestionReferForm:
     return form
 
 
+def _suggestion_reason(s: ReferralSuggestion) -> str:
+    """Why the suggestion was made, in the page's language: the explanations of the follow-up's rules whose action is
+    a referral (all its rules if none is), from the protocol's own zh-Hans and English texts. The stored
+    ``reason`` is the engine's English sentence, shown only when the follow-up carries no explanations."""
+    fu = s.followup
+    if fu is None:  # a referral made directly that came back: its stored reason says why
+        return s.reason
+    protocol = protocol_or_none(fu.enrollment.protocol_code)
+    referring = (
+        {r.id for r in protocol.rules if services.REFERRAL_ACTIONS & set(r.actions)} if protocol is not None else set()
+    )
+    fired = [r for r in fu.fired_rules if r.get("id") in referring] or list(fu.fired_rules)
+    key, sep = ("explanation_zh", "；") if zh_active() else ("explanation_en", "; ")
+    return sep.join(r[key] for r in fired if r.get(key)) or s.reason
+
+
+def _specialty_label(code: str) -> str:
+    return str(Specialty(code).label) if code in Specialty.values else code
+
+
 def _open_suggestions(
     request: AuthedRequest, person: Person, bound: dict[str, SuggestionForms] | None = None
 ) -> list[dict[str, Any]]:
@@ -225,7 +246,7 @@ def _open_suggestions(
     qs = selectors.suggestion_list(for_user=request.user, status=SuggestionStatus.OPEN).filter(person_id=person.pk)
     for s in qs.select_related("followup__enrollment"):
         _name_suggestion_program(s)
-        row: dict[str, Any] = {"s": s}
+        row: dict[str, Any] = {"s": s, "reason": _suggestion_reason(s), "specialty": _specialty_label(s.specialty)}
         if request.user.role in selectors.TEAM_ROLES:
             refer, dismiss = (bound or {}).get(str(s.pk)) or (
                 _refer_form(s), SuggestionDismissForm(suggestion_id=s.pk)

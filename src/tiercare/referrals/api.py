@@ -159,9 +159,12 @@ def list_transitions(request: HttpRequest, referral_id: UUID) -> list[dict[str, 
     "/referrals/{referral_id}/transitions", response={200: ReferralOut, **ERRORS}, operation_id="move_referral"
 )
 def move_referral(request: HttpRequest, referral_id: UUID, payload: TransitionIn) -> dict[str, Any]:
-    """Move the referral: send, accept, decline (reason), schedule (scheduled_for), arrive, treat, back_refer
-    (discharge_summary, care_plan), confirm_receipt, cancel (reason), escalate (operations). A move not allowed
-    from the current state answers 409 ``illegal_transition`` with ``details.state``."""
+    """Move the referral: send, accept, decline (reason), schedule (scheduled_for: not in the past), arrive (reason
+    when before the scheduled day: an audited override), treat, back_refer (discharge_summary, care_plan),
+    confirm_receipt, cancel (reason; only before the patient arrived), escalate (operations, once per step).
+    ``allowed_actions`` on the referral lists what the caller may do now. A move not allowed from the current state
+    answers 409 ``illegal_transition`` with ``details.state`` and ``details.allowed_actions``; another side's move 403
+    ``not_your_side``."""
     ref, sides = access_referral_by_id(request.user, referral_id, reason=f"transition {payload.action}")
     if payload.action == "escalate":
         services.referral_escalate(referral=ref, by=request.user, sides=sides, reason=payload.reason)

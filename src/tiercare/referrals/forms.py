@@ -1,17 +1,32 @@
-"""Page forms of the referral loop (the API takes pydantic schemas; these are for the htmx pages)."""
+"""Page forms of the referral loop (the API takes pydantic schemas; these are for the pages).
+
+Parsing only: the services decide. A refused write is shown next to the field it names (``show_domain_error``),
+in the page's language, with what was typed kept; the referral page has one form per action the user may take now,
+built for that action (a reason to decline or cancel, the visit time to schedule, the override reason to mark a
+patient arrived before the scheduled day, the documents of a back-referral).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiercare.care.forms import show_domain_error
 from tiercare.core.validation import validate_plan_date
 from tiercare.network.models import Department, Practitioner, Tier
 from tiercare.network.widgets import DepartmentPicker, ExpertPicker
 from tiercare.people.selectors import person_list
 from tiercare.people.widgets import PersonPicker
-from tiercare.referrals.models import CapacityKind, Urgency
-from tiercare.referrals.rules import USER_ACTIONS
+from tiercare.referrals import selectors
+from tiercare.referrals.models import CapacityKind, Referral, Urgency
+from tiercare.referrals.services import DEFAULT_VISIT_TIME
+
+__all__ = ["AttachmentForm", "CapacityForm", "ReferralForm", "TransitionForm", "arrival_is_early", "show_domain_error"]
 
 
 class ReferralForm(forms.Form):
@@ -59,12 +74,74 @@ class ReferralForm(forms.Form):
         ).order_by("name_pinyin")
 
 
+class VisitTimeField(forms.DateTimeField):
+    """A visit's day AND time: a day alone is refused (it would silently mean midnight)."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, str) and value.strip() and ":" not in value:
+            raise ValidationError(_("Give the time of the visit as well as the day."), code="time_missing")
+        return super().to_python(value)
+
+
+def arrival_is_early(referral: Referral, now: datetime | None = None) -> bool:
+    """Whether marking the patient arrived now would be before their scheduled day (local days)."""
+    if referral.scheduled_for is None:
+        return False
+    return timezone.localdate(now or timezone.now()) < timezone.localdate(referral.scheduled_for)
+
+
+def _text(label: Any, *, required: bool = True, rows: int = 2, max_length: int = 4000) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=max_length, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
 class TransitionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in (*USER_ACTIONS, "escalate")])
-    reason = forms.CharField(required=False, max_length=4000)
-    scheduled_for = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    discharge_summary = forms.CharField(required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
-    care_plan = forms.CharField(required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    """The form of one action on the referral page; its fields are the ones that action needs."""
+
+    def __init__(self, *args: Any, action: str, referral: Referral, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{action}_%s")
+        super().__init__(*args, **kwargs)
+        self.action = action
+        if action == "decline":
+            self.fields["reason"] = _text(_("Reason for declining"))
+        elif action == "cancel":
+            self.fields["reason"] = _text(_("Reason for cancelling"))
+        elif action == "escalate":
+            self.fields["reason"] = _text(_("Note for operations"), required=False, rows=1)
+        elif action == "schedule":
+            self.fields["scheduled_for"] = VisitTimeField(
+                label=_("Visit day and time"),
+                help_text=_("Beijing time, day and time, e.g. 2026-12-07 09:00; not in the past."),
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            )
+            booking = selectors.active_booking(referral)
+            if booking is not None:
+                proposed = timezone.make_aware(datetime.combine(booking.capacity.date, DEFAULT_VISIT_TIME))
+                if proposed > timezone.now():
+                    self.fields["scheduled_for"].initial = proposed  # the reserved place's day, shown and editable
+        elif action == "arrive" and arrival_is_early(referral):
+            day = timezone.localdate(referral.scheduled_for).isoformat()  # type: ignore[arg-type]
+            self.fields["reason"] = _text(
+                _("The patient is scheduled for %(day)s. Reason for marking them arrived before that day")
+                % {"day": day}
+            )
+            self.fields["reason"].error_messages["required"] = _(
+                "Say why the patient is marked arrived before the scheduled day."
+            )
+        elif action == "back_refer":
+            self.fields["discharge_summary"] = _text(_("Discharge summary"), rows=3, max_length=20000)
+            self.fields["care_plan"] = _text(_("Care plan"), rows=3, max_length=20000)
+
+    def payload(self) -> dict[str, Any]:
+        """The service's keyword arguments from the cleaned form."""
+        d = self.cleaned_data
+        return {
+            "reason": d.get("reason") or "",
+            "scheduled_for": d.get("scheduled_for"),
+            "discharge_summary": d.get("discharge_summary") or "",
+            "care_plan": d.get("care_plan") or "",
+        }
 
 
 class AttachmentForm(forms.Form):
@@ -79,7 +156,7 @@ class CapacityForm(forms.Form):
         label=_("Date"), validators=[validate_plan_date], widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.ChoiceField(choices=CapacityKind.choices, label=_("Kind"))
-    places = forms.IntegerField(min_value=1, max_value=10000, required=False, label=_("Reserved places"))
+    places = forms.IntegerField(min_value=1, max_value=10000, label=_("Reserved places"))
 
     def __init__(self, *args, departments, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -11,12 +11,12 @@ from pydantic import StrictBool, StrictInt
 
 from tiercare.core.validation import PlanDate
 from tiercare.referrals.models import CapacityKind, Referral, Status, Urgency
-from tiercare.referrals.rules import USER_ACTIONS, Side, legal_actions
+from tiercare.referrals.rules import PAGE_ACTIONS, Side, offered_actions
 
 UrgencyCode = Literal[tuple(Urgency.values)]  # type: ignore[valid-type]
 KindCode = Literal[tuple(CapacityKind.values)]  # type: ignore[valid-type]
 StatusCode = Literal[tuple(Status.values)]  # type: ignore[valid-type]
-ActionCode = Literal[(*USER_ACTIONS, "escalate")]  # type: ignore[valid-type]
+ActionCode = Literal[PAGE_ACTIONS]  # type: ignore[valid-type]
 
 
 class ReferralIn(Schema):
@@ -39,8 +39,16 @@ class ReferralIn(Schema):
 
 class TransitionIn(Schema):
     action: ActionCode
-    reason: str = Field("", max_length=4000)
-    scheduled_for: datetime | None = None
+    reason: str = Field(
+        "",
+        max_length=4000,
+        description="Why: required to decline or cancel, and to mark a patient arrived before the scheduled day.",
+    )
+    scheduled_for: datetime | None = Field(
+        None,
+        description="schedule: the visit's day and time (not in the past). Without it, a referral holding a reserved "
+        "place is booked on the place's day at 08:00 (Beijing time), unless that time has passed.",
+    )
     discharge_summary: str = Field("", max_length=20000)
     care_plan: str = Field("", max_length=20000)
 
@@ -196,7 +204,7 @@ def present(ref: Referral, sides: set[str], green: dict[str, Any] | None = None)
         "expert_practice_basis": ref.expert_practice_basis,
         "alliance": ref.alliance_id,
         "my_sides": sorted(sides),
-        "allowed_actions": sorted({a for s in sides for a in legal_actions(ref.status, s)}),
+        "allowed_actions": offered_actions(ref.status, sides, escalated=ref.escalated_at is not None),
     }
     for name in (
         "created_at",

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tiercare.care.services import enrollments_after_back_referral, suggestions_after_referral_ended
@@ -30,7 +30,6 @@ from tiercare.core.crud import validation_failed
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.files import sniff_upload
 from tiercare.core.models import AuditAction, Role, User
-from tiercare.core.notify import notify_on_commit, register
 from tiercare.network.models import (
     Alliance,
     AllianceMembership,
@@ -42,7 +41,8 @@ from tiercare.network.models import (
 )
 from tiercare.network.practice import practice_basis
 from tiercare.people.models import Consent, ConsentScope, Person
-from tiercare.referrals import selectors
+from tiercare.referrals import messages, selectors
+from tiercare.referrals.messages import active_role_q as _active_role_q
 from tiercare.referrals.models import (
     ATTACHMENT_MAX_BYTES,
     ATTACHMENT_TYPES,
@@ -61,40 +61,29 @@ from tiercare.referrals.models import (
     Urgency,
 )
 from tiercare.referrals.rules import (
+    BEFORE_ARRIVAL,
     DEADLINES,
+    ESCALATE,
     STEP_OF,
     TRANSITIONS,
     Side,
     Step,
+    action_label,
+    offered_actions,
+    side_label,
+    step_label,
 )
 
 REFERRING_TIERS = (Tier.PRIMARY, Tier.SECONDARY, Tier.GP_CENTER)
 REFERRER_ROLES = (Role.GP, Role.COORDINATOR, Role.HEALTH_MANAGER, Role.EXPERT)
 CAPACITY_PUBLISHERS = (Role.COORDINATOR, Role.EXPERT, Role.GP, Role.OPS, Role.ADMIN)
 # Places still held when a referral ends this way go back to the queue; a patient who arrived used theirs.
-RELEASING_FROM = (Status.DRAFT, Status.SENT, Status.ACCEPTED, Status.SCHEDULED)
+RELEASING_FROM = BEFORE_ARRIVAL
 
-register(
-    "referral_sent",
-    "新转诊：{patient}（{urgency}）转入{department}，请在{due}前处理。",
-    "New referral of {patient} ({urgency}) to {department}: answer by {due}.",
-)
-register("referral_moved", "转诊{patient}：{action}。", "Referral of {patient}: {action}.")
-register(
-    "referral_overdue",
-    "转诊{patient}的“{step}”已逾期（应于{due}完成）。",
-    "Referral of {patient}: step '{step}' is overdue (due {due}).",
-)
-register(
-    "referral_escalated",
-    "转诊逾期升级：{patient} 转入{department}，“{step}”逾期。",
-    "Overdue referral escalated: {patient} to {department}, step '{step}'.",
-)
-register(
-    "referral_place",
-    "转诊{patient}已获绿色通道预留号源：{date}。",
-    "Referral of {patient} has a reserved place on {date}.",
-)
+# When the page or the API gives no time for a visit booked on a reserved place: this time of the place's day.
+DEFAULT_VISIT_TIME = time(8, 0)
+# A visit time typed to the minute is "now" for this long (a page's datetime field has no seconds).
+SCHEDULE_GRACE = timedelta(minutes=5)
 
 
 def now() -> datetime:
@@ -102,40 +91,6 @@ def now() -> datetime:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-def _active_role_q(on: date) -> Q:
-    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-
-
-def _staff_usernames(org: Organization, department: Department | None = None) -> list[str]:
-    roles = PractitionerRole.objects.filter(_active_role_q(timezone.localdate()), organization=org).filter(
-        practitioner__user__isnull=False, practitioner__user__is_active=True
-    )
-    if department is not None:
-        roles = roles.filter(Q(department__isnull=True) | Q(department=department))
-    return sorted(set(roles.values_list("practitioner__user__username", flat=True)))
-
-
-def _notify(usernames: list[str], code: str, params: dict[str, Any]) -> None:
-    for name in usernames:
-        notify_on_commit(f"user:{name}", code, params)
-
-
-def _referring_users(ref: Referral) -> list[str]:
-    user = ref.referring_practitioner.user
-    return [user.username] if user is not None and user.is_active else _staff_usernames(ref.referring_organization)
-
-
-def _receiving_users(ref: Referral) -> list[str]:
-    names = set(_staff_usernames(ref.receiving_organization, ref.receiving_department))
-    if ref.named_expert_id and ref.named_expert.user is not None:
-        names.add(ref.named_expert.user.username)
-    return sorted(names)
-
-
-def _ops_users() -> list[str]:
-    return sorted(User.objects.filter(role=Role.OPS, is_active=True).values_list("username", flat=True))
-
-
 def _active_consent(person: Person, orgs: list[Organization]) -> Consent:
     consent = (
         Consent.objects.in_force()
@@ -184,7 +139,10 @@ def _record(
     at: datetime,
     details: dict[str, Any] | None = None,
 ) -> ReferralTransition:
-    """The transition row and its audit event, in the caller's transaction."""
+    """The transition row and its audit event, in the caller's transaction. The audit reason names the move as the
+    auditor reads it (zh-Hans, the network's language), never the action's code."""
+    with translation.override("zh-hans"):
+        label = action_label(action)
     row = ReferralTransition.objects.create(
         referral=ref,
         action=action,
@@ -201,7 +159,7 @@ def _record(
         action=AuditAction.CREATE if action == "create" else AuditAction.UPDATE,
         obj=ref,
         changes={"status": [from_status, ref.status], "action": action, **(details or {})},
-        reason=f"{action}: {reason}"[:300] if reason else action,
+        reason=f"{label}：{reason}"[:300] if reason else label,
     )
     return row
 
@@ -284,7 +242,9 @@ def _serve_queue(department_id: Any, kind: str, at: datetime) -> int:
         ref = entry.referral
         details = {"reserved": _reservation(booking)}
         _record(ref, action="place_assigned", from_status=ref.status, by=None, side=Side.SYSTEM, at=at, details=details)
-        _notify(_referring_users(ref), "referral_place", {"patient": ref.person.name, "date": booking.capacity.date})
+        messages.notify_users(
+            messages.referring_users(ref), "referral_place", {"patient": ref.person.name, "date": booking.capacity.date}
+        )
         served += 1
     return served
 
@@ -612,8 +572,8 @@ def _send(ref: Referral, *, by: User | None, at: datetime, fixed: bool = False) 
     green = _book_or_queue(ref, at) if ref.green_channel else {}
     _save(ref)
     _record(ref, action="send", from_status=Status.DRAFT, by=by, side=Side.REFERRING, at=at, details=green)
-    _notify(
-        _receiving_users(ref),
+    messages.notify_users(
+        messages.receiving_users(ref),
         "referral_sent",
         {
             "patient": ref.person.name,
@@ -643,11 +603,13 @@ def on_referral_ended(referral: Referral, action: str, reason: str) -> None:
     """Called in the transaction of a decline, cancel or expiry: the referral comes back to the GP team's worklist
     with the reason (``care.services.suggestions_after_referral_ended``) — whether it was made from a chronic-care
     referral suggestion or directly — so a patient the receiving side did not take is not lost between the two
-    hospitals."""
+    hospitals. The outcome is named as the team reads it (zh-Hans), never by the action's code."""
     on = timezone.localdate(referral.ended_at or now())
+    with translation.override("zh-hans"):
+        outcome = action_label(action)
     suggestions_after_referral_ended(
         referral_id=referral.pk,
-        outcome=action,
+        outcome=outcome,
         reason=reason,
         on=on,
         person_id=referral.person_id,
@@ -670,9 +632,11 @@ def referral_transition(
 ) -> Referral:
     """Move ``referral`` by ``action`` as the user standing on ``sides`` (from access_referral_by_id).
 
-    Raises ValidationFailed for an unknown action or a missing reason/date/document, Conflict
-    ("illegal_transition", details {"state": current}) when the action is not allowed from the current state,
-    Forbidden ("not_your_side") when the user's side may not do it.
+    Raises ValidationFailed for an unknown action or a missing reason/date/document (a visit time already past; a
+    patient marked arrived before the scheduled day without the override reason), and the refusals of
+    ``check_action``: Conflict ("illegal_transition", details: the state and the actions it allows) when the action
+    is not allowed from the current state, Forbidden ("not_your_side") when the user's side may not do it. Each party
+    is told in a message written for them (``_tell_parties``).
     """
     move = TRANSITIONS.get(action)
     if move is None:
@@ -681,21 +645,8 @@ def referral_transition(
     with transaction.atomic():
         ref = Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
         ref.person, ref.referring_practitioner = referral.person, referral.referring_practitioner
-        if ref.status not in move.sources:
-            raise Conflict(
-                _("A referral that is %(state)s cannot be moved by '%(action)s'.")
-                % {"state": ref.get_status_display(), "action": action},
-                code="illegal_transition",
-                details={"state": ref.status},
-            )
+        check_action(ref, sides, action)
         acting = [s for s in move.sides if s in sides]
-        if not acting:
-            raise Forbidden(
-                _("Only the %(sides)s side may %(action)s this referral.")
-                % {"sides": " / ".join(move.sides), "action": action},
-                code="not_your_side",
-                details={"state": ref.status, "allowed_sides": list(move.sides)},
-            )
         if move.needs_reason and not reason.strip():
             raise ValidationFailed(_("reason: say why."), details={"field": "reason"})
         side = acting[0]
@@ -712,19 +663,10 @@ def referral_transition(
             ref.decline_reason = reason
             ref.ended_at = at
         elif action == "schedule":
-            if scheduled_for is None:
-                booking = selectors.active_booking(ref)
-                if booking is None:
-                    raise ValidationFailed(
-                        _("scheduled_for: give the day and time the patient should come."),
-                        details={"field": "scheduled_for"},
-                    )
-                scheduled_for = timezone.make_aware(datetime.combine(booking.capacity.date, time(8, 0)))
-            if scheduled_for < at - timedelta(days=1):
-                raise ValidationFailed(_("scheduled_for: the time is in the past."), details={"field": "scheduled_for"})
-            ref.scheduled_for = scheduled_for
-            details["scheduled_for"] = scheduled_for.isoformat()
+            ref.scheduled_for = _visit_time(ref, scheduled_for, at)
+            details["scheduled_for"] = ref.scheduled_for.isoformat()
         elif action == "arrive":
+            details |= _early_arrival(ref, reason, at)
             ref.arrived_at = at
         elif action == "treat":
             ref.treated_at = at
@@ -748,6 +690,7 @@ def referral_transition(
             ref.ended_at = at
         elif action == "expire":
             ref.ended_at = at
+        step_due = ref.due_step
         _set_due(ref, before, at)
         if ref.status not in OPEN_STATUSES and before in RELEASING_FROM:
             _release(ref, at, action)
@@ -757,9 +700,98 @@ def referral_transition(
             on_back_referral(ref)
         elif action in ENDING_ACTIONS:
             on_referral_ended(ref, action, reason)
-        targets = _referring_users(ref) if side == Side.RECEIVING else _receiving_users(ref)
-        _notify(targets, "referral_moved", {"patient": ref.person.name, "action": ref.get_status_display()})
+        messages.tell_parties(ref, action=action, by=by, side=side, before=before, reason=reason, step=step_due)
     return ref
+
+
+def check_action(ref: Referral, sides: set[str], action: str) -> None:
+    """Refuse unless a user standing on ``sides`` may take ``action`` on ``ref`` as it stands (the table in rules.py;
+    the page offers exactly the actions this lets through, ``rules.offered_actions``): Conflict
+    ``illegal_transition`` when the state does not allow it (details: the state and the actions it does allow),
+    Forbidden ``not_your_side`` when another side does it, Conflict ``already_escalated`` for a second escalation."""
+    allowed = offered_actions(ref.status, sides, escalated=ref.escalated_at is not None)
+    state = {"state": ref.status, "allowed_actions": allowed}
+    if action == "escalate":
+        if Side.OPS not in sides and Side.SYSTEM not in sides:
+            raise Forbidden(_("Only operations may escalate a referral."), code="not_your_side", details=state)
+        if ref.status not in ESCALATE.sources:
+            raise Conflict(
+                _("The referral is %(state)s: only an open referral can be escalated.")
+                % {"state": ref.get_status_display()},
+                code="illegal_transition",
+                details=state,
+            )
+        if ref.escalated_at is not None and Side.SYSTEM not in sides:
+            raise Conflict(
+                _("The referral was already escalated to operations on %(when)s.")
+                % {"when": messages.when(ref.escalated_at)},
+                code="already_escalated",
+                details=state,
+            )
+        return
+    move = TRANSITIONS.get(action)
+    if move is None:
+        raise ValidationFailed(_("action: unknown action %(a)s") % {"a": action[:40]}, details={"field": "action"})
+    if ref.status not in move.sources:
+        raise Conflict(
+            _("The referral is %(state)s: “%(action)s” is not possible at this stage.")
+            % {"state": ref.get_status_display(), "action": action_label(action)},
+            code="illegal_transition",
+            details=state,
+        )
+    if not sides & set(move.sides):
+        raise Forbidden(
+            _("“%(action)s” is done by the %(sides)s, not by you.")
+            % {"action": action_label(action), "sides": _sides_text(move.sides)},
+            code="not_your_side",
+            details=state,
+        )
+
+
+def _sides_text(sides: tuple[str, ...]) -> str:
+    return " / ".join(side_label(s) for s in sides if s != Side.SYSTEM)
+
+
+def _visit_time(ref: Referral, scheduled_for: datetime | None, at: datetime) -> datetime:
+    """The visit time a schedule sets: the one given, or, when none is given and the referral holds a reserved place,
+    that place's day at DEFAULT_VISIT_TIME. Never a time already past (ValidationFailed on ``scheduled_for``)."""
+    if scheduled_for is None:
+        booking = selectors.active_booking(ref)
+        if booking is None:
+            raise ValidationFailed(
+                _("scheduled_for: give the day and time the patient should come."),
+                code="visit_time_missing",
+                details={"field": "scheduled_for"},
+            )
+        scheduled_for = timezone.make_aware(datetime.combine(booking.capacity.date, DEFAULT_VISIT_TIME))
+    elif timezone.is_naive(scheduled_for):
+        scheduled_for = timezone.make_aware(scheduled_for)
+    if scheduled_for < at - SCHEDULE_GRACE:
+        raise ValidationFailed(
+            _("scheduled_for: %(when)s has already passed; give a day and time from now on.")
+            % {"when": timezone.localtime(scheduled_for).strftime("%Y-%m-%d %H:%M")},
+            code="visit_time_past",
+            details={"field": "scheduled_for"},
+        )
+    return scheduled_for
+
+
+def _early_arrival(ref: Referral, reason: str, at: datetime) -> dict[str, Any]:
+    """A patient marked arrived before their scheduled day needs the desk's reason (an override, kept in the
+    transition and its audit event); on or after the day none is asked. Days are the network's local days."""
+    if ref.scheduled_for is None:
+        return {}
+    day = timezone.localdate(ref.scheduled_for)
+    if timezone.localdate(at) >= day:
+        return {}
+    if not reason.strip():
+        raise ValidationFailed(
+            _("reason: the patient is scheduled for %(day)s; say why they are marked arrived before that day.")
+            % {"day": day.isoformat()},
+            code="early_arrival_reason",
+            details={"field": "reason", "scheduled_day": day.isoformat()},
+        )
+    return {"arrived_before_scheduled_day": day.isoformat(), "override_reason": reason[:300]}
 
 
 def _set_due(ref: Referral, before: str, at: datetime) -> None:
@@ -783,18 +815,13 @@ def referral_escalate(
 ) -> Referral:
     """Escalate an open referral to operations (ops by hand, or the periodic job for an overdue step)."""
     at = at or now()
-    if Side.OPS not in sides and Side.SYSTEM not in sides:
-        raise Forbidden(_("Only operations may escalate a referral."), code="not_your_side")
     with transaction.atomic():
         ref = (
             Referral.objects.select_for_update(of=("self",))
             .select_related("person", "receiving_department")
             .get(pk=referral.pk)
         )
-        if ref.status not in OPEN_STATUSES:
-            raise Conflict(
-                _("Only an open referral can be escalated."), code="illegal_transition", details={"state": ref.status}
-            )
+        check_action(ref, sides, "escalate")
         if ref.escalated_at is None:
             ref.escalated_at = at
             ref.save(update_fields=["escalated_at", "updated_at"])
@@ -808,10 +835,12 @@ def referral_escalate(
                 at=at,
                 details={"step": ref.due_step},
             )
-            _notify(
-                _ops_users(),
+            with translation.override("zh-hans"):
+                step = step_label(ref.due_step)
+            messages.notify_users(
+                [u for u in messages.ops_users() if by is None or u != by.username],
                 "referral_escalated",
-                {"patient": ref.person.name, "department": ref.receiving_department, "step": ref.due_step},
+                {"patient": ref.person.name, "department": ref.receiving_department, "step": step},
             )
     return ref
 
@@ -844,12 +873,12 @@ def referral_mark_overdue(*, referral: Referral, at: datetime) -> bool:
             at=at,
             details={"step": ref.due_step, "due_at": ref.due_at.isoformat()},
         )
-        params = {
-            "patient": ref.person.name,
-            "step": ref.due_step,
-            "due": timezone.localtime(ref.due_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        _notify(sorted(set(_referring_users(ref)) | set(_receiving_users(ref))), "referral_overdue", params)
+        with translation.override("zh-hans"):
+            step = step_label(ref.due_step)
+        params = {"patient": ref.person.name, "step": step, "due": messages.when(ref.due_at)}
+        messages.notify_users(
+            sorted(set(messages.referring_users(ref)) | set(messages.receiving_users(ref))), "referral_overdue", params
+        )
     return True
 
 
