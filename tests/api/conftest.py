@@ -96,6 +96,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "referral": referral,
         "consent": consent,
         "team": team,
+        "center": team.center,
         "contract": c,
         "enrollment": e,
         "followup": fu,

@@ -67,6 +67,7 @@ PATH_IDS = {
     "request_id": "outreach_request",
     "token_id": "token",
     "batch_id": "batch",
+    "center_id": "center",
 }
 
 
@@ -135,8 +136,16 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
 # Forms that refuse a foreign id as "not one of the choices" (a queryset scoped to the user), answering 422 with the
 # error beside the field; everywhere else a 422 would mean the form was refused before the id was looked at.
 REFUSED_AS_A_CHOICE = {"referrals/new/"}
-# Operations coordinate referrals and outreach by role (they may cancel a session or a referral): not probed there.
-OPS_BY_ROLE = ("referrals/", "outreach/requests/", "outreach/sessions/", "outreach/plan/", "outreach/availability/")
+# Operations coordinate referrals and outreach by role (they may cancel a session or a referral), and name a GP
+# center's lead: not probed there.
+OPS_BY_ROLE = (
+    "referrals/",
+    "outreach/requests/",
+    "outreach/sessions/",
+    "outreach/plan/",
+    "outreach/availability/",
+    "care/centers/",
+)
 
 
 def _routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
