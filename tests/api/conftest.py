@@ -10,7 +10,7 @@ to the probing users.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -22,8 +22,9 @@ from tests.care.factories import HTN_HIGH, contract, enrol, followup, team_with
 from tests.consults.conftest import net  # noqa: F401  (the consults network: experts, consent)
 from tests.outreach.factories import make_request, make_session
 
-from tiercare.care.models import ReferralSuggestion
+from tiercare.care.models import GpTeamMember, ReferralSuggestion
 from tiercare.consults import services as consults
+from tiercare.consults.models import MeetingHours
 from tiercare.core.models import Role
 from tiercare.core.services import api_token_issue
 from tiercare.network.models import ImportBatch, ImportKind
@@ -86,6 +87,11 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     other_ops = f.UserFactory(username="ops_2", role=Role.OPS)
     batch = ImportBatch.objects.create(kind=ImportKind.EXPERTS, created_by=other_ops, filename="x.xlsx")
     token, _raw = api_token_issue(user=cast.gp, label="GP's phone")
+    # The standing expert's MDT meeting hours; a member of the GP team.
+    hours = MeetingHours.objects.create(practitioner=cast.expert_practitioner, weekday=5, start=time(9), end=time(12))
+    team_member = GpTeamMember.objects.filter(team=team).first()
+    # A GP center none of the probing users works at.
+    lone_center = f.OrganizationFactory(gp_center=True, name="无人社区卫生服务中心")
     return {
         "person": cast.patient_person,
         "household": cast.household_a,
@@ -97,6 +103,9 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "consent": consent,
         "team": team,
         "center": team.center,
+        "team_member": team_member,
+        "lone_center": lone_center,
+        "meeting_hours": hours,
         "contract": c,
         "enrollment": e,
         "followup": fu,

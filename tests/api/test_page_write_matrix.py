@@ -45,6 +45,7 @@ NO_FOREIGN_IDS = {
     "account/tokens/revoke-all/": "revokes the caller's own tokens only (tests/core/test_tokens.py)",
     "directory/excel/import/": "an uploaded file, no object id; directory writers only (tests/network/test_excel.py)",
     "outreach/plan/new/": "queues a plan of a horizon, no object id; operations only (tests/outreach)",
+    "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
 }
 # Path parameter → the world's object whose id fills it.
 PATH_IDS = {
@@ -68,6 +69,8 @@ PATH_IDS = {
     "token_id": "token",
     "batch_id": "batch",
     "center_id": "center",
+    "member_id": "team_member",
+    "hours_id": "meeting_hours",
 }
 
 
@@ -122,6 +125,15 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
     "consults/opinions/<uuid:opinion_id>/addendum/": [lambda ids: {"text": "补充"}],
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],
     "care/enrollments/<uuid:enrollment_id>/end/": [lambda ids: {"reason": "失访"}],
+    "care/teams/new/": [lambda ids: {"center": ids["lone_center"], "name": "B组"}],
+    "consults/cases/new/": [lambda ids: {"person": ids["person"], "question": "持续发热？"}],
+    "people/households/new/": [lambda ids: {"name": "新户", "registered_at": ids["lone_center"]}],
+    "people/consents/new/": [
+        lambda ids: {QUERY: f"person={ids['person']}", "purpose": "referral", "signer": "patient", "method": "paper"}
+    ],
+    "people/consents/sms-code/": [
+        lambda ids: {QUERY: f"person={ids['person']}", "purpose": "referral", "phone": "13800138000"}
+    ],
     # The outreach branch's availability page: another expert's leave, as an expert (who may change only their own).
     "outreach/availability/": [
         lambda ids: {
@@ -135,7 +147,13 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
 }
 # Forms that refuse a foreign id as "not one of the choices" (a queryset scoped to the user), answering 422 with the
 # error beside the field; everywhere else a 422 would mean the form was refused before the id was looked at.
-REFUSED_AS_A_CHOICE = {"referrals/new/"}
+REFUSED_AS_A_CHOICE = {
+    "referrals/new/",
+    "outreach/requests/",
+    "care/teams/new/",
+    "consults/cases/new/",
+    "people/households/new/",
+}
 # Operations coordinate referrals and outreach by role (they may cancel a session or a referral), and name a GP
 # center's lead: not probed there.
 OPS_BY_ROLE = (
@@ -145,6 +163,8 @@ OPS_BY_ROLE = (
     "outreach/plan/",
     "outreach/availability/",
     "care/centers/",
+    "care/teams/",
+    "care/team-members/",
 )
 
 
