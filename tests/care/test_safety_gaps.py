@@ -21,6 +21,8 @@ from tiercare.people.models import Consent, ConsentScope, Person
 from tiercare.referrals.rules import Side
 from tiercare.referrals.services import referral_create, referral_transition
 
+LABEL = {"decline": "拒绝转诊", "cancel": "取消转诊", "expire": "逾期失效"}  # the outcome as the team reads it
+
 pytestmark = pytest.mark.django_db
 
 HTN_URGENT = {**HTN_OK, "sbp_mmhg": 182, "dbp_mmhg": 100}
@@ -269,7 +271,7 @@ def test_a_direct_referral_that_ends_comes_back_to_the_teams_worklist(cast, team
         referral_transition(referral=ref, by=getattr(cast, who) if who else None, sides={side}, action=action,
                             reason="本院无床位")  # fmt: skip
         s = ReferralSuggestion.objects.get(referral=ref)
-        assert (s.status, s.followup_id, s.return_reason) == ("open", None, f"{action}: 本院无床位")
+        assert (s.status, s.followup_id, s.return_reason) == ("open", None, f"{LABEL[action]}: 本院无床位")
         assert s.due_on == date(2026, 3, 17) and s.specialty == "cardiology"
         assert [x.pk for x in selectors.worklist(team=team, kind="suggestions", today=date(2026, 3, 3))] == [e.pk]
         page = page_text(page_client(cast.gp).get(f"/care/teams/{team.pk}/worklists/suggestions/"))

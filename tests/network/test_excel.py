@@ -565,11 +565,7 @@ def test_a_rows_errors_are_reported_all_at_once(directory: Directory) -> None:
         batch = excel.import_preview(by=directory.ops, kind="experts", file=sheet)
     assert sorted((e["field"], e["reason"]) for e in batch.errors) == [
         ("home_organization", "unknown organization '不存在医院'"),
-        (
-            "independent_practice_since",
-            f"{tomorrow} is in the future; independent practice cannot start after today "
-            f"({timezone.localdate().isoformat()})",
-        ),
+        ("independent_practice_since", "The date must lie between 1900-01-01 and today."),
         ("license_number", "not a practising certificate number: '11051'; it has 15 digits"),
         ("title", "unknown title '教授'"),
     ]

@@ -84,7 +84,7 @@ def _timeline(ref: Referral, clinical: bool) -> list[dict[str, Any]]:
         what = action_label(t.action)
         if t.to_status != t.from_status or t.action == "create":
             what = f"{what} → {Status(t.to_status).label}" if t.to_status in Status.values else what
-        who = (t.by.get_full_name() or t.by.username) if t.by else _("system")
+        who = str(t.by) if t.by else _("system")  # the display name (the username only when none is set)
         rows.append(
             {
                 "at": t.at,

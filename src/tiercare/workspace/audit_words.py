@@ -22,6 +22,7 @@ OBJECT_LABELS = {
     "core.user": pgettext_lazy("audit object", "user account"),
     "core.auditevent": pgettext_lazy("audit object", "audit log"),
     "core.audit_history": pgettext_lazy("audit object", "access history"),
+    "consults.case_form": pgettext_lazy("audit object", "case-opening form"),
     "core.apitoken": pgettext_lazy("audit object", "API token"),
     "network.practitionerrole": pgettext_lazy("audit object", "staff role"),
     "network.alliance": pgettext_lazy("audit object", "medical alliance"),
