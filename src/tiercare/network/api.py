@@ -2,11 +2,13 @@
 partnerships, and the practice check ("may this expert work at this site on this date, and on what basis")."""
 
 from datetime import date
+from typing import Any, cast
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import create_model
 
 from tiercare.core.api import ErrorOut, crud_routes, resolve
 from tiercare.core.errors import NotFound
@@ -50,45 +52,51 @@ from tiercare.network.services import directory_create, directory_update
 router = Router(tags=["network"])
 
 
-class OrganizationFilters(Schema):
-    tier: TierCode | None = None
-    kind: KindCode | None = None
-    province: str | None = Field(None, max_length=40)
-    q: str | None = Field(None, max_length=60, description="Name contains")
-    partner: bool | None = Field(None, description="Has an active partnership with the doctor group")
+def _given(annotation: Any, **field: Any) -> tuple[Any, Any]:
+    """A filter that applies only when given: ``annotation | None``, default None; ``field`` holds Field's
+    description and bounds."""
+    return (annotation | None, Field(None, **field) if field else None)
 
 
-class DepartmentFilters(Schema):
-    organization: UUID | None = None
-    specialty: SpecialtyCode | None = None
+def _filters(name: str, **fields: tuple[Any, Any]) -> type[Schema]:
+    """One list's query filters, declared as ``name=(annotation, default)`` (mostly ``_given(...)``)."""
+    return cast(type[Schema], create_model(name, __base__=Schema, **cast(dict[str, Any], fields)))
 
 
-class PractitionerFilters(Schema):
-    specialty: SpecialtyCode | None = None
-    organization: UUID | None = Field(None, description="Main institution")
-    title: TitleCode | None = None
-    allowed_at: UUID | None = Field(None, description="Only those with a legal basis and cover at this site …")
-    on: date | None = Field(None, description="… on this date (default today)")
-    insurance_expiring_days: int | None = Field(None, ge=0, le=366)
-    q: str | None = Field(None, max_length=60, description="Name, pinyin or initials")
-    experts_only: bool = False
+# Filters several lists share.
+_BY_ORGANIZATION = _given(UUID)
+_BY_PRACTITIONER = _given(UUID)
+_BY_SPECIALTY = _given(SpecialtyCode)
 
-
-class SiteRegistrationFilters(Schema):
-    practitioner: UUID | None = None
-    site: UUID | None = None
-    valid_on: date | None = None
-
-
-class InsuranceFilters(Schema):
-    practitioner: UUID | None = None
-    expiring_within_days: int | None = Field(None, ge=0, le=366)
-
-
-class PartnershipFilters(Schema):
-    organization: UUID | None = None
-    specialty: SpecialtyCode | None = None
-    active_on: date | None = None
+OrganizationFilters = _filters(
+    "OrganizationFilters",
+    tier=_given(TierCode),
+    kind=_given(KindCode),
+    province=_given(str, max_length=40),
+    q=_given(str, max_length=60, description="Name contains"),
+    partner=_given(bool, description="Has an active partnership with the doctor group"),
+)
+DepartmentFilters = _filters("DepartmentFilters", organization=_BY_ORGANIZATION, specialty=_BY_SPECIALTY)
+PractitionerFilters = _filters(
+    "PractitionerFilters",
+    specialty=_BY_SPECIALTY,
+    organization=_given(UUID, description="Main institution"),
+    title=_given(TitleCode),
+    allowed_at=_given(UUID, description="Only those with a legal basis and cover at this site …"),
+    on=_given(date, description="… on this date (default today)"),
+    insurance_expiring_days=_given(int, ge=0, le=366),
+    q=_given(str, max_length=60, description="Name, pinyin or initials"),
+    experts_only=(bool, False),
+)
+SiteRegistrationFilters = _filters(
+    "SiteRegistrationFilters", practitioner=_BY_PRACTITIONER, site=_given(UUID), valid_on=_given(date)
+)
+InsuranceFilters = _filters(
+    "InsuranceFilters", practitioner=_BY_PRACTITIONER, expiring_within_days=_given(int, ge=0, le=366)
+)
+PartnershipFilters = _filters(
+    "PartnershipFilters", organization=_BY_ORGANIZATION, specialty=_BY_SPECIALTY, active_on=_given(date)
+)
 
 
 def _practitioners(*, for_user, allowed_at=None, **filters):  # type: ignore[no-untyped-def]
