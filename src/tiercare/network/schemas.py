@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -22,14 +22,25 @@ from tiercare.network.models import (
     Title,
 )
 
-TierCode = Literal[tuple(Tier.values)]  # type: ignore[valid-type]
-KindCode = Literal[tuple(OrgKind.values)]  # type: ignore[valid-type]
-GpModeCode = Literal[tuple(GpMode.values)]  # type: ignore[valid-type]
-StatusCode = Literal[tuple(OrgStatus.values)]  # type: ignore[valid-type]
-SpecialtyCode = Literal[tuple(Specialty.values)]  # type: ignore[valid-type]
-TitleCode = Literal[tuple(Title.values)]  # type: ignore[valid-type]
-RegistrationKindCode = Literal[tuple(RegistrationKind.values)]  # type: ignore[valid-type]
-ServiceCode = Literal[tuple(ServiceKind.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # A Literal built from an enum's values at run time is beyond mypy: to it, a code is text.
+    TierCode: TypeAlias = str
+    KindCode: TypeAlias = str
+    GpModeCode: TypeAlias = str
+    StatusCode: TypeAlias = str
+    SpecialtyCode: TypeAlias = str
+    TitleCode: TypeAlias = str
+    RegistrationKindCode: TypeAlias = str
+    ServiceCode: TypeAlias = str
+else:
+    TierCode = Literal[tuple(Tier.values)]
+    KindCode = Literal[tuple(OrgKind.values)]
+    GpModeCode = Literal[tuple(GpMode.values)]
+    StatusCode = Literal[tuple(OrgStatus.values)]
+    SpecialtyCode = Literal[tuple(Specialty.values)]
+    TitleCode = Literal[tuple(Title.values)]
+    RegistrationKindCode = Literal[tuple(RegistrationKind.values)]
+    ServiceCode = Literal[tuple(ServiceKind.values)]
 
 Name = Field(min_length=1, max_length=120)
 

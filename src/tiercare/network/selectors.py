@@ -9,6 +9,7 @@ practitioner concerned see them.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -46,7 +47,7 @@ def user_organization_ids(user: User, on: date | None = None) -> list[object]:
     key = ("user_organization_ids", user.pk, on)
     if memo is not None and key in memo:
         return list(memo[key])
-    ids = list(
+    ids: list[object] = list(
         PractitionerRole.objects.filter(practitioner__user_id=user.pk, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .values_list("organization_id", flat=True)
@@ -88,7 +89,7 @@ def organization_list(
 
 
 def department_list(
-    *, for_user: User, organization: object | None = None, specialty: str | None = None
+    *, for_user: User, organization: UUID | str | None = None, specialty: str | None = None
 ) -> QuerySet[Department]:
     qs = Department.objects.all() if _is_staff(for_user) else Department.objects.none()
     if organization:
@@ -102,7 +103,7 @@ def practitioner_list(
     *,
     for_user: User,
     specialty: str | None = None,
-    organization: object | None = None,
+    organization: UUID | None = None,
     title: str | None = None,
     allowed_at: Organization | None = None,
     on: date | None = None,
@@ -191,7 +192,7 @@ def insurance_policy_list(
 def partnership_list(
     *,
     for_user: User,
-    organization: object | None = None,
+    organization: UUID | str | None = None,
     specialty: str | None = None,
     active_on: date | None = None,
 ) -> QuerySet[Partnership]:
