@@ -1,4 +1,4 @@
-"""The roster optimiser (outreach/roster.py) on instances built here: legality, score, reasons, replan, CLI.
+"""The roster optimiser (outreach/roster/) on instances built here: legality, score, reasons, replan, CLI.
 
 Pure tests (no database).  Instances come from ``make_instance(seed, ...)``; the shared benchmark file is read
 only when it exists (``TIERCARE_SHARED`` or ``../shared`` next to the repository), else a generated instance

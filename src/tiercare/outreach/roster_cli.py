@@ -1,4 +1,4 @@
-"""Command line for the roster optimiser (``outreach/roster.py``); no Django.
+"""Command line for the roster optimiser (``outreach/roster/``); no Django.
 
 ``solve`` reads a ROSTER.md instance, prints the solution JSON on stdout and progress plus a summary on
 stderr; ``validate`` checks a solution file against an instance and prints its violations and score::
