@@ -103,9 +103,7 @@ def _solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         def progress(event: roster.Progress) -> None:
             if not args.quiet:
                 bound = "" if event.bound is None else f"  bound {event.bound}"
-                print(
-                    f"  {event.seconds:7.2f}s  {event.phase:<8} objective {event.objective}{bound}", file=err
-                )
+                print(f"  {event.seconds:7.2f}s  {event.phase:<8} objective {event.objective}{bound}", file=err)
 
         solved = roster.solve(
             inst,
