@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.outreach.factories import ALL_HALF_DAYS, locate, make_request, next_monday, set_availability
 from tiercare.outreach import planning, roster, services
 from tiercare.outreach.models import PlanRun, RosterPlan
+from tiercare.outreach.roster.search import _process_pool
 from tiercare.outreach.tasks import plan_run_task
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +192,7 @@ def test_the_guard_covers_every_way_into_the_solver():
         for call in (
             lambda: roster.solve(inst, seconds=0.5),
             lambda: roster.replan(inst, [], seconds=0.5),
-            lambda: roster._process_pool(inst.ctx(), 2),
+            lambda: _process_pool(inst.ctx(), 2),
         ):
             with pytest.raises(planning.SolverInWebRequest):
                 call()

@@ -1,4 +1,4 @@
-"""The roster optimiser (outreach/roster.py) on instances built here: legality, score, reasons, replan, CLI.
+"""The roster optimiser (outreach/roster/) on instances built here: legality, score, reasons, replan, CLI.
 
 Pure tests (no database).  Instances come from ``make_instance(seed, ...)``; the shared benchmark file is read
 only when it exists (``TIERCARE_SHARED`` or ``../shared`` next to the repository), else a generated instance
@@ -293,9 +293,7 @@ def test_validate_reports_every_broken_rule() -> None:
     data = tiny_instance()
     data["experts"][1]["max_per_week"] = 1
     data["experts"][1]["unavailable_days"] = [4]
-    data["requests"].append(
-        {"id": "R5", "department": "D2", "kind": "teaching", "priority": 1, "days": [0, 4]}
-    )
+    data["requests"].append({"id": "R5", "department": "D2", "kind": "teaching", "priority": 1, "days": [0, 4]})
     data["requests"].append({"id": "R6", "department": "D3", "kind": "clinic", "priority": 1, "days": [0]})
     inst = roster.load_instance(data)
 
@@ -442,8 +440,7 @@ def test_capacity_reason_holds_in_the_returned_roster() -> None:
     for e in data["experts"]:
         e["max_per_week"] = 1
     data["requests"] = [
-        {"id": f"C{i}", "department": "D2", "kind": "clinic", "priority": 1 + i % 3, "days": [2]}
-        for i in range(8)
+        {"id": f"C{i}", "department": "D2", "kind": "clinic", "priority": 1 + i % 3, "days": [2]} for i in range(8)
     ]
     inst = roster.load_instance(data)
     result = roster.solve(inst, seconds=0.5)

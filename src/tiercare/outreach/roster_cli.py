@@ -1,4 +1,4 @@
-"""Command line for the roster optimiser (``outreach/roster.py``); no Django.
+"""Command line for the roster optimiser (``outreach/roster/``); no Django.
 
 ``solve`` reads a ROSTER.md instance, prints the solution JSON on stdout and progress plus a summary on
 stderr; ``validate`` checks a solution file against an instance and prints its violations and score::
@@ -103,9 +103,7 @@ def _solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         def progress(event: roster.Progress) -> None:
             if not args.quiet:
                 bound = "" if event.bound is None else f"  bound {event.bound}"
-                print(
-                    f"  {event.seconds:7.2f}s  {event.phase:<8} objective {event.objective}{bound}", file=err
-                )
+                print(f"  {event.seconds:7.2f}s  {event.phase:<8} objective {event.objective}{bound}", file=err)
 
         solved = roster.solve(
             inst,
