@@ -128,7 +128,9 @@ class AskForm(forms.Form):
     """Ask for a tele-consultation or a second opinion on a case (the API's ``WorkIn``)."""
 
     specialty = forms.ChoiceField(label=_("Specialty"), choices=[("", "—"), *Specialty.choices])
-    priority = forms.ChoiceField(label=pgettext_lazy("consult urgency", "Priority"), choices=Priority.choices, initial=Priority.ROUTINE)
+    priority = forms.ChoiceField(
+        label=pgettext_lazy("consult urgency", "Priority"), choices=Priority.choices, initial=Priority.ROUTINE
+    )
     expert = ExpertChoiceField(
         queryset=Practitioner.objects.none(),
         label=_("Expert (optional)"),
@@ -147,7 +149,9 @@ class AnswerForm(forms.Form):
     more information needed asks the requester and keeps it open."""
 
     body = forms.CharField(label=_("Answer"), max_length=8000, widget=forms.Textarea({"rows": 6}))
-    outcome = forms.ChoiceField(label=pgettext_lazy("consult outcome", "Outcome"), choices=[("", "—"), *Outcome.choices])
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("consult outcome", "Outcome"), choices=[("", "—"), *Outcome.choices]
+    )
 
 
 class DeclineForm(forms.Form):

@@ -49,10 +49,14 @@ class AuditLogFilters(forms.Form):
         help_text=gettext_lazy("Name, pinyin, initials, last 4 of the ID, or mobile"),
     )
     since = forms.DateField(
-        label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -5,9 +5,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from tiercare.consults.models import ConsultStatus, OpinionStatus
-
 from tiercare.consults.forms import specialty_label as _specialty_label
+from tiercare.consults.models import ConsultStatus, OpinionStatus
 
 register = template.Library()
 
@@ -22,7 +21,6 @@ def specialty_label(code: str) -> str:
 def specialty_labels(codes: list[str]) -> str:
     """``{{ mdt.specialties|specialty_labels }}``: the specialties, named, joined with 、."""
     return "、".join(_specialty_label(c) for c in codes or [])
-
 
 
 @register.filter
