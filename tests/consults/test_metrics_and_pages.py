@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tiercare.consults import services
 from tiercare.consults.metrics import consult_metrics, percentile
-from tiercare.consults.models import Outcome
+from tiercare.consults.models import Outcome, SecondOpinion, Teleconsult
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,19 @@ def test_case_page_for_people_on_it_only(cast, net, case):
     no = Client()
     no.force_login(cast.gp_b)
     assert no.get(f"/consults/cases/{case.pk}/").status_code == 404
+
+
+def test_ops_sees_late_work_by_its_kind_and_status_in_chinese_not_its_codes(cast, net, case):
+    services.teleconsult_request(by=cast.gp, case=case, specialty="pediatrics")
+    services.opinion_request(by=cast.gp, case=case, specialty="pediatrics", priority="urgent")
+    past = timezone.now() - timedelta(hours=1)
+    for model in (Teleconsult, SecondOpinion):
+        model.objects.update(deadline=past)
+    ops = Client()
+    ops.force_login(cast.ops)
+    page = ops.get("/consults/").content.decode()
+    late = page[page.index("<h3>已逾期") :]
+    late = late[: late.index("</table>")]
+    assert "远程会诊" in late and "第二诊疗意见" in late and "已分配" in late, late
+    for code in ("teleconsult", "opinion", "assigned"):
+        assert f"<td>{code}</td>" not in late

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories as f
 from tiercare.consults import services, tasks
@@ -51,6 +51,16 @@ def test_request_routes_to_an_allowed_expert_and_records_basis(cast, net, case, 
     assert tc.deadline == tc.created_at + timedelta(hours=ROUTINE_DEADLINE_HOURS)
     assert Transition.objects.filter(object_id=tc.pk, from_state="unassigned", to_state="assigned", by=cast.gp).exists()
     assert [n.recipient for n in InMemoryBackend.outbox] == ["expert"]
+
+
+def test_the_expert_is_told_in_chinese_words_whatever_the_requesting_page_language(
+    cast, net, case, django_capture_on_commit_callbacks
+):
+    InMemoryBackend.outbox.clear()
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.teleconsult_request(by=cast.gp, case=case, specialty="pediatrics")
+    (told,) = InMemoryBackend.outbox
+    assert told.text.startswith("您有新的远程会诊待回复"), told.text
 
 
 def test_urgent_deadline_is_24_hours(cast, net, case):

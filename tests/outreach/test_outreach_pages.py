@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from tests import factories as f
 from tests.outreach.factories import (
@@ -26,7 +27,9 @@ from tiercare.outreach.models import (
     ExpertAvailability,
     ExpertLeave,
     ExpertSession,
+    HalfDay,
     PlanRun,
+    SessionKind,
     SessionReport,
     SessionRequest,
 )
@@ -325,6 +328,25 @@ def test_cancelling_tells_each_patient_the_expert_and_the_coordinator_once(cast,
     (coordinator,) = by_code["outreach_coordinator_session_cancelled"]
     assert coordinator.recipient == "user:coordinator" and "3位患者" in coordinator.text and "贵院" in coordinator.text
     assert len(InMemoryBackend.outbox) == 5
+
+
+def test_a_cancellation_made_from_an_english_page_is_still_told_in_chinese_words(
+    cast, django_capture_on_commit_callbacks
+):
+    session = make_session(cast.expert_practitioner, cast.dept_a, on=next_monday(), places=5)
+    services.booking_create(by=cast.coordinator, session=session, person=_patients(cast, 1)[0])
+    InMemoryBackend.outbox.clear()
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.session_cancel(by=cast.ops, session=session, reason="专家临时出国")
+    labels = (SessionKind(session.kind).label, HalfDay(session.half_day).label)
+    with translation.override("zh-hans"):
+        chinese = [str(label) for label in labels]
+    with translation.override("en"):
+        english = [str(label) for label in labels]
+    assert len(InMemoryBackend.outbox) == 3
+    for n in InMemoryBackend.outbox:
+        assert all(word in n.text for word in chinese), n.text
+        assert not any(word in n.text for word in english), n.text
 
 
 def test_moving_tells_each_patient_the_expert_and_the_coordinator_once(cast, django_capture_on_commit_callbacks):

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from tests.referrals.conftest import publish
 from tests.referrals.helpers import reach
 
@@ -238,3 +238,12 @@ def test_overdue_messages_name_the_step_in_chinese(net, outbox, django_capture_o
     assert overdue and escalated
     for n in overdue + escalated:
         assert "接收或拒绝" in n.text and "accept" not in n.text
+
+
+def test_a_referral_sent_from_an_english_page_tells_the_desk_its_urgency_in_chinese(
+    net, outbox, django_capture_on_commit_callbacks
+):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        reach(net, "sent")
+    texts = {n.text for n in outbox if n.template_code == "referral_sent"}
+    assert texts and all("（普通）" in t and "Routine" not in t for t in texts), texts

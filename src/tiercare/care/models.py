@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.core.models import BaseModel
 
@@ -77,7 +78,7 @@ class ContractStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     RENEWED = "renewed", _("Renewed")
     TERMINATED = "terminated", _("Terminated")
-    EXPIRED = "expired", _("Expired")
+    EXPIRED = "expired", pgettext_lazy("contract status", "Expired")
 
 
 class CareContract(BaseModel):

@@ -394,7 +394,8 @@ def contract_terminate(*, by: User, contract: CareContract, on: date, reason: st
         contract = CareContract.objects.select_for_update().get(pk=contract.pk)
         if contract.status != ContractStatus.ACTIVE:
             raise Conflict(
-                _("Only an active contract can be terminated; this one is %(s)s.") % {"s": contract.status},
+                _("Only an active contract can be terminated; this one is %(s)s.")
+                % {"s": ContractStatus(contract.status).label},
                 code="illegal_transition",
                 details={"state": contract.status},
             )

@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.consults import access
 from tiercare.consults.models import ConclusionAction, MdtCase, Outcome, Priority
@@ -127,7 +128,9 @@ class AskForm(forms.Form):
     """Ask for a tele-consultation or a second opinion on a case (the API's ``WorkIn``)."""
 
     specialty = forms.ChoiceField(label=_("Specialty"), choices=[("", "—"), *Specialty.choices])
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.ROUTINE)
+    priority = forms.ChoiceField(
+        label=pgettext_lazy("consult urgency", "Priority"), choices=Priority.choices, initial=Priority.ROUTINE
+    )
     expert = ExpertChoiceField(
         queryset=Practitioner.objects.none(),
         label=_("Expert (optional)"),
@@ -146,7 +149,9 @@ class AnswerForm(forms.Form):
     more information needed asks the requester and keeps it open."""
 
     body = forms.CharField(label=_("Answer"), max_length=8000, widget=forms.Textarea({"rows": 6}))
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices])
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("consult outcome", "Outcome"), choices=[("", "—"), *Outcome.choices]
+    )
 
 
 class DeclineForm(forms.Form):
@@ -258,8 +263,8 @@ class ConclusionForm(forms.Form):
 
 class MeetingHoursForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("Day"), choices=WEEKDAYS, coerce=int)
-    start = forms.TimeField(label=_("From"), widget=TIME)
-    end = forms.TimeField(label=_("To"), widget=TIME)
+    start = forms.TimeField(label=pgettext_lazy("time range", "From"), widget=TIME)
+    end = forms.TimeField(label=pgettext_lazy("time range", "To"), widget=TIME)
 
     def clean(self) -> dict[str, Any]:
         d = super().clean()

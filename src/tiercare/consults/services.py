@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tiercare.consults import availability, routing, slots
 from tiercare.consults.models import (
@@ -157,8 +158,8 @@ def _clean(obj: models.Model, exclude: list[str] | None = None) -> None:
         raise validation_failed(exc) from exc
 
 
-def _kind(obj: Any) -> str:
-    return str(_("tele-consultation") if isinstance(obj, Teleconsult) else _("second opinion"))
+def _kind(obj: Any) -> Any:  # lazy: the message is sent in Chinese whatever the page's language (core.notify)
+    return gettext_lazy("tele-consultation") if isinstance(obj, Teleconsult) else gettext_lazy("second opinion")
 
 
 def _aware(dt: datetime) -> datetime:

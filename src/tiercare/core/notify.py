@@ -5,7 +5,9 @@ SMS in China sends an approved signature + template code + parameters, never fre
 the console and in-app inbox); a production SMS backend maps each code to the provider's approved template id.
 Backends: ConsoleBackend (development), InMemoryBackend (tests: ``outbox``). Set TIERCARE_NOTIFY_BACKEND.
 Notifications are sent after the surrounding transaction commits (``notify_on_commit``), so a rolled-back booking
-never tells anyone anything.
+never tells anyone anything. The text sent is the zh-Hans one, so parameters that are words rather than data (a
+status, a kind, a half-day) are given as lazy translations (``SessionKind(kind).label``) and rendered here in Chinese,
+whatever the language of the page whose action sent the message.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,8 @@ def get_backend() -> BaseBackend:
 
 def notify(recipient: str, template_code: str, params: dict[str, Any]) -> None:
     """Send now. Prefer notify_on_commit inside services."""
-    params = {k: str(v) for k, v in params.items()}
+    with translation.override("zh-hans"):  # the language of the text sent (lazy labels among the params)
+        params = {k: str(v) for k, v in params.items()}
     try:
         get_backend().send(recipient, template_code, params)
     except Exception:  # a failed SMS must not undo a booking; it is logged for operations to follow up

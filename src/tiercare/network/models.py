@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.core.models import BaseModel
 
@@ -37,7 +38,7 @@ class GpMode(models.TextChoices):
 class OrgStatus(models.TextChoices):
     OPERATING = "operating", _("In operation")
     PREPARING = "preparing", _("In preparation")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("organization status", "Closed")
 
 
 class Specialty(models.TextChoices):
@@ -478,7 +479,7 @@ class SupportAgreement(BaseModel):
     supported = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="agreements_received")
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    reference = models.CharField(pgettext_lazy("agreement", "reference"), max_length=60, blank=True)
     liability_terms = models.TextField(_("liability split"), blank=True)
 
     class Meta:
@@ -507,7 +508,7 @@ class Invitation(BaseModel):
     site = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="invitations")
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
-    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    reference = models.CharField(pgettext_lazy("invitation", "reference"), max_length=60, blank=True)
 
     class Meta:
         ordering = ["-valid_from"]

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.core.errors import DomainError
 from tiercare.core.models import Role, User
@@ -73,7 +74,7 @@ def _expert_field(user: User, *, required: bool = True) -> ExpertField:
 
 
 class PlanForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=_date_input())
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
     weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=12, initial=4)
     seconds = forms.FloatField(label=_("Seconds"), min_value=0.5, max_value=60, initial=5)
     replan = forms.BooleanField(
@@ -108,10 +109,10 @@ class RequestForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), empty_label="—")
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     cadence = forms.ChoiceField(label=_("Cadence"), choices=Cadence.choices)
-    window_start = forms.DateField(label=_("From"), widget=_date_input())
-    window_end = forms.DateField(label=_("To"), widget=_date_input())
+    window_start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
+    window_end = forms.DateField(label=pgettext_lazy("date range", "To"), widget=_date_input())
     places = forms.IntegerField(label=_("Places"), min_value=1, max_value=200, initial=10)
-    priority = forms.IntegerField(label=_("Priority"), min_value=1, max_value=3, initial=2)
+    priority = forms.IntegerField(label=pgettext_lazy("request rank", "Priority"), min_value=1, max_value=3, initial=2)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -189,8 +190,8 @@ class AvailabilityForm(forms.Form):
 
 class LeaveForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LeaveKind.choices)
-    start = forms.DateField(label=_("From"), widget=_date_input())
-    end = forms.DateField(label=_("To"), widget=_date_input())
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), widget=_date_input())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from tiercare.core.crud import changed_fields, row_save
 from tiercare.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
 from tiercare.core.notify import notify_on_commit
-from tiercare.network.models import Department, Organization, Partnership, Practitioner
+from tiercare.network.models import Department, Organization, Partnership, Practitioner, Specialty
 from tiercare.network.practice import practice_basis
 from tiercare.network.selectors import user_organization_ids
 from tiercare.outreach import planning
@@ -95,14 +95,14 @@ def request_create(
         )
     if partnership.services and data["kind"] not in partnership.services:
         raise ValidationFailed(
-            _("kind: the partnership does not cover %(kind)s sessions.") % {"kind": data["kind"]},
+            _("kind: the partnership does not cover %(kind)s sessions.") % {"kind": _label(SessionKind, data["kind"])},
             details={"field": "kind"},
         )
     specialty = data.get("specialty") or department.specialty
     if specialty not in planning.serving_specialties(department.specialty):
         raise ValidationFailed(
             _("specialty: %(s)s experts do not serve a %(d)s department.")
-            % {"s": specialty, "d": department.specialty},
+            % {"s": _label(Specialty, specialty), "d": _label(Specialty, department.specialty)},
             details={"field": "specialty"},
         )
     if data["window_end"] < today:
@@ -112,7 +112,7 @@ def request_create(
         if p.doctor_group_id is None or p.specialty != specialty:
             raise ValidationFailed(
                 _("preferred_experts: %(name)s is not a %(s)s expert of the doctor group.")
-                % {"name": p.name, "s": specialty},
+                % {"name": p.name, "s": _label(Specialty, specialty)},
                 details={"field": "preferred_experts"},
             )
     if data["kind"] != SessionKind.SURGERY and data.get("procedures"):
@@ -412,7 +412,7 @@ def replan_create(
 def _proposed(plan: RosterPlan) -> None:
     if plan.status != PlanStatus.PROPOSED:
         raise Conflict(
-            _("This plan is %(s)s; only a proposed plan can change.") % {"s": plan.status},
+            _("This plan is %(s)s; only a proposed plan can change.") % {"s": _label(PlanStatus, plan.status)},
             code="illegal_transition",
             details={"state": plan.status},
         )
@@ -523,7 +523,8 @@ def _transition(
     frm = session.status if not session._state.adding else ""
     if frm and to not in SESSION_TRANSITIONS[frm]:
         raise Conflict(
-            _("A %(frm)s session cannot become %(to)s.") % {"frm": frm, "to": to},
+            _("A %(frm)s session cannot become %(to)s.")
+            % {"frm": _label(SessionStatus, frm), "to": _label(SessionStatus, to)},
             code="illegal_transition",
             details={"state": frm, "to": to},
         )
@@ -566,7 +567,7 @@ def _create_session(
     except IntegrityError as exc:
         raise Conflict(
             _("%(expert)s already has a session on %(date)s %(half)s, or this request is already scheduled.")
-            % {"expert": a.expert.name, "date": a.date, "half": a.half_day},
+            % {"expert": a.expert.name, "date": a.date, "half": _label(HalfDay, a.half_day)},
             code="double_booked",
             details={"assignment": str(a.pk)},
         ) from exc
@@ -590,9 +591,9 @@ def _create_session(
             "outreach_session_confirmed",
             {
                 "date": a.date,
-                "half_day": _label(HalfDay, a.half_day),
+                "half_day": HalfDay(a.half_day).label,
                 "site": a.site.name,
-                "kind": _label(SessionKind, a.kind),
+                "kind": SessionKind(a.kind).label,
             },
         )
     return session
@@ -833,7 +834,7 @@ def booking_create(*, by: User, session: ExpertSession, person: Any, note: str =
             locked = ExpertSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
             if locked.status not in ACTIVE_SESSION_STATUSES:
                 raise Conflict(
-                    _("This session is %(s)s; it takes no bookings.") % {"s": locked.status},
+                    _("This session is %(s)s; it takes no bookings.") % {"s": _label(SessionStatus, locked.status)},
                     code="session_not_bookable",
                     details={"state": locked.status},
                 )

@@ -78,8 +78,9 @@ register(
 )
 
 
-def label(choices: Any, value: str) -> str:
-    return str(dict(choices.choices).get(value, value))
+def label(choices: Any, value: str) -> Any:
+    """The choice's label, lazy: ``notify`` renders it in the message's language (Chinese), not the page's."""
+    return dict(choices.choices).get(value, value)
 
 
 def session_params(session: ExpertSession) -> dict[str, Any]:

@@ -313,7 +313,7 @@ def sms_code_send(*, by: User, person: Person, scope: str, phone: str = "") -> C
         notify_on_commit(
             number,
             "consent_sms_code",
-            {"code": code, "purpose": str(ConsentScope(scope).label), "minutes": SMS_CODE_MINUTES},
+            {"code": code, "purpose": ConsentScope(scope).label, "minutes": SMS_CODE_MINUTES},
         )
     return row
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.core.models import BaseModel
 
@@ -39,7 +40,7 @@ class Status(models.TextChoices):
     BACK_REFERRED = "back_referred", _("Back-referred")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
-    EXPIRED = "expired", _("Expired")
+    EXPIRED = "expired", pgettext_lazy("referral status", "Expired")
 
 
 OPEN_STATUSES = (

@@ -577,7 +577,7 @@ def _send(ref: Referral, *, by: User | None, at: datetime, fixed: bool = False) 
         "referral_sent",
         {
             "patient": ref.person.name,
-            "urgency": ref.get_urgency_display(),
+            "urgency": Urgency(ref.urgency).label,
             "department": ref.receiving_department,
             "due": timezone.localtime(ref.due_at).strftime("%Y-%m-%d %H:%M"),
         },
