@@ -368,11 +368,13 @@ def test_search_on_a_larger_instance_improves_on_greedy_and_stays_legal(workers:
     assert inst.ctx().n_o > roster.SMALL_EXACT_MAX_OPTIONS
     greedy_score = roster.score(inst, roster.greedy(inst)).objective
     events: list[roster.Progress] = []
-    result = roster.solve(inst, seconds=2.0, workers=workers, progress=events.append)
+    # 5 s, not 2: the first improvement comes well inside a second on a quiet machine, but a CI machine shared with
+    # other work (load 12 seen) has gone 2 s without one.
+    result = roster.solve(inst, seconds=5.0, workers=workers, progress=events.append)
     assert roster.validate(inst, result.assignments) == []
     assert raw_rule_breaks(data, result.assignments) == []
     assert result.objective > greedy_score
-    assert result.seconds <= 2.3
+    assert result.seconds <= 5.3
     assert result.first_feasible_seconds < 0.5
     assert events[0].phase == "greedy" and events[-1].objective == result.objective
     assert [e.objective for e in events] == sorted(e.objective for e in events)
