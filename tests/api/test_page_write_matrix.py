@@ -71,6 +71,7 @@ PATH_IDS = {
     "center_id": "center",
     "member_id": "team_member",
     "hours_id": "meeting_hours",
+    "followup_id": "followup",
 }
 
 

@@ -30,8 +30,10 @@ from tiercare.care.forms import (
     CallForm,
     EnrollmentForm,
     FollowUpForm,
+    MedicationForm,
     SuggestionDismissForm,
     SuggestionReferForm,
+    VoidForm,
     program_name,
     protocol_or_none,
     show_domain_error,
@@ -285,6 +287,8 @@ def _person_page(
     acted: Any = None,
     acted_error: str = "",
     consent_offer: dict[str, Any] | None = None,
+    void_form: VoidForm | None = None,
+    medication_form: MedicationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The person's plan, their open referral suggestions and, for their team, a follow-up form per program, the
@@ -313,6 +317,13 @@ def _person_page(
                 forms.append((e, FollowUpForm(protocol=protocol, initial={"person_id": person.pk})))
         ctx["followup_forms"] = forms
         ctx["enrol_form"] = enrol_form or EnrollmentForm(exclude=[e.protocol_code for e in plan["enrollments"]])
+        bound = {void_form.prefix: void_form} if void_form is not None else {}
+        ctx["void_forms"] = [
+            (f, bound.get(f"void-{f.pk}") or VoidForm(followup_id=f.pk)) for f in plan["recent_followups"]
+        ]
+        ctx["void_open"] = void_form is not None
+        if request.user.role in ("gp", "admin"):  # services.medication_prescribe: only a doctor prescribes
+            ctx["medication_form"] = medication_form or MedicationForm(initial={"prescribed_on": timezone.localdate()})
     fu = next((f for f in plan["recent_followups"] if str(f.pk) == str(recorded)), None) if recorded else None
     if fu is not None:
         protocol = protocol_or_none(fu.enrollment.protocol_code)
@@ -585,3 +596,42 @@ def _target_decisions(teams: Any) -> list[dict[str, Any]]:
     ).select_related("decided_by"):
         latest.setdefault(d.center_id, d)
     return [{"center": c, "decision": latest.get(pk)} for pk, c in centers.items()]
+
+
+@login_required
+@require_POST
+def followup_void(request: AuthedRequest, followup_id: str) -> HttpResponse:
+    """Void a follow-up filed in error from the person page (the API's ``care_void``): kept, never deleted; the
+    enrolment is recomputed. Without a reason the form answers beside the field."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    fu = access.access_followup(request.user, followup_id, reason="void")
+    form = VoidForm(request.POST, followup_id=fu.pk)
+    if form.is_valid():
+        try:
+            services.followup_void(by=request.user, followup=fu, reason=form.cleaned_data["reason"])
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, gettext("The follow-up is void; the plan was recomputed without it."))
+            return redirect("care:person", person_id=fu.person_id)
+    return _person_page(request, fu.person, void_form=form, status=422)
+
+
+@login_required
+@require_POST
+def medication_new(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """Record a prescription from the person page (the API's ``care_prescribe``) within the long-prescription rules
+    (more than 7 days only in a chronic-care program, at most 12 weeks, beyond 4 weeks an assessment and the
+    patient's confirmation): a refusal is shown beside the field it names, with what was typed kept."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    person = access.access_person(request.user, person_id, reason="prescribe")
+    form = MedicationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.medication_prescribe(by=request.user, person=person, **form.cleaned_data)
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, gettext("The prescription is recorded."))
+            return redirect(f"{reverse('care:person', args=[person.pk])}#medicines")
+    return _person_page(request, person, medication_form=form, status=422)
