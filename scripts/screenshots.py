@@ -106,7 +106,7 @@ def prepare() -> dict[str, str]:
         .first()
     )
     # The demo's open tele-consultation (answered with a question, awaiting the GP) and its case.
-    tc = Teleconsult.objects.filter(status="assigned", first_answer_at__isnull=False).order_by("created_at").first()
+    tc = Teleconsult.objects.filter(status="answered").order_by("created_at").first()
     # A new MDT case the GP organises: the page shows the slot finder's proposals.
     consented = Person.objects.filter(consents__scope="teleconsultation", consents__granted_to_id=center_id)
     mdt_person = (

@@ -107,6 +107,8 @@ PAGE: dict[str, str] = {
     "care_prescribe": "care:medication_new",
     "care_suggestion_refer": "care:suggestion_refer",
     "care_suggestion_dismiss": "care:suggestion_dismiss",
+    # the page records the one variant a center decides today, the hypertension target at 65 or more
+    "care_variant_decide": "care:target_decide",
 }
 
 # operation_id → why no page does it (integration only, or not a write at all).
@@ -117,10 +119,7 @@ NO_PAGE: dict[str, str] = {
 }
 
 # Writes by a role that have no page yet, each reported to the lead (issue 12).
-NO_PAGE_YET: dict[str, str] = {
-    "care_variant_decide": "a GP center's recorded decision on a protocol variant (the hypertension target at 65 or "
-    "more): the care dashboard shows it, only the API records it",
-}
+NO_PAGE_YET: dict[str, str] = {}
 
 # POST pages with no API operation, with the reason.
 _TEAMS = "sets up a GP center's teams (operations or the center's lead, on the teams page); no integration of the "

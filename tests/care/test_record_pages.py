@@ -112,3 +112,35 @@ def test_another_team_or_the_patient_cannot_prescribe(cast, fu):
         r = page_client(user).post(f"/care/persons/{cast.patient_person.pk}/medications/", _rx())
         assert r.status_code in (403, 404), user
     assert not MedicationRecord.objects.exists()
+
+
+def test_a_gp_records_the_centers_hypertension_target_from_the_dashboard(cast, fu):
+    from tiercare.care.models import ProtocolVariantDecision
+
+    c = page_client(cast.gp)
+    url = f"/care/centers/{cast.center_a.pk}/target/"
+    assert url in page_text(c.get("/care/dashboard/"))
+    prefix = f"target-{cast.center_a.pk}"
+    r = c.post(url, {f"{prefix}-enabled": "0"})
+    html = page_text(r)
+    assert r.status_code == 422 and f'id="id_{prefix}-reason-error"' in html
+    assert not ProtocolVariantDecision.objects.exists()
+    r = c.post(
+        url, {f"{prefix}-enabled": "0", f"{prefix}-reason": "中心讨论决定：老年患者同样控制在140/90以下"}, follow=True
+    )
+    assert "本中心的决定已保存" in page_text(r) and "140/90" in page_text(r)
+    d = ProtocolVariantDecision.objects.get(center=cast.center_a)
+    assert (d.enabled, d.decided_by, d.variant) == (False, cast.gp, "HTN-TARGET-65-150")
+
+
+def test_only_a_gp_of_the_center_records_its_target(cast, fu):
+    from tiercare.care.models import ProtocolVariantDecision
+
+    second_team(cast)
+    url = f"/care/centers/{cast.center_a.pk}/target/"
+    prefix = f"target-{cast.center_a.pk}"
+    data = {f"{prefix}-enabled": "0", f"{prefix}-reason": "x"}
+    assert page_client(cast.gp_b).post(url, data).status_code == 404
+    assert page_client(cast.outsider).post(url, data).status_code == 403
+    assert page_client(cast.health_manager).post(url, data).status_code == 403
+    assert not ProtocolVariantDecision.objects.exists()

@@ -24,7 +24,7 @@ def test_expert_asks_for_more_information_and_the_thread_stays_open(cast, net, t
     assert status == 201, body
     assert body["body"] == "请补充胸片"
     tc.refresh_from_db()
-    assert tc.status == "assigned" and tc.first_answer_at is not None
+    assert tc.status == "answered" and tc.first_answer_at is not None and tc.closed_at is None
     assert Transition.objects.filter(object_id=tc.pk, reason=Outcome.MORE_INFORMATION).exists()
     # the requester replies in the same thread
     assert api(cast.gp).post(f"consults/teleconsults/{tc.pk}/messages", {"body": "胸片已上传"})[0] == 201

@@ -323,3 +323,23 @@ class MedicationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "rx")
         super().__init__(*args, **kwargs)
+
+
+class TargetDecisionForm(forms.Form):
+    """A GP center's decision on the hypertension target at 65 or more (the API's ``care_variant_decide`` for
+    HTN-TARGET-65-150): who, when and why are kept; later follow-ups at the center are classified under it."""
+
+    enabled = forms.TypedChoiceField(
+        label=_("Target at 65 or more"),
+        choices=[
+            ("1", _("below 150/90 mmHg (the standard's age-specific target)")),
+            ("0", _("below 140/90 mmHg at every age")),
+        ],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Why (kept with the decision)"), max_length=500)
+
+    def __init__(self, *args: Any, center_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"target-{center_id}")
+        super().__init__(*args, **kwargs)

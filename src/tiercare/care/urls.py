@@ -10,6 +10,7 @@ urlpatterns = [
     path("contracts/<uuid:contract_id>/renew/", views.contract_renew, name="contract_renew"),
     path("centers/<uuid:center_id>/worklists/<str:kind>/", views.center_worklist, name="center_worklist"),
     path("centers/<uuid:center_id>/lead/", views.center_lead, name="center_lead"),
+    path("centers/<uuid:center_id>/target/", views.target_decide, name="target_decide"),
     path("enrollments/<uuid:enrollment_id>/end/", views.enrollment_end, name="enrollment_end"),
     path("households/<uuid:household_id>/", views.household, name="household"),
     path("households/<uuid:household_id>/contract/", contract_views.household_contract, name="household-contract"),

@@ -33,6 +33,7 @@ from tiercare.care.forms import (
     MedicationForm,
     SuggestionDismissForm,
     SuggestionReferForm,
+    TargetDecisionForm,
     VoidForm,
     program_name,
     protocol_or_none,
@@ -42,7 +43,7 @@ from tiercare.care.models import ControlClass, Enrollment, OutreachOutcome, Refe
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.context import zh_active
-from tiercare.core.errors import Conflict, ValidationFailed
+from tiercare.core.errors import Conflict, NotFound, ValidationFailed
 from tiercare.core.models import User
 from tiercare.core.query import query_uuid
 from tiercare.network.models import Department, Specialty
@@ -468,13 +469,49 @@ def my_plan(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
+    return _dashboard_page(request)
+
+
+def _dashboard_page(
+    request: AuthedRequest, *, target_form: TargetDecisionForm | None = None, status: int = 200
+) -> HttpResponse:
     require_role(request.user, *selectors.DASHBOARD_ROLES)
     team = query_uuid(request, "team")
     all_teams = selectors.dashboard_teams(for_user=request.user).select_related("center")
     teams = all_teams.filter(pk=team) if team and all_teams.filter(pk=team).exists() else all_teams
     data = selectors.dashboard(teams=teams)
-    ctx = {"data": data, "teams": all_teams, "team": str(team or ""), "target_decisions": _target_decisions(all_teams)}
-    return render(request, "care/dashboard.html", ctx)
+    decisions = _target_decisions(all_teams)
+    if request.user.role in ("gp", "admin"):  # services.protocol_variant_decide: a GP of the center decides
+        bound = {target_form.prefix: target_form} if target_form is not None else {}
+        for c in decisions:
+            c["form"] = bound.get(f"target-{c['center'].pk}") or TargetDecisionForm(center_id=c["center"].pk)
+    ctx = {"data": data, "teams": all_teams, "team": str(team or ""), "target_decisions": decisions}
+    return render(request, "care/dashboard.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def target_decide(request: AuthedRequest, center_id: str) -> HttpResponse:
+    """Record the center's hypertension target at 65 or more from the dashboard (the API's ``care_variant_decide``):
+    a center where the user has no team is 404; anyone but a GP of the center is refused by the service (403); a
+    missing choice or reason is answered beside the field."""
+    require_role(request.user, *selectors.DASHBOARD_ROLES)
+    team = selectors.dashboard_teams(for_user=request.user).filter(center_id=center_id).first()
+    if team is None:
+        raise NotFound(gettext("Not found."))
+    form = TargetDecisionForm(request.POST, center_id=team.center_id)
+    if form.is_valid():
+        try:
+            services.protocol_variant_decide(
+                by=request.user, center=team.center, protocol_code="hypertension", variant="HTN-TARGET-65-150",
+                enabled=form.cleaned_data["enabled"], reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, gettext("The center's decision is recorded."))
+            return redirect(f"{reverse('care:dashboard')}#target-decisions")
+    return _dashboard_page(request, target_form=form, status=422)
 
 
 @login_required
