@@ -88,22 +88,17 @@ def prepare() -> dict[str, str]:
     from tiercare.outreach import planning
     from tiercare.outreach import services as outreach
     from tiercare.outreach.models import ExpertSession, LeaveKind
-    from tiercare.people.models import Consent, Household, Person
+    from tiercare.people.models import Consent, Person
+    from tiercare.people.selectors import household_list, person_list
 
     gp, ops, coordinator = (User.objects.get(username=u) for u in ("gp", "ops", "coordinator"))
     center_id = PractitionerRole.objects.filter(practitioner__user=gp).values_list("organization_id", flat=True)[0]
-    # A household of the GP's center with no family-doctor contract yet, and a member with no consent on file.
-    household = (
-        Household.objects.filter(registered_at_id=center_id, members__isnull=False)
-        .exclude(care_contracts__status="active")
-        .order_by("name")
-        .first()
-    )
+    # A household the GP may see with no family-doctor contract yet (else one of the team's), and a person the GP
+    # may see with no consent on file.
+    households = household_list(for_user=gp, organization=center_id).filter(members__isnull=False)
+    household = households.exclude(care_contracts__status="active").order_by("name").first() or households.first()
     consent_person = (
-        Person.objects.filter(membership__household__registered_at_id=center_id)
-        .exclude(pk__in=Consent.objects.values("person_id"))
-        .order_by("name_pinyin")
-        .first()
+        person_list(for_user=gp).exclude(pk__in=Consent.objects.values("person_id")).order_by("name_pinyin").first()
     )
     # The demo's open tele-consultation (answered with a question, awaiting the GP) and its case.
     tc = Teleconsult.objects.filter(status="answered").order_by("created_at").first()
