@@ -36,20 +36,22 @@ ARGS = [
     "--no-first-run",
 ]
 WIDTH, HEIGHT = 1280, 800
-# (who, path — may name prepared ids as {key} —, file name, what to do on the page before the shot, full page?)
-PAGES: list[tuple[str, str, str, str, bool]] = [
-    ("ops", "/directory/experts/?specialty=pediatrics", "experts", "", False),
-    ("ops", "/directory/overview/", "overview", "", False),
-    ("gp", "/people/consents/new/?person={consent_person}", "consent-new", "consent", True),
-    ("gp", "/people/households/{household}/", "household", "", True),
-    ("gp", "/care/households/{household}/contract/", "contract-sign", "", True),
-    ("gp", "/consults/cases/{case}/", "consults-case", "", True),
-    ("gp", "/consults/teleconsults/{teleconsult}/", "consults-teleconsult", "", True),
-    ("expert", "/consults/", "consults-inbox", "", True),
-    ("gp", "/consults/mdt/{mdt}/", "consults-mdt", "", True),
-    ("ops", "/outreach/plan/?plan={replan}", "outreach-replan", "", True),
-    ("coordinator", "/outreach/sessions/{report_session}/report/", "outreach-report", "report", True),
+# (who, path — may name prepared ids as {key} —, file name, what to do on the page before the shot, what to take:
+# "" the window, "full" the whole page, "#id" that element of the page, at most MAX_HEIGHT high)
+PAGES: list[tuple[str, str, str, str, str]] = [
+    ("ops", "/directory/experts/?specialty=pediatrics", "experts", "", ""),
+    ("ops", "/directory/overview/", "overview", "", ""),
+    ("gp", "/people/households/{household}/", "household", "", "full"),
+    ("gp", "/people/consents/new/?person={consent_person}", "consent-new", "consent", "full"),
+    ("gp", "/care/households/{household}/contract/", "contract-sign", "", ""),
+    ("gp", "/consults/cases/{case}/", "consults-case", "", ""),
+    ("gp", "/consults/teleconsults/{teleconsult}/", "consults-teleconsult", "", "full"),
+    ("expert", "/consults/", "consults-inbox", "", ""),
+    ("gp", "/consults/mdt/{mdt}/", "consults-mdt", "", ""),
+    ("ops", "/outreach/plan/?plan={replan}", "outreach-replan", "", "#plan"),
+    ("coordinator", "/outreach/sessions/{report_session}/report/", "outreach-report", "report", ""),
 ]
+MAX_HEIGHT = 1100
 
 
 def _env(var: Path) -> dict[str, str]:
@@ -76,30 +78,42 @@ def prepare() -> dict[str, str]:
     import django
 
     django.setup()
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     from django.utils import timezone
 
     from tiercare.consults import services as consults
     from tiercare.consults.models import Case, Teleconsult
     from tiercare.core.models import User
-    from tiercare.network.models import PractitionerRole
+    from tiercare.network.models import Organization, PractitionerRole
     from tiercare.network.selectors import user_organization_ids
     from tiercare.outreach import planning
     from tiercare.outreach import services as outreach
     from tiercare.outreach.models import ExpertSession, LeaveKind
-    from tiercare.people.models import Consent, Person
-    from tiercare.people.selectors import household_list, person_list
+    from tiercare.people import services as people
+    from tiercare.people.models import Person
 
     gp, ops, coordinator = (User.objects.get(username=u) for u in ("gp", "ops", "coordinator"))
     center_id = PractitionerRole.objects.filter(practitioner__user=gp).values_list("organization_id", flat=True)[0]
-    # A household the GP may see with no family-doctor contract yet (else one of the team's), and a person the GP
-    # may see with no consent on file.
-    households = household_list(for_user=gp, organization=center_id).filter(members__isnull=False)
-    household = households.exclude(care_contracts__status="active").order_by("name").first() or households.first()
-    consent_person = (
-        person_list(for_user=gp).exclude(pk__in=Consent.objects.values("person_id")).order_by("name_pinyin").first()
+    # A household of two the GP registers today (it has no contract and no consent yet: the contract and consent
+    # pages show their forms).
+    center = Organization.objects.get(pk=center_id)
+    household = people.household_create(
+        by=gp, data={"name": "陈家", "registered_at": center, "address": "锦江区春熙路8号"}
     )
+    for relation, name, sex, born, seq in (
+        ("head", "陈建国", "1", date(1958, 4, 12), "031"),
+        ("spouse", "刘淑芬", "2", date(1961, 9, 3), "042"),
+    ):
+        people.person_register(
+            by=gp,
+            household=household,
+            relation=relation,
+            data={"name": name, "sex": sex, "birth_date": born},
+            id_kind="resident_id",
+            id_number=_resident_id("510104", born, seq),
+        )
+    consent_person = household.members.order_by("created_at").first().person
     # The demo's open tele-consultation (answered with a question, awaiting the GP) and its case.
     tc = Teleconsult.objects.filter(status="answered").order_by("created_at").first()
     # A new MDT case the GP organises: the page shows the slot finder's proposals.
@@ -141,6 +155,14 @@ def prepare() -> dict[str, str]:
     return {k: str(v.pk) for k, v in ids.items() if v is not None}
 
 
+def _resident_id(area: str, born: Any, seq: str) -> str:
+    """A resident ID number that passes GB 11643 (area, birth date, sequence, check character); the sequence's last
+    digit is odd for a man, even for a woman."""
+    body = f"{area}{born:%Y%m%d}{seq}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -178,7 +200,7 @@ def shoot(base: str, out: Path, password: str, ids: dict[str, str], only: set[st
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for user, path, name, action, full in PAGES:
+        for user, path, name, action, take in PAGES:
             if only and name not in only:
                 continue
             try:
@@ -198,7 +220,18 @@ def shoot(base: str, out: Path, password: str, ids: dict[str, str], only: set[st
             if action:
                 _fill(page, action)
             target = out / f"{name}.png"
-            page.screenshot(path=str(target), full_page=full)
+            if take.startswith("#"):
+                box = page.locator(take).bounding_box()
+                assert box is not None, f"{name}: no {take} on {url}"
+                clip = {
+                    "x": 0,
+                    "y": max(0, box["y"] - 16),
+                    "width": WIDTH,
+                    "height": min(box["height"] + 32, MAX_HEIGHT),
+                }
+                page.screenshot(path=str(target), full_page=True, clip=clip)
+            else:
+                page.screenshot(path=str(target), full_page=take == "full")
             print(target)
             context.close()
         browser.close()
