@@ -491,7 +491,7 @@ def _dashboard_page(
 
 @login_required
 @require_POST
-def target_decide(request: AuthedRequest, center_id: str) -> HttpResponse:
+def target_decide(request: AuthedRequest, center_id: uuid.UUID) -> HttpResponse:
     """Record the center's hypertension target at 65 or more from the dashboard (the API's ``care_variant_decide``):
     a center where the user has no team is 404; anyone but a GP of the center is refused by the service (403); a
     missing choice or reason is answered beside the field."""
