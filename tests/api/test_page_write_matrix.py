@@ -46,6 +46,8 @@ NO_FOREIGN_IDS = {
     "directory/excel/import/": "an uploaded file, no object id; directory writers only (tests/network/test_excel.py)",
     "outreach/plan/new/": "queues a plan of a horizon, no object id; operations only (tests/outreach)",
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
+    "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
+    "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }
 # Path parameter → the world's object whose id fills it.
 PATH_IDS = {
@@ -71,6 +73,7 @@ PATH_IDS = {
     "center_id": "center",
     "member_id": "team_member",
     "hours_id": "meeting_hours",
+    "followup_id": "followup",
 }
 
 

@@ -46,6 +46,8 @@ NO_FOREIGN_IDS = {
     "POST /api/v1/outreach/replans",
     "POST /api/v1/referrals/capacity",
     "POST /api/v1/care/risk",
+    # the caller's own MDT meeting hours (experts only; tested in tests/consults/test_api_expert_answers.py)
+    "POST /api/v1/consults/meeting-hours",
 }
 # Writes naming objects this world does not build yet, with the reason (empty: the world builds every kind).
 NOT_YET: dict[str, str] = {}
@@ -75,6 +77,7 @@ FOREIGN = {
     "booking_id": "booking",
     "plan_id": "plan",
     "assignment_id": "assignment",
+    "hours_id": "meeting_hours",
 }
 # Valid-looking bodies where the generated one would be refused for its shape before the id is ever looked at.
 BODIES = {

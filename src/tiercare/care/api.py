@@ -33,6 +33,7 @@ from tiercare.care.schemas import (
     ContractRenewIn,
     ContractSignedOut,
     ContractTerminateIn,
+    EnrollmentEndIn,
     EnrollmentFilters,
     EnrollmentIn,
     EnrollmentOut,
@@ -335,6 +336,16 @@ def followups(request: HttpRequest, params: Query[FollowUpFilters], paging: Quer
 @router.get("/care/followups/{followup_id}", response={200: FollowUpOut, **ERRORS}, operation_id="care_followup_get")
 def followup(request: HttpRequest, followup_id: UUID) -> FollowUp:
     return access.access_followup(request.user, followup_id)  # marked referral_suggested by its selector
+
+
+@router.post(
+    "/care/enrollments/{enrollment_id}/end", response={200: EnrollmentOut, **ERRORS}, operation_id="care_enrollment_end"
+)
+def enrollment_end(request: HttpRequest, enrollment_id: UUID, payload: EnrollmentEndIn) -> Any:
+    """End an active enrolment with a reason (the center's lapsed list's 「结束管理」): by the resident's team, or the
+    lead of the center that held a lapsed contract. 409 when already ended."""
+    e = access.access_enrollment(request.user, enrollment_id, reason="end enrolment")
+    return services.enrollment_end(by=request.user, enrollment=e, reason=payload.reason)
 
 
 @router.post("/care/followups/{followup_id}/void", response={200: FollowUpOut, **ERRORS}, operation_id="care_void")

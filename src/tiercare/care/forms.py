@@ -16,7 +16,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tiercare.care.models import OutreachOutcome
+from tiercare.care.models import DrugClass, OutreachOutcome
 from tiercare.care.plausibility import RANGES
 from tiercare.care.protocols import Protocol, ProtocolError, available_protocols, load_protocol
 from tiercare.care.protocols.engine import Text
@@ -289,3 +289,57 @@ def show_domain_error(form: forms.Form, exc: DomainError) -> None:
         form.add_error(field if field in form.fields else None, _strip_field(exc.message, field))
     else:
         form.add_error(None, exc.message)
+
+
+class VoidForm(forms.Form):
+    """Void a follow-up filed in error (the API's ``care_void``): the reason is required and kept with it."""
+
+    reason = forms.CharField(label=_("Why is it void?"), max_length=200, widget=forms.TextInput(attrs={"size": 30}))
+
+    def __init__(self, *args: Any, followup_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"void-{followup_id}")
+        super().__init__(*args, **kwargs)
+
+
+class MedicationForm(forms.Form):
+    """Record a prescription (the API's ``care_prescribe``); the long-prescription rules are the service's, each
+    refusal beside the field it names."""
+
+    drug_name = forms.CharField(label=_("Medicine"), max_length=120)
+    drug_class = forms.ChoiceField(label=_("Drug class"), choices=DrugClass.choices, initial=DrugClass.ORDINARY)
+    dose = forms.CharField(label=_("Dose"), max_length=120, required=False)
+    supply_days = forms.IntegerField(label=_("Days supplied"), min_value=1, max_value=366)
+    prescribed_on = forms.DateField(
+        label=_("Prescribed on"),
+        validators=[validate_recent_date],
+        widget=forms.DateInput(attrs={"type": "date", "placeholder": "YYYY-MM-DD"}, format="%Y-%m-%d"),
+    )
+    assessment = forms.CharField(
+        label=_("Assessment (beyond 4 weeks)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    patient_confirmed = forms.BooleanField(label=_("The patient confirmed the long prescription"), required=False)
+    tb_or_fungal = forms.BooleanField(label=_("For chronic tuberculosis or a fungal infection"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "rx")
+        super().__init__(*args, **kwargs)
+
+
+class TargetDecisionForm(forms.Form):
+    """A GP center's decision on the hypertension target at 65 or more (the API's ``care_variant_decide`` for
+    HTN-TARGET-65-150): who, when and why are kept; later follow-ups at the center are classified under it."""
+
+    enabled = forms.TypedChoiceField(
+        label=_("Target at 65 or more"),
+        choices=[
+            ("1", _("below 150/90 mmHg (the standard's age-specific target)")),
+            ("0", _("below 140/90 mmHg at every age")),
+        ],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Why (kept with the decision)"), max_length=500)
+
+    def __init__(self, *args: Any, center_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"target-{center_id}")
+        super().__init__(*args, **kwargs)

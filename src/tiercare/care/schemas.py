@@ -230,6 +230,10 @@ class VoidIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class EnrollmentEndIn(Schema):
+    reason: str = Field(min_length=1, max_length=200, description="Why the enrolment ends")
+
+
 class CallIn(Schema):
     outcome: Literal["agreed_to_visit", "call_later", "unreachable", "moved", "deceased", "transferred"]
     called_at: datetime

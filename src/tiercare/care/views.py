@@ -30,8 +30,11 @@ from tiercare.care.forms import (
     CallForm,
     EnrollmentForm,
     FollowUpForm,
+    MedicationForm,
     SuggestionDismissForm,
     SuggestionReferForm,
+    TargetDecisionForm,
+    VoidForm,
     program_name,
     protocol_or_none,
     show_domain_error,
@@ -40,7 +43,7 @@ from tiercare.care.models import ControlClass, Enrollment, OutreachOutcome, Refe
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.context import zh_active
-from tiercare.core.errors import Conflict, ValidationFailed
+from tiercare.core.errors import Conflict, NotFound, ValidationFailed
 from tiercare.core.models import User
 from tiercare.core.query import query_uuid
 from tiercare.network.models import Department, Specialty
@@ -285,6 +288,8 @@ def _person_page(
     acted: Any = None,
     acted_error: str = "",
     consent_offer: dict[str, Any] | None = None,
+    void_form: VoidForm | None = None,
+    medication_form: MedicationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The person's plan, their open referral suggestions and, for their team, a follow-up form per program, the
@@ -313,6 +318,13 @@ def _person_page(
                 forms.append((e, FollowUpForm(protocol=protocol, initial={"person_id": person.pk})))
         ctx["followup_forms"] = forms
         ctx["enrol_form"] = enrol_form or EnrollmentForm(exclude=[e.protocol_code for e in plan["enrollments"]])
+        bound = {void_form.prefix: void_form} if void_form is not None else {}
+        ctx["void_forms"] = [
+            (f, bound.get(f"void-{f.pk}") or VoidForm(followup_id=f.pk)) for f in plan["recent_followups"]
+        ]
+        ctx["void_open"] = void_form is not None
+        if request.user.role in ("gp", "admin"):  # services.medication_prescribe: only a doctor prescribes
+            ctx["medication_form"] = medication_form or MedicationForm(initial={"prescribed_on": timezone.localdate()})
     fu = next((f for f in plan["recent_followups"] if str(f.pk) == str(recorded)), None) if recorded else None
     if fu is not None:
         protocol = protocol_or_none(fu.enrollment.protocol_code)
@@ -457,13 +469,49 @@ def my_plan(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: AuthedRequest) -> HttpResponse:
+    return _dashboard_page(request)
+
+
+def _dashboard_page(
+    request: AuthedRequest, *, target_form: TargetDecisionForm | None = None, status: int = 200
+) -> HttpResponse:
     require_role(request.user, *selectors.DASHBOARD_ROLES)
     team = query_uuid(request, "team")
     all_teams = selectors.dashboard_teams(for_user=request.user).select_related("center")
     teams = all_teams.filter(pk=team) if team and all_teams.filter(pk=team).exists() else all_teams
     data = selectors.dashboard(teams=teams)
-    ctx = {"data": data, "teams": all_teams, "team": str(team or ""), "target_decisions": _target_decisions(all_teams)}
-    return render(request, "care/dashboard.html", ctx)
+    decisions = _target_decisions(all_teams)
+    if request.user.role in ("gp", "admin"):  # services.protocol_variant_decide: a GP of the center decides
+        bound = {target_form.prefix: target_form} if target_form is not None else {}
+        for c in decisions:
+            c["form"] = bound.get(f"target-{c['center'].pk}") or TargetDecisionForm(center_id=c["center"].pk)
+    ctx = {"data": data, "teams": all_teams, "team": str(team or ""), "target_decisions": decisions}
+    return render(request, "care/dashboard.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def target_decide(request: AuthedRequest, center_id: uuid.UUID) -> HttpResponse:
+    """Record the center's hypertension target at 65 or more from the dashboard (the API's ``care_variant_decide``):
+    a center where the user has no team is 404; anyone but a GP of the center is refused by the service (403); a
+    missing choice or reason is answered beside the field."""
+    require_role(request.user, *selectors.DASHBOARD_ROLES)
+    team = selectors.dashboard_teams(for_user=request.user).filter(center_id=center_id).first()
+    if team is None:
+        raise NotFound(gettext("Not found."))
+    form = TargetDecisionForm(request.POST, center_id=team.center_id)
+    if form.is_valid():
+        try:
+            services.protocol_variant_decide(
+                by=request.user, center=team.center, protocol_code="hypertension", variant="HTN-TARGET-65-150",
+                enabled=form.cleaned_data["enabled"], reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, gettext("The center's decision is recorded."))
+            return redirect(f"{reverse('care:dashboard')}#target-decisions")
+    return _dashboard_page(request, target_form=form, status=422)
 
 
 @login_required
@@ -585,3 +633,42 @@ def _target_decisions(teams: Any) -> list[dict[str, Any]]:
     ).select_related("decided_by"):
         latest.setdefault(d.center_id, d)
     return [{"center": c, "decision": latest.get(pk)} for pk, c in centers.items()]
+
+
+@login_required
+@require_POST
+def followup_void(request: AuthedRequest, followup_id: str) -> HttpResponse:
+    """Void a follow-up filed in error from the person page (the API's ``care_void``): kept, never deleted; the
+    enrolment is recomputed. Without a reason the form answers beside the field."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    fu = access.access_followup(request.user, followup_id, reason="void")
+    form = VoidForm(request.POST, followup_id=fu.pk)
+    if form.is_valid():
+        try:
+            services.followup_void(by=request.user, followup=fu, reason=form.cleaned_data["reason"])
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, gettext("The follow-up is void; the plan was recomputed without it."))
+            return redirect("care:person", person_id=fu.person_id)
+    return _person_page(request, fu.person, void_form=form, status=422)
+
+
+@login_required
+@require_POST
+def medication_new(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """Record a prescription from the person page (the API's ``care_prescribe``) within the long-prescription rules
+    (more than 7 days only in a chronic-care program, at most 12 weeks, beyond 4 weeks an assessment and the
+    patient's confirmation): a refusal is shown beside the field it names, with what was typed kept."""
+    require_role(request.user, *selectors.TEAM_ROLES)
+    person = access.access_person(request.user, person_id, reason="prescribe")
+    form = MedicationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.medication_prescribe(by=request.user, person=person, **form.cleaned_data)
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, gettext("The prescription is recorded."))
+            return redirect(f"{reverse('care:person', args=[person.pk])}#medicines")
+    return _person_page(request, person, medication_form=form, status=422)

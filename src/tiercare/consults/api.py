@@ -16,9 +16,9 @@ from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from tiercare.consults import access, selectors, services
+from tiercare.consults import access, availability, selectors, services
 from tiercare.consults.metrics import consult_metrics
-from tiercare.consults.models import Case, MdtMeeting
+from tiercare.consults.models import Case, MdtMeeting, MeetingHours
 from tiercare.consults.schemas import (
     AddendumOut,
     AttachmentOut,
@@ -31,6 +31,8 @@ from tiercare.consults.schemas import (
     ConsultReasonIn,
     MdtIn,
     MdtOut,
+    MeetingHoursIn,
+    MeetingHoursOut,
     MeetingOut,
     MessageIn,
     MessageOut,
@@ -166,6 +168,28 @@ def teleconsult_cancel(request: HttpRequest, tc_id: uuid.UUID, payload: ConsultR
     return services.work_cancel(by=request.user, work=tc, reason=payload.reason)
 
 
+@router.post(
+    "/consults/teleconsults/{tc_id}/more-information",
+    response={201: MessageOut, **ERR},
+    operation_id="teleconsult_ask_more",
+)
+def teleconsult_ask_more(request: HttpRequest, tc_id: uuid.UUID, payload: MessageIn) -> Any:
+    """The assigned expert asks the requester for more information (outcome: more information needed); the
+    tele-consultation stays open for the reply. 403 for anyone else on the case."""
+    tc = access.access_teleconsult_by_id(request.user, tc_id, reason="ask more")
+    return Status(201, services.teleconsult_ask_more(by=request.user, teleconsult=tc, body=payload.body))
+
+
+@router.post(
+    "/consults/teleconsults/{tc_id}/decline", response={200: TeleconsultOut, **ERR}, operation_id="teleconsult_decline"
+)
+def teleconsult_decline(request: HttpRequest, tc_id: uuid.UUID, payload: ConsultReasonIn) -> Any:
+    """The assigned expert declines an unanswered tele-consultation with a reason; it goes to another allowed expert
+    (or back to operations). 422 without a reason, 409 once answered."""
+    tc = access.access_teleconsult_by_id(request.user, tc_id, reason="decline")
+    return services.work_decline(by=request.user, work=tc, reason=payload.reason)
+
+
 # --- second opinions ----------------------------------------------------------------------------------------------
 @router.post("/consults/opinions", response={201: OpinionOut, **ERR}, operation_id="opinion_create")
 def opinion_create(request: HttpRequest, payload: WorkIn) -> Any:
@@ -216,7 +240,37 @@ def opinion_cancel(request: HttpRequest, op_id: uuid.UUID, payload: ConsultReaso
     return services.work_cancel(by=request.user, work=op, reason=payload.reason)
 
 
+@router.post("/consults/opinions/{op_id}/decline", response={200: OpinionOut, **ERR}, operation_id="opinion_decline")
+def opinion_decline(request: HttpRequest, op_id: uuid.UUID, payload: ConsultReasonIn) -> Any:
+    """The assigned expert declines an unanswered opinion with a reason; it goes to another allowed expert."""
+    op = access.access_opinion_by_id(request.user, op_id, reason="decline")
+    return services.work_decline(by=request.user, work=op, reason=payload.reason)
+
+
 # --- MDT ----------------------------------------------------------------------------------------------------------
+@router.get("/consults/meeting-hours", response={200: list[MeetingHoursOut], **ERR}, operation_id="mdt_hours_list")
+def mdt_hours_list(request: HttpRequest) -> Any:
+    """The expert's own MDT meeting hours outside working hours (empty for anyone who is not an expert)."""
+    practitioner = getattr(request.user, "practitioner", None)
+    return list(MeetingHours.objects.filter(practitioner=practitioner)) if practitioner else []
+
+
+@router.post("/consults/meeting-hours", response={201: MeetingHoursOut, **ERR}, operation_id="mdt_hours_add")
+def mdt_hours_add(request: HttpRequest, payload: MeetingHoursIn) -> Any:
+    """The expert marks a weekly window for MDT meetings outside working hours (a Saturday morning, an evening):
+    without one the slot finder proposes no weekend or night time for them. Experts only (403)."""
+    row = availability.meeting_hours_add(by=request.user, weekday=payload.weekday, start=payload.start, end=payload.end)
+    return Status(201, row)
+
+
+@router.delete("/consults/meeting-hours/{hours_id}", response={204: None, **ERR}, operation_id="mdt_hours_remove")
+def mdt_hours_remove(request: HttpRequest, hours_id: uuid.UUID) -> Any:
+    """Remove one of the expert's own windows (404 for any other)."""
+    row = access.access_meeting_hours_by_id(request.user, hours_id)
+    availability.meeting_hours_remove(by=request.user, row=row)
+    return Status(204, None)
+
+
 @router.post("/consults/mdt", response={201: MdtOut, **ERR}, operation_id="mdt_create")
 def mdt_create(request: HttpRequest, payload: MdtIn) -> Any:
     """Make a case an MDT case: the requesting GP (optionally naming an operations coordinator by username), or the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from ninja import Field, Schema
@@ -251,3 +251,16 @@ class ConclusionIn(Schema):
 
 class WorkFilter(Schema):
     status: str | None = Field(None, max_length=20)
+
+
+class MeetingHoursIn(Schema):
+    weekday: int = Field(ge=0, le=6, strict=True, description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time
+
+
+class MeetingHoursOut(Schema):
+    id: uuid.UUID
+    weekday: int
+    start: time
+    end: time

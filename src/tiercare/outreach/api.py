@@ -56,9 +56,11 @@ from tiercare.outreach.schemas import (
     RequestIn,
     RequestOut,
     RosterPlanOut,
+    SessionAnswerIn,
     SessionFilters,
     SessionOut,
 )
+from tiercare.outreach.session_flow import session_answer
 
 router = Router(tags=["outreach"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -285,11 +287,40 @@ def list_session_bookings(request: HttpRequest, session_id: UUID, paging: Query[
 
 
 @router.post(
+    "/outreach/sessions/{session_id}/accept", response={200: SessionOut, **ERRORS}, operation_id="accept_expert_session"
+)
+def accept_session(request: HttpRequest, session_id: UUID) -> ExpertSession:
+    """The session's expert accepts it (the session page's 「接受」). 404 for anyone else's session; 409 once it has
+    started, is no longer scheduled, or was declined."""
+    session = access_session_by_id(request.user, session_id)
+    return session_answer(by=request.user, session=session, accept=True)
+
+
+@router.post(
+    "/outreach/sessions/{session_id}/decline",
+    response={200: SessionOut, **ERRORS},
+    operation_id="decline_expert_session",
+)
+def decline_session(request: HttpRequest, session_id: UUID, payload: SessionAnswerIn) -> ExpertSession:
+    """The session's expert declines it with a reason: the session stays scheduled (its patients keep their places)
+    and goes on operations' re-plan list. 422 without a reason; 404 for anyone else's session."""
+    session = access_session_by_id(request.user, session_id)
+    return session_answer(by=request.user, session=session, accept=False, reason=payload.reason)
+
+
+@router.post(
     "/outreach/sessions/{session_id}/report", response={201: ReportOut, **ERRORS}, operation_id="file_session_report"
 )
 def file_report(request: HttpRequest, session_id: UUID, payload: ReportIn) -> Status[SessionReport]:
+    """The report, as the session's report page files it: cases seen (and by procedure), surgeries with their grade,
+    patients referred, teaching topic and attendees by name. ``procedures`` defaults to the procedures named."""
     session = access_session_by_id(request.user, session_id)
-    return Status(201, services.report_file(by=request.user, session=session, data=payload.dict()))
+    data = payload.dict()
+    if not data["procedures"]:
+        data["procedures"] = [r["procedure"] for r in data["procedure_cases"]] + [
+            r["procedure"] for r in data["surgeries"]
+        ]
+    return Status(201, services.report_file(by=request.user, session=session, data=data))
 
 
 @router.get("/outreach/reports", response={200: ReportPage, **ERRORS}, operation_id="list_session_report")

@@ -190,6 +190,8 @@ class SessionOut(Schema):
     basis_reference: str
     request: UUID | None = Field(None, alias="request_id")
     sequence: int
+    response: str = Field(description="The expert's answer: pending, accepted or declined")
+    response_reason: str
 
 
 class SessionFilters(Schema):
@@ -228,13 +230,39 @@ class BookingOut(Schema):
     created_at: dt.datetime
 
 
+class ProcedureCasesIn(Schema):
+    procedure: str = Field(min_length=1, max_length=100)
+    cases: StrictInt = Field(ge=1, le=1000)
+
+
+class SurgeryIn(Schema):
+    procedure: str = Field(min_length=1, max_length=100)
+    grade: StrictInt = Field(ge=1, le=4, description="手术分级 1–4 (《医疗技术临床应用管理办法》)")
+    count: StrictInt = Field(1, ge=1, le=100)
+
+
+class AttendeeIn(Schema):
+    name: str = Field(min_length=1, max_length=40)
+    role: str = Field("", max_length=60)
+
+
 class ReportIn(Schema):
     cases_seen: StrictInt = Field(0, ge=0, le=1000)
-    procedures: list[str] = Field(default_factory=list, max_length=50)
+    procedures: list[str] = Field(
+        default_factory=list, max_length=50, description="Procedures done (default: those named below)"
+    )
     complications: str = Field("", max_length=2000)
     teaching_topic: str = Field("", max_length=200)
-    attendees: StrictInt = Field(0, ge=0, le=1000)
+    attendees: StrictInt = Field(0, ge=0, le=1000, description="Head count (the list's length when a list is given)")
     notes: str = Field("", max_length=4000)
+    referred: StrictInt = Field(0, ge=0, le=1000, description="Patients referred up")
+    procedure_cases: list[ProcedureCasesIn] = Field(default_factory=list, max_length=30)
+    surgeries: list[SurgeryIn] = Field(default_factory=list, max_length=30)
+    attendee_list: list[AttendeeIn] = Field(default_factory=list, max_length=200)
+
+
+class SessionAnswerIn(Schema):
+    reason: str = Field("", max_length=300, description="Why the expert declines (required to decline)")
 
 
 class ReportOut(Schema):
@@ -246,4 +274,8 @@ class ReportOut(Schema):
     teaching_topic: str
     attendees: int
     notes: str
+    referred: int
+    procedure_cases: list[dict[str, Any]]
+    surgeries: list[dict[str, Any]]
+    attendee_list: list[dict[str, Any]]
     created_at: dt.datetime

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tiercare.outreach import views
+from tiercare.outreach import cancel_views, views
 
 app_name = "outreach"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("requests/", views.coordinator_page, name="coordinator"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
     path("sessions/<uuid:session_id>/report/", views.session_report, name="session_report"),
+    path("requests/<uuid:request_id>/cancel/", cancel_views.request_cancel, name="request_cancel"),
+    path("bookings/<uuid:booking_id>/cancel/", cancel_views.booking_cancel, name="booking_cancel"),
     path("ics/expert/<str:token>.ics", views.ics_expert, name="ics_expert"),
     path("ics/site/<str:token>.ics", views.ics_site, name="ics_site"),
 ]

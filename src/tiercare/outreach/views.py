@@ -359,6 +359,7 @@ def _session_page(request: HttpRequest, session: Any, *, status: int = 200, **fo
         "bookings": bookings,
         "may_name": may_name,
         "can_book": can_book,
+        "can_unbook": user.role in selectors.BOOKING_WRITERS and may_name and session.is_active,
         "full": session.is_active and booked >= session.places,
         "patients": patients,
         "transitions": session.transitions.select_related("by"),

@@ -31,6 +31,8 @@ from tiercare.people.schemas import (
     HouseholdPatch,
     PersonFilters,
     PersonIn,
+    PersonLeaveIn,
+    PersonMoveIn,
     PersonOut,
     PersonPatch,
 )
@@ -95,6 +97,37 @@ def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatch) -
     return services.person_update(
         by=request.user, person=person, data=model_fields(data), id_kind=id_kind, id_number=id_number
     )
+
+
+@router.post(
+    "/persons/{person_id}/move",
+    response={200: PersonOut, **ERRORS},
+    operation_id="move_person",
+    tags=["persons"],
+)
+def move_person(request: HttpRequest, person_id: UUID, payload: PersonMoveIn) -> Person:
+    """Move a member to another household (the person page's 「迁入其他家庭」): both resolved through their access
+    functions (404 for either one the user may not see); their family-doctor contract membership ends."""
+    require_role(request.user, *services.PERSON_WRITERS)
+    person = access_person_by_id(request.user, person_id, reason="move household")
+    to = access_household_by_id(request.user, payload.household, reason="move household", members_read=False)
+    services.person_move(by=request.user, person=person, to=to, relation=payload.relation)
+    person.refresh_from_db()
+    return person
+
+
+@router.post(
+    "/persons/{person_id}/leave",
+    response={200: PersonOut, **ERRORS},
+    operation_id="record_person_leave",
+    tags=["persons"],
+)
+def record_person_leave(request: HttpRequest, person_id: UUID, payload: PersonLeaveIn) -> Person:
+    """Record a death or a move away from the area (the person page's form): the record stays, contract membership
+    ends, worklists stop calling them. 409 when already recorded; 422 for a date outside birth date … today."""
+    require_role(request.user, *services.PERSON_WRITERS)
+    person = access_person_by_id(request.user, person_id, reason="record death or move away")
+    return services.person_leave(by=request.user, person=person, kind=payload.kind, on=payload.on)
 
 
 @router.get("/households", response={200: HouseholdPage, **ERRORS}, operation_id="list_household", tags=["households"])

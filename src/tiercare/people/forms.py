@@ -139,6 +139,30 @@ class ConsentForm(forms.Form):
         self.fields["signed_on"].initial = timezone.localdate()
 
 
+class ContactForm(forms.Form):
+    """Correct a person's name, mobile phone or address (the API's ``update_person``, those fields only): the phone
+    is checked by the service; the ID number is not changed here."""
+
+    name = forms.CharField(label=_("Name"), max_length=60, validators=[validate_clean_name])
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "contact")
+        super().__init__(*args, **kwargs)
+
+
+class HouseholdEditForm(forms.Form):
+    """Rename a household or correct its address (the API's ``update_household``, those fields only)."""
+
+    name = forms.CharField(label=_("Household name"), max_length=80, validators=[validate_clean_name])
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "edit")
+        super().__init__(*args, **kwargs)
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why the consent is withdrawn"), max_length=300)
 

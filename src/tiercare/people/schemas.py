@@ -6,7 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from tiercare.core.validation import BirthDate, CleanName, CleanText
+from tiercare.core.validation import BirthDate, CleanName, CleanText, RecentDate
 from tiercare.people.identity import IdKind
 from tiercare.people.models import ConsentMethod, ConsentScope, ConsentSigner, Relation
 
@@ -172,3 +172,13 @@ class ConsentCodeOut(Schema):
 
 class ConsentWithdrawIn(Schema):
     reason: CleanText = Field(min_length=1, max_length=300)
+
+
+class PersonMoveIn(Schema):
+    household: UUID = Field(description="The household the person moves to (one the user may see)")
+    relation: RelationCode = "other"
+
+
+class PersonLeaveIn(Schema):
+    kind: Literal["death", "moved_away"]
+    on: RecentDate = Field(description="The day of the death or of the move away (not in the future)")

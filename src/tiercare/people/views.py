@@ -23,7 +23,15 @@ from tiercare.core.widgets import PICKER_LIMIT
 from tiercare.people import selectors, services
 from tiercare.people.access import access_household_by_id, access_person_by_id
 from tiercare.people.consent_views import consent_rows
-from tiercare.people.forms import HouseholdForm, LeaveForm, MemberForm, MoveForm, show_error
+from tiercare.people.forms import (
+    ContactForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    LeaveForm,
+    MemberForm,
+    MoveForm,
+    show_error,
+)
 from tiercare.people.models import Household, Person
 from tiercare.people.widgets import household_label, person_label
 
@@ -63,7 +71,12 @@ def household_new(request: HttpRequest) -> HttpResponse:
 
 
 def _household_page(
-    request: HttpRequest, household: Household, *, member_form: MemberForm | None = None, status: int = 200
+    request: HttpRequest,
+    household: Household,
+    *,
+    member_form: MemberForm | None = None,
+    edit_form: HouseholdEditForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     members = selectors.household_members(household=household)
     ctx: dict[str, Any] = {
@@ -75,6 +88,8 @@ def _household_page(
     }
     if ctx["can_write"]:
         ctx["member_form"] = member_form or MemberForm()
+        initial = {"name": household.name, "address": household.address}
+        ctx["edit_form"] = edit_form or HouseholdEditForm(initial=initial)
     return render(request, "people/household.html", ctx, status=status)
 
 
@@ -118,6 +133,7 @@ def _person_page(
     move_form: MoveForm | None = None,
     leave_form: LeaveForm | None = None,
     withdraw_forms: dict[str, Any] | None = None,
+    contact_form: ContactForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     membership = getattr(person, "membership", None)
@@ -133,6 +149,9 @@ def _person_page(
     if ctx["can_write"]:
         ctx["move_form"] = move_form or MoveForm(user=request.user)
         ctx["leave_form"] = leave_form or LeaveForm()
+        ctx["contact_form"] = contact_form or ContactForm(
+            initial={"name": person.name, "phone": person.phone, "address": person.address}
+        )
     return render(request, "people/person.html", ctx, status=status)
 
 
@@ -214,3 +233,40 @@ def household_search(request: HttpRequest) -> HttpResponse:
         actor=request.user, household_ids=[h.pk for h in rows[:PICKER_LIMIT]], reason="picker search"
     )
     return _picker_results(request, rows, household_label, q)
+
+
+@login_required
+@require_POST
+def person_edit(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Correct the person's name, mobile phone or address (``services.person_update``); a bad phone number answers
+    beside the field, keeping what was typed."""
+    require_role(request.user, *services.PERSON_WRITERS)
+    person = access_person_by_id(request.user, person_id, reason="edit person")
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_update(by=request.user, person=person, data=dict(form.cleaned_data))
+        except REFUSED as exc:
+            show_error(form, exc)
+        else:
+            return redirect("people:person", person_id=person.pk)
+        person.refresh_from_db()
+    return _person_page(request, person, contact_form=form, status=422)
+
+
+@login_required
+@require_POST
+def household_edit(request: HttpRequest, household_id: str) -> HttpResponse:
+    """Rename the household or correct its address (``services.household_update``)."""
+    require_role(request.user, *services.PERSON_WRITERS)
+    household = access_household_by_id(request.user, household_id, reason="edit household")
+    form = HouseholdEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.household_update(by=request.user, household=household, data=dict(form.cleaned_data))
+        except REFUSED as exc:
+            show_error(form, exc)
+        else:
+            return redirect("people:household", household_id=household.pk)
+        household.refresh_from_db()
+    return _household_page(request, household, edit_form=form, status=422)
