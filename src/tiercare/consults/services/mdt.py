@@ -248,7 +248,7 @@ def mdt_book(
     _move(row, MdtStatus.SCHEDULED, by=by, reason="booked", details={"starts_at": starts_at.isoformat()})
     _save(row, by=by, changes={"meeting": str(meeting.pk)})
     for p in experts.values():
-        if p.user_id:
+        if p.user is not None:
             notify_on_commit(p.user.username, "mdt_scheduled", {"starts_at": _local(starts_at)})
     return meeting
 

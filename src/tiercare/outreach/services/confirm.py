@@ -137,7 +137,7 @@ def plan_confirm(*, by: User, plan: RosterPlan) -> list[ExpertSession]:
             if a.expert_id == s.expert_id and (a.date, a.half_day) != (s.date, s.half_day):
                 session_move(by=by, session=s, on=a.date, half_day=a.half_day, reason=_("Re-planned."))
     for a in assignments:
-        if a.session_id and a.expert_id == a.session.expert_id:
+        if a.session is not None and a.expert_id == a.session.expert_id:
             continue
         problems = placement_problems(
             expert=a.expert,
