@@ -9,7 +9,7 @@ from django.test import Client
 
 from tests.consults.conftest import PDF, PNG
 from tiercare.consults import services
-from tiercare.consults.models import CaseAttachment
+from tiercare.consults.models import CaseAttachment, MdtCase
 from tiercare.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -183,4 +183,4 @@ def test_mdt_deadline_without_zone_is_shanghai_time(cast, net, case, api):
         {"case": str(case.pk), "specialties": ["pediatrics", "cardiology"], "deadline": naive.isoformat()},
     )
     assert status == 201, body
-    assert timezone.localtime(services.MdtCase.objects.get(pk=body["id"]).deadline).replace(tzinfo=None) == naive
+    assert timezone.localtime(MdtCase.objects.get(pk=body["id"]).deadline).replace(tzinfo=None) == naive

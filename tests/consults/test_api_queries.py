@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tiercare.consults import services
+from tiercare.network.models import Practitioner
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def add_work(cast, case):
         by=cast.gp, case=case, specialties=["pediatrics", "cardiology"], deadline=timezone.now() + timedelta(days=3)
     )
     [p, *_] = services.mdt_propose(mdt=mdt, limit=1)
-    experts = {s: services.Practitioner.objects.get(pk=k) for s, k in p.experts.items()}
+    experts = {s: Practitioner.objects.get(pk=k) for s, k in p.experts.items()}
     services.mdt_book(by=cast.gp, mdt=mdt, starts_at=p.starts_at, experts=experts)
 
 

@@ -15,7 +15,7 @@ from tiercare.consults import services, slots
 from tiercare.consults.models import MdtMeeting, MdtParticipant, SignedOpinionError, Transition
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.notify import InMemoryBackend
-from tiercare.network.models import InsurancePolicy
+from tiercare.network.models import InsurancePolicy, Practitioner
 
 pytestmark = pytest.mark.django_db
 HOOK_CALLS: list[dict] = []
@@ -35,7 +35,7 @@ def first_grid_time(now):
 def book_first(cast, mdt, now=None):
     now = now or timezone.now()
     [first, *_] = services.mdt_propose(mdt=mdt, now=now)
-    experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
+    experts = {s: Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
     return services.mdt_book(
         by=cast.ops, mdt=mdt, starts_at=first.starts_at, experts=experts, video_link="https://meet.example/1"
     )
@@ -213,7 +213,7 @@ def test_two_concurrent_bookings_of_one_mdt_exactly_one_wins(cast, net, mdt):
 
     def book(p):
         try:
-            experts = {s: services.Practitioner.objects.get(pk=k) for s, k in p.experts.items()}
+            experts = {s: Practitioner.objects.get(pk=k) for s, k in p.experts.items()}
             barrier.wait()
             services.mdt_book(by=cast.ops, mdt=mdt, starts_at=p.starts_at, experts=experts)
             results.append("won")

@@ -18,6 +18,7 @@ from tests import factories as f
 from tests.consults.conftest import PDF
 from tiercare.consults import services
 from tiercare.consults.models import Case, CaseAttachment, MdtCase, MdtMeeting, MeetingHours, SecondOpinion, Teleconsult
+from tiercare.network.models import Practitioner
 from tiercare.people.models import Consent
 
 pytestmark = pytest.mark.django_db
@@ -261,7 +262,7 @@ def test_mdt_page_picks_experts_and_refuses_a_bad_booking_beside_the_field(cast,
 
 def test_conclusion_before_the_meeting_starts_is_refused_beside_it(cast, net, mdt):
     [first, *_] = services.mdt_propose(mdt=mdt)
-    experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
+    experts = {s: Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
     meeting = services.mdt_book(by=cast.gp, mdt=mdt, starts_at=first.starts_at, experts=experts)
     chair = client(cast.expert)
     url = f"/consults/mdt/{mdt.pk}/conclusion/"
@@ -388,7 +389,7 @@ def test_the_operations_coordinator_books_the_mdt_from_its_page(cast, net, mdt):
 
 def test_minutes_and_video_link_kept_by_the_chair_until_signed(cast, net, mdt):
     [first, *_] = services.mdt_propose(mdt=mdt)
-    experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
+    experts = {s: Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
     meeting = services.mdt_book(by=cast.ops, mdt=mdt, starts_at=first.starts_at, experts=experts)
     chair = client(cast.expert)
     url = f"/consults/mdt/{mdt.pk}/minutes/"

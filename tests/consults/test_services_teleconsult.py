@@ -13,15 +13,17 @@ from tiercare.consults import services, tasks
 from tiercare.consults.models import (
     ROUTINE_DEADLINE_HOURS,
     URGENT_DEADLINE_HOURS,
+    Case,
     ConsultStatus,
     Outcome,
     Teleconsult,
     Transition,
 )
-from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tiercare.core.models import AuditEvent
 from tiercare.core.notify import InMemoryBackend
 from tiercare.network.models import InsurancePolicy, SupportAgreement
+from tiercare.people.models import Consent
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +34,11 @@ def test_case_needs_written_consent_first(cast, net):
     with pytest.raises(ValidationFailed) as exc:
         services.case_create(by=cast.gp, person=cast.patient_person, question="?")
     assert exc.value.code == "consent_missing"
-    assert not services.Case.objects.exists()
+    assert not Case.objects.exists()
 
 
 def test_case_only_for_a_patient_the_requester_cares_for(cast, net):
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.case_create(by=cast.gp_b, person=cast.patient_person, question="?")
     assert AuditEvent.objects.filter(actor=cast.gp_b, action="denied").exists()
 
@@ -75,7 +77,7 @@ def test_load_spreads_work_and_continuity_keeps_the_patient_with_their_expert(ca
     assert second.expert == first.expert == cast.expert_practitioner
     # Another patient goes to the less loaded expert.
     other = f.PersonFactory(household=cast.household_a)
-    services.Consent.objects.create(person=other, scope="teleconsultation", granted_at=timezone.now())
+    Consent.objects.create(person=other, scope="teleconsultation", granted_at=timezone.now())
     other_case = services.case_create(by=cast.gp, person=other, question="?")
     third = services.teleconsult_request(by=cast.gp, case=other_case, specialty="pediatrics")
     assert third.expert == net.expert2_practitioner

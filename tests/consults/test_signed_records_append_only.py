@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 
 from tiercare.consults import services
 from tiercare.consults.models import ConsultMessage, MdtMeeting, OpinionAddendum, SecondOpinion, Teleconsult
+from tiercare.network.models import Practitioner
 
 pytestmark = pytest.mark.django_db
 TEXT = "诊断：川崎病可能性大。建议：完善心脏超声，静脉丙种球蛋白。"
@@ -78,7 +79,7 @@ def test_addendum_refuses_update_and_delete(cast, signed):
 @pytest.fixture
 def meeting(cast, net, mdt):
     [first, *_] = services.mdt_propose(mdt=mdt)
-    experts = {s: services.Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
+    experts = {s: Practitioner.objects.get(pk=k) for s, k in first.experts.items()}
     return services.mdt_book(by=cast.ops, mdt=mdt, starts_at=first.starts_at, experts=experts)
 
 

@@ -107,7 +107,7 @@ def test_same_idempotency_key_and_body_creates_one_referral(net, api):
 
 def test_a_crash_after_booking_leaves_neither_booking_nor_referral(net, api, monkeypatch):
     cap = publish(net, 1)
-    real = services._record
+    real = services.create._record  # _send records the "send" move through it
 
     def crash(ref, **kw):
         if kw["action"] == "send":
@@ -115,14 +115,14 @@ def test_a_crash_after_booking_leaves_neither_booking_nor_referral(net, api, mon
             raise RuntimeError("power cut")  # … and then the process died
         return real(ref, **kw)
 
-    monkeypatch.setattr(services, "_record", crash)
+    monkeypatch.setattr(services.create, "_record", crash)
     with pytest.raises(RuntimeError):
         net.create(green_channel=True, idempotency_key="crash-1", payload_hash="h")
     assert not Referral.objects.exists()
     assert not CapacityBooking.objects.exists()
     assert not ReferralTransition.objects.exists()
     assert not IdempotencyKey.objects.exists()
-    monkeypatch.setattr(services, "_record", real)
+    monkeypatch.setattr(services.create, "_record", real)
     result = net.create(green_channel=True, idempotency_key="crash-1", payload_hash="h")  # the retry works
     assert result.created and CapacityBooking.objects.get().capacity == cap
 

@@ -99,7 +99,7 @@ def test_the_whole_loop_closes_only_when_the_referring_side_confirms(net, api, m
     from tiercare.referrals import services
 
     hooked = []
-    monkeypatch.setattr(services, "on_back_referral", lambda referral: hooked.append(referral.pk))
+    monkeypatch.setattr(services.transitions, "on_back_referral", lambda referral: hooked.append(referral.pk))
     ref = reach(net, "back_referred")
     assert hooked == [ref.pk]
     assert ref.back_referral_to == net.cast.gp.practitioner

@@ -6,7 +6,6 @@ household proxy, an administrator. Successful reads of patient data are audited;
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -15,8 +14,8 @@ from django.utils.translation import gettext as _
 from tiercare.care import selectors
 from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, GpTeamMember, ReferralSuggestion
 from tiercare.care.teams import managed_teams
-from tiercare.core.audit import audit_denied, audit_patient_read
-from tiercare.core.errors import NotFound
+from tiercare.core.access import access_one
+from tiercare.core.audit import audit_patient_read
 from tiercare.core.models import User
 from tiercare.network.models import Organization
 from tiercare.people.models import Household, Person
@@ -24,25 +23,10 @@ from tiercare.people.models import Household, Person
 M = TypeVar("M", bound=Model)
 
 
-def _as_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _one(user: User, qs: QuerySet[M], object_id: object, object_type: str, reason: str) -> M:
-    oid = _as_uuid(object_id)
-    row = qs.filter(pk=oid).first() if oid else None
-    if row is None:
-        audit_denied(
-            actor=user,
-            object_type=object_type,
-            object_id=str(object_id)[:64],
-            reason="not in the user's care scope",
-        )
-        raise NotFound(_("Not found."))
-    return row
+    return access_one(
+        user, qs, object_id, object_type=object_type, refusal="not in the user's care scope", not_found=_("Not found.")
+    )
 
 
 def _read(user: User, person_ids: list[Any], object_type: str, object_id: Any, reason: str) -> None:

@@ -9,7 +9,6 @@ every refusal is audited as denied.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -19,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tiercare.consults.models import Case, CaseAttachment, MdtCase, MeetingHours, SecondOpinion, Teleconsult
-from tiercare.core.audit import audit_denied, audit_patient_read
+from tiercare.core.access import access_one, as_uuid
 from tiercare.core.errors import NotFound
 from tiercare.core.models import Role, User
 
@@ -58,23 +57,23 @@ def _scoped(user: User, model: type[M]) -> models.QuerySet[M]:
     return model._default_manager.filter(case_id__in=ids)
 
 
-def _as_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _access(user: User, model: type[M], object_id: object, reason: str, related: tuple[str, ...]) -> M:
-    oid = _as_uuid(object_id)
-    row = _scoped(user, model).select_related(*related).filter(pk=oid).first() if oid else None
-    label = model._meta.label_lower
-    if row is None:
-        audit_denied(actor=user, object_type=label, object_id=str(object_id)[:64], reason="not on the case")
-        raise NotFound(_("Not found."))
+    return access_one(
+        user,
+        _scoped(user, model).select_related(*related),
+        object_id,
+        object_type=model._meta.label_lower,
+        refusal="not on the case",
+        not_found=_("Not found."),
+        persons=_case_person,
+        reason=reason,
+    )
+
+
+def _case_person(row: models.Model) -> list[Any]:
+    """The patient whose record a case, or an object of a case, is part of."""
     case = row if isinstance(row, Case) else row.case  # type: ignore[attr-defined]
-    audit_patient_read(actor=user, person_ids=[case.person_id], object_type=label, object_id=str(row.pk), reason=reason)
-    return row
+    return [case.person_id]
 
 
 def access_case_by_id(user: User, case_id: object, *, reason: str = "") -> Case:
@@ -157,7 +156,7 @@ def mdt_coordinators() -> models.QuerySet[User]:
 
 def access_meeting_hours_by_id(user: User, hours_id: object) -> MeetingHours:
     """One of the expert's own meeting-hours windows, else NotFound."""
-    oid = _as_uuid(hours_id)
+    oid = as_uuid(hours_id)
     practitioner = getattr(user, "practitioner", None)
     row = (
         MeetingHours.objects.filter(pk=oid, practitioner=practitioner).first()

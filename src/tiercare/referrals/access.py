@@ -4,28 +4,20 @@ every refusal too."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tiercare.core.audit import audit_denied, audit_patient_read
-from tiercare.core.errors import NotFound
+from tiercare.core.access import as_uuid, refuse
+from tiercare.core.audit import audit_patient_read
 from tiercare.core.models import User
 from tiercare.referrals.models import Referral
 from tiercare.referrals.selectors import can_read_clinical, scope_q, sides_of
 
 
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def access_referral_by_id(user: User, referral_id: Any, *, reason: str = "") -> tuple[Referral, set[str]]:
     """The referral and the sides ``user`` stands on for it; NotFound (audited) when the user may not see it."""
-    rid = _as_uuid(referral_id)
+    rid = as_uuid(referral_id)
     referral = (
         Referral.objects.filter(scope_q(user), pk=rid)
         .select_related(
@@ -44,13 +36,13 @@ def access_referral_by_id(user: User, referral_id: Any, *, reason: str = "") -> 
     )
     sides = sides_of(user, referral) if referral is not None else set()
     if referral is None or not sides:
-        audit_denied(
-            actor=user,
+        refuse(
+            user,
             object_type="referrals.referral",
-            object_id=str(referral_id)[:64],
+            object_id=referral_id,
             reason="not a party to this referral",
+            message=_("No such referral."),
         )
-        raise NotFound(_("No such referral."))
     audit_patient_read(
         actor=user,
         person_ids=[referral.person_id],
