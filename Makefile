@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check src tests bench scripts
 	$(PY) -m ruff format --check src tests bench scripts
 	TIERCARE_TESTING=true $(PY) -m mypy src
+	PYTHONPATH=src $(VENV)/bin/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(PY) bench/roster.py

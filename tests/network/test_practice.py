@@ -16,7 +16,7 @@ from tiercare.network.models import (
     RegistrationKind,
     SupportAgreement,
 )
-from tiercare.network.practice import Basis, Refusal, allowed_at_q, practice_basis
+from tiercare.network.practice import Basis, Refusal, allowed_at_q, practice_bases, practice_basis
 
 pytestmark = pytest.mark.django_db
 D = date(2026, 6, 15)
@@ -137,7 +137,9 @@ def test_closed_site_and_inactive_or_homeless_practitioners(expert, site):
 
 
 def test_the_set_filter_agrees_with_the_function_on_random_networks():
-    """allowed_at_q (one query for many experts) must say exactly what practice_basis says for each."""
+    """allowed_at_q (one query for many experts) must say exactly what practice_basis says for each; and
+    practice_bases (the decisions for a page of experts) gives the very decision practice_basis gives, basis,
+    reference and refusals."""
     rng = random.Random(7)
     homes = [f.OrganizationFactory(tertiary=True), f.OrganizationFactory(tertiary=True, other_province=True)]
     sites = [f.OrganizationFactory() for _ in range(3)] + [
@@ -185,8 +187,11 @@ def test_the_set_filter_agrees_with_the_function_on_random_networks():
     for site in sites + homes:
         for day in days:
             by_query = set(Practitioner.objects.filter(allowed_at_q(site, day)).values_list("pk", flat=True))
+            at_once = practice_bases(practitioners, site, day)
             for p in practitioners:
-                expected = practice_basis(p, site, day).allowed
+                decision = practice_basis(p, site, day)
+                assert at_once[p.pk] == decision, (p, site, day)
+                expected = decision.allowed
                 assert (p.pk in by_query) == expected, (p, site, day)
                 checked += 1
                 allowed += expected

@@ -208,16 +208,26 @@ def household(request: AuthedRequest, household_id: str) -> HttpResponse:
 SuggestionForms = tuple[SuggestionReferForm, SuggestionDismissForm]
 
 
-def _refer_form(s: ReferralSuggestion) -> SuggestionReferForm:
+def _refer_form(s: ReferralSuggestion, fits: dict[str, Any]) -> SuggestionReferForm:
     """The refer form with the department that fits the rule that fired (``ReferralSuggestion.specialty``:
-    cardiology for HTN-UNSAT-2X, emergency for an urgent one) chosen, when a tertiary hospital has one."""
+    cardiology for HTN-UNSAT-2X, emergency for an urgent one) chosen, when a tertiary hospital has one (``fits``:
+    ``_fitting_departments``)."""
     form = SuggestionReferForm(suggestion_id=s.pk)
-    if s.specialty:
-        field = form.fields["receiving_department"]
-        fit = field.queryset.filter(specialty=s.specialty).first()  # type: ignore[attr-defined]
-        if fit is not None:
-            form.initial["receiving_department"] = fit.pk
+    if s.specialty in fits:
+        form.initial["receiving_department"] = fits[s.specialty]
     return form
+
+
+def _fitting_departments(specialties: set[str]) -> dict[str, Any]:
+    """For each specialty, the first department a referral up may go to (the refer form's choices, by hospital then
+    department), by id: one query for all the page's suggestions, not one per suggestion."""
+    if not specialties:
+        return {}
+    choices = SuggestionReferForm(suggestion_id="-").fields["receiving_department"]
+    fits: dict[str, Any] = {}
+    for d in choices.queryset.filter(specialty__in=specialties):  # type: ignore[attr-defined]
+        fits.setdefault(d.specialty, d.pk)
+    return fits
 
 
 def _suggestion_reason(s: ReferralSuggestion) -> str:
@@ -247,12 +257,15 @@ def _open_suggestions(
     forms as posted, by suggestion id, when a write was refused)."""
     rows = []
     qs = selectors.suggestion_list(for_user=request.user, status=SuggestionStatus.OPEN).filter(person_id=person.pk)
-    for s in qs.select_related("followup__enrollment"):
+    suggestions = list(qs.select_related("followup__enrollment"))
+    team = request.user.role in selectors.TEAM_ROLES
+    fits = _fitting_departments({s.specialty for s in suggestions if s.specialty}) if team else {}
+    for s in suggestions:
         _name_suggestion_program(s)
         row: dict[str, Any] = {"s": s, "reason": _suggestion_reason(s), "specialty": _specialty_label(s.specialty)}
-        if request.user.role in selectors.TEAM_ROLES:
+        if team:
             refer, dismiss = (bound or {}).get(str(s.pk)) or (
-                _refer_form(s), SuggestionDismissForm(suggestion_id=s.pk)
+                _refer_form(s, fits), SuggestionDismissForm(suggestion_id=s.pk)
             )  # fmt: skip
             row |= {"refer_form": refer, "dismiss_form": dismiss}
         rows.append(row)

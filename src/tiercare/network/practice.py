@@ -1,8 +1,10 @@
 """Is this expert allowed to practise at this site on this date, and on what legal basis?
 
 One function answers it for one expert (`practice_basis`), one queryset filter for many (`allowed_at_q`); the two are
-kept equal by a property test. Every later feature (sessions, consultations, MDT meetings, referrals to a named
-expert) asks here and records the basis it was given.
+kept equal by a property test. `practice_bases` gives the decisions for many experts at one site (a directory page):
+the same rules as `practice_basis` (`_decide`), with their facts fetched for all the experts at once. Every later
+feature (sessions, consultations, MDT meetings, referrals to a named expert) asks here and records the basis it was
+given.
 
 The rules follow the regulation notes (shared/regulation/README.md §1):
 
@@ -18,10 +20,12 @@ The rules follow the regulation notes (shared/regulation/README.md §1):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.network.models import (
@@ -135,6 +139,18 @@ def practice_basis(practitioner: Practitioner, site: Organization, on: date) -> 
     Returns a PracticeDecision: ``allowed`` with the preferred basis and its reference, or the refusals in order of
     importance (cover and licensing first, then the missing basis).
     """
+    return _decide(practitioner, site, on, _AskedOneByOne(site, on))
+
+
+def practice_bases(practitioners: Iterable[Practitioner], site: Organization, on: date) -> dict[Any, PracticeDecision]:
+    """``practice_basis`` for many practitioners at one site on one day (a directory page), by practitioner id: the
+    same rules, with their facts fetched for all of them at once (a few queries, whatever their number)."""
+    practitioners = list(practitioners)
+    facts = _FetchedForAll(practitioners, site, on)
+    return {p.pk: _decide(p, site, on, facts) for p in practitioners}
+
+
+def _decide(practitioner: Practitioner, site: Organization, on: date, facts: _AskedOneByOne) -> PracticeDecision:
     refusals: list[str] = []
     if not practitioner.is_active:
         refusals.append(Refusal.INACTIVE)
@@ -143,12 +159,12 @@ def practice_basis(practitioner: Practitioner, site: Organization, on: date) -> 
         refusals.append(Refusal.NO_MAIN_INSTITUTION)
     if not site_is_licensed(site):
         refusals.append(Refusal.SITE_NOT_LICENSED)
-    if not InsurancePolicy.objects.filter(_valid_on("", on, open_ended=False), practitioner=practitioner).exists():
+    if not facts.insured(practitioner):
         refusals.append(Refusal.NO_COVER)
 
-    basis, reference = _find_basis(practitioner, home, site, on)
+    basis, reference = _find_basis(practitioner, home, site, facts)
     if not basis:
-        if home is not None and _has_filing(practitioner, site, on) and province_key(home) != province_key(site):
+        if home is not None and facts.has_filing(practitioner) and province_key(home) != province_key(site):
             refusals.append(Refusal.FILING_OTHER_PROVINCE)
         else:
             refusals.append(Refusal.NO_BASIS)
@@ -157,46 +173,122 @@ def practice_basis(practitioner: Practitioner, site: Organization, on: date) -> 
     return PracticeDecision(allowed=True, basis=basis, reference=reference)
 
 
-def _has_filing(practitioner: Practitioner, site: Organization, on: date) -> bool:
-    return SiteRegistration.objects.filter(
-        _valid_on("", on), practitioner=practitioner, site=site, revoked=False, kind=RegistrationKind.FILING
-    ).exists()
-
-
-def _find_basis(practitioner: Practitioner, home: Organization | None, site: Organization, on: date) -> tuple[str, str]:
+def _find_basis(
+    practitioner: Practitioner, home: Organization | None, site: Organization, facts: _AskedOneByOne
+) -> tuple[str, str]:
     if home is None:
         return "", ""
     if home.pk == site.pk:
         return Basis.MAIN_INSTITUTION, ""
-    registrations = {
-        reg.kind: reg
-        for reg in SiteRegistration.objects.filter(
-            _valid_on("", on), practitioner=practitioner, site=site, revoked=False
-        ).order_by("valid_from")
-    }
+    registrations = facts.registrations(practitioner)
     if RegistrationKind.MAIN in registrations:
         return Basis.MAIN_INSTITUTION, registrations[RegistrationKind.MAIN].reference
     if RegistrationKind.ADDED in registrations:
         return Basis.ADDED_REGISTRATION, registrations[RegistrationKind.ADDED].reference
     if RegistrationKind.FILING in registrations and province_key(home) == province_key(site):
         return Basis.FILING, registrations[RegistrationKind.FILING].reference
-    site_alliances = AllianceMembership.objects.filter(_valid_on("", on), organization=site).values("alliance_id")
-    shared = (
-        AllianceMembership.objects.filter(_valid_on("", on), organization=home, alliance_id__in=site_alliances)
-        .select_related("alliance")
-        .first()
-    )
-    if shared is not None:
-        return Basis.ALLIANCE, shared.alliance.name
-    agreement = SupportAgreement.objects.filter(_valid_on("", on), supporting=home, supported=site).first()
+    alliance = facts.shared_alliance(home)
+    if alliance is not None:
+        return Basis.ALLIANCE, alliance
+    agreement = facts.agreement(home)
     if agreement is not None:
         return Basis.SUPPORT_AGREEMENT, agreement.reference or agreement.kind
-    invitation = Invitation.objects.filter(
-        _valid_on("", on, open_ended=False), practitioner=practitioner, site=site
-    ).first()
+    invitation = facts.invitation(practitioner)
     if invitation is not None:
         return Basis.INVITATION, invitation.reference
     return "", ""
+
+
+class _AskedOneByOne:
+    """The facts the rules read about practitioners at one site on one day, each asked of the database when a rule
+    needs it (one practitioner: no query for a rule that is not reached)."""
+
+    def __init__(self, site: Organization, on: date) -> None:
+        self.site, self.on = site, on
+
+    def _insurance(self) -> QuerySet[InsurancePolicy]:
+        return InsurancePolicy.objects.filter(_valid_on("", self.on, open_ended=False))
+
+    def _registrations(self) -> QuerySet[SiteRegistration]:
+        return SiteRegistration.objects.filter(_valid_on("", self.on), site=self.site, revoked=False)
+
+    def _shared_alliances(self) -> QuerySet[AllianceMembership]:
+        site_alliances = AllianceMembership.objects.filter(_valid_on("", self.on), organization=self.site)
+        return AllianceMembership.objects.filter(
+            _valid_on("", self.on), alliance_id__in=site_alliances.values("alliance_id")
+        ).select_related("alliance")
+
+    def _agreements(self) -> QuerySet[SupportAgreement]:
+        return SupportAgreement.objects.filter(_valid_on("", self.on), supported=self.site)
+
+    def _invitations(self) -> QuerySet[Invitation]:
+        return Invitation.objects.filter(_valid_on("", self.on, open_ended=False), site=self.site)
+
+    def insured(self, p: Practitioner) -> bool:
+        return self._insurance().filter(practitioner=p).exists()
+
+    def registrations(self, p: Practitioner) -> dict[str, SiteRegistration]:
+        """The practitioner's registrations there by kind (the latest-starting of a kind)."""
+        return {reg.kind: reg for reg in self._registrations().filter(practitioner=p).order_by("valid_from")}
+
+    def has_filing(self, p: Practitioner) -> bool:
+        return self._registrations().filter(practitioner=p, kind=RegistrationKind.FILING).exists()
+
+    def shared_alliance(self, home: Organization) -> str | None:
+        """The name of an alliance the home institution shares with the site, or None."""
+        shared = self._shared_alliances().filter(organization=home).first()
+        return shared.alliance.name if shared is not None else None
+
+    def agreement(self, home: Organization) -> SupportAgreement | None:
+        return self._agreements().filter(supporting=home).first()
+
+    def invitation(self, p: Practitioner) -> Invitation | None:
+        return self._invitations().filter(practitioner=p).first()
+
+
+def _firsts(qs: QuerySet[Any], key: str) -> dict[Any, Any]:
+    """The row ``qs.filter(<key>=k).first()`` would give, for every ``k`` at once."""
+    rows: dict[Any, Any] = {}
+    for row in qs if qs.ordered else qs.order_by("pk"):
+        rows.setdefault(getattr(row, key), row)
+    return rows
+
+
+class _FetchedForAll(_AskedOneByOne):
+    """The same facts for many practitioners, fetched for all of them up front: one query per kind of fact."""
+
+    def __init__(self, practitioners: list[Practitioner], site: Organization, on: date) -> None:
+        super().__init__(site, on)
+        ids = [p.pk for p in practitioners]
+        homes = {p.home_organization_id for p in practitioners if p.home_organization_id not in (None, site.pk)}
+        away = [p.pk for p in practitioners if p.home_organization_id not in (None, site.pk)]
+        self._insured = set(self._insurance().filter(practitioner_id__in=ids).values_list("practitioner_id", flat=True))
+        self._by_kind: dict[Any, dict[str, SiteRegistration]] = {}
+        if away:
+            for reg in self._registrations().filter(practitioner_id__in=away).order_by("valid_from"):
+                self._by_kind.setdefault(reg.practitioner_id, {})[reg.kind] = reg
+        self._alliances = _firsts(self._shared_alliances().filter(organization_id__in=homes), "organization_id")
+        self._agreements_by_home = _firsts(self._agreements().filter(supporting_id__in=homes), "supporting_id")
+        self._invitations_by_p = _firsts(self._invitations().filter(practitioner_id__in=away), "practitioner_id")
+
+    def insured(self, p: Practitioner) -> bool:
+        return p.pk in self._insured
+
+    def registrations(self, p: Practitioner) -> dict[str, SiteRegistration]:
+        return self._by_kind.get(p.pk, {})
+
+    def has_filing(self, p: Practitioner) -> bool:
+        return RegistrationKind.FILING in self._by_kind.get(p.pk, {})
+
+    def shared_alliance(self, home: Organization) -> str | None:
+        shared = self._alliances.get(home.pk)
+        return shared.alliance.name if shared is not None else None
+
+    def agreement(self, home: Organization) -> SupportAgreement | None:
+        return self._agreements_by_home.get(home.pk)
+
+    def invitation(self, p: Practitioner) -> Invitation | None:
+        return self._invitations_by_p.get(p.pk)
 
 
 def allowed_at_q(site: Organization, on: date) -> Q:

@@ -19,7 +19,7 @@ from tiercare.core.widgets import PICKER_LIMIT
 from tiercare.network import selectors, widgets
 from tiercare.network.forms import ExpertFilterForm, OrganizationFilterForm
 from tiercare.network.models import InsurancePolicy, Practitioner, PractitionerRole, Specialty, Tier
-from tiercare.network.practice import practice_basis
+from tiercare.network.practice import practice_bases
 
 
 @login_required
@@ -47,11 +47,11 @@ def experts(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = []
     today = selectors.today()
+    bases = practice_bases(page, site, on) if site is not None and on is not None else {}
     for p in page:
         current = next((pol for pol in p.insurance_policies.all() if pol.is_valid_on(today)), None)
         days_left = (current.valid_to - today).days if current else None
-        basis = practice_basis(p, site, on) if site is not None else None
-        rows.append({"p": p, "cover": current, "days_left": days_left, "basis": basis})
+        rows.append({"p": p, "cover": current, "days_left": days_left, "basis": bases.get(p.pk)})
     context = {
         "form": form,
         "page": page,

@@ -116,10 +116,8 @@ def list_referrals(request: HttpRequest, filters: Query[WorklistFilters], paging
     filters by side, status, urgency, department. Each patient listed is audited as read."""
     qs = selectors.referral_list(for_user=request.user, **filters.dict(exclude_none=True))
     rows = list(qs[paging.offset : paging.offset + paging.limit])
-    items = []
-    for ref in rows:
-        sides = selectors.sides_of(request.user, ref)
-        items.append(present(ref, sides, services.green_status(ref)))
+    sides = selectors.sides_by_referral(request.user, rows)
+    items = [present(ref, sides[ref.pk], services.green_status(ref)) for ref in rows]
     audit_patient_read(
         actor=request.user, person_ids=[r.person_id for r in rows], object_type="referrals.referral", reason="worklist"
     )

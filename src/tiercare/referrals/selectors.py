@@ -16,6 +16,7 @@ Everyone else sees none.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -122,21 +123,26 @@ def scope_q(user: User) -> Q:
 
 def sides_of(user: User, referral: Referral) -> set[str]:
     """The sides ``user`` stands on for ``referral`` (empty: may not see it)."""
-    if not (user.is_authenticated and user.is_active):
-        return set()
-    sides: set[str] = set()
-    if user.role in OPS_ROLES:
-        sides.add(Side.OPS)
-    qs = Referral.objects.filter(pk=referral.pk)
-    if user.role == Role.PATIENT:
-        if qs.filter(patient_q(user)).exists():
-            sides.add(Side.PATIENT)
+    return sides_by_referral(user, [referral])[referral.pk]
+
+
+def sides_by_referral(user: User, referrals: Iterable[Referral]) -> dict[Any, set[str]]:
+    """``sides_of`` for many referrals at once (a worklist), by referral id: the same few queries for any number."""
+    sides: dict[Any, set[str]] = {r.pk: set() for r in referrals}
+    if not (user.is_authenticated and user.is_active) or not sides:
         return sides
-    roles = _active_roles(user)
-    if qs.filter(referring_q(user, roles)).exists():
-        sides.add(Side.REFERRING)
-    if qs.filter(receiving_q(user, roles)).exists():
-        sides.add(Side.RECEIVING)
+    if user.role in OPS_ROLES:
+        for found in sides.values():
+            found.add(Side.OPS)
+    qs = Referral.objects.filter(pk__in=list(sides))
+    if user.role == Role.PATIENT:
+        tests = [(Side.PATIENT, patient_q(user))]
+    else:
+        roles = _active_roles(user)
+        tests = [(Side.REFERRING, referring_q(user, roles)), (Side.RECEIVING, receiving_q(user, roles))]
+    for side, q in tests:
+        for pk in qs.filter(q).values_list("pk", flat=True).distinct():
+            sides[pk].add(side)
     return sides
 
 
@@ -208,7 +214,7 @@ def referral_list(
             "referring_organization",
             "referring_practitioner",
             "receiving_organization",
-            "receiving_department",
+            "receiving_department__organization",
             "named_expert",
         )
         .distinct()
