@@ -1,8 +1,8 @@
 """The team scope (issue 6 and 10): the households and persons that the asking user's ACTIVE team holds.
 
-One place for it, used by care's selectors and, through the ``PEOPLE_TEAM_SCOPE`` setting, by people's (people sits
-below care and may not import it; the setting names this module's ``household_team_q`` the way consults reaches
-referrals through ``CONSULTS_REFERRAL_HOOK``). Every condition on a membership row lives inside one subquery, so an
+One place for it, used by care's selectors and by people's: people sits below care and may not import it, so
+``CareConfig.ready()`` registers this module's ``household_team_q`` as people's team scope (``people.team_scope``,
+ADR 0005). Every condition on a membership row lives inside one subquery, so an
 inactive membership and an active one of different rows can never combine into access (issue 10: a GP who left a
 team kept its patients because ``exclude(team__members__practitioner__user=u, team__members__active=True)`` matched
 two different membership rows).

@@ -10,15 +10,12 @@ referral comes back down (``enrollments_after_back_referral``) or ends without c
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tiercare.care.models import (
@@ -33,6 +30,7 @@ from tiercare.care.models import (
 from tiercare.care.protocols import (
     load_protocol,
 )
+from tiercare.care.referral_maker import referral_maker
 from tiercare.care.services.membership import _require_resident_team
 from tiercare.care.workdays import next_working_day as next_cn_working_day
 from tiercare.core.audit import audit_write
@@ -50,13 +48,6 @@ REFERRAL_FOLLOWUP_WITHIN_DAYS = 14
 # An urgent suggestion (NBPHS 紧急转诊: e.g. systolic ≥180 or diastolic ≥110 mmHg) becomes an emergency referral.
 REFERRAL_URGENCY_URGENT = "emergency"
 REFERRAL_URGENCY_ROUTINE = "routine"
-# The function that creates a referral, by dotted path (setting CARE_REFERRAL_CREATE). The referrals app calls care
-# (``enrollments_after_back_referral``), so care reaches referrals only through this name, never by an import.
-REFERRAL_CREATE_DEFAULT = "tiercare.referrals.services.referral_create"
-
-
-def _referral_create() -> Callable[..., Any]:
-    return import_string(getattr(settings, "CARE_REFERRAL_CREATE", "") or REFERRAL_CREATE_DEFAULT)
 
 
 def _lock_open_suggestion(suggestion: ReferralSuggestion) -> ReferralSuggestion:
@@ -135,8 +126,9 @@ def suggestion_refer(
     enrolment's next follow-up to no later than the referral day + 14 days — NBPHS 2017 (3rd ed.), hypertension and
     type 2 diabetes: refer up, follow up the referral actively within 2 weeks (shared/clinical/README.md §3–4).
 
-    The referral is made by the referrals app's ``referral_create`` (setting CARE_REFERRAL_CREATE), with the rules
-    of its docstring (the user's organization, a tertiary receiving department, the patient's referral consent);
+    The referral is made by the referrals app's ``referral_create``, reached through care's seam
+    (:func:`tiercare.care.referral_maker.referral_maker`, ADR 0005), with the rules of its docstring (the user's
+    organization, a tertiary receiving department, the patient's referral consent);
     urgency is ``emergency`` for an urgent suggestion and ``routine`` otherwise, unless given. One transaction: when
     the referral is refused nothing changes and the suggestion stays open.
     Raises Forbidden (not the resident's contracted team), Conflict ``illegal_transition`` with the current state
@@ -149,7 +141,7 @@ def suggestion_refer(
     with transaction.atomic():
         s = _lock_open_suggestion(suggestion)
         chosen = urgency or (REFERRAL_URGENCY_URGENT if s.urgent else REFERRAL_URGENCY_ROUTINE)
-        result = _referral_create()(
+        made = referral_maker()(
             by=by,
             person=s.person,
             receiving_department=receiving_department,
@@ -160,17 +152,16 @@ def suggestion_refer(
             urgency=chosen,
             green_channel=green_channel,
         )
-        referral = result.referral
         acted_at = timezone.now()
-        s.status, s.referral, s.acted_by, s.acted_at = SuggestionStatus.TAKEN, referral, by, acted_at
+        s.status, s.referral_id, s.acted_by, s.acted_at = SuggestionStatus.TAKEN, made.referral_id, by, acted_at
         s.save(update_fields=["status", "referral", "acted_by", "acted_at", "updated_at"])
         audit_write(
             actor=by,
             action=AuditAction.UPDATE,
             obj=s,
-            changes={"status": ["open", "taken"], "referral": str(referral.pk), "urgency": chosen},
+            changes={"status": ["open", "taken"], "referral": str(made.referral_id), "urgency": chosen},
         )
-        day = timezone.localdate(referral.sent_at or acted_at)
+        day = timezone.localdate(made.sent_at or acted_at)
         _due_no_later_than(
             by=by,
             enrollments=(
@@ -179,7 +170,7 @@ def suggestion_refer(
                 else Enrollment.objects.filter(person_id=s.person_id)
             ),
             latest=day + timedelta(days=REFERRAL_FOLLOWUP_WITHIN_DAYS),
-            reason=f"referral {referral.pk}: follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days (NBPHS 2017)",
+            reason=f"referral {made.referral_id}: follow up within {REFERRAL_FOLLOWUP_WITHIN_DAYS} days (NBPHS 2017)",
         )
     return s
 
