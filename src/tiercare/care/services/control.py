@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tiercare.care.protocols import (
-    load_protocol,
-)
+from tiercare.care.protocols import load_protocol
 
 # The control targets a follow-up is counted "controlled" by, and the dashboards with it: (measured item, the
 # protocol threshold it must stay below). The numbers are the protocol's data (``thresholds`` of hypertension.json:

@@ -24,12 +24,7 @@ from tiercare.care.models import (
     ProtocolVariantDecision,
     TeamRole,
 )
-from tiercare.care.protocols import (
-    ProtocolError,
-    is_eligible,
-    load_protocol,
-    protocol_version,
-)
+from tiercare.care.protocols import ProtocolError, is_eligible, load_protocol, protocol_version
 from tiercare.care.risk import risk_staleness
 from tiercare.care.services.membership import (
     _require_resident_team,

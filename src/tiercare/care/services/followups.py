@@ -17,19 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.care.models import (
-    ControlClass,
-    Enrollment,
-    EnrollmentStatus,
-    FollowUp,
-    OwedReason,
-    ReferralSuggestion,
-)
+from tiercare.care.models import ControlClass, Enrollment, EnrollmentStatus, FollowUp, OwedReason, ReferralSuggestion
 from tiercare.care.plausibility import check_measurements, unit_questions
-from tiercare.care.protocols import (
-    FollowupInputError,
-    classify,
-)
+from tiercare.care.protocols import FollowupInputError, classify
 from tiercare.care.risk import RiskInputError, RiskResult, compute_risk
 from tiercare.care.services.control import is_controlled, is_hypoglycaemic
 from tiercare.care.services.enrollments import age_on, protocol_for_enrollment

@@ -12,11 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.care.models import (
-    DrugClass,
-    Enrollment,
-    MedicationRecord,
-)
+from tiercare.care.models import DrugClass, Enrollment, MedicationRecord
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User

@@ -21,13 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.care.models import (
-    ContractMember,
-    ContractStatus,
-    GpTeam,
-    GpTeamMember,
-    TeamRole,
-)
+from tiercare.care.models import ContractMember, ContractStatus, GpTeam, GpTeamMember, TeamRole
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User

@@ -15,12 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.care.models import (
-    REMOVING_OUTCOMES,
-    Enrollment,
-    OutreachCall,
-    OutreachOutcome,
-)
+from tiercare.care.models import REMOVING_OUTCOMES, Enrollment, OutreachCall, OutreachOutcome
 from tiercare.care.services.membership import _require_resident_team
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import ValidationFailed

@@ -16,10 +16,7 @@ from django.db import connection, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Least, TruncDate
 
-from tiercare.care.models import (
-    Enrollment,
-    FollowUp,
-)
+from tiercare.care.models import Enrollment, FollowUp
 
 
 def _latest(field_name: str, *, with_risk: bool = False, offset: int = 0) -> Subquery:

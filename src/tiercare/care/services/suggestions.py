@@ -27,9 +27,7 @@ from tiercare.care.models import (
     ReferralSuggestion,
     SuggestionStatus,
 )
-from tiercare.care.protocols import (
-    load_protocol,
-)
+from tiercare.care.protocols import load_protocol
 from tiercare.care.referral_maker import referral_maker
 from tiercare.care.services.membership import _require_resident_team
 from tiercare.care.workdays import next_working_day as next_cn_working_day
