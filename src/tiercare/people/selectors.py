@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
 from tiercare.core.models import Role, User
@@ -70,8 +72,8 @@ def person_list(
     *,
     for_user: User,
     q: str | None = None,
-    household: object | None = None,
-    organization: object | None = None,
+    household: UUID | str | None = None,
+    organization: UUID | None = None,
 ) -> QuerySet[Person]:
     qs = Person.objects.filter(person_scope_q(for_user), archived=False)
     if household:
@@ -89,7 +91,7 @@ def person_list(
     return qs.select_related("membership__household").distinct()
 
 
-def household_list(*, for_user: User, organization: object | None = None, q: str | None = None) -> QuerySet[Household]:
+def household_list(*, for_user: User, organization: UUID | None = None, q: str | None = None) -> QuerySet[Household]:
     qs = Household.objects.filter(household_scope_q(for_user))
     if organization:
         qs = qs.filter(registered_at_id=organization)

@@ -258,7 +258,8 @@ class ProtocolValidator(Reader):
             months = self.month_list(td["at_months"], f"{k}.at_months")
             every = td.get("then_every_months")
             every = self.integer(every, f"{k}.then_every_months") if every is not None else None
-            extra_flag, extra_months = None, ()
+            extra_flag: str | None = None
+            extra_months: tuple[int, ...] = ()
             if "extra_at_months_if_flag" in td:
                 ed = self.obj(td["extra_at_months_if_flag"], f"{k}.extra_at_months_if_flag", ("flag", "at_months"))
                 if ed["flag"] not in flags:

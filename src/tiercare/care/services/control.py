@@ -79,4 +79,4 @@ def is_controlled(protocol: Any, m: Mapping[str, Any], age: int | None = None) -
     values = [(m.get(item), _target_value(protocol, name, age)) for item, name in targets]
     if any(v is None for v, _t in values):
         return None
-    return all(v < t for v, t in values)
+    return all(v is not None and v < t for v, t in values)  # none is None here

@@ -194,6 +194,7 @@ def followup_record(
             for owed, why in owing:  # the earliest date owes it; at the same date the more specific reason names it
                 if prior is None or owed <= prior:
                     prior, reason = owed, why
+            assert prior is not None  # owing is not empty
             changes |= {
                 "followup_owed_by": prior,
                 "followup_owed_since": day + timedelta(days=1),

@@ -299,7 +299,7 @@ def suggestions_escalate(*, today: date) -> int:
             )  # fmt: skip
             for recipient in _center_lead_recipients(last.team.center_id) if last else []:
                 notify_on_commit(
-                    recipient, "care_suggestion_escalated", {"patient": s.person.name, "due": s.due_on.isoformat()}
+                    recipient, "care_suggestion_escalated", {"patient": s.person.name, "due": str(s.due_on)}
                 )
         n += 1
     return n
