@@ -54,7 +54,7 @@ def load() -> dict[str, object]:
     """Bulk-load the peers' data set with the ORM; return ids the operations use."""
     from tiercare.care.models import CareContract, ContractMember, Enrollment, FollowUp, GpTeam, GpTeamMember
     from tiercare.care.protocols import classify, load_protocol, protocol_version
-    from tiercare.care.services import _controlled
+    from tiercare.care.services import is_controlled
     from tiercare.core.models import Role, User
     from tiercare.network.models import Organization, Practitioner, PractitionerRole
     from tiercare.people.models import Household, HouseholdMember, Person
@@ -136,7 +136,7 @@ def load() -> dict[str, object]:
                         ],
                         actions=list(cl.actions.codes()),
                         next_due_on=day + timedelta(days=cl.next_due_in_days),
-                        controlled=_controlled(protocol, visit),
+                        controlled=is_controlled(protocol, visit),
                         protocol_version=v.version,
                         protocol_sha256=v.sha256,
                     )

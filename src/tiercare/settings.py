@@ -135,9 +135,6 @@ INSTALLED_APPS = [
     "django.forms",
 ]
 
-# People sits below care (DESIGN.md §2) yet must hide a household contracted with a team from everyone but that
-# team's active members: care's one team-scope function, named here so that people does not import care.
-PEOPLE_TEAM_SCOPE = "tiercare.care.scope.household_team_q"
 # Ways forward a refused page offers (core.middleware.DomainErrorPageMiddleware): a missing consent recorded in place.
 PAGE_ERROR_CONTEXT = ["tiercare.people.consent_views.error_context"]
 

@@ -335,7 +335,7 @@ def test_hypoglycaemia_is_its_own_class(cast, team, glucose, cls, controlled):
 
 def test_dashboard_control_targets_are_read_from_the_protocol(cast, team, monkeypatch):
     from tiercare.care.protocols import load_protocol
-    from tiercare.care.protocols.engine import Threshold
+    from tiercare.care.protocols.model import Threshold
 
     real = load_protocol("diabetes_t2")
     t = real.thresholds["glucose_control_target_mmol_l"]
@@ -346,12 +346,13 @@ def test_dashboard_control_targets_are_read_from_the_protocol(cast, team, monkey
         def __getattr__(self, name):
             return changed if name == "thresholds" else getattr(real, name)
 
-    monkeypatch.setattr(
-        services, "load_protocol", lambda code, **kw: P() if code == "diabetes_t2" else load_protocol(code)
+    monkeypatch.setattr(  # where control_targets looks it up
+        "tiercare.care.services.control.load_protocol",
+        lambda code, **kw: P() if code == "diabetes_t2" else load_protocol(code),
     )
     assert services.control_targets("diabetes_t2") == {"glucose_control_target_mmol_l": 6.5}
-    assert services._controlled(P(), {"fasting_glucose_mmol_l": 6.4}) is True
-    assert services._controlled(P(), {"fasting_glucose_mmol_l": 6.5}) is False
+    assert services.is_controlled(P(), {"fasting_glucose_mmol_l": 6.4}) is True
+    assert services.is_controlled(P(), {"fasting_glucose_mmol_l": 6.5}) is False
     with time_machine.travel("2026-03-01 10:00 +0800", tick=False):
         page = _client(cast.gp).get("/care/dashboard/")
     assert "6.5" in page.content.decode()

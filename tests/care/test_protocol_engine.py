@@ -28,7 +28,7 @@ from tiercare.care.protocols import (
     parse_protocol,
     protocol_version,
 )
-from tiercare.care.protocols.engine import PROTOCOL_DIR
+from tiercare.care.protocols.loading import PROTOCOL_DIR
 
 # Pinned content of the shipped protocols. A failure here means a protocol file changed: that is a clinical
 # change. Have it reviewed, bump "version" in the file, and only then update the pin.

@@ -28,7 +28,8 @@ from tiercare.care.protocols import (
     parse_protocol,
     protocol_version,
 )
-from tiercare.care.protocols.engine import PROTOCOL_DIR, add_years
+from tiercare.care.protocols.loading import PROTOCOL_DIR
+from tiercare.care.protocols.schedule import add_years
 from tiercare.core.errors import ValidationFailed
 
 # A change to these files is a clinical change: review it, bump "version" in the file, then update the pin.

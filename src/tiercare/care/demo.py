@@ -70,8 +70,12 @@ def _other_programs(hm: list[Any], enrolled: list[Enrollment], today: date, seed
             enrolled_on = today - timedelta(days=rng.randrange(60, 200))
             out.append(
                 Enrollment(
-                    person=p, protocol_code=code, protocol_version=v.version, protocol_sha256=v.sha256,
-                    enrolled_on=enrolled_on, schedule_from=enrolled_on if code == "cancer_survivorship" else None,
+                    person=p,
+                    protocol_code=code,
+                    protocol_version=v.version,
+                    protocol_sha256=v.sha256,
+                    enrolled_on=enrolled_on,
+                    schedule_from=enrolled_on if code == "cancer_survivorship" else None,
                     next_due_on=enrolled_on + timedelta(days=rng.choice((30, 90, 120))),
                 )  # fmt: skip
             )
@@ -182,11 +186,11 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     next_due_on=nxt,
                     was_due_on=due,
                     on_time=day <= due,
-                    controlled=services._controlled(protocols[code], visit, age),
+                    controlled=services.is_controlled(protocols[code], visit, age),
                     protocol_version=versions[code].version,
                     protocol_sha256=versions[code].sha256,
                 )
-                risk = services._try_risk(services.risk_inputs(p, visit, day, diabetes=code == "diabetes_t2"))
+                risk = services.try_risk(services.risk_inputs(p, visit, day, diabetes=code == "diabetes_t2"))
                 if risk is not None:
                     fu.risk_percent, fu.risk_band = risk.risk_percent, risk.band.code
                 followups.append(fu)

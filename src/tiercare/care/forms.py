@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from tiercare.care.models import DrugClass, OutreachOutcome
 from tiercare.care.plausibility import RANGES
 from tiercare.care.protocols import Protocol, ProtocolError, available_protocols, load_protocol
-from tiercare.care.protocols.engine import Text
+from tiercare.care.protocols.model import Text
 from tiercare.core.context import zh_active
 from tiercare.core.errors import DomainError
 from tiercare.core.validation import validate_measured_at, validate_recent_date

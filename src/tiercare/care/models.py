@@ -355,7 +355,7 @@ class SuggestionStatus(models.TextChoices):
 class ReferralSuggestion(BaseModel):
     """A follow-up's call for a referral up. The team takes it (``services.suggestion_refer`` makes the referral and
     links it here) or dismisses it with a reason. Care never imports referrals' code: the link is a foreign key by
-    app label and the referral is created through a hook named in settings (``CARE_REFERRAL_CREATE``)."""
+    app label and the referral is made through care's seam, which referrals registers (``care.referral_maker``)."""
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="care_referral_suggestions"

@@ -47,7 +47,7 @@ from tiercare.care.models import (
 )
 from tiercare.care.protocols import available_protocols, protocol_version
 from tiercare.care.scope import TEAM_ROLES, team_household_ids, team_person_ids, user_team_ids
-from tiercare.care.services import control_targets
+from tiercare.care.services.control import control_targets
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.models import Household, HouseholdMember, Person
@@ -485,7 +485,7 @@ def dashboard(*, teams: QuerySet[GpTeam], today: date | None = None) -> dict[str
 
     On time = follow-ups of the last 12 months done by the due date the previous one set, over those plus the
     enrolments overdue now. Control, at each enrolment's latest follow-up, by the protocol's targets for the person's
-    age on that day under the center's recorded decision (``services._controlled``): BP < 140/90, or < 150/90 at 65
+    age on that day under the center's recorded decision (``services.is_controlled``): BP < 140/90, or < 150/90 at 65
     or more by default (hypertension), fasting glucose < 7.0 mmol/L (diabetes). ``followups_under_superseded_protocol``
     counts the year's follow-ups classified under a protocol text (sha256) that is no longer the shipped one, so a
     protocol change shows.

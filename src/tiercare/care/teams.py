@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from tiercare.care.models import ContractEvent, ContractMember, GpTeam, GpTeamMember, TeamRole
 from tiercare.care.selectors import lead_center_ids
-from tiercare.care.services import TEAM_WRITER_ROLES, is_center_lead
+from tiercare.care.services.membership import TEAM_WRITER_ROLES, is_center_lead
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User

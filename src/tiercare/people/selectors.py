@@ -10,31 +10,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from uuid import UUID
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils.module_loading import import_string
 
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.models import Household, HouseholdMember, Person
+from tiercare.people.team_scope import team_scope
 
 ORG_SCOPED_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR)
 PERSON_READER_ROLES = (*ORG_SCOPED_ROLES, Role.PATIENT, Role.ADMIN)
 
 
 def _team_q(user: User, household_field: str) -> Q | None:
-    """The care app's team scope (``settings.PEOPLE_TEAM_SCOPE``, ``tiercare.care.scope.household_team_q``) for GPs
-    and health managers: a household contracted with a team is seen only by that team's ACTIVE members (issue 6,
-    10). Reached through a setting because people sits below care and may not import it."""
+    """The care app's team scope for GPs and health managers: a household contracted with a team is seen only by
+    that team's ACTIVE members (issue 6, 10). Registered by care at start-up (``people.team_scope``, ADR 0005)
+    because people sits below care and may not import it."""
     if user.role not in (Role.GP, Role.HEALTH_MANAGER):
         return None
-    path = getattr(settings, "PEOPLE_TEAM_SCOPE", "")
-    if not path:
-        return None
-    team_q: Callable[[User, str], Q] = import_string(path)
-    return team_q(user, household_field)
+    return team_scope()(user, household_field)
 
 
 def household_scope_q(user: User) -> Q:
@@ -77,8 +72,8 @@ def person_list(
     *,
     for_user: User,
     q: str | None = None,
-    household: object | None = None,
-    organization: object | None = None,
+    household: UUID | str | None = None,
+    organization: UUID | None = None,
 ) -> QuerySet[Person]:
     qs = Person.objects.filter(person_scope_q(for_user), archived=False)
     if household:
@@ -96,7 +91,7 @@ def person_list(
     return qs.select_related("membership__household").distinct()
 
 
-def household_list(*, for_user: User, organization: object | None = None, q: str | None = None) -> QuerySet[Household]:
+def household_list(*, for_user: User, organization: UUID | None = None, q: str | None = None) -> QuerySet[Household]:
     qs = Household.objects.filter(household_scope_q(for_user))
     if organization:
         qs = qs.filter(registered_at_id=organization)
