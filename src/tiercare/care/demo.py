@@ -70,8 +70,12 @@ def _other_programs(hm: list[Any], enrolled: list[Enrollment], today: date, seed
             enrolled_on = today - timedelta(days=rng.randrange(60, 200))
             out.append(
                 Enrollment(
-                    person=p, protocol_code=code, protocol_version=v.version, protocol_sha256=v.sha256,
-                    enrolled_on=enrolled_on, schedule_from=enrolled_on if code == "cancer_survivorship" else None,
+                    person=p,
+                    protocol_code=code,
+                    protocol_version=v.version,
+                    protocol_sha256=v.sha256,
+                    enrolled_on=enrolled_on,
+                    schedule_from=enrolled_on if code == "cancer_survivorship" else None,
                     next_due_on=enrolled_on + timedelta(days=rng.choice((30, 90, 120))),
                 )  # fmt: skip
             )
