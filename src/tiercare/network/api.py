@@ -4,12 +4,12 @@ partnerships, and the practice check ("may this expert work at this site on this
 from datetime import date
 from uuid import UUID
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from tiercare.core.api import ErrorOut, crud_routes, resolve
 from tiercare.core.errors import NotFound
+from tiercare.core.http import AuthedRequest
 from tiercare.network import selectors
 from tiercare.network.models import (
     Department,
@@ -189,7 +189,7 @@ class PracticeQuery(Schema):
     operation_id="practice_check",
     summary="May this practitioner practise at a site on a date, and on what legal basis?",
 )
-def practice_check(request: HttpRequest, row_id: UUID, query: Query[PracticeQuery]) -> dict[str, object]:
+def practice_check(request: AuthedRequest, row_id: UUID, query: Query[PracticeQuery]) -> dict[str, object]:
     practitioner = selectors.practitioner_list(for_user=request.user).filter(pk=row_id).first()
     if practitioner is None:
         raise NotFound(_("No such practitioner."))

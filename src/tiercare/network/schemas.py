@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -22,14 +22,24 @@ from tiercare.network.models import (
     Title,
 )
 
-TierCode = Literal[tuple(Tier.values)]  # type: ignore[valid-type]
-KindCode = Literal[tuple(OrgKind.values)]  # type: ignore[valid-type]
-GpModeCode = Literal[tuple(GpMode.values)]  # type: ignore[valid-type]
-StatusCode = Literal[tuple(OrgStatus.values)]  # type: ignore[valid-type]
-SpecialtyCode = Literal[tuple(Specialty.values)]  # type: ignore[valid-type]
-TitleCode = Literal[tuple(Title.values)]  # type: ignore[valid-type]
-RegistrationKindCode = Literal[tuple(RegistrationKind.values)]  # type: ignore[valid-type]
-ServiceCode = Literal[tuple(ServiceKind.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the checker sees a code as str; pydantic and the OpenAPI enum see the Literal
+    TierCode = str
+    KindCode = str
+    GpModeCode = str
+    StatusCode = str
+    SpecialtyCode = str
+    TitleCode = str
+    RegistrationKindCode = str
+    ServiceCode = str
+else:
+    TierCode = Literal[tuple(Tier.values)]
+    KindCode = Literal[tuple(OrgKind.values)]
+    GpModeCode = Literal[tuple(GpMode.values)]
+    StatusCode = Literal[tuple(OrgStatus.values)]
+    SpecialtyCode = Literal[tuple(Specialty.values)]
+    TitleCode = Literal[tuple(Title.values)]
+    RegistrationKindCode = Literal[tuple(RegistrationKind.values)]
+    ServiceCode = Literal[tuple(ServiceKind.values)]
 
 Name = Field(min_length=1, max_length=120)
 

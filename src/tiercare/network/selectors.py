@@ -8,7 +8,9 @@ practitioner concerned see them.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -35,7 +37,7 @@ def today() -> date:
     return timezone.localdate()
 
 
-def user_organization_ids(user: User, on: date | None = None) -> list[object]:
+def user_organization_ids(user: User, on: date | None = None) -> list[uuid.UUID]:
     """The organizations where ``user`` holds an active role (through their practitioner record).
 
     Asked once per request and user (the request's memo; a write in between asks again)."""
@@ -88,7 +90,7 @@ def organization_list(
 
 
 def department_list(
-    *, for_user: User, organization: object | None = None, specialty: str | None = None
+    *, for_user: User, organization: uuid.UUID | str | None = None, specialty: str | None = None
 ) -> QuerySet[Department]:
     qs = Department.objects.all() if _is_staff(for_user) else Department.objects.none()
     if organization:
@@ -102,7 +104,7 @@ def practitioner_list(
     *,
     for_user: User,
     specialty: str | None = None,
-    organization: object | None = None,
+    organization: uuid.UUID | None = None,
     title: str | None = None,
     allowed_at: Organization | None = None,
     on: date | None = None,
@@ -191,7 +193,7 @@ def insurance_policy_list(
 def partnership_list(
     *,
     for_user: User,
-    organization: object | None = None,
+    organization: uuid.UUID | str | None = None,
     specialty: str | None = None,
     active_on: date | None = None,
 ) -> QuerySet[Partnership]:
@@ -205,7 +207,7 @@ def partnership_list(
     return qs.select_related("doctor_group", "department", "department__organization")
 
 
-def network_overview(*, for_user: User) -> dict[str, object]:
+def network_overview(*, for_user: User) -> dict[str, Any]:
     """Counts and chart series for the network overview page."""
     if not _is_staff(for_user):
         return {}

@@ -28,11 +28,15 @@ from tiercare.network.models import (
 
 
 def _check_practitioner(p: Practitioner) -> None:
-    if p.home_department_id and p.home_organization_id and p.home_department.organization_id != p.home_organization_id:
+    if (
+        p.home_department is not None
+        and p.home_organization_id
+        and p.home_department.organization_id != p.home_organization_id
+    ):
         raise ValidationFailed(_("home_department: the department is not in the main institution."))
-    if p.doctor_group_id and p.doctor_group.kind != OrgKind.DOCTOR_GROUP:
+    if p.doctor_group is not None and p.doctor_group.kind != OrgKind.DOCTOR_GROUP:
         raise ValidationFailed(_("doctor_group: this organization is not a doctor group."))
-    if p.home_organization_id and p.home_organization.kind == OrgKind.DOCTOR_GROUP:
+    if p.home_organization is not None and p.home_organization.kind == OrgKind.DOCTOR_GROUP:
         raise ValidationFailed(
             _("home_organization: the main institution must be a licensed institution, not the doctor group.")
         )

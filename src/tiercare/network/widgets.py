@@ -23,7 +23,7 @@ def practitioner_label(p: Practitioner) -> str:
         parts.append(str(p.get_title_display()))
     if p.specialty:
         parts.append(str(p.get_specialty_display()))
-    if p.home_organization_id:
+    if p.home_organization is not None:
         parts.append(p.home_organization.name)
     return " · ".join(parts)
 
