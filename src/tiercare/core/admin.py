@@ -2,19 +2,14 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.core.audit import audit_write
+from tiercare.core.http import admin_user
 from tiercare.core.models import ApiToken, AuditAction, AuditEvent, User
 from tiercare.core.services import api_token_revoke
-
-
-def _actor(request: HttpRequest) -> User | None:
-    """The admin's user (the admin site lets in signed-in staff only; a User, narrowed for the type checker)."""
-    return request.user if isinstance(request.user, User) else None
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -24,7 +19,7 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         changes = {name: form.cleaned_data.get(name) for name in (form.changed_data or [])}
         audit_write(
-            actor=_actor(request),
+            actor=admin_user(request),
             action=AuditAction.UPDATE if change else AuditAction.CREATE,
             obj=obj,
             changes=changes,
@@ -32,7 +27,7 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
-        audit_write(actor=_actor(request), action=AuditAction.DELETE, obj=obj, reason="admin")
+        audit_write(actor=admin_user(request), action=AuditAction.DELETE, obj=obj, reason="admin")
         super().delete_model(request, obj)
 
 
@@ -46,7 +41,7 @@ class TiercareUserAdmin(UserAdmin):
         super().save_model(request, obj, form, change)
         changes = {n: str(form.cleaned_data.get(n)) for n in (form.changed_data or []) if "password" not in n}
         audit_write(
-            actor=_actor(request),
+            actor=admin_user(request),
             action=AuditAction.UPDATE if change else AuditAction.CREATE,
             obj=obj,
             changes=changes,
@@ -94,11 +89,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke_selected(self, request: HttpRequest, queryset: models.QuerySet[ApiToken]) -> None:
-        if not isinstance(request.user, User):  # the admin site lets in signed-in staff only
-            raise PermissionDenied
+        by = admin_user(request)
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
-            api_token_revoke(token=token, by=request.user, reason="admin")
+            api_token_revoke(token=token, by=by, reason="admin")
             count += 1
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": count}, messages.SUCCESS)
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -77,8 +78,8 @@ def person_list(
     *,
     for_user: User,
     q: str | None = None,
-    household: object | None = None,
-    organization: object | None = None,
+    household: uuid.UUID | None = None,
+    organization: uuid.UUID | None = None,
 ) -> QuerySet[Person]:
     qs = Person.objects.filter(person_scope_q(for_user), archived=False)
     if household:
@@ -96,7 +97,9 @@ def person_list(
     return qs.select_related("membership__household").distinct()
 
 
-def household_list(*, for_user: User, organization: object | None = None, q: str | None = None) -> QuerySet[Household]:
+def household_list(
+    *, for_user: User, organization: uuid.UUID | None = None, q: str | None = None
+) -> QuerySet[Household]:
     qs = Household.objects.filter(household_scope_q(for_user))
     if organization:
         qs = qs.filter(registered_at_id=organization)
