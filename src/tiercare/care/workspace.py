@@ -21,9 +21,7 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
             for t in selectors.team_list(for_user=user)
         ]  # fmt: skip
         return (
-            [{"template": "care/_panel.html", "title": _("Chronic care follow-ups"), "teams": teams}]
-            if teams
-            else []
+            [{"template": "care/_panel.html", "title": _("Chronic care follow-ups"), "teams": teams}] if teams else []
         )
     if user.role == "patient" and getattr(user, "person", None) is not None:
         dues = list(
