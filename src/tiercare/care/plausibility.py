@@ -279,8 +279,12 @@ def unit_questions(measurements: Mapping[str, Any]) -> list[UnitQuestion]:
         if not zone.low <= value <= rng.high:
             continue
         height = measurements.get("height_cm")
-        has_height = isinstance(height, (int, float)) and not isinstance(height, bool)
-        tall_enough = has_height and HEIGHT_CM.low <= height <= HEIGHT_CM.high and bmi_kg_m2(value, height) < 35
+        tall_enough = (
+            isinstance(height, (int, float))
+            and not isinstance(height, bool)
+            and HEIGHT_CM.low <= height <= HEIGHT_CM.high
+            and bmi_kg_m2(value, height) < 35
+        )
         if key == "weight_kg" and tall_enough:  # a heavy but tall person: not a 斤 slip
             continue
         converted = round(value / zone.factor, 1)

@@ -10,6 +10,9 @@ two different membership rows).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+
 from django.db.models import Q, QuerySet
 
 from tiercare.care.models import CareContract, ContractMember, GpTeamMember
@@ -18,7 +21,7 @@ from tiercare.core.models import Role, User
 TEAM_ROLES = (Role.GP, Role.HEALTH_MANAGER)
 
 
-def user_team_ids(user: User) -> QuerySet[GpTeamMember]:
+def user_team_ids(user: User) -> QuerySet[GpTeamMember, uuid.UUID]:
     """The ids of the active teams ``user`` is an active member of, as a subquery (no query of its own: the
     scope is evaluated inside the query it filters). The same membership row must be the user's AND active."""
     if not user.is_authenticated or not user.is_active or user.role not in TEAM_ROLES:
@@ -28,12 +31,12 @@ def user_team_ids(user: User) -> QuerySet[GpTeamMember]:
     )
 
 
-def team_household_ids(user: User) -> QuerySet[CareContract]:
+def team_household_ids(user: User) -> QuerySet[CareContract, Mapping[str, object]]:
     """The households under an active contract with ``user``'s active team (subquery of household ids)."""
     return CareContract.objects.filter(status="active", team_id__in=user_team_ids(user)).values("household_id")
 
 
-def team_person_ids(user: User) -> QuerySet[ContractMember]:
+def team_person_ids(user: User) -> QuerySet[ContractMember, Mapping[str, object]]:
     """The residents actively enrolled under a contract with ``user``'s active team (subquery of person ids)."""
     return ContractMember.objects.filter(active=True, team_id__in=user_team_ids(user)).values("person_id")
 
