@@ -8,6 +8,7 @@ from tiercare.care.api import router as care_router
 from tiercare.consults.api import router as consults_router
 from tiercare.core.api import ErrorOut, StrictParser, api_auth, install_error_handlers
 from tiercare.core.audit import audit_record
+from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
 from tiercare.core.models import AuditAction
 from tiercare.core.services import api_token_issue, api_token_revoke, user_authenticate
@@ -66,13 +67,13 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     tags=["auth"],
     operation_id="logout",
 )
-def api_logout(request: HttpRequest) -> Status:
+def api_logout(request: AuthedRequest) -> Status:
     """Sign out: revoke the bearer token this request used; with session auth, end the session."""
     token = getattr(request, "api_token", None)
     if token is not None:
         api_token_revoke(token=token, by=token.user, reason="logout")
     else:
-        audit_record(actor=request.user, action=AuditAction.LOGOUT, obj=request.user)  # type: ignore[arg-type]
+        audit_record(actor=request.user, action=AuditAction.LOGOUT, obj=request.user)
         logout(request)
     return Status(204, None)
 

@@ -45,7 +45,8 @@ def test_the_database_refuses_update_and_delete_of_audit_rows(cast):
         "UPDATE core_auditevent SET person_ids = %s WHERE id = %s",
         "DELETE FROM core_auditevent WHERE id = %s",
     ):
-        params = [event.pk] if sql.count("%s") == 1 else [("{}" if connection.vendor == "postgresql" else "[]"), event.pk]
+        empty = "{}" if connection.vendor == "postgresql" else "[]"
+        params = [event.pk] if sql.count("%s") == 1 else [empty, event.pk]
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
     stored = AuditEvent.objects.get(pk=event.pk)

@@ -10,7 +10,7 @@ import json
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -60,6 +60,7 @@ from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, json_response, page, page_keys_then_rows, resolve
 from tiercare.core.audit import audit_patient_read, audit_record
 from tiercare.core.errors import ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import AuditAction
 from tiercare.network.models import Department
 from tiercare.people.access import access_household_by_id, access_person_by_id
@@ -83,7 +84,7 @@ MedicationPage = _page_schema(MedicationOut, "MedicationPage")
 SuggestionPage = _page_schema(SuggestionOut, "SuggestionPage")
 
 
-def _audited_page(request: HttpRequest, qs: Any, paging: PageParams, object_type: str, person_attr: str) -> dict:
+def _audited_page(request: AuthedRequest, qs: Any, paging: PageParams, object_type: str, person_attr: str) -> dict:
     result = page(qs, paging)
     audit_patient_read(
         actor=request.user,
@@ -119,7 +120,7 @@ def _risk(data: Any) -> RiskResult:
 
 
 @router.post("/care/risk", response={200: RiskOut, **ERRORS}, operation_id="care_risk")
-def risk(request: HttpRequest) -> dict[str, Any]:
+def risk(request: AuthedRequest) -> dict[str, Any]:
     """10-year ASCVD risk by the 2013 PCE or China-PAR; 422 names the missing or out-of-range field."""
     try:
         data = json.loads(request.body or b"null")
@@ -128,7 +129,7 @@ def risk(request: HttpRequest) -> dict[str, Any]:
     return _risk_out(_risk(data))
 
 
-def _person_risk(request: HttpRequest, person_id: UUID, overrides: dict[str, Any]) -> dict[str, Any]:
+def _person_risk(request: AuthedRequest, person_id: UUID, overrides: dict[str, Any]) -> dict[str, Any]:
     require_role(request.user, *selectors.CARE_READER_ROLES)
     person = access.access_person(request.user, person_id, reason="risk")
     latest = selectors.followup_list(for_user=request.user, person=person.pk).first()
@@ -146,7 +147,7 @@ def _person_risk(request: HttpRequest, person_id: UUID, overrides: dict[str, Any
 
 
 @router.get("/care/persons/{person_id}/risk", response={200: PersonRiskOut, **ERRORS}, operation_id="care_person_risk")
-def person_risk(request: HttpRequest, person_id: UUID, params: Query[PersonRiskIn]) -> dict[str, Any]:
+def person_risk(request: AuthedRequest, person_id: UUID, params: Query[PersonRiskIn]) -> dict[str, Any]:
     """The person's risk from their latest follow-up (422 names the input the follow-up lacks)."""
     return _person_risk(request, person_id, params.dict())
 
@@ -156,7 +157,7 @@ def person_risk(request: HttpRequest, person_id: UUID, params: Query[PersonRiskI
     response={200: PersonRiskOut, **ERRORS},
     operation_id="care_person_risk_post",
 )
-def person_risk_post(request: HttpRequest, person_id: UUID, payload: PersonRiskIn) -> dict[str, Any]:
+def person_risk_post(request: AuthedRequest, person_id: UUID, payload: PersonRiskIn) -> dict[str, Any]:
     return _person_risk(request, person_id, payload.dict())
 
 
@@ -164,7 +165,7 @@ def person_risk_post(request: HttpRequest, person_id: UUID, payload: PersonRiskI
 
 
 @router.get("/care/teams", response={200: list[TeamOut], **ERRORS}, operation_id="care_teams")
-def teams(request: HttpRequest) -> list[Any]:
+def teams(request: AuthedRequest) -> list[Any]:
     """The user's teams with each member's panel size, the cap, and minutes per patient a year."""
     rows = list(selectors.team_list(for_user=request.user))
     for t in rows:
@@ -173,7 +174,7 @@ def teams(request: HttpRequest) -> list[Any]:
 
 
 @router.get("/care/contracts", response={200: ContractPage, **ERRORS}, operation_id="care_contracts")
-def contracts(request: HttpRequest, params: Query[ContractFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def contracts(request: AuthedRequest, params: Query[ContractFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Contracts in the user's scope; every member of each contracted household shown is audited as read."""
     result = page(selectors.contract_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
     audit_households_read(
@@ -183,7 +184,7 @@ def contracts(request: HttpRequest, params: Query[ContractFilters], paging: Quer
 
 
 @router.get("/care/contracts/{contract_id}", response={200: ContractOut, **ERRORS}, operation_id="care_contract")
-def contract(request: HttpRequest, contract_id: UUID) -> CareContract:
+def contract(request: AuthedRequest, contract_id: UUID) -> CareContract:
     return access.access_contract(request.user, contract_id)
 
 
@@ -193,7 +194,7 @@ def _signed(result: services.ContractResult) -> CareContract:
 
 
 @router.post("/care/contracts", response={201: ContractSignedOut, **ERRORS}, operation_id="care_contract_sign")
-def contract_sign(request: HttpRequest, payload: ContractIn) -> Status[CareContract]:
+def contract_sign(request: AuthedRequest, payload: ContractIn) -> Status[CareContract]:
     """Sign a household with a team; ``warnings`` carries a panel past the cap."""
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     team = access.access_team(request.user, payload.team, action="sign")
@@ -216,7 +217,7 @@ def contract_sign(request: HttpRequest, payload: ContractIn) -> Status[CareContr
     response={201: ContractSignedOut, **ERRORS},
     operation_id="care_renew",
 )
-def contract_renew(request: HttpRequest, contract_id: UUID, payload: ContractRenewIn) -> Status[CareContract]:
+def contract_renew(request: AuthedRequest, contract_id: UUID, payload: ContractRenewIn) -> Status[CareContract]:
     c = access.access_contract(request.user, contract_id)
     return Status(
         201,
@@ -229,7 +230,7 @@ def contract_renew(request: HttpRequest, contract_id: UUID, payload: ContractRen
     response={200: ContractOut, **ERRORS},
     operation_id="care_terminate",
 )
-def contract_terminate(request: HttpRequest, contract_id: UUID, payload: ContractTerminateIn) -> CareContract:
+def contract_terminate(request: AuthedRequest, contract_id: UUID, payload: ContractTerminateIn) -> CareContract:
     c = access.access_contract(request.user, contract_id)
     return services.contract_terminate(by=request.user, contract=c, on=payload.on, reason=payload.reason)
 
@@ -238,7 +239,9 @@ def contract_terminate(request: HttpRequest, contract_id: UUID, payload: Contrac
 
 
 @router.get("/care/households", response={200: CareHouseholdPage, **ERRORS}, operation_id="care_households")
-def households(request: HttpRequest, params: Query[CareHouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def households(
+    request: AuthedRequest, params: Query[CareHouseholdFilters], paging: Query[PageParams]
+) -> dict[str, Any]:
     """Households contracted with the user's teams (a patient: their own)."""
     require_role(request.user, *selectors.CARE_READER_ROLES)
     result = page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
@@ -251,7 +254,7 @@ def households(request: HttpRequest, params: Query[CareHouseholdFilters], paging
     response={200: CareHouseholdPlanOut, **ERRORS},
     operation_id="care_household",
 )
-def household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
+def household(request: AuthedRequest, household_id: UUID) -> dict[str, Any]:
     """All members' plans on one page (each member's read audited)."""
     hh = access.access_household(request.user, household_id, reason="household plan")
     members = selectors.person_list(for_user=request.user, household=hh.pk)
@@ -260,7 +263,7 @@ def household(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
 
 
 @router.get("/care/persons", response={200: PersonRowPage, **ERRORS}, operation_id="care_persons")
-def persons(request: HttpRequest, params: Query[CarePersonFilters], paging: Query[PageParams]) -> HttpResponse:
+def persons(request: AuthedRequest, params: Query[CarePersonFilters], paging: Query[PageParams]) -> HttpResponse:
     require_role(request.user, *selectors.CARE_READER_ROLES)
     qs = selectors.person_rows(selectors.person_list(for_user=request.user, **params.dict(exclude_none=True)))
     result = page(qs, paging)
@@ -269,14 +272,14 @@ def persons(request: HttpRequest, params: Query[CarePersonFilters], paging: Quer
 
 
 @router.get("/care/persons/{person_id}/plan", response={200: CarePlanOut, **ERRORS}, operation_id="care_plan")
-def plan(request: HttpRequest, person_id: UUID) -> dict[str, Any]:
+def plan(request: AuthedRequest, person_id: UUID) -> dict[str, Any]:
     """A person's programs, recent follow-ups (with the rules that fired), medicines and next visit."""
     person = access.access_person(request.user, person_id, reason="plan")
     return selectors.person_plan(person=person)
 
 
 @router.get("/care/me/plan", response={200: CarePlanOut, **ERRORS}, operation_id="care_my_plan")
-def my_plan(request: HttpRequest) -> dict[str, Any]:
+def my_plan(request: AuthedRequest) -> dict[str, Any]:
     """The signed-in patient's own plan and next visit."""
     require_role(request.user, "patient")
     person = getattr(request.user, "person", None)
@@ -287,7 +290,7 @@ def my_plan(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/care/enrollments", response={200: EnrollmentPage, **ERRORS}, operation_id="care_enrollments")
-def enrollments(request: HttpRequest, params: Query[EnrollmentFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def enrollments(request: AuthedRequest, params: Query[EnrollmentFilters], paging: Query[PageParams]) -> dict[str, Any]:
     qs = selectors.enrollment_list(for_user=request.user, **params.dict(exclude_none=True))
     return _audited_page(request, qs, paging, "care.enrollment", "person_id")
 
@@ -297,12 +300,12 @@ def enrollments(request: HttpRequest, params: Query[EnrollmentFilters], paging: 
     response={200: EnrollmentOut, **ERRORS},
     operation_id="care_enrollment",
 )
-def enrollment(request: HttpRequest, enrollment_id: UUID) -> Any:
+def enrollment(request: AuthedRequest, enrollment_id: UUID) -> Any:
     return access.access_enrollment(request.user, enrollment_id)
 
 
 @router.post("/care/enrollments", response={201: EnrollmentOut, **ERRORS}, operation_id="care_enrol")
-def enrol(request: HttpRequest, payload: EnrollmentIn) -> Status[Any]:
+def enrol(request: AuthedRequest, payload: EnrollmentIn) -> Status[Any]:
     person = access.access_person(request.user, payload.person, reason="enrol")
     e = services.enrollment_create(
         by=request.user, person=person, protocol_code=payload.protocol_code,
@@ -316,7 +319,7 @@ def enrol(request: HttpRequest, payload: EnrollmentIn) -> Status[Any]:
     response={201: FollowUpOut, **ERRORS},
     operation_id="care_followup",
 )
-def followup_create(request: HttpRequest, enrollment_id: UUID, payload: FollowUpIn) -> Status[FollowUp]:
+def followup_create(request: AuthedRequest, enrollment_id: UUID, payload: FollowUpIn) -> Status[FollowUp]:
     """File a follow-up; the protocol classifies it, quotes the rules that fired and sets the next due date."""
     e = access.access_enrollment(request.user, enrollment_id, reason="follow-up")
     fu = services.followup_record(
@@ -328,20 +331,20 @@ def followup_create(request: HttpRequest, enrollment_id: UUID, payload: FollowUp
 
 
 @router.get("/care/followups", response={200: FollowUpPage, **ERRORS}, operation_id="care_followups")
-def followups(request: HttpRequest, params: Query[FollowUpFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def followups(request: AuthedRequest, params: Query[FollowUpFilters], paging: Query[PageParams]) -> dict[str, Any]:
     qs = selectors.followup_list(for_user=request.user, **params.dict(exclude_none=True))
     return _audited_page(request, qs, paging, "care.followup", "person_id")
 
 
 @router.get("/care/followups/{followup_id}", response={200: FollowUpOut, **ERRORS}, operation_id="care_followup_get")
-def followup(request: HttpRequest, followup_id: UUID) -> FollowUp:
+def followup(request: AuthedRequest, followup_id: UUID) -> FollowUp:
     return access.access_followup(request.user, followup_id)  # marked referral_suggested by its selector
 
 
 @router.post(
     "/care/enrollments/{enrollment_id}/end", response={200: EnrollmentOut, **ERRORS}, operation_id="care_enrollment_end"
 )
-def enrollment_end(request: HttpRequest, enrollment_id: UUID, payload: EnrollmentEndIn) -> Any:
+def enrollment_end(request: AuthedRequest, enrollment_id: UUID, payload: EnrollmentEndIn) -> Any:
     """End an active enrolment with a reason (the center's lapsed list's 「结束管理」): by the resident's team, or the
     lead of the center that held a lapsed contract. 409 when already ended."""
     e = access.access_enrollment(request.user, enrollment_id, reason="end enrolment")
@@ -349,14 +352,14 @@ def enrollment_end(request: HttpRequest, enrollment_id: UUID, payload: Enrollmen
 
 
 @router.post("/care/followups/{followup_id}/void", response={200: FollowUpOut, **ERRORS}, operation_id="care_void")
-def followup_void(request: HttpRequest, followup_id: UUID, payload: VoidIn) -> FollowUp:
+def followup_void(request: AuthedRequest, followup_id: UUID, payload: VoidIn) -> FollowUp:
     """Void a follow-up filed in error (kept, never deleted); the enrolment is recomputed."""
     fu = access.access_followup(request.user, followup_id, reason="void")
     return services.followup_void(by=request.user, followup=fu, reason=payload.reason)
 
 
 @router.post("/care/enrollments/{enrollment_id}/calls", response={201: CallOut, **ERRORS}, operation_id="care_call")
-def call(request: HttpRequest, enrollment_id: UUID, payload: CallIn) -> Status[Any]:
+def call(request: AuthedRequest, enrollment_id: UUID, payload: CallIn) -> Status[Any]:
     e = access.access_enrollment(request.user, enrollment_id, reason="outreach call")
     c = services.outreach_call_record(
         by=request.user, enrollment=e, outcome=payload.outcome, called_at=payload.called_at, note=payload.note
@@ -365,7 +368,7 @@ def call(request: HttpRequest, enrollment_id: UUID, payload: CallIn) -> Status[A
 
 
 @router.get("/care/referral-suggestions", response={200: SuggestionPage, **ERRORS}, operation_id="care_suggestions")
-def suggestions(request: HttpRequest, paging: Query[PageParams], status: str | None = "open") -> dict[str, Any]:
+def suggestions(request: AuthedRequest, paging: Query[PageParams], status: str | None = "open") -> dict[str, Any]:
     qs = selectors.suggestion_list(for_user=request.user, status=status)
     return _audited_page(request, qs, paging, "care.referralsuggestion", "person_id")
 
@@ -374,7 +377,7 @@ def suggestions(request: HttpRequest, paging: Query[PageParams], status: str | N
 
 
 @router.post("/care/medications", response={201: MedicationOut, **ERRORS}, operation_id="care_prescribe")
-def prescribe(request: HttpRequest, payload: MedicationIn) -> Status[Any]:
+def prescribe(request: AuthedRequest, payload: MedicationIn) -> Status[Any]:
     """Record a prescription within the long-prescription rules (422 names the field at fault)."""
     person = access.access_person(request.user, payload.person, reason="prescribe")
     data = payload.dict()
@@ -383,7 +386,7 @@ def prescribe(request: HttpRequest, payload: MedicationIn) -> Status[Any]:
 
 
 @router.get("/care/medications", response={200: MedicationPage, **ERRORS}, operation_id="care_medications")
-def medications(request: HttpRequest, paging: Query[PageParams], person: UUID | None = None) -> dict[str, Any]:
+def medications(request: AuthedRequest, paging: Query[PageParams], person: UUID | None = None) -> dict[str, Any]:
     qs = selectors.medication_list(for_user=request.user, person=person)
     return _audited_page(request, qs, paging, "care.medicationrecord", "person_id")
 
@@ -391,7 +394,7 @@ def medications(request: HttpRequest, paging: Query[PageParams], person: UUID | 
 # --- worklists and dashboard --------------------------------------------------------------------------------
 
 
-def _worklist(request: HttpRequest, team_id: UUID, kind: str) -> Any:
+def _worklist(request: AuthedRequest, team_id: UUID, kind: str) -> Any:
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     if kind not in selectors.WORKLISTS:
         raise ValidationFailed(
@@ -406,7 +409,7 @@ def _worklist(request: HttpRequest, team_id: UUID, kind: str) -> Any:
     operation_id="care_worklist_xlsx",
     response={200: None, **ERRORS},
 )
-def worklist_download(request: HttpRequest, team_id: UUID, kind: str) -> HttpResponse:
+def worklist_download(request: AuthedRequest, team_id: UUID, kind: str) -> HttpResponse:
     qs = list(_worklist(request, team_id, kind)[:10_000])
     audit_patient_read(actor=request.user, person_ids=[e.person_id for e in qs], object_type="care.worklist")
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="care.worklist", object_id=kind)
@@ -423,7 +426,7 @@ def worklist_download(request: HttpRequest, team_id: UUID, kind: str) -> HttpRes
     response={200: WorklistPage, **ERRORS},
     operation_id="care_worklist",
 )
-def worklist(request: HttpRequest, team_id: UUID, kind: str, paging: Query[PageParams]) -> dict[str, Any]:
+def worklist(request: AuthedRequest, team_id: UUID, kind: str, paging: Query[PageParams]) -> dict[str, Any]:
     """overdue, due_this_week, uncontrolled, risk_rose, suggestions, screening (a screening re-measurement or urgent
     re-check owed and past its date), lost (over 12 months overdue), removed; sickest first
     (``selectors.sickest_first``: a stale risk counts as none)."""
@@ -436,7 +439,7 @@ def worklist(request: HttpRequest, team_id: UUID, kind: str, paging: Query[PageP
 
 
 @router.get("/care/dashboard", response={200: dict[str, Any], **ERRORS}, operation_id="care_dashboard")
-def dashboard(request: HttpRequest, center: UUID | None = None, team: UUID | None = None) -> dict[str, Any]:
+def dashboard(request: AuthedRequest, center: UUID | None = None, team: UUID | None = None) -> dict[str, Any]:
     """Enrolled, on-time follow-up, control rates and a 12-month trend for a center or a team (counts only)."""
     require_role(request.user, *selectors.DASHBOARD_ROLES)
     teams = selectors.dashboard_teams(for_user=request.user, center=center, team=team)
@@ -451,7 +454,7 @@ def dashboard(request: HttpRequest, center: UUID | None = None, team: UUID | Non
     response={201: SuggestionDecisionOut, **ERRORS},
     operation_id="care_suggestion_refer",
 )
-def suggestion_refer(request: HttpRequest, suggestion_id: UUID, payload: SuggestionReferIn) -> Status[Any]:
+def suggestion_refer(request: AuthedRequest, suggestion_id: UUID, payload: SuggestionReferIn) -> Status[Any]:
     """Take the suggestion: the referral up is made (the referrals service's rules and messages apply: consent,
     organizations, urgency), the suggestion is marked taken and the next follow-up is due within 14 days."""
     require_role(request.user, *selectors.TEAM_ROLES)
@@ -470,7 +473,7 @@ def suggestion_refer(request: HttpRequest, suggestion_id: UUID, payload: Suggest
     response={200: SuggestionDecisionOut, **ERRORS},
     operation_id="care_suggestion_dismiss",
 )
-def suggestion_dismiss(request: HttpRequest, suggestion_id: UUID, payload: SuggestionDismissIn) -> Any:
+def suggestion_dismiss(request: AuthedRequest, suggestion_id: UUID, payload: SuggestionDismissIn) -> Any:
     """Dismiss the suggestion (no referral made); the reason is required."""
     require_role(request.user, *selectors.TEAM_ROLES)
     s = access.access_suggestion(request.user, suggestion_id, reason="dismiss")
@@ -480,7 +483,7 @@ def suggestion_dismiss(request: HttpRequest, suggestion_id: UUID, payload: Sugge
 # --- a center's recorded clinical decisions on protocol variants (issue 11) ----------------------------------------
 
 
-def _decision_center(request: HttpRequest, center_id: UUID) -> Any:
+def _decision_center(request: AuthedRequest, center_id: UUID) -> Any:
     """The center, if the user has a team there (or is an administrator / operations); 404 otherwise."""
     from django.http import Http404
 
@@ -496,7 +499,7 @@ def _decision_center(request: HttpRequest, center_id: UUID) -> Any:
     response={200: list[VariantDecisionOut], **ERRORS},
     operation_id="care_variant_decisions",
 )
-def variant_decisions(request: HttpRequest, center_id: UUID) -> list[Any]:
+def variant_decisions(request: AuthedRequest, center_id: UUID) -> list[Any]:
     """The center's recorded decisions on protocol variants, newest first (e.g. the >=65 hypertension target)."""
     from tiercare.care.models import ProtocolVariantDecision
 
@@ -510,7 +513,7 @@ def variant_decisions(request: HttpRequest, center_id: UUID) -> list[Any]:
     response={201: VariantDecisionOut, **ERRORS},
     operation_id="care_variant_decide",
 )
-def variant_decide(request: HttpRequest, center_id: UUID, payload: VariantDecisionIn) -> Status[Any]:
+def variant_decide(request: AuthedRequest, center_id: UUID, payload: VariantDecisionIn) -> Status[Any]:
     """Record a clinical decision to turn a protocol variant on or off at the center (who, when, why; audited)."""
     require_role(request.user, *selectors.TEAM_ROLES, "admin")
     center = _decision_center(request, center_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from tiercare.care.models import CareContract, ContractStatus, GpTeam, Package
 from tiercare.care.team_forms import ContractEndForm, ContractSignForm, TeamForm, TeamMemberForm
 from tiercare.core.access import require_role
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.people.access import access_household_by_id
 from tiercare.people.models import Household
@@ -33,7 +34,7 @@ CONTRACT_ROLES = (*selectors.TEAM_ROLES, Role.ADMIN)
 
 
 def _contract_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     household: Household,
     *,
     sign_form: ContractSignForm | None = None,
@@ -64,7 +65,7 @@ def _contract_page(
 
 
 @login_required
-def household_contract(request: HttpRequest, household_id: str) -> HttpResponse:
+def household_contract(request: AuthedRequest, household_id: str) -> HttpResponse:
     """The household's family-doctor contract: the active one (renew, end), or the form to sign one; history."""
     require_role(request.user, *CONTRACT_ROLES)
     household = access_household_by_id(request.user, household_id, reason="contract page")
@@ -73,7 +74,7 @@ def household_contract(request: HttpRequest, household_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def contract_sign(request: HttpRequest, household_id: str) -> HttpResponse:
+def contract_sign(request: AuthedRequest, household_id: str) -> HttpResponse:
     """Sign the household with one of the user's teams (``services.contract_sign``)."""
     require_role(request.user, *CONTRACT_ROLES)
     household = access_household_by_id(request.user, household_id, reason="sign contract")
@@ -101,7 +102,7 @@ def contract_sign(request: HttpRequest, household_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def contract_end(request: HttpRequest, contract_id: str) -> HttpResponse:
+def contract_end(request: AuthedRequest, contract_id: str) -> HttpResponse:
     """End (terminate) an active contract with a reason (``services.contract_terminate``)."""
     require_role(request.user, *CONTRACT_ROLES)
     contract = access.access_contract(request.user, contract_id, reason="end contract")
@@ -123,7 +124,7 @@ def contract_end(request: HttpRequest, contract_id: str) -> HttpResponse:
 
 
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthedRequest) -> HttpResponse:
     """The teams the user belongs to or manages, and the centers where they may build one."""
     require_role(request.user, *selectors.TEAM_ROLES, Role.OPS, Role.ADMIN)
     own = selectors.team_list(for_user=request.user).values("pk")
@@ -139,7 +140,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_new(request: HttpRequest) -> HttpResponse:
+def team_new(request: AuthedRequest) -> HttpResponse:
     """Build a team at a GP center (``services.team_create``): operations for any center (a new center gets its
     first team this way), a center's lead for theirs."""
     require_role(request.user, *selectors.TEAM_ROLES, Role.OPS, Role.ADMIN)
@@ -156,35 +157,37 @@ def team_new(request: HttpRequest) -> HttpResponse:
     return render(request, "care/team_new.html", {"form": form}, status=422 if form.is_bound else 200)
 
 
-def _team_page(request: HttpRequest, team: Any, *, member_form: TeamMemberForm | None = None, status: int = 200) -> Any:
+def _team_page(
+    request: AuthedRequest, team: Any, *, member_form: TeamMemberForm | None = None, status: int = 200
+) -> Any:
     manages = teams.managed_teams(request.user).filter(pk=team.pk).exists()
     ctx: dict[str, Any] = {
         "team": team,
         "members": team.members.select_related("practitioner").order_by("-active", "role", "created_at"),
         "manages": manages,
         "is_member": selectors.team_list(for_user=request.user).filter(pk=team.pk).exists()
-        and request.user.role != Role.OPS,  # type: ignore[union-attr]
+        and request.user.role != Role.OPS,
         "panels": services.team_panels(team),
     }
     if manages:
-        can_name_lead = request.user.role in (Role.OPS, Role.ADMIN)  # type: ignore[union-attr]
+        can_name_lead = request.user.role in (Role.OPS, Role.ADMIN)
         ctx["member_form"] = member_form or TeamMemberForm(team=team, can_name_lead=can_name_lead)
     return render(request, "care/team.html", ctx, status=status)
 
 
 @login_required
-def team_detail(request: HttpRequest, team_id: str) -> HttpResponse:
+def team_detail(request: AuthedRequest, team_id: str) -> HttpResponse:
     require_role(request.user, *selectors.TEAM_ROLES, Role.OPS, Role.ADMIN)
     return _team_page(request, access.access_team_page(request.user, team_id))
 
 
 @login_required
 @require_POST
-def team_member_add(request: HttpRequest, team_id: str) -> HttpResponse:
+def team_member_add(request: AuthedRequest, team_id: str) -> HttpResponse:
     """Assign a GP, nurse or health manager of the center to the team (``teams.team_member_add``)."""
     require_role(request.user, *selectors.TEAM_ROLES, Role.OPS, Role.ADMIN)
     team = access.access_managed_team(request.user, team_id)
-    can_name_lead = request.user.role in (Role.OPS, Role.ADMIN)  # type: ignore[union-attr]
+    can_name_lead = request.user.role in (Role.OPS, Role.ADMIN)
     form = TeamMemberForm(request.POST, team=team, can_name_lead=can_name_lead)
     if form.is_valid():
         d = form.cleaned_data
@@ -206,7 +209,7 @@ def team_member_add(request: HttpRequest, team_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_member_end(request: HttpRequest, member_id: str) -> HttpResponse:
+def team_member_end(request: AuthedRequest, member_id: str) -> HttpResponse:
     require_role(request.user, *selectors.TEAM_ROLES, Role.OPS, Role.ADMIN)
     member = access.access_team_member(request.user, member_id)
     teams.team_member_end(by=request.user, member=member)

@@ -137,13 +137,14 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
         codes = [c for c, share in (("hypertension", 0.35), ("diabetes_t2", 0.12)) if rng.random() < share]
         for code in codes:
             enrolled_on = today - timedelta(days=rng.randrange(380, 720))
+            due = enrolled_on + timedelta(days=14)
             e = Enrollment(
                 person=p,
                 protocol_code=code,
                 protocol_version=versions[code].version,
                 protocol_sha256=versions[code].sha256,
                 enrolled_on=enrolled_on,
-                next_due_on=enrolled_on + timedelta(days=14),
+                next_due_on=due,
             )
             enrollments.append(e)
             control = rng.uniform(0.45, 0.9)
@@ -156,12 +157,11 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                 stop = today - timedelta(days=rng.randrange(100, 200))
             day = max(enrolled_on + timedelta(days=7), today - timedelta(days=365))
             previous: list[dict[str, Any]] = []
-            due = e.next_due_on
             while day < stop:
                 visit = _measure(rng, code, control)
-                c = classify(protocols[code], {**visit, "age_years": age}, previous[:1])
+                verdict = classify(protocols[code], {**visit, "age_years": age}, previous[:1])
                 at = datetime.combine(day, time(9, rng.randrange(0, 60)), tzinfo=SHANGHAI)
-                nxt = day + timedelta(days=c.next_due_in_days)
+                nxt = day + timedelta(days=verdict.next_due_in_days)
                 fu = FollowUp(
                     enrollment=e,
                     person=p,
@@ -170,8 +170,8 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                     measurements=visit,
                     control_class="hypoglycaemia"
                     if services.is_hypoglycaemic(protocols[code], visit)
-                    else c.control_class,
-                    urgent=c.urgent,
+                    else verdict.control_class,
+                    urgent=verdict.urgent,
                     fired_rules=[
                         {
                             "id": r.id,
@@ -180,9 +180,9 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                             "source_en": r.source_text.en,
                             "source_zh": r.source_text.zh,
                         }
-                        for r in c.fired_rules
+                        for r in verdict.fired_rules
                     ],
-                    actions=list(c.actions.codes()),
+                    actions=list(verdict.actions.codes()),
                     next_due_on=nxt,
                     was_due_on=due,
                     on_time=day <= due,
@@ -194,17 +194,17 @@ def care_demo(seed: int, today: date) -> dict[str, int]:
                 if risk is not None:
                     fu.risk_percent, fu.risk_band = risk.risk_percent, risk.band.code
                 followups.append(fu)
-                if c.actions.refer_up or c.actions.urgent_referral:
+                if verdict.actions.refer_up or verdict.actions.urgent_referral:
                     suggestions.append(
                         ReferralSuggestion(
                             person=p,
                             followup=fu,
-                            urgent=c.actions.urgent_referral,
-                            rule_ids=list(c.fired_rule_ids),
-                            reason=c.explanation_en,
-                            due_on=services.suggestion_due_on(day, urgent=c.actions.urgent_referral),
+                            urgent=verdict.actions.urgent_referral,
+                            rule_ids=list(verdict.fired_rule_ids),
+                            reason=verdict.explanation_en,
+                            due_on=services.suggestion_due_on(day, urgent=verdict.actions.urgent_referral),
                             specialty=services.suggested_specialty(
-                                code, list(c.fired_rule_ids), urgent=c.actions.urgent_referral
+                                code, list(verdict.fired_rule_ids), urgent=verdict.actions.urgent_referral
                             ),
                         )
                     )

@@ -173,7 +173,8 @@ class FollowUpForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        d = super().clean()
+        super().clean()
+        d = self.cleaned_data
         asked, ticked = d.get(SYMPTOMS_ASKED), d.get("symptoms") or []
         if asked == "yes" and not ticked:
             self.add_error("symptoms", _("Tick the symptoms reported, or answer no."))

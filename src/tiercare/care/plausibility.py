@@ -70,9 +70,7 @@ HBA1C_PERCENT = PlausibleRange(3.0, 20.0, "%", "HbA1c", "糖化血红蛋白", _T
 WEIGHT_KG = PlausibleRange(2, 300, "kg", "weight", "体重", _TYPO_HINT_EN, _TYPO_HINT_ZH)
 # Height: 40 cm a newborn; 250 cm above the tallest people recorded. Metres typed in the cm box (1.7) are
 # refused.
-HEIGHT_CM = PlausibleRange(
-    40, 250, "cm", "height", "身高", "Height is in centimetres.", "身高单位为厘米（cm）。"
-)
+HEIGHT_CM = PlausibleRange(40, 250, "cm", "height", "身高", "Height is in centimetres.", "身高单位为厘米（cm）。")
 # Waist: 30 cm below any adult waist; 200 cm beyond extreme obesity.
 WAIST_CM = PlausibleRange(30, 200, "cm", "waist circumference", "腰围", _TYPO_HINT_EN, _TYPO_HINT_ZH)
 # BMI (computed from weight and height): below 8 and above 100 kg/m2 are beyond the extremes reported in
@@ -84,15 +82,9 @@ BMI_KG_M2 = PlausibleRange(
 # familial hypercholesterolaemia in most reports. HDL 0.1-5. LDL 0.1-15 (homozygous FH can reach ~15).
 # Triglycerides 0.1-100: chylomicronaemia reaches tens of mmol/L, so only gross slips (mg/dL in mmol/L) are
 # refused.
-TOTAL_CHOL_MMOL_L = PlausibleRange(
-    1.0, 20.0, "mmol/L", "total cholesterol", "总胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH
-)
-HDL_MMOL_L = PlausibleRange(
-    0.1, 5.0, "mmol/L", "HDL cholesterol", "高密度脂蛋白胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH
-)
-LDL_MMOL_L = PlausibleRange(
-    0.1, 15.0, "mmol/L", "LDL cholesterol", "低密度脂蛋白胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH
-)
+TOTAL_CHOL_MMOL_L = PlausibleRange(1.0, 20.0, "mmol/L", "total cholesterol", "总胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH)
+HDL_MMOL_L = PlausibleRange(0.1, 5.0, "mmol/L", "HDL cholesterol", "高密度脂蛋白胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH)
+LDL_MMOL_L = PlausibleRange(0.1, 15.0, "mmol/L", "LDL cholesterol", "低密度脂蛋白胆固醇", _UNIT_HINT_EN, _UNIT_HINT_ZH)
 TG_MMOL_L = PlausibleRange(0.1, 100.0, "mmol/L", "triglycerides", "甘油三酯", _UNIT_HINT_EN, _UNIT_HINT_ZH)
 # Body temperature: 30 °C is severe hypothermia, 45 °C beyond survivable fever; Fahrenheit (e.g. 101) is
 # refused.
@@ -207,8 +199,7 @@ def check_measurements(measurements: Mapping[str, Any]) -> list[Problem]:
                     ok[part],
                     f"{rng.label_en.capitalize()} {ok[part]:g} mmol/L must be lower than total cholesterol "
                     f"{ok['total_chol_mmol_l']:g} mmol/L.",
-                    f"{rng.label_zh} {ok[part]:g} mmol/L 必须低于总胆固醇 "
-                    f"{ok['total_chol_mmol_l']:g} mmol/L。",
+                    f"{rng.label_zh} {ok[part]:g} mmol/L 必须低于总胆固醇 {ok['total_chol_mmol_l']:g} mmol/L。",
                 )
             )
     return problems
@@ -223,9 +214,7 @@ def raise_if_implausible(measurements: Mapping[str, Any]) -> None:
 
 def _out_of_range(key: str, value: float, rng: PlausibleRange) -> Problem:
     too_high = value > rng.high
-    side_en = (
-        f"above the highest plausible {rng.high:g}" if too_high else f"below the lowest plausible {rng.low:g}"
-    )
+    side_en = f"above the highest plausible {rng.high:g}" if too_high else f"below the lowest plausible {rng.low:g}"
     side_zh = f"高于可能的最高值 {rng.high:g}" if too_high else f"低于可能的最低值 {rng.low:g}"
     return Problem(
         key,
@@ -290,8 +279,12 @@ def unit_questions(measurements: Mapping[str, Any]) -> list[UnitQuestion]:
         if not zone.low <= value <= rng.high:
             continue
         height = measurements.get("height_cm")
-        has_height = isinstance(height, (int, float)) and not isinstance(height, bool)
-        tall_enough = has_height and HEIGHT_CM.low <= height <= HEIGHT_CM.high and bmi_kg_m2(value, height) < 35
+        tall_enough = (
+            isinstance(height, (int, float))
+            and not isinstance(height, bool)
+            and HEIGHT_CM.low <= height <= HEIGHT_CM.high
+            and bmi_kg_m2(value, height) < 35
+        )
         if key == "weight_kg" and tall_enough:  # a heavy but tall person: not a 斤 slip
             continue
         converted = round(value / zone.factor, 1)

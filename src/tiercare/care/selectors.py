@@ -11,6 +11,7 @@ ten-year risk (an unknown risk before a known one: unknown is never treated as s
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -91,7 +92,7 @@ def care_person_scope_q(user: User) -> Q:
     return person_scope_q(user) | lapsed_scope_q(user)
 
 
-def lead_center_ids(user: User) -> QuerySet[GpTeamMember]:
+def lead_center_ids(user: User) -> QuerySet[GpTeamMember, uuid.UUID]:
     """The centers ``user`` leads (GpTeamMember.center_lead), as a subquery."""
     return GpTeamMember.objects.filter(
         practitioner__user_id=user.pk, active=True, center_lead=True, team__active=True
@@ -520,8 +521,8 @@ def dashboard(*, teams: QuerySet[GpTeam], today: date | None = None) -> dict[str
     trend: dict[str, dict[str, float]] = {}
     for row in months:
         key = row["month"].strftime("%Y-%m")
-        rate = round(100 * row["controlled_n"] / row["n"], 1) if row["n"] else 0.0
-        trend.setdefault(key, {})[row["enrollment__protocol_code"]] = rate
+        percent = round(100 * row["controlled_n"] / row["n"], 1) if row["n"] else 0.0
+        trend.setdefault(key, {})[row["enrollment__protocol_code"]] = percent
 
     def rate(code: str) -> float | None:
         r = by_protocol.get(code)

@@ -14,7 +14,7 @@ from tiercare.care.models import GpTeam, Package, TeamRole
 from tiercare.care.services import add_years
 from tiercare.care.teams import center_staff, managed_centers
 from tiercare.core.validation import validate_clean_name, validate_plan_date, validate_recent_date
-from tiercare.network.models import Organization
+from tiercare.network.models import Organization, Practitioner
 from tiercare.network.widgets import ExpertPicker
 from tiercare.people.models import Household, Person
 
@@ -78,7 +78,9 @@ class TeamForm(forms.Form):
 
 
 class TeamMemberForm(forms.Form):
-    practitioner = forms.ModelChoiceField(queryset=None, label=_("GP, nurse or health manager"), widget=ExpertPicker())
+    practitioner: forms.ModelChoiceField[Practitioner] = forms.ModelChoiceField(
+        queryset=None, label=_("GP, nurse or health manager"), widget=ExpertPicker()
+    )
     role = forms.ChoiceField(label=_("Role in the team"), choices=TeamRole.choices)
     hours_per_week = forms.DecimalField(
         label=_("Hours a week for the team"), min_value=1, max_value=60, decimal_places=1, initial=40

@@ -44,7 +44,7 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.context import zh_active
 from tiercare.core.errors import Conflict, NotFound, ValidationFailed
-from tiercare.core.models import User
+from tiercare.core.http import AuthedRequest
 from tiercare.core.query import query_uuid
 from tiercare.network.models import Department, Specialty
 from tiercare.people.consent_views import offer_from_error
@@ -64,12 +64,6 @@ CENTER_WORKLIST_LABELS = {
     "lapsed": _("Contract lapsed"),
     "escalated": _("Referral suggestions past their deadline"),
 }
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind ``login_required``: its user is a signed-in User."""
-
-    user: User
 
 
 def _htmx(request: HttpRequest) -> bool:

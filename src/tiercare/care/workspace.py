@@ -21,16 +21,16 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
             for t in selectors.team_list(for_user=user)
         ]  # fmt: skip
         return (
-            [{"template": "care/_panel.html", "title": _("Chronic care follow-ups"), "teams": teams}]
-            if teams
-            else []
+            [{"template": "care/_panel.html", "title": _("Chronic care follow-ups"), "teams": teams}] if teams else []
         )
     if user.role == "patient" and getattr(user, "person", None) is not None:
-        dues = list(
-            selectors.enrollment_list(for_user=user, person=user.person.pk)
+        dues = [
+            due
+            for due in selectors.enrollment_list(for_user=user, person=user.person.pk)
             .filter(status="active", next_due_on__isnull=False)
             .values_list("next_due_on", flat=True)
-        )
+            if due is not None  # the filter's promise, for the type checker
+        ]
         return [
             {
                 "template": "care/_panel.html",

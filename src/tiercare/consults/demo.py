@@ -55,6 +55,8 @@ def consults_demo(seed: int, today: date) -> dict[str, int]:
     if gp is None or expert_user is None or ops is None:
         return {}
     center_id = PractitionerRole.objects.filter(practitioner__user=gp).values_list("organization_id", flat=True).first()
+    if center_id is None:  # a GP without a center: no referring site to build cases from
+        return {}
     center = Organization.objects.get(pk=center_id)
     for hospital in Organization.objects.filter(tier=Tier.TERTIARY):
         SupportAgreement.objects.get_or_create(
@@ -118,7 +120,7 @@ def consults_demo(seed: int, today: date) -> dict[str, int]:
     counts["mdt"] += 1
     proposals = services.mdt_propose(mdt=mdt, limit=1)
     if proposals:
-        experts = {s: Practitioner.objects.get(pk=k) for s, k in proposals[0].experts.items()}
+        experts = {s: Practitioner.objects.get(pk=str(k)) for s, k in proposals[0].experts.items()}
         services.mdt_book(
             by=ops,
             mdt=mdt,

@@ -109,7 +109,9 @@ class CaseForm(forms.Form):
     current_treatment = forms.CharField(
         label=_("Current treatment"), max_length=4000, required=False, widget=forms.Textarea(TEXTAREA)
     )
-    files = AttachmentsField(
+    # A declared field named "files": the form metaclass moves it into base_fields, so it does not replace
+    # BaseForm.files (the uploads) at run time; the stubs see a class attribute.
+    files = AttachmentsField(  # type: ignore[assignment]
         label=_("Attachments"),
         required=False,
         help_text=_("PDF, images or DICOM, each up to 20 MB; the type is checked from the file's content."),
@@ -121,7 +123,7 @@ class CaseForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    files = AttachmentsField(label=_("Add files"))
+    files = AttachmentsField(label=_("Add files"))  # type: ignore[assignment]  # see CaseForm.files
 
 
 class AskForm(forms.Form):
@@ -255,7 +257,8 @@ class ConclusionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        d = super().clean()
+        super().clean()
+        d = self.cleaned_data
         if d.get("action") == ConclusionAction.CARE_PLAN and not (d.get("care_plan") or "").strip():
             self.add_error("care_plan", _("Write the care plan for the GP."))
         return d
@@ -267,7 +270,8 @@ class MeetingHoursForm(forms.Form):
     end = forms.TimeField(label=pgettext_lazy("time range", "To"), widget=TIME)
 
     def clean(self) -> dict[str, Any]:
-        d = super().clean()
+        super().clean()
+        d = self.cleaned_data
         if d.get("start") and d.get("end") and d["end"] <= d["start"]:
             self.add_error("end", _("The end is not after the start."))
         return d

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from tiercare.consults.models import MdtCase, MdtMeeting, MdtStatus, MeetingHour
 from tiercare.consults.views import done, show_error
 from tiercare.core.access import require_role
 from tiercare.core.errors import Conflict, DomainError, ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.network.models import Practitioner
 
@@ -43,7 +44,7 @@ def _proposals(mdt: MdtCase, picks: ExpertsForm) -> list[dict[str, Any]]:
 
 
 def mdt_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     mdt: MdtCase,
     *,
     status: int = 200,
@@ -69,17 +70,17 @@ def mdt_page(
     practitioner = getattr(user, "practitioner", None)
     is_chair = meeting is not None and practitioner is not None and meeting.chair_id == practitioner.pk
     open_meeting = meeting is not None and meeting.signed_at is None and mdt.status == MdtStatus.SCHEDULED
-    if open_meeting and (is_chair or services.can_organise(user, mdt)):
+    if meeting is not None and open_meeting and (is_chair or services.can_organise(user, mdt)):
         initial = {"minutes": meeting.minutes, "video_link": meeting.video_link}
         context["minutes_form"] = minutes_form or MinutesForm(initial=initial, prefix="m")
-    if is_chair and meeting.signed_at is None and mdt.status == MdtStatus.SCHEDULED:
+    if meeting is not None and is_chair and meeting.signed_at is None and mdt.status == MdtStatus.SCHEDULED:
         context["conclusion_form"] = conclusion_form or ConclusionForm(prefix="c")
         context["not_started"] = timezone.now() < meeting.starts_at
     return render(request, "consults/mdt.html", context, status=status)
 
 
 @login_required
-def mdt_detail(request: HttpRequest, mdt_id: str) -> HttpResponse:
+def mdt_detail(request: AuthedRequest, mdt_id: str) -> HttpResponse:
     mdt = access.access_mdt_by_id(request.user, mdt_id, reason="MDT page")
     return mdt_page(request, mdt)
 
@@ -98,7 +99,7 @@ def _book_error(form: ExpertsForm, exc: DomainError) -> None:
 
 @login_required
 @require_POST
-def mdt_book(request: HttpRequest, mdt_id: str) -> HttpResponse:
+def mdt_book(request: AuthedRequest, mdt_id: str) -> HttpResponse:
     """Book a proposed time (the API's ``mdt_book``): the experts come back through the MDT's expert querysets; the
     service checks again that each is allowed, in their hours and free (two organisers racing: one wins)."""
     mdt = access.access_mdt_by_id(request.user, mdt_id, reason="book")
@@ -120,7 +121,7 @@ def mdt_book(request: HttpRequest, mdt_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def mdt_minutes(request: HttpRequest, mdt_id: str) -> HttpResponse:
+def mdt_minutes(request: AuthedRequest, mdt_id: str) -> HttpResponse:
     """The chair (or the organiser) keeps the minutes and the video link (the API's ``mdt_minutes``) until the
     conclusion is signed."""
     mdt = access.access_mdt_by_id(request.user, mdt_id, reason="minutes")
@@ -141,7 +142,7 @@ def mdt_minutes(request: HttpRequest, mdt_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def mdt_conclude(request: HttpRequest, mdt_id: str) -> HttpResponse:
+def mdt_conclude(request: AuthedRequest, mdt_id: str) -> HttpResponse:
     """The chair signs the conclusion (the API's ``mdt_conclude``); before the meeting has started the refusal is
     shown beside the conclusion, which is kept as typed."""
     mdt = access.access_mdt_by_id(request.user, mdt_id, reason="conclude")
@@ -166,7 +167,7 @@ def mdt_conclude(request: HttpRequest, mdt_id: str) -> HttpResponse:
 # --- the expert's meeting hours ---------------------------------------------------------------------------------------
 
 
-def hours_page(request: HttpRequest, *, form: MeetingHoursForm | None = None, status: int = 200) -> HttpResponse:
+def hours_page(request: AuthedRequest, *, form: MeetingHoursForm | None = None, status: int = 200) -> HttpResponse:
     practitioner = getattr(request.user, "practitioner", None)
     rows = MeetingHours.objects.filter(practitioner=practitioner) if practitioner else MeetingHours.objects.none()
     days = dict(WEEKDAYS)
@@ -175,7 +176,7 @@ def hours_page(request: HttpRequest, *, form: MeetingHoursForm | None = None, st
 
 
 @login_required
-def hours(request: HttpRequest) -> HttpResponse:
+def hours(request: AuthedRequest) -> HttpResponse:
     """The expert's MDT meeting hours outside working hours (a weekend morning, an evening): without them the slot
     finder proposes no weekend or night time for them."""
     require_role(request.user, Role.EXPERT)
@@ -195,7 +196,7 @@ def hours(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def hours_remove(request: HttpRequest, hours_id: str) -> HttpResponse:
+def hours_remove(request: AuthedRequest, hours_id: str) -> HttpResponse:
     require_role(request.user, Role.EXPERT)
     row = access.access_meeting_hours_by_id(request.user, hours_id)
     availability.meeting_hours_remove(by=request.user, row=row)

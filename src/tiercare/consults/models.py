@@ -57,7 +57,7 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
-DEADLINE_HOURS = {Priority.ROUTINE: ROUTINE_DEADLINE_HOURS, Priority.URGENT: URGENT_DEADLINE_HOURS}
+DEADLINE_HOURS: dict[str, int] = {Priority.ROUTINE: ROUTINE_DEADLINE_HOURS, Priority.URGENT: URGENT_DEADLINE_HOURS}
 
 
 def deadline_for(priority: str, start: Any) -> Any:

@@ -13,6 +13,7 @@ load (so one center's work does not pile on one expert), then continuity with th
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -91,7 +92,7 @@ def agreement_for(expert: Practitioner, site: Organization, on: date) -> Support
 
 
 def _open_load(field: str) -> Subquery:
-    def count(model: type, states: tuple[str, ...]) -> Subquery:
+    def count(model: type[Teleconsult] | type[SecondOpinion], states: tuple[str, ...]) -> Subquery:
         return Subquery(
             model.objects.filter(expert=OuterRef("pk"), status__in=states)
             .values("expert")
@@ -121,7 +122,7 @@ def candidates(
     deadline_day: date,
     person_id: object = None,
     exclude: tuple = (),
-    only: object = None,
+    only: uuid.UUID | None = None,
 ) -> tuple[QuerySet[Practitioner], str]:
     """Qualified experts in routing order, or an empty queryset and the refusal code of the first rule that emptied
     it."""
@@ -192,7 +193,10 @@ def route(
         )
         if code:
             raise refuse(code, specialty=specialty, site=site)
-        chosen = qs.select_related("home_organization").first()
+        first = qs.select_related("home_organization").first()
+        if first is None:  # candidates() found one; a concurrent change took them away
+            raise refuse(Refusal.NO_SPECIALIST, specialty=specialty, site=site)
+        chosen = first
     decision = practice_basis(chosen, site, today)
     agreement = agreement_for(chosen, site, today)
     if agreement is None or not decision.allowed:  # candidates() already required both; a concurrent change

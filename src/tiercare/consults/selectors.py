@@ -45,7 +45,7 @@ def case_list(*, for_user: User, open_only: bool = False) -> QuerySet[Case]:
     return qs
 
 
-def _work(model: type, for_user: User, status: str | None) -> QuerySet:
+def _work(model: type[Teleconsult] | type[SecondOpinion], for_user: User, status: str | None) -> QuerySet:
     qs = model.objects.filter(case__in=Case.objects.filter(case_scope_q(for_user)).values("pk")).select_related(
         "case__person", "case__requesting_org", "expert"
     )
@@ -99,7 +99,8 @@ def expert_inbox(*, for_user: User) -> dict[str, Any]:
         .select_related("meeting", "case__person", "site")
         .order_by("meeting__starts_at")[:20]
     )
-    _audit_list(for_user, [w.case.person_id for w in [*tcs, *ops, *meetings]], "expert inbox")
+    work: list[Teleconsult | SecondOpinion | MdtCase] = [*tcs, *ops, *meetings]
+    _audit_list(for_user, [w.case.person_id for w in work], "expert inbox")
     return {"teleconsults": tcs, "opinions": ops, "meetings": meetings}
 
 
@@ -111,7 +112,8 @@ def requester_open(*, for_user: User) -> dict[str, Any]:
             case__requested_by=for_user, status__in=[MdtStatus.REQUESTED, MdtStatus.SCHEDULED]
         )[:50]
     )
-    _audit_list(for_user, [w.case.person_id for w in [*tcs, *ops, *mdts]], "my open cases")
+    work: list[Teleconsult | SecondOpinion | MdtCase] = [*tcs, *ops, *mdts]
+    _audit_list(for_user, [w.case.person_id for w in work], "my open cases")
     return {"teleconsults": tcs, "opinions": ops, "mdts": mdts}
 
 

@@ -51,6 +51,7 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, DomainError, ValidationFailed
 from tiercare.core.files import attachment_response
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.core.query import query_uuid
 from tiercare.people.models import ConsentScope
@@ -100,7 +101,7 @@ def consent_link(person_id: object, purpose: str, next_url: str) -> str:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     user = request.user
     context = {
         "inbox": selectors.expert_inbox(for_user=user) if user.role == Role.EXPERT else None,
@@ -115,7 +116,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthedRequest) -> HttpResponse:
     """Open a case with its attachments (the API's case create and attachment add, in one transaction: a refused
     file or a missing consent stores nothing). Without the patient's consent the refusal links to recording it."""
     require_role(request.user, *services.TELECONSULT_ASKERS)
@@ -155,7 +156,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --- a case and its forms ---------------------------------------------------------------------------------------------
 
 
-def _case_forms(request: HttpRequest, case: Case) -> dict[str, Any]:
+def _case_forms(request: AuthedRequest, case: Case) -> dict[str, Any]:
     user = request.user
     out: dict[str, Any] = {}
     if services.can_upload(user, case):
@@ -169,7 +170,7 @@ def _case_forms(request: HttpRequest, case: Case) -> dict[str, Any]:
     return out
 
 
-def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: Any) -> HttpResponse:
+def case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound: Any) -> HttpResponse:
     """The case with its attachments, tele-consultations, opinions and MDTs, and the forms the user may use
     (``bound``: a form as posted, when its write was refused)."""
     context: dict[str, Any] = {
@@ -191,14 +192,14 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: A
 
 
 @login_required
-def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+def case_detail(request: AuthedRequest, case_id: str) -> HttpResponse:
     case = access.access_case_by_id(request.user, case_id, reason="case page")
     return case_page(request, case)
 
 
 @login_required
 @require_POST
-def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
+def attachment_add(request: AuthedRequest, case_id: str) -> HttpResponse:
     case = access.access_case_by_id(request.user, case_id, reason="attach")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -213,7 +214,7 @@ def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return case_page(request, case, attach_form=form, status=422)
 
 
-def _ask(request: HttpRequest, case_id: str, kind: str) -> HttpResponse:
+def _ask(request: AuthedRequest, case_id: str, kind: str) -> HttpResponse:
     case = access.access_case_by_id(request.user, case_id, reason=f"ask {kind}")
     prefix = "tc" if kind == "teleconsult" else "op"
     form = AskForm(request.POST, prefix=prefix)
@@ -231,7 +232,7 @@ def _ask(request: HttpRequest, case_id: str, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def teleconsult_new(request: HttpRequest, case_id: str) -> HttpResponse:
+def teleconsult_new(request: AuthedRequest, case_id: str) -> HttpResponse:
     """Ask a tele-consultation on the case (the API's ``teleconsult_create``): the page it leads to names the expert
     it was routed to and the deadline."""
     return _ask(request, case_id, "teleconsult")
@@ -239,14 +240,14 @@ def teleconsult_new(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def opinion_new(request: HttpRequest, case_id: str) -> HttpResponse:
+def opinion_new(request: AuthedRequest, case_id: str) -> HttpResponse:
     """Ask a second opinion on the case (the API's ``opinion_create``)."""
     return _ask(request, case_id, "opinion")
 
 
 @login_required
 @require_POST
-def mdt_new(request: HttpRequest, case_id: str) -> HttpResponse:
+def mdt_new(request: AuthedRequest, case_id: str) -> HttpResponse:
     """Make the case an MDT case (the API's ``mdt_create``); the MDT page then proposes times."""
     require_role(request.user, *services.MDT_OPENERS)
     case = access.access_case_by_id(request.user, case_id, reason="open MDT")
@@ -265,12 +266,12 @@ def mdt_new(request: HttpRequest, case_id: str) -> HttpResponse:
     return case_page(request, case, mdt_form=form, status=422)
 
 
-def _may_withdraw(request: HttpRequest, work: Teleconsult | SecondOpinion) -> bool:
+def _may_withdraw(request: AuthedRequest, work: Teleconsult | SecondOpinion) -> bool:
     """services.work_cancel's rule, for the page to offer the form: the requester or the coordinating ops user."""
     return request.user.pk in (work.case.requested_by_id, work.case.coordinated_by_id)
 
 
-def _withdraw(request: HttpRequest, work: Teleconsult | SecondOpinion, page: Any) -> HttpResponse:
+def _withdraw(request: AuthedRequest, work: Teleconsult | SecondOpinion, page: Any) -> HttpResponse:
     """Withdraw an open tele-consultation or opinion with a reason (the API's ``teleconsult_cancel`` and
     ``opinion_cancel``)."""
     form = CancelForm(request.POST, prefix="cancel")
@@ -287,7 +288,7 @@ def _withdraw(request: HttpRequest, work: Teleconsult | SecondOpinion, page: Any
 # --- a tele-consultation ----------------------------------------------------------------------------------------------
 
 
-def teleconsult_page(request: HttpRequest, tc: Teleconsult, *, status: int = 200, **bound: Any) -> HttpResponse:
+def teleconsult_page(request: AuthedRequest, tc: Teleconsult, *, status: int = 200, **bound: Any) -> HttpResponse:
     user = request.user
     practitioner = getattr(user, "practitioner", None)
     is_expert = practitioner is not None and tc.expert_id == practitioner.pk
@@ -312,14 +313,14 @@ def teleconsult_page(request: HttpRequest, tc: Teleconsult, *, status: int = 200
 
 
 @login_required
-def teleconsult_detail(request: HttpRequest, tc_id: str) -> HttpResponse:
+def teleconsult_detail(request: AuthedRequest, tc_id: str) -> HttpResponse:
     tc = access.access_teleconsult_by_id(request.user, tc_id, reason="tele-consultation page")
     return teleconsult_page(request, tc)
 
 
 @login_required
 @require_POST
-def teleconsult_answer(request: HttpRequest, tc_id: str) -> HttpResponse:
+def teleconsult_answer(request: AuthedRequest, tc_id: str) -> HttpResponse:
     """The expert answers with an outcome: advice only or referral needed close it (filed into the inviting side's
     record); more information needed asks the requester and keeps it open."""
     tc = access.access_teleconsult_by_id(request.user, tc_id, reason="answer")
@@ -340,7 +341,7 @@ def teleconsult_answer(request: HttpRequest, tc_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def teleconsult_decline(request: HttpRequest, tc_id: str) -> HttpResponse:
+def teleconsult_decline(request: AuthedRequest, tc_id: str) -> HttpResponse:
     """The expert declines with a reason; it is routed to another expert (or back to operations)."""
     tc = access.access_teleconsult_by_id(request.user, tc_id, reason="decline")
     form = DeclineForm(request.POST, prefix="decline")
@@ -356,7 +357,7 @@ def teleconsult_decline(request: HttpRequest, tc_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def teleconsult_reply(request: HttpRequest, tc_id: str) -> HttpResponse:
+def teleconsult_reply(request: AuthedRequest, tc_id: str) -> HttpResponse:
     """A message in the thread: the requester's reply or further information."""
     tc = access.access_teleconsult_by_id(request.user, tc_id, reason="message")
     form = MessageForm(request.POST, prefix="msg")
@@ -372,7 +373,7 @@ def teleconsult_reply(request: HttpRequest, tc_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def teleconsult_cancel(request: HttpRequest, tc_id: str) -> HttpResponse:
+def teleconsult_cancel(request: AuthedRequest, tc_id: str) -> HttpResponse:
     tc = access.access_teleconsult_by_id(request.user, tc_id, reason="cancel")
     return _withdraw(request, tc, teleconsult_page)
 
@@ -380,7 +381,7 @@ def teleconsult_cancel(request: HttpRequest, tc_id: str) -> HttpResponse:
 # --- a second opinion -------------------------------------------------------------------------------------------------
 
 
-def opinion_page(request: HttpRequest, op: SecondOpinion, *, status: int = 200, **bound: Any) -> HttpResponse:
+def opinion_page(request: AuthedRequest, op: SecondOpinion, *, status: int = 200, **bound: Any) -> HttpResponse:
     practitioner = getattr(request.user, "practitioner", None)
     editable = op.status == OpinionStatus.ASSIGNED and practitioner is not None and op.expert_id == practitioner.pk
     context: dict[str, Any] = {"opinion": op, "editable": editable}
@@ -397,14 +398,14 @@ def opinion_page(request: HttpRequest, op: SecondOpinion, *, status: int = 200, 
 
 
 @login_required
-def opinion_detail(request: HttpRequest, opinion_id: str) -> HttpResponse:
+def opinion_detail(request: AuthedRequest, opinion_id: str) -> HttpResponse:
     op = access.access_opinion_by_id(request.user, opinion_id, reason="opinion page")
     return opinion_page(request, op)
 
 
 @login_required
 @require_POST
-def opinion_edit(request: HttpRequest, opinion_id: str) -> HttpResponse:
+def opinion_edit(request: AuthedRequest, opinion_id: str) -> HttpResponse:
     """Save (or save and sign) the draft. A refusal (nothing written, already signed) is shown beside the text."""
     op = access.access_opinion_by_id(request.user, opinion_id, reason="opinion edit")
     form = OpinionForm(request.POST)
@@ -425,7 +426,7 @@ def opinion_edit(request: HttpRequest, opinion_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def opinion_addendum(request: HttpRequest, opinion_id: str) -> HttpResponse:
+def opinion_addendum(request: AuthedRequest, opinion_id: str) -> HttpResponse:
     op = access.access_opinion_by_id(request.user, opinion_id, reason="addendum")
     form = AddendumForm(request.POST)
     if form.is_valid():
@@ -440,7 +441,7 @@ def opinion_addendum(request: HttpRequest, opinion_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def opinion_decline(request: HttpRequest, opinion_id: str) -> HttpResponse:
+def opinion_decline(request: AuthedRequest, opinion_id: str) -> HttpResponse:
     """The assigned expert declines the opinion with a reason; it goes to another expert (or back to operations)."""
     op = access.access_opinion_by_id(request.user, opinion_id, reason="decline")
     form = DeclineForm(request.POST, prefix="decline")
@@ -456,7 +457,7 @@ def opinion_decline(request: HttpRequest, opinion_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def opinion_cancel(request: HttpRequest, opinion_id: str) -> HttpResponse:
+def opinion_cancel(request: AuthedRequest, opinion_id: str) -> HttpResponse:
     op = access.access_opinion_by_id(request.user, opinion_id, reason="cancel")
     return _withdraw(request, op, opinion_page)
 
@@ -465,7 +466,7 @@ def opinion_cancel(request: HttpRequest, opinion_id: str) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, attachment_id: str) -> FileResponse:
+def attachment_download(request: AuthedRequest, attachment_id: str) -> FileResponse:
     """The only way to an attachment: access-checked (404 to anyone not on the case), audited, never cached."""
     att = access.access_attachment_by_id(request.user, attachment_id)
     return attachment_response(
@@ -474,6 +475,6 @@ def attachment_download(request: HttpRequest, attachment_id: str) -> FileRespons
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, Role.OPS, Role.ADMIN, Role.AUDITOR)
     return render(request, "consults/dashboard.html", {"m": consult_metrics()})

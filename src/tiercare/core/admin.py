@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.core.audit import audit_write
+from tiercare.core.http import admin_user
 from tiercare.core.models import ApiToken, AuditAction, AuditEvent, User
 from tiercare.core.services import api_token_revoke
 
@@ -18,7 +19,7 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         changes = {name: form.cleaned_data.get(name) for name in (form.changed_data or [])}
         audit_write(
-            actor=request.user,
+            actor=admin_user(request),
             action=AuditAction.UPDATE if change else AuditAction.CREATE,
             obj=obj,
             changes=changes,
@@ -26,7 +27,7 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
-        audit_write(actor=request.user, action=AuditAction.DELETE, obj=obj, reason="admin")
+        audit_write(actor=admin_user(request), action=AuditAction.DELETE, obj=obj, reason="admin")
         super().delete_model(request, obj)
 
 
@@ -34,13 +35,13 @@ class AuditedAdmin(admin.ModelAdmin):
 class TiercareUserAdmin(UserAdmin):
     list_display = ("username", "display_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("tiercare", {"fields": ("role", "display_name")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("tiercare", {"fields": ("role", "display_name")}))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         changes = {n: str(form.cleaned_data.get(n)) for n in (form.changed_data or []) if "password" not in n}
         audit_write(
-            actor=request.user,
+            actor=admin_user(request),
             action=AuditAction.UPDATE if change else AuditAction.CREATE,
             obj=obj,
             changes=changes,
@@ -88,9 +89,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke_selected(self, request: HttpRequest, queryset: models.QuerySet[ApiToken]) -> None:
+        by = admin_user(request)
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
-            api_token_revoke(token=token, by=request.user, reason="admin")  # type: ignore[arg-type]
+            api_token_revoke(token=token, by=by, reason="admin")
             count += 1
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": count}, messages.SUCCESS)
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.db import models
 from django.db.models import Count, Window
 from django.http import Http404, HttpRequest, HttpResponse
@@ -164,7 +164,7 @@ def resolve(model: type[M], value: Any, field: str, queryset: models.QuerySet[M]
     qs = queryset if queryset is not None else model._default_manager.all()
     try:
         return qs.get(pk=uuid.UUID(str(value)))
-    except (ValueError, model.DoesNotExist):
+    except (ValueError, ObjectDoesNotExist):
         raise ValidationFailed(
             _("%(field)s: no such %(what)s: %(value)s")
             % {"field": field, "what": model._meta.verbose_name, "value": value},
@@ -268,10 +268,11 @@ def crud_routes(
 
     def list_rows(
         request: HttpRequest,
-        params: Query[filters],
-        paging: Query[PageParams],  # type: ignore[valid-type]
+        # The schema classes are arguments, read by ninja at run time; hence the valid-type ignores and Schema.dict.
+        params: Query[filters],  # type: ignore[valid-type]
+        paging: Query[PageParams],
     ) -> dict[str, Any]:
-        qs = select(for_user=request.user, **params.dict(exclude_none=True))
+        qs = select(for_user=request.user, **Schema.dict(params, exclude_none=True))
         return page(qs, paging)
 
     def read_row(request: HttpRequest, row_id: uuid.UUID) -> Any:
@@ -281,12 +282,12 @@ def crud_routes(
         return row
 
     def create_row(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
-        data = resolve_refs(model_fields(payload.dict()), refs)
+        data = resolve_refs(model_fields(Schema.dict(payload)), refs)
         return create(by=request.user, model=model, data=data)
 
     def update_row(request: HttpRequest, row_id: uuid.UUID, payload: patch_in) -> Any:  # type: ignore[valid-type]
         row = read_row(request, row_id)
-        data = resolve_refs(model_fields(payload.dict(exclude_unset=True)), refs)
+        data = resolve_refs(model_fields(Schema.dict(payload, exclude_unset=True)), refs)
         return update(by=request.user, obj=row, data=data)
 
     error_codes = {

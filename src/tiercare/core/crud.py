@@ -7,6 +7,7 @@ half-written: each call is one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -89,9 +90,10 @@ def _validate_unique_constraints(obj: models.Model, exclude: set[str]) -> None:
             if isinstance(constraint, models.CheckConstraint):
                 continue
             try:
-                constraint.validate(model_class, obj, exclude=exclude, using=using)
+                # django-stubs lack BaseConstraint.validate (Django 4.1+).
+                constraint.validate(model_class, obj, exclude=exclude, using=using)  # type: ignore[attr-defined]
             except DjangoValidationError as exc:
-                fields = getattr(constraint, "fields", ())
+                fields: Sequence[str] = getattr(constraint, "fields", ())
                 if getattr(exc, "code", None) == "unique" and len(fields) == 1:
                     errors.setdefault(fields[0], []).append(exc)
                 else:

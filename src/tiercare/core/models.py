@@ -154,8 +154,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         Served by the GIN index on ``person_ids`` on PostgreSQL; a ``json_each`` scan on SQLite."""
         pid = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
         if _vendor(self.db) == "postgresql":
-            return self.extra(where=["person_ids @> ARRAY[%s]::uuid[]"], params=[str(pid)])
-        return self.extra(
+            # django-stubs type extra() as returning a plain QuerySet; it returns a clone of this class.
+            return self.extra(where=["person_ids @> ARRAY[%s]::uuid[]"], params=[str(pid)])  # type: ignore[return-value]
+        return self.extra(  # type: ignore[return-value]
             where=["EXISTS (SELECT 1 FROM json_each(core_auditevent.person_ids) AS j WHERE j.value = %s)"],
             params=[pid.hex],
         )

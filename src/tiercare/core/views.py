@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from tiercare.core.access import access_api_token_by_id
 from tiercare.core.audit import audit_record
 from tiercare.core.errors import DomainError
+from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
-from tiercare.core.models import ApiToken, AuditAction, User
+from tiercare.core.models import ApiToken, AuditAction
 from tiercare.core.services import api_token_revoke, api_token_revoke_all, user_authenticate
 
 
@@ -50,12 +51,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         audit_record(actor=request.user, action=AuditAction.LOGOUT, obj=request.user)
     logout(request)
     return redirect("login")
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind login_required: its user is a signed-in User (for the type checker)."""
-
-    user: User
 
 
 @login_required

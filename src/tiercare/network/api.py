@@ -5,13 +5,13 @@ from datetime import date
 from typing import Any, cast
 from uuid import UUID
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import create_model
 
 from tiercare.core.api import ErrorOut, crud_routes, resolve
 from tiercare.core.errors import NotFound
+from tiercare.core.http import AuthedRequest
 from tiercare.network import selectors
 from tiercare.network.models import (
     Department,
@@ -197,7 +197,7 @@ class PracticeQuery(Schema):
     operation_id="practice_check",
     summary="May this practitioner practise at a site on a date, and on what legal basis?",
 )
-def practice_check(request: HttpRequest, row_id: UUID, query: Query[PracticeQuery]) -> dict[str, object]:
+def practice_check(request: AuthedRequest, row_id: UUID, query: Query[PracticeQuery]) -> dict[str, object]:
     practitioner = selectors.practitioner_list(for_user=request.user).filter(pk=row_id).first()
     if practitioner is None:
         raise NotFound(_("No such practitioner."))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -17,19 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tiercare.core.access import DIRECTORY_WRITERS, require_role
 from tiercare.core.errors import Conflict, NotFound, ValidationFailed
-from tiercare.core.models import User
+from tiercare.core.http import AuthedRequest
 from tiercare.network import excel
 from tiercare.network.models import ImportBatch, ImportKind, ImportStatus
 
 # The preview shows this many good rows and errors; the rest are in the batch and in the bad-rows download.
 PREVIEW_ROWS = 200
 PREVIEW_ERRORS = 500
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind ``login_required``: its user is a signed-in User."""
-
-    user: User
 
 
 class ExcelImportForm(forms.Form):

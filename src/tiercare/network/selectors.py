@@ -8,7 +8,9 @@ practitioner concerned see them.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -36,7 +38,7 @@ def today() -> date:
     return timezone.localdate()
 
 
-def user_organization_ids(user: User, on: date | None = None) -> list[object]:
+def user_organization_ids(user: User, on: date | None = None) -> list[uuid.UUID]:
     """The organizations where ``user`` holds an active role (through their practitioner record).
 
     Asked once per request and user (the request's memo; a write in between asks again)."""
@@ -206,7 +208,7 @@ def partnership_list(
     return qs.select_related("doctor_group", "department", "department__organization")
 
 
-def network_overview(*, for_user: User) -> dict[str, object]:
+def network_overview(*, for_user: User) -> dict[str, Any]:
     """Counts and chart series for the network overview page."""
     if not _is_staff(for_user):
         return {}

@@ -8,12 +8,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tiercare.core.access import STAFF_ROLES, require_role
 from tiercare.core.errors import NotFound
+from tiercare.core.http import AuthedRequest
 from tiercare.core.query import query_uuid
 from tiercare.core.widgets import PICKER_LIMIT
 from tiercare.network import selectors, widgets
@@ -23,7 +24,7 @@ from tiercare.network.practice import practice_bases
 
 
 @login_required
-def experts(request: HttpRequest) -> HttpResponse:
+def experts(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *STAFF_ROLES)
     form = ExpertFilterForm(request.GET or None)
     filters: dict = {}
@@ -66,7 +67,7 @@ def experts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organizations(request: HttpRequest) -> HttpResponse:
+def organizations(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *STAFF_ROLES)
     form = OrganizationFilterForm(request.GET or None)
     kwargs: dict = {}
@@ -84,7 +85,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
+def organization_detail(request: AuthedRequest, org_id: str) -> HttpResponse:
     require_role(request.user, *STAFF_ROLES)
     org = selectors.organization_list(for_user=request.user).filter(pk=org_id).first()
     if org is None:
@@ -110,7 +111,7 @@ def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *STAFF_ROLES)
     data = selectors.network_overview(for_user=request.user)
     labels = dict(Specialty.choices)
@@ -136,7 +137,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "network/overview.html", {"data": data, "chart": chart})
 
 
-def _picker_results(request: HttpRequest, rows: list, label: Callable[[Any], str], q: str) -> HttpResponse:
+def _picker_results(request: AuthedRequest, rows: list, label: Callable[[Any], str], q: str) -> HttpResponse:
     shown = rows[:PICKER_LIMIT]
     results = [{"value": r.pk, "label": label(r)} for r in shown]
     ctx = {"results": results, "q": q, "more": len(rows) > PICKER_LIMIT}
@@ -144,7 +145,7 @@ def _picker_results(request: HttpRequest, rows: list, label: Callable[[Any], str
 
 
 @login_required
-def expert_search(request: HttpRequest) -> HttpResponse:
+def expert_search(request: AuthedRequest) -> HttpResponse:
     """The expert picker's matches (``network.widgets.ExpertPicker``): at most a dozen practitioners by name,
     pinyin or initials; ``experts_only=1`` for the doctor group's experts, ``center=<id>`` for one organization's
     staff."""
@@ -167,7 +168,7 @@ def expert_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def department_search(request: HttpRequest) -> HttpResponse:
+def department_search(request: AuthedRequest) -> HttpResponse:
     """The department picker's matches (``network.widgets.DepartmentPicker``); ``tier=tertiary`` keeps to
     tertiary hospitals."""
     require_role(request.user, *STAFF_ROLES)

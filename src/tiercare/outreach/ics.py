@@ -77,10 +77,12 @@ def render_feed(feed: CalendarFeed) -> bytes:
     )
     if feed.kind == FeedKind.EXPERT:
         qs = qs.filter(expert_id=feed.practitioner_id)
-        name = f"tiercare · {feed.practitioner.name}"
+        owner: Practitioner | Organization | None = feed.practitioner
     else:
         qs = qs.filter(site_id=feed.organization_id)
-        name = f"tiercare · {feed.organization.name}"
+        owner = feed.organization
+    # the table's check constraint: an expert's feed has its practitioner, a site's feed its organization
+    name = f"tiercare · {owner.name if owner is not None else ''}"
     cal = Calendar()
     cal.add("prodid", "-//tiercare//outreach//ZH")
     cal.add("version", "2.0")

@@ -48,7 +48,10 @@ class HalfDay(models.TextChoices):
 
 
 # Clock times of a half-day in Asia/Shanghai (a common county-hospital timetable).
-HALF_DAY_HOURS = {HalfDay.AM: ((8, 30), (12, 0)), HalfDay.PM: ((14, 0), (17, 30))}
+HALF_DAY_HOURS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    HalfDay.AM: ((8, 30), (12, 0)),
+    HalfDay.PM: ((14, 0), (17, 30)),
+}
 
 
 class OutreachProfile(BaseModel):

@@ -1,7 +1,7 @@
 """Shapes of the outreach API."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -10,12 +10,20 @@ from pydantic import StrictFloat, StrictInt
 from tiercare.core.validation import PlanDate
 from tiercare.outreach.models import Cadence, HalfDay, LeaveKind, RequestStatus, SessionKind, SessionStatus
 
-KindCode = Literal[tuple(SessionKind.values)]  # type: ignore[valid-type]
-CadenceCode = Literal[tuple(Cadence.values)]  # type: ignore[valid-type]
-HalfDayCode = Literal[tuple(HalfDay.values)]  # type: ignore[valid-type]
-LeaveCode = Literal[tuple(LeaveKind.values)]  # type: ignore[valid-type]
-RequestStatusCode = Literal[tuple(RequestStatus.values)]  # type: ignore[valid-type]
-SessionStatusCode = Literal[tuple(SessionStatus.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the checker sees a code as str; pydantic and the OpenAPI enum see the Literal
+    KindCode = str
+    CadenceCode = str
+    HalfDayCode = str
+    LeaveCode = str
+    RequestStatusCode = str
+    SessionStatusCode = str
+else:
+    KindCode = Literal[tuple(SessionKind.values)]
+    CadenceCode = Literal[tuple(Cadence.values)]
+    HalfDayCode = Literal[tuple(HalfDay.values)]
+    LeaveCode = Literal[tuple(LeaveKind.values)]
+    RequestStatusCode = Literal[tuple(RequestStatus.values)]
+    SessionStatusCode = Literal[tuple(SessionStatus.values)]
 
 
 class RequestIn(Schema):

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -81,7 +82,7 @@ def booking_scope_q(user: User) -> Q:
 
 
 def request_list(
-    *, for_user: User, status: str | None = None, department: object | None = None, kind: str | None = None
+    *, for_user: User, status: str | None = None, department: uuid.UUID | None = None, kind: str | None = None
 ) -> QuerySet[SessionRequest]:
     qs = SessionRequest.objects.filter(request_scope_q(for_user))
     if status:
@@ -98,9 +99,9 @@ def request_list(
 def session_list(
     *,
     for_user: User,
-    expert: object | None = None,
-    site: object | None = None,
-    department: object | None = None,
+    expert: uuid.UUID | None = None,
+    site: uuid.UUID | None = None,
+    department: uuid.UUID | None = None,
     status: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -157,7 +158,7 @@ def plan_run_list(*, for_user: User, active: bool = False) -> QuerySet[PlanRun]:
     return qs.select_related("plan").order_by("-created_at")
 
 
-def availability_list(*, for_user: User, practitioner: object | None = None) -> QuerySet[ExpertAvailability]:
+def availability_list(*, for_user: User, practitioner: uuid.UUID | None = None) -> QuerySet[ExpertAvailability]:
     qs = ExpertAvailability.objects.all()
     if not _active(for_user):
         return qs.none()
@@ -168,7 +169,7 @@ def availability_list(*, for_user: User, practitioner: object | None = None) -> 
     return qs.select_related("practitioner")
 
 
-def leave_list(*, for_user: User, practitioner: object | None = None) -> QuerySet[ExpertLeave]:
+def leave_list(*, for_user: User, practitioner: uuid.UUID | None = None) -> QuerySet[ExpertLeave]:
     qs = ExpertLeave.objects.all()
     if not _active(for_user):
         return qs.none()
@@ -179,7 +180,7 @@ def leave_list(*, for_user: User, practitioner: object | None = None) -> QuerySe
     return qs.select_related("practitioner")
 
 
-def report_list(*, for_user: User, session: object | None = None) -> QuerySet[SessionReport]:
+def report_list(*, for_user: User, session: uuid.UUID | None = None) -> QuerySet[SessionReport]:
     qs = SessionReport.objects.filter(session__in=ExpertSession.objects.filter(session_scope_q(for_user)).values("pk"))
     if session:
         qs = qs.filter(session_id=session)
@@ -198,11 +199,11 @@ def plan_grid(plan: RosterPlan, *, by: str) -> dict[str, object]:
         if not weeks or d.weekday() == 0 or (weeks[-1] and d - weeks[-1][0] >= timedelta(days=7)):
             weeks.append([])
         weeks[-1].append(d)
-    rows: dict[object, dict[str, object]] = {}
+    rows: dict[object, dict[str, Any]] = {}
     for a in rows_qs:
         key, label = (a.expert_id, a.expert.name) if by == "expert" else (a.site_id, a.site.name)
         row = rows.setdefault(key, {"key": key, "label": label, "cells": {}})
-        row["cells"].setdefault(a.date, []).append(a)  # type: ignore[union-attr]
+        row["cells"].setdefault(a.date, []).append(a)
     grid = []
     for week in weeks:
         grid.append(
@@ -212,10 +213,10 @@ def plan_grid(plan: RosterPlan, *, by: str) -> dict[str, object]:
                     {
                         "key": r["key"],
                         "label": r["label"],
-                        "cells": [r["cells"].get(d, []) for d in week],  # type: ignore[union-attr]
+                        "cells": [r["cells"].get(d, []) for d in week],
                     }
                     for r in sorted(rows.values(), key=lambda r: str(r["label"]))
-                    if any(d in r["cells"] for d in week)  # type: ignore[operator]
+                    if any(d in r["cells"] for d in week)
                 ],
             }
         )

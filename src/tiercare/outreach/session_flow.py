@@ -97,7 +97,7 @@ def _expert_recipient(session: ExpertSession) -> str | None:
     expert = session.expert
     if expert.phone:
         return str(expert.phone)
-    return f"user:{expert.user.username}" if expert.user_id else None
+    return f"user:{expert.user.username}" if expert.user is not None else None
 
 
 def _patient_recipient(booking: Booking) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.core.query import query_uuid
 from tiercare.network.models import Practitioner
@@ -73,7 +75,7 @@ def _without_field(message: str) -> str:
     return _FIELD_PREFIX.sub("", message)
 
 
-def _plan_context(request: HttpRequest, plan: Any, error: str = "") -> dict[str, Any]:
+def _plan_context(request: AuthedRequest, plan: Any, error: str = "") -> dict[str, Any]:
     """The proposal section: counts that agree (covered = requests − unmet), the changes it makes, its grids."""
     if plan is None:
         return {"plan": None}
@@ -92,7 +94,7 @@ def _plan_context(request: HttpRequest, plan: Any, error: str = "") -> dict[str,
     }
 
 
-def _board(request: HttpRequest, *, form: PlanForm | None = None, plan: Any = None, error: str = "", status=200):
+def _board(request: AuthedRequest, *, form: PlanForm | None = None, plan: Any = None, error: str = "", status=200):
     require_role(request.user, *selectors.PLANNERS)
     plans = selectors.plan_list(for_user=request.user)
     if plan is None:
@@ -116,13 +118,13 @@ def _board(request: HttpRequest, *, form: PlanForm | None = None, plan: Any = No
 
 
 @login_required
-def plan_board(request: HttpRequest) -> HttpResponse:
+def plan_board(request: AuthedRequest) -> HttpResponse:
     return _board(request)
 
 
 @login_required
 @require_POST
-def plan_new(request: HttpRequest) -> HttpResponse:
+def plan_new(request: AuthedRequest) -> HttpResponse:
     """Queue a plan or a re-plan for the task worker: the page answers at once and polls the run's progress."""
     require_role(request.user, *selectors.PLANNERS)
     form = PlanForm(request.POST)
@@ -140,7 +142,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def plan_run_status(request: HttpRequest, run_id: str) -> HttpResponse:
+def plan_run_status(request: AuthedRequest, run_id: str) -> HttpResponse:
     """htmx: a planning run's progress bar, polled every 2 s until it is done (then a link to the proposal and its
     changes) or failed (then the error)."""
     run = access_plan_run_by_id(request.user, run_id)
@@ -149,7 +151,7 @@ def plan_run_status(request: HttpRequest, run_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_confirm(request: HttpRequest, plan_id: str) -> HttpResponse:
+def plan_confirm(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = access_plan_by_id(request.user, plan_id)
     try:
         services.plan_confirm(by=request.user, plan=plan)
@@ -161,7 +163,7 @@ def plan_confirm(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_adjust(request: HttpRequest, plan_id: str, assignment_id: str) -> HttpResponse:
+def plan_adjust(request: AuthedRequest, plan_id: str, assignment_id: str) -> HttpResponse:
     """htmx: remove (``action=remove``) or move an assignment; answers the proposal section (cards, changes, grids
     and unmet list, which agree), or the same with the refusal's reason (422, swapped by the board's htmx config)."""
     require_role(request.user, *selectors.PLANNERS)
@@ -193,7 +195,7 @@ def plan_adjust(request: HttpRequest, plan_id: str, assignment_id: str) -> HttpR
 # --- experts: calendar, answer, availability and leave ------------------------------------------------------------
 
 
-def _chosen_expert(request: HttpRequest) -> tuple[Practitioner | None, ExpertPickForm | None]:
+def _chosen_expert(request: AuthedRequest) -> tuple[Practitioner | None, ExpertPickForm | None]:
     """The expert a page is about: an expert themself; operations choose (``?expert=``, a picker when absent or
     not a valid choice, never a 500)."""
     if request.user.role == Role.EXPERT:
@@ -219,14 +221,14 @@ def _is_uuid(value: str) -> bool:
 
 
 @login_required
-def expert_calendar(request: HttpRequest) -> HttpResponse:
+def expert_calendar(request: AuthedRequest) -> HttpResponse:
     """An expert's sessions with their answers and the ICS subscription link (their own; operations choose)."""
     require_role(request.user, Role.EXPERT, *selectors.ALL_SEEING)
     expert, pick = _chosen_expert(request)
     if expert is None:
         return render(request, "outreach/calendar.html", {"pick": pick}, status=400 if pick and pick.is_bound else 200)
     sessions = selectors.session_list(
-        for_user=request.user, expert=expert.pk, date_from=timezone.localdate() - timezone.timedelta(days=14)
+        for_user=request.user, expert=expert.pk, date_from=timezone.localdate() - timedelta(days=14)
     )
     feed = ics.feed_for_expert(expert)
     context = {"expert": expert, "sessions": sessions, "feed": feed, "pick": pick}
@@ -246,7 +248,7 @@ def _availability_forms(expert: Practitioner) -> AvailabilityForm:
 
 
 @login_required
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: AuthedRequest) -> HttpResponse:
     """An expert's weekly half-days and leave: the expert for themself, operations for any expert (``?expert=``).
     Recording leave does not touch confirmed sessions: the page offers the re-plan."""
     require_role(request.user, Role.EXPERT, *selectors.PLANNERS)
@@ -296,7 +298,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def coordinator_page(request: HttpRequest) -> HttpResponse:
+def coordinator_page(request: AuthedRequest) -> HttpResponse:
     """A coordinator's departments: request sessions, follow each request (open → scheduled → done), see the
     sessions at their hospital and book patients."""
     require_role(request.user, Role.COORDINATOR, *selectors.PLANNERS)
@@ -330,7 +332,7 @@ def coordinator_page(request: HttpRequest) -> HttpResponse:
 # --- a session --------------------------------------------------------------------------------------------------
 
 
-def _session_page(request: HttpRequest, session: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
+def _session_page(request: AuthedRequest, session: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
     user = request.user
     booked = session.bookings.filter(status=BookingStatus.ACTIVE).count()  # the count, for everyone who sees it
     bookings = list(selectors.booking_list(for_user=user, session=session))  # the names, for those who may
@@ -376,7 +378,7 @@ def _session_page(request: HttpRequest, session: Any, *, status: int = 200, **fo
 
 
 @login_required
-def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_detail(request: AuthedRequest, session_id: str) -> HttpResponse:
     """A session: its places (the count for all who see it, names for those who may), booking, move or cancel,
     the expert's answer, and the report (or the link to file it)."""
     session = access_session_by_id(request.user, session_id)
@@ -422,7 +424,7 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 @login_required
-def session_report(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_report(request: AuthedRequest, session_id: str) -> HttpResponse:
     """The session report: cases seen (in all and by procedure), surgeries with their grade, patients referred,
     teaching topic and each attendee. Only the session's expert or a coordinator of the host hospital, once the
     session has started; anyone else who may see the session gets 403, anyone else 404."""

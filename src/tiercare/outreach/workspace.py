@@ -27,7 +27,7 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
         ]
     if user.role in (Role.EXPERT, Role.COORDINATOR):
         upcoming = selectors.session_list(for_user=user, date_from=timezone.localdate(), active=True)
-        panel = {"template": "outreach/_panel.html", "kind": user.role, "sessions": list(upcoming[:8])}
+        panel: dict[str, Any] = {"template": "outreach/_panel.html", "kind": user.role, "sessions": list(upcoming[:8])}
         if user.role == Role.EXPERT:
             panel["to_answer"] = upcoming.filter(response="pending").count()
         return [panel]

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from tiercare.core.audit import audit_patient_read
+from tiercare.core.http import admin_user
 from tiercare.people.models import Consent
 
 
@@ -35,7 +36,7 @@ class ConsentAdmin(admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None:
             audit_patient_read(
-                actor=request.user,
+                actor=admin_user(request),
                 person_ids=[obj.person_id],
                 object_type="people.consent",
                 object_id=str(obj.pk),

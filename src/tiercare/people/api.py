@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from django.core.files.base import ContentFile
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -14,6 +13,7 @@ from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, model_fields, page, resolve_refs
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.network.models import Organization
 from tiercare.people import consents, selectors, services
 from tiercare.people.access import access_consent_by_id, access_household_by_id, access_person_by_id
@@ -52,7 +52,7 @@ class HouseholdPage(Schema):
 
 
 @router.get("/persons", response={200: PersonPage, **ERRORS}, operation_id="list_person", tags=["persons"])
-def list_persons(request: HttpRequest, params: Query[PersonFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def list_persons(request: AuthedRequest, params: Query[PersonFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Persons in the asking user's care relationships. Each person shown is audited as read."""
     require_role(request.user, *selectors.PERSON_READER_ROLES)
     result = page(selectors.person_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
@@ -61,12 +61,12 @@ def list_persons(request: HttpRequest, params: Query[PersonFilters], paging: Que
 
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="get_person", tags=["persons"])
-def get_person(request: HttpRequest, person_id: UUID) -> Person:
+def get_person(request: AuthedRequest, person_id: UUID) -> Person:
     return access_person_by_id(request.user, person_id)
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, operation_id="create_person", tags=["persons"])
-def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
+def create_person(request: AuthedRequest, payload: PersonIn) -> Status[Person]:
     data = payload.dict()
     household = access_household_by_id(
         request.user, data.pop("household"), reason="register member", members_read=False
@@ -90,7 +90,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     operation_id="update_person",
     tags=["persons"],
 )
-def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatch) -> Person:
+def update_person(request: AuthedRequest, person_id: UUID, payload: PersonPatch) -> Person:
     person = access_person_by_id(request.user, person_id, reason="update")
     data = payload.dict(exclude_unset=True)
     id_kind, id_number = data.pop("id_kind", "") or "", data.pop("id_number", "") or ""
@@ -105,7 +105,7 @@ def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatch) -
     operation_id="move_person",
     tags=["persons"],
 )
-def move_person(request: HttpRequest, person_id: UUID, payload: PersonMoveIn) -> Person:
+def move_person(request: AuthedRequest, person_id: UUID, payload: PersonMoveIn) -> Person:
     """Move a member to another household (the person page's 「迁入其他家庭」): both resolved through their access
     functions (404 for either one the user may not see); their family-doctor contract membership ends."""
     require_role(request.user, *services.PERSON_WRITERS)
@@ -122,7 +122,7 @@ def move_person(request: HttpRequest, person_id: UUID, payload: PersonMoveIn) ->
     operation_id="record_person_leave",
     tags=["persons"],
 )
-def record_person_leave(request: HttpRequest, person_id: UUID, payload: PersonLeaveIn) -> Person:
+def record_person_leave(request: AuthedRequest, person_id: UUID, payload: PersonLeaveIn) -> Person:
     """Record a death or a move away from the area (the person page's form): the record stays, contract membership
     ends, worklists stop calling them. 409 when already recorded; 422 for a date outside birth date … today."""
     require_role(request.user, *services.PERSON_WRITERS)
@@ -131,7 +131,9 @@ def record_person_leave(request: HttpRequest, person_id: UUID, payload: PersonLe
 
 
 @router.get("/households", response={200: HouseholdPage, **ERRORS}, operation_id="list_household", tags=["households"])
-def list_households(request: HttpRequest, params: Query[HouseholdFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def list_households(
+    request: AuthedRequest, params: Query[HouseholdFilters], paging: Query[PageParams]
+) -> dict[str, Any]:
     """Households in the asking user's scope. Every member of each household shown is audited as read."""
     require_role(request.user, *selectors.PERSON_READER_ROLES)
     result = page(selectors.household_list(for_user=request.user, **params.dict(exclude_none=True)), paging)
@@ -145,7 +147,7 @@ def list_households(request: HttpRequest, params: Query[HouseholdFilters], pagin
     operation_id="get_household",
     tags=["households"],
 )
-def get_household(request: HttpRequest, household_id: UUID) -> Household:
+def get_household(request: AuthedRequest, household_id: UUID) -> Household:
     household = access_household_by_id(request.user, household_id)
     household.member_rows = list(selectors.household_members(household=household))  # type: ignore[attr-defined]
     return household
@@ -157,7 +159,7 @@ def get_household(request: HttpRequest, household_id: UUID) -> Household:
     operation_id="create_household",
     tags=["households"],
 )
-def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[Household]:
+def create_household(request: AuthedRequest, payload: HouseholdIn) -> Status[Household]:
     data = resolve_refs(model_fields(payload.dict()), {"registered_at": Organization})
     return Status(201, services.household_create(by=request.user, data=data))
 
@@ -168,7 +170,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[House
     operation_id="update_household",
     tags=["households"],
 )
-def update_household(request: HttpRequest, household_id: UUID, payload: HouseholdPatch) -> Household:
+def update_household(request: AuthedRequest, household_id: UUID, payload: HouseholdPatch) -> Household:
     household = access_household_by_id(request.user, household_id, reason="update")
     data = resolve_refs(
         model_fields(payload.dict(exclude_unset=True)), {"registered_at": Organization, "proxy": Person}
@@ -182,7 +184,7 @@ def update_household(request: HttpRequest, household_id: UUID, payload: Househol
     operation_id="list_consent",
     tags=["consents"],
 )
-def list_consents(request: HttpRequest, person_id: UUID) -> list[Consent]:
+def list_consents(request: AuthedRequest, person_id: UUID) -> list[Consent]:
     """The person's consents, newest first, withdrawn ones included (reading them reads the person: audited)."""
     person = access_person_by_id(request.user, person_id, reason="consents")
     return list(Consent.objects.filter(person=person))
@@ -206,7 +208,7 @@ def _document(payload: ConsentIn) -> ContentFile | None:
     operation_id="create_consent",
     tags=["consents"],
 )
-def create_consent(request: HttpRequest, person_id: UUID, payload: ConsentIn) -> Status[Consent]:
+def create_consent(request: AuthedRequest, person_id: UUID, payload: ConsentIn) -> Status[Consent]:
     """Record the person's consent to one purpose (PIPL Art. 29), with who signed and how (see ConsentIn)."""
     person = access_person_by_id(request.user, person_id, reason="record consent")
     consent = consents.consent_record(
@@ -233,7 +235,7 @@ def create_consent(request: HttpRequest, person_id: UUID, payload: ConsentIn) ->
     operation_id="create_consent_code",
     tags=["consents"],
 )
-def create_consent_code(request: HttpRequest, person_id: UUID, payload: ConsentCodeIn) -> Status[dict[str, Any]]:
+def create_consent_code(request: AuthedRequest, person_id: UUID, payload: ConsentCodeIn) -> Status[dict[str, Any]]:
     """Send an SMS confirmation code for a consent to the given phone (default: the person's mobile)."""
     person = access_person_by_id(request.user, person_id, reason="consent code")
     row = consents.sms_code_send(by=request.user, person=person, scope=payload.purpose, phone=payload.phone)
@@ -246,7 +248,7 @@ def create_consent_code(request: HttpRequest, person_id: UUID, payload: ConsentC
     operation_id="withdraw_consent",
     tags=["consents"],
 )
-def withdraw_consent(request: HttpRequest, consent_id: UUID, payload: ConsentWithdrawIn) -> Consent:
+def withdraw_consent(request: AuthedRequest, consent_id: UUID, payload: ConsentWithdrawIn) -> Consent:
     """Withdraw a consent: sharing for its purpose stops from now; what was shared under it stays."""
     consent = access_consent_by_id(request.user, consent_id, reason="withdraw consent")
     return consents.consent_withdraw(by=request.user, consent=consent, reason=payload.reason)

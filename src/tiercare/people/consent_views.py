@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from tiercare.core.access import require_role
 from tiercare.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, ValidationFailed
 from tiercare.core.files import attachment_response
+from tiercare.core.http import AuthedRequest
 from tiercare.core.query import query_uuid
 from tiercare.people import consents
 from tiercare.people.access import access_consent_by_id, access_person_by_id
@@ -35,11 +36,11 @@ from tiercare.people.widgets import person_label
 REFUSED = (ValidationFailed, Conflict, Forbidden)
 
 
-def _htmx(request: HttpRequest) -> bool:
+def _htmx(request: AuthedRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def safe_next(request: HttpRequest, value: str) -> str:
+def safe_next(request: AuthedRequest, value: str) -> str:
     """``value`` when it is a page of this site (never an open redirect), else ""."""
     ok = url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     return value if value and ok else ""
@@ -62,10 +63,10 @@ def offer_from_error(exc: DomainError, next_url: str = "") -> dict[str, Any] | N
     return consent_offer(details["person"], str(details.get("scope") or ConsentScope.REFERRAL), next_url)
 
 
-def consent_rows(request: HttpRequest, person: Person, withdraw_forms: dict[str, Any]) -> list[dict[str, Any]]:
+def consent_rows(request: AuthedRequest, person: Person, withdraw_forms: dict[str, Any]) -> list[dict[str, Any]]:
     """The person's consents, newest first, each with its withdraw form for a writer while it is in force (the
     caller has read the person through an access function, audited)."""
-    writer = request.user.role in consents.CONSENT_WRITERS  # type: ignore[union-attr]
+    writer = request.user.role in consents.CONSENT_WRITERS
     rows = []
     for c in Consent.objects.filter(person=person).select_related("recorded_by", "withdrawn_by"):
         row: dict[str, Any] = {"c": c, "in_force": c.in_force_on(timezone.localdate())}
@@ -76,7 +77,7 @@ def consent_rows(request: HttpRequest, person: Person, withdraw_forms: dict[str,
 
 
 def _form_page(
-    request: HttpRequest, person: Person, form: ConsentForm, *, next_url: str, status: int = 200
+    request: AuthedRequest, person: Person, form: ConsentForm, *, next_url: str, status: int = 200
 ) -> HttpResponse:
     ctx = {
         "person": person,
@@ -91,7 +92,7 @@ def _form_page(
 
 
 @login_required
-def consent_new(request: HttpRequest) -> HttpResponse:
+def consent_new(request: AuthedRequest) -> HttpResponse:
     """Record a consent for ``?person=`` (``?purpose=`` preselected, ``?next=`` the page to go back to). With htmx
     the form works in place inside the page that offered it, and answers with a confirmation there."""
     require_role(request.user, *consents.CONSENT_WRITERS)
@@ -132,7 +133,7 @@ def consent_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_sms(request: HttpRequest) -> HttpResponse:
+def consent_sms(request: AuthedRequest) -> HttpResponse:
     """Send the confirmation code for the consent form's purpose to the phone typed (default: the patient's)."""
     require_role(request.user, *consents.CONSENT_WRITERS)
     person = access_person_by_id(request.user, query_uuid(request, "person") or "-", reason="consent code")
@@ -148,7 +149,7 @@ def consent_sms(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_withdraw(request: HttpRequest, consent_id: str) -> HttpResponse:
+def consent_withdraw(request: AuthedRequest, consent_id: str) -> HttpResponse:
     """Withdraw a consent from the person page with a reason (``consents.consent_withdraw``): future sharing for
     its purpose stops; what was shared stays."""
     consent = access_consent_by_id(request.user, consent_id, reason="withdraw consent")
@@ -165,7 +166,7 @@ def consent_withdraw(request: HttpRequest, consent_id: str) -> HttpResponse:
 
 
 @login_required
-def consent_document(request: HttpRequest, consent_id: str) -> HttpResponse:
+def consent_document(request: AuthedRequest, consent_id: str) -> FileResponse:
     """The scanned form or tablet signature of a consent: access-checked (404 to anyone who may not see the person),
     audited, never cached."""
     consent = access_consent_by_id(request.user, consent_id, reason="consent document")
@@ -179,13 +180,13 @@ def consent_document(request: HttpRequest, consent_id: str) -> HttpResponse:
     )
 
 
-def person_page(request: HttpRequest, person: Person, **kwargs: Any) -> HttpResponse:
+def person_page(request: AuthedRequest, person: Person, **kwargs: Any) -> HttpResponse:
     from tiercare.people.views import _person_page
 
     return _person_page(request, person, **kwargs)
 
 
-def error_context(request: HttpRequest, exc: DomainError) -> dict[str, Any]:
+def error_context(request: AuthedRequest, exc: DomainError) -> dict[str, Any]:
     """For the site's refusal page (``settings.PAGE_ERROR_CONTEXT``): a ``consent_missing`` refusal offers to record
     the consent in place, for a user who may record it; back to the page that was refused (a form's page: the
     referring page of a POST)."""

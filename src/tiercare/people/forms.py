@@ -15,7 +15,7 @@ from tiercare.core.validation import validate_birth_date, validate_clean_name, v
 from tiercare.network.models import Organization, OrgKind
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.identity import ID_KIND_CHOICES
-from tiercare.people.models import CONSENT_PURPOSES, ConsentMethod, ConsentSigner, Relation, Sex
+from tiercare.people.models import CONSENT_PURPOSES, ConsentMethod, ConsentSigner, Household, Relation, Sex
 from tiercare.people.selectors import household_list
 from tiercare.people.widgets import HouseholdPicker
 
@@ -77,7 +77,9 @@ class MemberForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    household = forms.ModelChoiceField(queryset=None, label=_("Move to household"), widget=HouseholdPicker())
+    household: forms.ModelChoiceField[Household] = forms.ModelChoiceField(
+        queryset=None, label=_("Move to household"), widget=HouseholdPicker()
+    )
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices, initial=Relation.OTHER)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

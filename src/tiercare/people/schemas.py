@@ -1,7 +1,7 @@
 """Shapes of the people API. A national ID number goes in; only its masked form ever comes out."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -11,8 +11,12 @@ from tiercare.people.identity import IdKind
 from tiercare.people.models import ConsentMethod, ConsentScope, ConsentSigner, Relation
 
 SexCode = Literal["0", "1", "2", "9"]
-RelationCode = Literal[tuple(Relation.values)]  # type: ignore[valid-type]
-IdKindCode = Literal[tuple(k.value for k in IdKind)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the checker sees a code as str; pydantic and the OpenAPI enum see the Literal
+    RelationCode = str
+    IdKindCode = str
+else:
+    RelationCode = Literal[tuple(Relation.values)]
+    IdKindCode = Literal[tuple(k.value for k in IdKind)]
 
 
 class PersonOut(Schema):
@@ -109,9 +113,14 @@ class HouseholdFilters(Schema):
     q: str | None = Field(None, max_length=60)
 
 
-ConsentPurposeCode = Literal[tuple(ConsentScope.values)]  # type: ignore[valid-type]
-SignerCode = Literal[tuple(ConsentSigner.values)]  # type: ignore[valid-type]
-MethodCode = Literal[("", *ConsentMethod.values)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the checker sees a code as str; pydantic and the OpenAPI enum see the Literal
+    ConsentPurposeCode = str
+    SignerCode = str
+    MethodCode = str
+else:
+    ConsentPurposeCode = Literal[tuple(ConsentScope.values)]
+    SignerCode = Literal[tuple(ConsentSigner.values)]
+    MethodCode = Literal[("", *ConsentMethod.values)]
 
 
 class ConsentOut(Schema):

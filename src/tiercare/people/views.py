@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.core.widgets import PICKER_LIMIT
 from tiercare.people import selectors, services
 from tiercare.people.access import access_household_by_id, access_person_by_id
@@ -38,12 +39,12 @@ from tiercare.people.widgets import household_label, person_label
 REFUSED = (ValidationFailed, Conflict, Forbidden)
 
 
-def _can_write(request: HttpRequest) -> bool:
-    return request.user.role in services.PERSON_WRITERS  # type: ignore[union-attr]
+def _can_write(request: AuthedRequest) -> bool:
+    return request.user.role in services.PERSON_WRITERS
 
 
 @login_required
-def households(request: HttpRequest) -> HttpResponse:
+def households(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *selectors.PERSON_READER_ROLES)
     q = request.GET.get("q", "").strip()[:60] or None
     page = Paginator(selectors.household_list(for_user=request.user, q=q), 50).get_page(request.GET.get("page"))
@@ -55,7 +56,7 @@ def households(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_new(request: HttpRequest) -> HttpResponse:
+def household_new(request: AuthedRequest) -> HttpResponse:
     """Register a household at the user's GP center or hospital; then its members are added on its page."""
     require_role(request.user, *services.PERSON_WRITERS)
     form = HouseholdForm(request.POST or None, user=request.user)
@@ -71,7 +72,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
 
 
 def _household_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     household: Household,
     *,
     member_form: MemberForm | None = None,
@@ -83,7 +84,7 @@ def _household_page(
         "household": household,
         "members": members,
         "can_write": _can_write(request),
-        "care_team": request.user.role in ("gp", "health_manager", "admin"),  # type: ignore[union-attr]
+        "care_team": request.user.role in ("gp", "health_manager", "admin"),
         "added": request.GET.get("added", ""),
     }
     if ctx["can_write"]:
@@ -94,14 +95,14 @@ def _household_page(
 
 
 @login_required
-def household_detail(request: HttpRequest, household_id: str) -> HttpResponse:
+def household_detail(request: AuthedRequest, household_id: str) -> HttpResponse:
     household = access_household_by_id(request.user, household_id, reason="household page")
     return _household_page(request, household)
 
 
 @login_required
 @require_POST
-def member_new(request: HttpRequest, household_id: str) -> HttpResponse:
+def member_new(request: AuthedRequest, household_id: str) -> HttpResponse:
     """Register a member (``services.person_register``): the ID number is checked, a number already registered is
     refused beside the field without saying whose it is."""
     require_role(request.user, *services.PERSON_WRITERS)
@@ -127,7 +128,7 @@ def member_new(request: HttpRequest, household_id: str) -> HttpResponse:
 
 
 def _person_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     person: Person,
     *,
     move_form: MoveForm | None = None,
@@ -143,7 +144,7 @@ def _person_page(
         "relation": membership.get_relation_display() if membership else "",
         "consents": consent_rows(request, person, withdraw_forms or {}),
         "can_write": _can_write(request),
-        "care_team": request.user.role in ("gp", "health_manager", "admin"),  # type: ignore[union-attr]
+        "care_team": request.user.role in ("gp", "health_manager", "admin"),
         "label": person_label(person),
     }
     if ctx["can_write"]:
@@ -156,14 +157,14 @@ def _person_page(
 
 
 @login_required
-def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_detail(request: AuthedRequest, person_id: str) -> HttpResponse:
     person = access_person_by_id(request.user, person_id, reason="person page")
     return _person_page(request, person)
 
 
 @login_required
 @require_POST
-def person_move(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_move(request: AuthedRequest, person_id: str) -> HttpResponse:
     """Move the person to another household (``services.person_move``); the target is resolved by the form's
     queryset, the user's households."""
     require_role(request.user, *services.PERSON_WRITERS)
@@ -182,7 +183,7 @@ def person_move(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_leave(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_leave(request: AuthedRequest, person_id: str) -> HttpResponse:
     """Record a death or a move away (``services.person_leave``)."""
     require_role(request.user, *services.PERSON_WRITERS)
     person = access_person_by_id(request.user, person_id, reason="record death or move away")
@@ -199,7 +200,7 @@ def person_leave(request: HttpRequest, person_id: str) -> HttpResponse:
     return _person_page(request, person, leave_form=form, status=422)
 
 
-def _picker_results(request: HttpRequest, rows: list[Any], label: Any, q: str) -> HttpResponse:
+def _picker_results(request: AuthedRequest, rows: list[Any], label: Any, q: str) -> HttpResponse:
     ctx = {
         "results": [{"value": r.pk, "label": label(r)} for r in rows[:PICKER_LIMIT]],
         "q": q,
@@ -209,7 +210,7 @@ def _picker_results(request: HttpRequest, rows: list[Any], label: Any, q: str) -
 
 
 @login_required
-def person_search(request: HttpRequest) -> HttpResponse:
+def person_search(request: AuthedRequest) -> HttpResponse:
     """The person picker's matches (``people.widgets.PersonPicker``): at most a dozen of the persons the user may
     see, by name, pinyin, initials, last 4 of the ID number or mobile; each one shown is audited as read."""
     require_role(request.user, *selectors.PERSON_READER_ROLES)
@@ -224,7 +225,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_search(request: HttpRequest) -> HttpResponse:
+def household_search(request: AuthedRequest) -> HttpResponse:
     """The household picker's matches (``people.widgets.HouseholdPicker``), their members audited as read."""
     require_role(request.user, *selectors.PERSON_READER_ROLES)
     q = request.GET.get("q", "").strip()[:60]
@@ -237,7 +238,7 @@ def household_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_edit(request: HttpRequest, person_id: str) -> HttpResponse:
+def person_edit(request: AuthedRequest, person_id: str) -> HttpResponse:
     """Correct the person's name, mobile phone or address (``services.person_update``); a bad phone number answers
     beside the field, keeping what was typed."""
     require_role(request.user, *services.PERSON_WRITERS)
@@ -256,7 +257,7 @@ def person_edit(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def household_edit(request: HttpRequest, household_id: str) -> HttpResponse:
+def household_edit(request: AuthedRequest, household_id: str) -> HttpResponse:
     """Rename the household or correct its address (``services.household_update``)."""
     require_role(request.user, *services.PERSON_WRITERS)
     household = access_household_by_id(request.user, household_id, reason="edit household")

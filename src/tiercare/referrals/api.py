@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from tiercare.core.api import ErrorOut, PageParams, resolve
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.network.models import Alliance, Department, Organization, Practitioner
 from tiercare.people.access import access_person_by_id
 from tiercare.referrals import selectors, services
@@ -37,7 +37,7 @@ MAX_KEY = 100
 
 
 @router.get("/referrals/metrics", response={200: MetricsOut, **ERRORS}, operation_id="referral_metrics")
-def referral_metrics(request: HttpRequest) -> dict[str, Any]:
+def referral_metrics(request: AuthedRequest) -> dict[str, Any]:
     """The loop's figures over the referrals you may see: times sent→accepted/arrival/back-referral (hours, mean),
     share closed with a confirmed back-referral (of finished referrals), share using reserved capacity, queues."""
     return selectors.referral_metrics(for_user=request.user)
@@ -45,7 +45,7 @@ def referral_metrics(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/referrals/capacity", response={200: CapacityPage, **ERRORS}, operation_id="list_referral_capacity")
 def list_capacity(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     department: UUID | None = None,
     kind: str | None = None,
@@ -57,7 +57,7 @@ def list_capacity(
 
 
 @router.post("/referrals/capacity", response={201: CapacityOut, **ERRORS}, operation_id="publish_referral_capacity")
-def publish_capacity(request: HttpRequest, payload: CapacityIn) -> Status[Any]:
+def publish_capacity(request: AuthedRequest, payload: CapacityIn) -> Status[Any]:
     """Publish (or change) a tertiary department's reserved places for one day. With ``alliance`` and
     ``total_places`` the alliance agreement's quota sets the minimum (and default) number of places."""
     department = resolve(Department, payload.department, "department")
@@ -75,7 +75,7 @@ def publish_capacity(request: HttpRequest, payload: CapacityIn) -> Status[Any]:
 
 
 @router.post("/referrals", response={200: ReferralOut, 201: ReferralOut, **ERRORS}, operation_id="create_referral")
-def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
+def create_referral(request: AuthedRequest, payload: ReferralIn) -> Status[Any]:
     """Refer a patient up. Send an ``Idempotency-Key`` header to make a retry safe: the same key with the same body
     answers the first referral (200); with another body, 409 ``idempotency_key_reused``. ``green_channel: true``
     books a reserved place (``reservation``) or joins the queue (``queue``: position, expected date)."""
@@ -111,7 +111,9 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
 
 
 @router.get("/referrals", response={200: ReferralPage, **ERRORS}, operation_id="list_referral")
-def list_referrals(request: HttpRequest, filters: Query[WorklistFilters], paging: Query[PageParams]) -> dict[str, Any]:
+def list_referrals(
+    request: AuthedRequest, filters: Query[WorklistFilters], paging: Query[PageParams]
+) -> dict[str, Any]:
     """Worklists: ``waiting_on=me``, ``overdue=true``, ``arriving_today=true``, ``back_referrals=true``, and
     filters by side, status, urgency, department. Each patient listed is audited as read."""
     qs = selectors.referral_list(for_user=request.user, **filters.dict(exclude_none=True))
@@ -125,7 +127,7 @@ def list_referrals(request: HttpRequest, filters: Query[WorklistFilters], paging
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, operation_id="get_referral")
-def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
+def get_referral(request: AuthedRequest, referral_id: UUID) -> dict[str, Any]:
     ref, sides = access_referral_by_id(request.user, referral_id)
     return present(ref, sides, services.green_status(ref))
 
@@ -135,7 +137,7 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     response={200: list[TransitionOut], **ERRORS},
     operation_id="list_referral_transitions",
 )
-def list_transitions(request: HttpRequest, referral_id: UUID) -> list[dict[str, Any]]:
+def list_transitions(request: AuthedRequest, referral_id: UUID) -> list[dict[str, Any]]:
     """The referral's timeline. Reasons are clinical content: operations see the moves without them."""
     ref, sides = access_referral_by_id(request.user, referral_id, reason="timeline")
     clinical = selectors.can_read_clinical(sides)
@@ -156,7 +158,7 @@ def list_transitions(request: HttpRequest, referral_id: UUID) -> list[dict[str, 
 @router.post(
     "/referrals/{referral_id}/transitions", response={200: ReferralOut, **ERRORS}, operation_id="move_referral"
 )
-def move_referral(request: HttpRequest, referral_id: UUID, payload: TransitionIn) -> dict[str, Any]:
+def move_referral(request: AuthedRequest, referral_id: UUID, payload: TransitionIn) -> dict[str, Any]:
     """Move the referral: send, accept, decline (reason), schedule (scheduled_for: not in the past), arrive (reason
     when before the scheduled day: an audited override), treat, back_refer (discharge_summary, care_plan),
     confirm_receipt, cancel (reason; only before the patient arrived), escalate (operations, once per step).
@@ -186,7 +188,7 @@ def move_referral(request: HttpRequest, referral_id: UUID, payload: TransitionIn
     response={201: dict[str, Any], **ERRORS},
     operation_id="attach_referral_file",
 )
-def attach_file(request: HttpRequest, referral_id: UUID, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+def attach_file(request: AuthedRequest, referral_id: UUID, file: File[UploadedFile]) -> Status[dict[str, Any]]:
     """Attach a PDF, JPEG, PNG or DICOM file (≤ 20 MB) from the case file (multipart field ``file``)."""
     ref, sides = access_referral_by_id(request.user, referral_id, reason="attach file")
     row = services.attachment_add(by=request.user, referral=ref, sides=sides, upload=file)

@@ -9,17 +9,20 @@ patient arrived before the scheduled day, the documents of a back-referral).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.care.forms import show_domain_error
+from tiercare.core.models import User
 from tiercare.core.validation import validate_plan_date
 from tiercare.network.models import Department, Practitioner, Tier
 from tiercare.network.widgets import DepartmentPicker, ExpertPicker
+from tiercare.people.models import Person
 from tiercare.people.selectors import person_list
 from tiercare.people.widgets import PersonPicker
 from tiercare.referrals import selectors
@@ -30,11 +33,13 @@ __all__ = ["AttachmentForm", "CapacityForm", "ReferralForm", "TransitionForm", "
 
 
 class ReferralForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None, label=_("Patient"), widget=PersonPicker())
-    receiving_department = forms.ModelChoiceField(
+    person: forms.ModelChoiceField[Person] = forms.ModelChoiceField(
+        queryset=None, label=_("Patient"), widget=PersonPicker()
+    )
+    receiving_department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
         queryset=None, label=_("Receiving department"), widget=DepartmentPicker(params={"tier": Tier.TERTIARY})
     )
-    named_expert = forms.ModelChoiceField(
+    named_expert: forms.ModelChoiceField[Practitioner] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         label=_("Named expert (optional)"),
@@ -63,13 +68,13 @@ class ReferralForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = person_list(for_user=user)
-        self.fields["receiving_department"].queryset = Department.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["person"]).queryset = person_list(for_user=user)
+        cast(forms.ModelChoiceField, self.fields["receiving_department"]).queryset = Department.objects.filter(
             organization__tier=Tier.TERTIARY
         ).select_related("organization")
-        self.fields["named_expert"].queryset = Practitioner.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["named_expert"]).queryset = Practitioner.objects.filter(
             is_active=True, home_organization__tier=Tier.TERTIARY, doctor_group__isnull=False
         ).order_by("name_pinyin")
 
@@ -149,7 +154,7 @@ class AttachmentForm(forms.Form):
 
 
 class CapacityForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
         queryset=None, label=_("Department"), widget=DepartmentPicker(params={"tier": Tier.TERTIARY})
     )
     date = forms.DateField(
@@ -158,6 +163,6 @@ class CapacityForm(forms.Form):
     kind = forms.ChoiceField(choices=CapacityKind.choices, label=_("Kind"))
     places = forms.IntegerField(min_value=1, max_value=10000, label=_("Reserved places"))
 
-    def __init__(self, *args, departments, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments

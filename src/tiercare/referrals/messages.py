@@ -136,7 +136,7 @@ def referring_users(ref: Referral) -> list[str]:
 
 def receiving_users(ref: Referral) -> list[str]:
     names = set(staff_usernames(ref.receiving_organization, ref.receiving_department))
-    if ref.named_expert_id and ref.named_expert.user is not None:
+    if ref.named_expert is not None and ref.named_expert.user is not None:
         names.add(ref.named_expert.user.username)
     return sorted(names)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -13,10 +13,16 @@ from tiercare.core.validation import PlanDate
 from tiercare.referrals.models import CapacityKind, Referral, Status, Urgency
 from tiercare.referrals.rules import PAGE_ACTIONS, Side, offered_actions
 
-UrgencyCode = Literal[tuple(Urgency.values)]  # type: ignore[valid-type]
-KindCode = Literal[tuple(CapacityKind.values)]  # type: ignore[valid-type]
-StatusCode = Literal[tuple(Status.values)]  # type: ignore[valid-type]
-ActionCode = Literal[PAGE_ACTIONS]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the checker sees a code as str; pydantic and the OpenAPI enum see the Literal
+    UrgencyCode = str
+    KindCode = str
+    StatusCode = str
+    ActionCode = str
+else:
+    UrgencyCode = Literal[tuple(Urgency.values)]
+    KindCode = Literal[tuple(CapacityKind.values)]
+    StatusCode = Literal[tuple(Status.values)]
+    ActionCode = Literal[PAGE_ACTIONS]
 
 
 class ReferralIn(Schema):
@@ -231,5 +237,5 @@ def present(ref: Referral, sides: set[str], green: dict[str, Any] | None = None)
         out["person"] = ref.person_id
         out["patient_name"] = ref.person.name
         out["referring_practitioner_name"] = ref.referring_practitioner.name
-        out["named_expert_name"] = ref.named_expert.name if ref.named_expert_id else None
+        out["named_expert_name"] = ref.named_expert.name if ref.named_expert is not None else None
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +17,7 @@ from tiercare.core.access import STAFF_ROLES, require_role
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tiercare.core.files import attachment_response
+from tiercare.core.http import AuthedRequest
 from tiercare.network.models import Department, Tier
 from tiercare.network.practice import basis_label
 from tiercare.people.access import access_person_by_id
@@ -41,7 +42,7 @@ ACTION_BUTTONS = {
     "escalate": gettext_lazy("Escalate"),
 }
 
-TABS = {
+TABS: dict[str, dict[str, Any]] = {
     "waiting": {"waiting_on": "me"},
     "overdue": {"overdue": True},
     "arriving": {"arriving_today": True},
@@ -52,7 +53,7 @@ TABS = {
 
 
 @login_required
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: AuthedRequest) -> HttpResponse:
     tab = request.GET.get("tab", "waiting")
     tab = tab if tab in TABS else "waiting"
     qs = selectors.referral_list(for_user=request.user, **TABS[tab])
@@ -98,7 +99,7 @@ def _timeline(ref: Referral, clinical: bool) -> list[dict[str, Any]]:
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     ref: Referral,
     sides: set[str],
     *,
@@ -139,14 +140,14 @@ def _detail_page(
 
 
 @login_required
-def detail(request: HttpRequest, referral_id: str) -> HttpResponse:
+def detail(request: AuthedRequest, referral_id: str) -> HttpResponse:
     ref, sides = access_referral_by_id(request.user, referral_id, reason="referral page")
     return _detail_page(request, ref, sides)
 
 
 @login_required
 @require_POST
-def move(request: HttpRequest, referral_id: str) -> HttpResponse:
+def move(request: AuthedRequest, referral_id: str) -> HttpResponse:
     """Take one action on the referral. Refused input comes back beside its field on the referral page (422), with
     what was typed; an action the referral's state or the user's side does not allow is refused (409 / 403) with the
     reason above the forms, and the page then offers only what is possible."""
@@ -179,7 +180,7 @@ def move(request: HttpRequest, referral_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def attach(request: HttpRequest, referral_id: str) -> HttpResponse:
+def attach(request: AuthedRequest, referral_id: str) -> HttpResponse:
     ref, sides = access_referral_by_id(request.user, referral_id, reason="attach file")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -193,7 +194,7 @@ def attach(request: HttpRequest, referral_id: str) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, referral_id: str, attachment_id: str) -> FileResponse:
+def attachment(request: AuthedRequest, referral_id: str, attachment_id: str) -> FileResponse:
     ref, sides = access_referral_by_id(request.user, referral_id, reason="open attachment")
     row = ref.attachments.filter(pk=attachment_id).first() if selectors.can_read_clinical(sides) else None
     if row is None:
@@ -202,7 +203,7 @@ def attachment(request: HttpRequest, referral_id: str, attachment_id: str) -> Fi
 
 
 @login_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedRequest) -> HttpResponse:
     """Write a referral up: for the roles that refer (anyone else, a patient included, is refused with 403)."""
     require_role(request.user, *services.REFERRER_ROLES)
     form = ReferralForm(request.POST or None, user=request.user)
@@ -229,7 +230,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def capacity(request: HttpRequest) -> HttpResponse:
+def capacity(request: AuthedRequest) -> HttpResponse:
     """The network's reserved green-channel places: staff read them; the department's staff and operations publish."""
     require_role(request.user, *STAFF_ROLES)
     departments = Department.objects.filter(organization__tier=Tier.TERTIARY).select_related("organization")
@@ -253,7 +254,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, *STAFF_ROLES)
     metrics = selectors.referral_metrics(for_user=request.user)
     chart = {

@@ -22,7 +22,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import AuditAction, AuditEvent, Role, User
 from tiercare.people.models import Person
 from tiercare.workspace.audit_words import object_label, reason_label, role_label
@@ -60,7 +61,8 @@ class AuditLogFilters(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("The end date is before the start date."))
@@ -143,7 +145,7 @@ def audit_rows_person_ids(rows: list[dict[str, Any]]) -> list[uuid.UUID]:
     return [p["id"] for r in rows for p in r["persons"]]
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
+def _query_without(request: AuthedRequest, *names: str) -> str:
     params = request.GET.copy()
     for name in names:
         params.pop(name, None)
@@ -151,8 +153,8 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def audit_log(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     require_role(user, Role.AUDITOR, Role.ADMIN)
     form = AuditLogFilters(request.GET or None)
     data: dict[str, Any] = {}

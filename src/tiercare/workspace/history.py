@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from ninja import Field, Query, Router, Schema
 from tiercare.core.api import ErrorOut, PageParams, page
 from tiercare.core.audit import audit_person_history
 from tiercare.core.errors import NotFound, ValidationFailed
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import AuditEvent, User
 from tiercare.people.models import Person
 from tiercare.workspace.audit_words import object_label, reason_label, role_label
@@ -66,7 +67,7 @@ def _check_range(since: date | None, until: date | None) -> None:
 
 
 def _rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
-    names = {
+    names: dict[int | None, str] = {
         u.pk: str(u) for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only(
             "id", "username", "display_name")
     }  # fmt: skip
@@ -98,7 +99,7 @@ def _rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
     operation_id="audit_person_history",
 )
 def person_history(
-    request: HttpRequest, person_id: UUID, filters: Query[HistoryFilters], paging: Query[PageParams]
+    request: AuthedRequest, person_id: UUID, filters: Query[HistoryFilters], paging: Query[PageParams]
 ) -> dict[str, Any]:
     """Who read or changed this person's record, when and why, newest first (auditors only; 404 for anyone else).
     The request itself is audited."""
@@ -111,7 +112,7 @@ def person_history(
 
 
 @login_required
-def person_history_page(request: HttpRequest, person_id: UUID) -> HttpResponse:
+def person_history_page(request: AuthedRequest, person_id: UUID) -> HttpResponse:
     """The auditor's page: the same history, filtered by Beijing-time dates, 50 a page, filters kept across pages."""
     raw = {k: request.GET.get(k, "").strip() for k in ("since", "until")}
     errors: dict[str, str] = {}

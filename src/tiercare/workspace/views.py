@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from tiercare.core.audit import audit_patient_read
+from tiercare.core.http import AuthedRequest
 from tiercare.core.models import AuditEvent, Role
 from tiercare.network import selectors as network
 from tiercare.network.models import Organization
@@ -15,7 +16,7 @@ from tiercare.workspace.panels import workspace_panels
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     context: dict = {"role": user.role}
     if user.role in (Role.OPS, Role.ADMIN, Role.AUDITOR):
