@@ -89,9 +89,7 @@ def setup_users(n_users: int) -> dict:
                 practitioner=prac, organization=team.center, role="gp", valid_from=datetime(2020, 1, 1).date()
             )
             GpTeamMember.objects.create(team=team, practitioner=prac, role="gp")
-        persons = list(
-            ContractMember.objects.filter(team=team, active=True).values_list("person_id", flat=True)[:200]
-        )
+        persons = list(ContractMember.objects.filter(team=team, active=True).values_list("person_id", flat=True)[:200])
         enrollments = list(
             Enrollment.objects.filter(person_id__in=persons, protocol_code="hypertension")
             # one follow-up per person per day: leave out those an earlier run today already filed for

@@ -161,9 +161,7 @@ def run_instance(path: Path, seconds: list[float], workers: int, seed: int) -> d
     base = roster.greedy(inst)
     g_wall = time.perf_counter() - t0
     g_obj = roster.score(inst, base).objective
-    rows.append(
-        row(inst, "greedy", base, objective=g_obj, bound=None, first=g_wall, wall=g_wall, load=before)
-    )
+    rows.append(row(inst, "greedy", base, objective=g_obj, bound=None, first=g_wall, wall=g_wall, load=before))
     print(f"  greedy {g_obj} in {g_wall:.2f} s", file=sys.stderr)
     for limit in seconds:
         before = load_average()

@@ -38,9 +38,7 @@ def world(cast):
     eb = enrol(gp2, p_b)
     followup(gp2, eb, date(2026, 2, 1), HTN_HIGH)
     fb = followup(gp2, eb, date(2026, 2, 14), HTN_HIGH)  # referral suggestion
-    services.medication_prescribe(
-        by=gp2, person=p_b, drug_name="x", supply_days=7, prescribed_on=date(2026, 2, 14)
-    )
+    services.medication_prescribe(by=gp2, person=p_b, drug_name="x", supply_days=7, prescribed_on=date(2026, 2, 14))
     # team C at center B
     team_c = team_with(cast.center_b, cast.gp_b, name="C组")
     contract(cast.gp_b, cast.household_b, team_c)
@@ -134,9 +132,7 @@ def test_gp_of_team_a_cannot_see_another_teams_data(cast, api, world, other):
         status, body = client.post(path, data)
         assert status == 404, (path, body)
     assert AuditEvent.objects.filter(actor=cast.gp, action="denied", object_id=str(fu.pk)).exists()
-    assert not AuditEvent.objects.filter(
-        actor=cast.gp, action__in=["read", "list"], person_id=person.pk
-    ).exists()
+    assert not AuditEvent.objects.filter(actor=cast.gp, action__in=["read", "list"], person_id=person.pk).exists()
 
 
 def test_gp_sees_own_team(cast, api, world):
@@ -149,9 +145,7 @@ def test_gp_sees_own_team(cast, api, world):
 
 def test_a_terminated_contract_ends_the_former_teams_access(cast, api, world):
     team, hh, person, enrolment = world["mine"]
-    services.contract_terminate(
-        by=cast.gp, contract=hh.care_contracts.get(), on=date(2026, 5, 1), reason="moved"
-    )
+    services.contract_terminate(by=cast.gp, contract=hh.care_contracts.get(), on=date(2026, 5, 1), reason="moved")
     status, _ = api(cast.gp).get(f"care/enrollments/{enrolment.pk}")
     assert status == 404
 

@@ -137,9 +137,7 @@ def test_medication_422_names_the_field(cast, api, team):
     }
     status, body = api(cast.gp).post("care/medications", rx)
     assert status == 422 and body["details"]["field"] == "assessment"
-    status, body = api(cast.gp).post(
-        "care/medications", {**rx, "assessment": "stable", "patient_confirmed": True}
-    )
+    status, body = api(cast.gp).post("care/medications", {**rx, "assessment": "stable", "patient_confirmed": True})
     assert status == 201 and body["supply_days"] == 56
 
 
@@ -158,9 +156,7 @@ def test_household_plan_and_patients_own_plan(cast, api, team):
     # the proxy sees the child's plan; the child's record read is audited
     status, _ = api(cast.patient).get(f"care/persons/{cast.child_person.pk}/plan")
     assert status == 200
-    assert AuditEvent.objects.filter(
-        actor=cast.patient, person_id=cast.child_person.pk, action="read"
-    ).exists()
+    assert AuditEvent.objects.filter(actor=cast.patient, person_id=cast.child_person.pk, action="read").exists()
 
 
 def test_dashboard_counts_and_control_rates(cast, api, team):

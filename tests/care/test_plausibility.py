@@ -127,9 +127,7 @@ def test_non_numbers_are_refused_as_wrong_type(value: Any) -> None:
 
 def test_missing_none_and_unknown_keys_are_not_checked() -> None:
     assert check_measurements({}) == []
-    assert (
-        check_measurements({"sbp_mmhg": None, "symptoms": ["palpitations"], "adverse_reaction": False}) == []
-    )
+    assert check_measurements({"sbp_mmhg": None, "symptoms": ["palpitations"], "adverse_reaction": False}) == []
 
 
 def test_raise_if_implausible_lists_every_problem() -> None:

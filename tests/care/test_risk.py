@@ -136,9 +136,7 @@ def test_china_par_table_2_examples(sex: str, age: int, published: float) -> Non
 
 def test_china_par_woman_aged_60_individual_sum_matches_paper() -> None:
     # The paper's worked example prints the individual sum 119.22; S10 0.9851 was solved from it.
-    assert compute_risk(china_par(sex="female", age_years=60)).individual_sum == pytest.approx(
-        119.22, abs=0.01
-    )
+    assert compute_risk(china_par(sex="female", age_years=60)).individual_sum == pytest.approx(119.22, abs=0.01)
 
 
 def test_china_par_bands_of_table_2_examples() -> None:
@@ -191,9 +189,7 @@ def test_mmol_l_range_uses_lab_rounding_at_the_boundary() -> None:
         ("sbp_mmhg", (90, 200), (89, 201)),
     ],
 )
-def test_pce_range_boundaries(
-    field: str, accepted: tuple[float, ...], refused_values: tuple[float, ...]
-) -> None:
+def test_pce_range_boundaries(field: str, accepted: tuple[float, ...], refused_values: tuple[float, ...]) -> None:
     for value in accepted:
         assert 0 < risk(pce(**{field: value})) < 100
     for value in refused_values:
@@ -214,9 +210,7 @@ def test_pce_range_boundaries(
         ("waist_cm", (50, 150), (49, 151)),
     ],
 )
-def test_china_par_range_boundaries(
-    field: str, accepted: tuple[float, ...], refused_values: tuple[float, ...]
-) -> None:
+def test_china_par_range_boundaries(field: str, accepted: tuple[float, ...], refused_values: tuple[float, ...]) -> None:
     for value in accepted:
         assert 0 < risk(china_par(**{field: value})) < 100
     for value in refused_values:
@@ -458,10 +452,7 @@ def test_pce_white_men_at_79_published_smoking_term_is_negative() -> None:
     smoker = compute_risk(pce(sex="male", age_years=79, current_smoker=True))
     assert smoker.risk_percent < risk(pce(sex="male", age_years=79))
     assert FLAG_SMOKING_TERM_NEGATIVE in smoker.flags
-    assert (
-        FLAG_SMOKING_TERM_NEGATIVE
-        not in compute_risk(pce(sex="male", age_years=78, current_smoker=True)).flags
-    )
+    assert FLAG_SMOKING_TERM_NEGATIVE not in compute_risk(pce(sex="male", age_years=78, current_smoker=True)).flags
 
 
 def test_pce_african_american_women_over_71_treated_below_untreated() -> None:

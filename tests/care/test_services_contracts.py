@@ -35,9 +35,7 @@ def test_sign_enrols_every_member_and_records_the_event(cast, team):
         cast.child_person.pk,
     }
     assert ContractEvent.objects.filter(contract=c, kind="signed", to_status="active", by=cast.gp).exists()
-    assert AuditEvent.objects.filter(
-        object_type="care.carecontract", object_id=str(c.pk), action="create"
-    ).exists()
+    assert AuditEvent.objects.filter(object_type="care.carecontract", object_id=str(c.pk), action="create").exists()
 
 
 def test_term_shorter_than_one_year_is_refused_naming_end(cast, team):
@@ -80,9 +78,7 @@ def test_terminate_then_sign_with_another_team(cast, team):
     c = contract(cast.gp, cast.household_a, team)
     with pytest.raises(ValidationFailed):
         services.contract_terminate(by=cast.gp, contract=c, on=date(2026, 3, 1), reason=" ")
-    services.contract_terminate(
-        by=cast.gp, contract=c, on=date(2026, 3, 1), reason="moved to another district"
-    )
+    services.contract_terminate(by=cast.gp, contract=c, on=date(2026, 3, 1), reason="moved to another district")
     c.refresh_from_db()
     assert c.status == "terminated"
     assert not c.enrolled.filter(active=True).exists()
@@ -96,9 +92,7 @@ def test_terminate_then_sign_with_another_team(cast, team):
 
 def test_renewal_carries_members_into_a_new_term(cast, team):
     c = contract(cast.gp, cast.household_a, team)
-    new = services.contract_renew(
-        by=cast.gp, contract=c, end=date(2027, 12, 31), package="personalised"
-    ).contract
+    new = services.contract_renew(by=cast.gp, contract=c, end=date(2027, 12, 31), package="personalised").contract
     c.refresh_from_db()
     assert c.status == "renewed" and new.status == "active" and new.renewal_of == c
     assert new.start == date(2027, 1, 1) and new.package == "personalised"
@@ -191,6 +185,4 @@ def test_long_prescription_only_for_a_chronic_care_patient(cast, enrolled):
 
 def test_the_database_refuses_more_than_12_weeks(cast, enrolled):
     with pytest.raises(IntegrityError), transaction.atomic():
-        MedicationRecord.objects.create(
-            person=enrolled, drug_name="x", supply_days=85, prescribed_on=date(2026, 1, 1)
-        )
+        MedicationRecord.objects.create(person=enrolled, drug_name="x", supply_days=85, prescribed_on=date(2026, 1, 1))

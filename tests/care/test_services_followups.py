@@ -82,12 +82,7 @@ def test_second_consecutive_unsatisfactory_suggests_referral_and_2_week_refollow
     assert "refer_up" in second.actions
     assert second.next_due_on == date(2026, 2, 28)
     s = ReferralSuggestion.objects.get()
-    assert (
-        s.followup == second
-        and not s.urgent
-        and "HTN-UNSAT-2X" in s.rule_ids
-        and s.person == cast.patient_person
-    )
+    assert s.followup == second and not s.urgent and "HTN-UNSAT-2X" in s.rule_ids and s.person == cast.patient_person
 
 
 @pytest.mark.parametrize("sbp", [180, 181])

@@ -118,8 +118,15 @@ def test_gp_records_a_follow_up_and_sees_its_classification(cast, setup):
     assert r.status_code == 200
     fu = FollowUp.objects.get(enrollment=e)
     assert fu.measurements == {
-        "sbp_mmhg": 128, "dbp_mmhg": 78, "heart_rate_bpm": 72, "weight_kg": 70.5, "height_cm": 170.0,
-        "smoker": False, "adverse_reaction": False, "new_or_worse_complication": False, "symptoms": [],
+        "sbp_mmhg": 128,
+        "dbp_mmhg": 78,
+        "heart_rate_bpm": 72,
+        "weight_kg": 70.5,
+        "height_cm": 170.0,
+        "smoker": False,
+        "adverse_reaction": False,
+        "new_or_worse_complication": False,
+        "symptoms": [],
     }  # fmt: skip  -- the questions left unanswered are absent, never stored as "no"
     assert fu.recorded_by == cast.gp and fu.control_class == "satisfactory"
     assert fu.next_due_on == date(2026, 6, 1) + timedelta(days=load_protocol("hypertension").routine_interval_days)

@@ -83,19 +83,13 @@ def test_call_outcomes_set_the_next_reminder_or_remove_with_reason(cast, team):
     services.outreach_call_record(
         by=cast.health_manager, enrollment=agreed, outcome="agreed_to_visit", called_at=at(TODAY)
     )
-    services.outreach_call_record(
-        by=cast.health_manager, enrollment=later, outcome="call_later", called_at=at(TODAY)
-    )
-    services.outreach_call_record(
-        by=cast.health_manager, enrollment=moved, outcome="moved", called_at=at(TODAY)
-    )
+    services.outreach_call_record(by=cast.health_manager, enrollment=later, outcome="call_later", called_at=at(TODAY))
+    services.outreach_call_record(by=cast.health_manager, enrollment=moved, outcome="moved", called_at=at(TODAY))
     assert _ids("overdue", team) == []
     assert _ids("removed", team) == [moved.pk]
     later_day = TODAY + timedelta(days=7)
     assert {e.pk for e in selectors.worklist(team=team, kind="overdue", today=later_day)} == {later.pk}
-    assert {
-        e.pk for e in selectors.worklist(team=team, kind="overdue", today=TODAY + timedelta(days=30))
-    } == {
+    assert {e.pk for e in selectors.worklist(team=team, kind="overdue", today=TODAY + timedelta(days=30))} == {
         agreed.pk,
         later.pk,
     }
@@ -116,9 +110,7 @@ def test_another_teams_patients_are_not_on_my_worklist(cast, team):
     other = team_with(cast.center_a, name="二组")
     hh = f.HouseholdFactory(registered_at=cast.center_a)
     p = f.PersonFactory(household=hh, birth_date=date(1950, 1, 1))
-    services.contract_sign(
-        by=cast.admin, household=hh, team=other, start=date(2026, 1, 1), end=date(2026, 12, 31)
-    )
+    services.contract_sign(by=cast.admin, household=hh, team=other, start=date(2026, 1, 1), end=date(2026, 12, 31))
     theirs = services.enrollment_create(
         by=cast.admin,
         person=p,
@@ -131,9 +123,7 @@ def test_another_teams_patients_are_not_on_my_worklist(cast, team):
     assert _ids("overdue", team) == [mine.pk]
 
 
-def test_recompute_restores_derived_state_with_a_constant_number_of_queries(
-    cast, team, django_assert_max_num_queries
-):
+def test_recompute_restores_derived_state_with_a_constant_number_of_queries(cast, team, django_assert_max_num_queries):
     es = _patients(cast, team, 3)
     risk = {"total_chol_mmol_l": 5.2, "hdl_mmol_l": 1.3, "waist_cm": 88, "smoker": False, "north": True,
             "urban": True, "family_history_ascvd": False, "bp_treated": False}  # fmt: skip

@@ -75,9 +75,12 @@ def test_auditor_gets_the_history_by_beijing_days_with_names_and_the_request_is_
     assert item["at"] == "2026-03-02T00:00:00+08:00" and item["actor"] == "李医生" and item["action"] == "list"
     status, body = api(cast.auditor).get(url, {"since": "2026-03-01", "until": "2026-03-01"})
     assert body["count"] == 1 and body["items"][0]["at"] == "2026-03-01T23:59:59+08:00"
-    assert AuditEvent.objects.filter(
-        actor=cast.auditor, object_type="core.audit_history", object_id=str(cast.patient_person.pk)
-    ).count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            actor=cast.auditor, object_type="core.audit_history", object_id=str(cast.patient_person.pk)
+        ).count()
+        == 2
+    )
     # Everything, newest first, paged; the auditor's own reads are part of the history.
     status, body = api(cast.auditor).get(url, {"limit": 2, "offset": 0})
     assert body["count"] == 6 and [i["object_type"] for i in body["items"]] == ["core.audit_history"] * 2

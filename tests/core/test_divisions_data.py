@@ -87,7 +87,5 @@ def test_counts(rows: list[dict[str, str]]) -> None:
         ("810000", "香港特别行政区", "1", ""),
     ],
 )
-def test_known_rows(
-    by_code: dict[str, dict[str, str]], code: str, name: str, level: str, parent: str
-) -> None:
+def test_known_rows(by_code: dict[str, dict[str, str]], code: str, name: str, level: str, parent: str) -> None:
     assert by_code[code] == {"code": code, "name": name, "level": level, "parent_code": parent}

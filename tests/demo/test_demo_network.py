@@ -104,7 +104,14 @@ def _wipe() -> None:
 def test_loading_is_deterministic_for_a_seed(db):
     def load(seed: int) -> list:
         call_command(
-            "load_demo", "--households", "10", "--seed", str(seed), "--today", "2026-11-26", "--network-only",
+            "load_demo",
+            "--households",
+            "10",
+            "--seed",
+            str(seed),
+            "--today",
+            "2026-11-26",
+            "--network-only",
             stdout=StringIO(),
         )
         return list(Person.objects.order_by("id").values_list("id", "name", "birth_date", "id_hash"))

@@ -164,9 +164,7 @@ def test_region_known_set_and_callback() -> None:
     assert validate_resident_id("11010519491231002X", region_known=known, today=TODAY).warnings == ()
     check = validate_resident_id("440304200002291236", region_known=known, today=TODAY)
     assert [w.code for w in check.warnings] == ["unknown_region"]
-    check = validate_resident_id(
-        "440304200002291236", region_known=lambda code: code == "440304", today=TODAY
-    )
+    check = validate_resident_id("440304200002291236", region_known=lambda code: code == "440304", today=TODAY)
     assert check.warnings == ()
 
 
@@ -221,10 +219,7 @@ def test_kind_must_match_the_number() -> None:
     with pytest.raises(IdNumberError) as excinfo:
         validate_id_number(permit, IdKind.RESIDENT_ID, today=TODAY)
     assert excinfo.value.code == "kind_mismatch"
-    assert (
-        validate_id_number(permit, IdKind.HMT_RESIDENCE_PERMIT, today=TODAY).kind
-        is IdKind.HMT_RESIDENCE_PERMIT
-    )
+    assert validate_id_number(permit, IdKind.HMT_RESIDENCE_PERMIT, today=TODAY).kind is IdKind.HMT_RESIDENCE_PERMIT
 
 
 def test_household_register_carries_the_resident_number() -> None:

@@ -46,9 +46,7 @@ class GpTeamMember(BaseModel):
     """A practitioner in a team, with the hours a week they give to the team's contracted residents."""
 
     team = models.ForeignKey(GpTeam, on_delete=models.CASCADE, related_name="members")
-    practitioner = models.ForeignKey(
-        "network.Practitioner", on_delete=models.PROTECT, related_name="gp_teams"
-    )
+    practitioner = models.ForeignKey("network.Practitioner", on_delete=models.PROTECT, related_name="gp_teams")
     role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
     hours_per_week = models.DecimalField(_("hours a week"), max_digits=4, decimal_places=1, default=40)
     active = models.BooleanField(_("active"), default=True)
@@ -86,26 +84,20 @@ class CareContract(BaseModel):
 
     household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="care_contracts")
     team = models.ForeignKey(GpTeam, on_delete=models.PROTECT, related_name="contracts")
-    package = models.CharField(
-        _("service package"), max_length=20, choices=Package.choices, default=Package.BASIC
-    )
+    package = models.CharField(_("service package"), max_length=20, choices=Package.choices, default=Package.BASIC)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     status = models.CharField(_("status"), max_length=20, choices=ContractStatus.choices, default="active")
     renewal_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_by"
     )
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-start"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="care_contract_dates"),
-            models.CheckConstraint(
-                condition=Q(status__in=ContractStatus.values), name="care_contract_status"
-            ),
+            models.CheckConstraint(condition=Q(status__in=ContractStatus.values), name="care_contract_status"),
             models.UniqueConstraint(
                 fields=["household"],
                 condition=Q(status="active"),
@@ -137,9 +129,7 @@ class ContractMember(BaseModel):
 
     contract = models.ForeignKey(CareContract, on_delete=models.CASCADE, related_name="enrolled")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_memberships")
-    team = models.ForeignKey(
-        GpTeam, on_delete=models.PROTECT, related_name="+"
-    )  # = contract.team, for scoping
+    team = models.ForeignKey(GpTeam, on_delete=models.PROTECT, related_name="+")  # = contract.team, for scoping
     active = models.BooleanField(default=True)
     ended_on = models.DateField(null=True, blank=True)
 
@@ -176,15 +166,11 @@ class MedicationRecord(BaseModel):
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_medications")
     drug_name = models.CharField(_("drug"), max_length=120)
-    drug_class = models.CharField(
-        _("drug class"), max_length=20, choices=DrugClass.choices, default="ordinary"
-    )
+    drug_class = models.CharField(_("drug class"), max_length=20, choices=DrugClass.choices, default="ordinary")
     dose = models.CharField(_("dose"), max_length=120, blank=True)
     supply_days = models.PositiveSmallIntegerField(_("days supplied"))
     prescribed_on = models.DateField(_("prescribed on"))
-    prescribed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    prescribed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     assessment = models.TextField(_("assessment (beyond 4 weeks)"), blank=True)
     patient_confirmed_at = models.DateTimeField(_("patient confirmed"), null=True, blank=True)
     tb_or_fungal = models.BooleanField(_("chronic TB or fungal infection"), default=False)
@@ -259,9 +245,7 @@ class Enrollment(BaseModel):
     risk_percent = models.FloatField(null=True, blank=True)
     previous_risk_percent = models.FloatField(null=True, blank=True)
     risk_rose = models.BooleanField(default=False)
-    controlled = models.BooleanField(
-        null=True
-    )  # BP <140/90 (hypertension) or FPG <7.0 (diabetes) at the latest
+    controlled = models.BooleanField(null=True)  # BP <140/90 (hypertension) or FPG <7.0 (diabetes) at the latest
     # A follow-up owed by a date because of a referral or back-referral (NBPHS: follow up within 2 weeks), set on
     # ``followup_owed_since``. Until a follow-up on or after that day is filed, the due date is never later than it,
     # whatever the recompute derives from earlier follow-ups.
@@ -305,9 +289,7 @@ class FollowUp(BaseModel):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="followups")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_followups")
     measured_at = models.DateTimeField(_("measured at"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     measurements = models.JSONField(default=dict)
     control_class = models.CharField(max_length=20, choices=ControlClass.choices)
     urgent = models.BooleanField(default=False)
@@ -357,9 +339,7 @@ class ReferralSuggestion(BaseModel):
     links it here) or dismisses it with a reason. Care never imports referrals' code: the link is a foreign key by
     app label and the referral is made through care's seam, which referrals registers (``care.referral_maker``)."""
 
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="care_referral_suggestions"
-    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_referral_suggestions")
     # The follow-up that called for it; none for a referral made directly (not from a suggestion) that the receiving
     # side declined, cancelled or let expire: it comes back to the team as an open suggestion with the reason.
     followup = models.OneToOneField(

@@ -423,9 +423,7 @@ def _compute_china_par(data: Mapping[str, Any]) -> RiskResult:
     north = _boolean(data, "north", "lives north of the Yangtze", "居住在长江以北")
     if sex == "male":
         urban = _boolean(data, "urban", "lives in a city", "城市居民")
-        family = _boolean(
-            data, "family_history_ascvd", "family history of ASCVD", "动脉粥样硬化性心血管病家族史"
-        )
+        family = _boolean(data, "family_history_ascvd", "family history of ASCVD", "动脉粥样硬化性心血管病家族史")
     else:  # not in the women's model
         urban = family = False
 
@@ -450,9 +448,7 @@ def _compute_china_par(data: Mapping[str, Any]) -> RiskResult:
         + family_term * family
     )
     risk = _survival_risk_percent(individual_sum, c.mean, c.baseline_survival)
-    return RiskResult(
-        risk, band_for("china_par", risk), "china_par", f"china_par_{sex}", individual_sum, tuple(flags)
-    )
+    return RiskResult(risk, band_for("china_par", risk), "china_par", f"china_par_{sex}", individual_sum, tuple(flags))
 
 
 def _survival_risk_percent(individual_sum: float, mean: float, baseline_survival: float) -> float:

@@ -38,9 +38,7 @@ def _bound(month: date) -> datetime:
     return datetime(month.year, month.month, 1, tzinfo=UTC)
 
 
-def audit_partitions_maintain(
-    *, now: datetime, ahead: int = 3, retention_months: int | None = None
-) -> PartitionReport:
+def audit_partitions_maintain(*, now: datetime, ahead: int = 3, retention_months: int | None = None) -> PartitionReport:
     """Create the partitions of this month and ``ahead`` months after it; drop every monthly partition that ends on
     or before (start of this month − ``retention_months``, default ``settings.AUDIT_RETENTION_MONTHS``).
     Does nothing on SQLite (not partitioned)."""

@@ -49,7 +49,7 @@ def user_organization_ids(user: User, on: date | None = None) -> list[uuid.UUID]
     key = ("user_organization_ids", user.pk, on)
     if memo is not None and key in memo:
         return list(memo[key])
-    ids: list[object] = list(
+    ids: list[uuid.UUID] = list(
         PractitionerRole.objects.filter(practitioner__user_id=user.pk, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .values_list("organization_id", flat=True)

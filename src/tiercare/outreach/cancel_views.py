@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tiercare.core.errors import Conflict
+from tiercare.core.http import AuthedRequest
 from tiercare.outreach import services
 from tiercare.outreach.access import access_booking_by_id, access_request_by_id
 
@@ -25,7 +26,7 @@ def _reason(request: HttpRequest) -> str:
 
 @login_required
 @require_POST
-def request_cancel(request: HttpRequest, request_id: str) -> HttpResponse:
+def request_cancel(request: AuthedRequest, request_id: str) -> HttpResponse:
     """Withdraw an open request (its department's coordinator, or operations); its confirmed sessions stay."""
     req = access_request_by_id(request.user, request_id)
     try:
@@ -39,7 +40,7 @@ def request_cancel(request: HttpRequest, request_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def booking_cancel(request: HttpRequest, booking_id: str) -> HttpResponse:
+def booking_cancel(request: AuthedRequest, booking_id: str) -> HttpResponse:
     """Give back one patient's place (a coordinator of the host hospital); the place is free for the next booking."""
     booking = access_booking_by_id(request.user, booking_id)
     try:

@@ -11,14 +11,10 @@ from tiercare.care.models import Enrollment
 
 
 class Command(BaseCommand):
-    help = (
-        "Recompute next due date, control status and risk of every active enrolment (set-based, in batches)."
-    )
+    help = "Recompute next due date, control status and risk of every active enrolment (set-based, in batches)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--batch-size", type=int, default=20_000, help="enrolments per UPDATE (default 20,000)"
-        )
+        parser.add_argument("--batch-size", type=int, default=20_000, help="enrolments per UPDATE (default 20,000)")
         parser.add_argument(
             "--workers",
             type=int,
