@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tiercare.care import contract_views, views
+from tiercare.care import center_views, contract_views, views
 
 app_name = "care"
 urlpatterns = [
@@ -8,9 +8,9 @@ urlpatterns = [
     path("teams/<uuid:team_id>/worklists/<str:kind>/", views.worklist, name="worklist"),
     path("teams/<uuid:team_id>/contracts-ending/", views.contracts_ending, name="contracts_ending"),
     path("contracts/<uuid:contract_id>/renew/", views.contract_renew, name="contract_renew"),
-    path("centers/<uuid:center_id>/worklists/<str:kind>/", views.center_worklist, name="center_worklist"),
-    path("centers/<uuid:center_id>/lead/", views.center_lead, name="center_lead"),
-    path("centers/<uuid:center_id>/target/", views.target_decide, name="target_decide"),
+    path("centers/<uuid:center_id>/worklists/<str:kind>/", center_views.center_worklist, name="center_worklist"),
+    path("centers/<uuid:center_id>/lead/", center_views.center_lead, name="center_lead"),
+    path("centers/<uuid:center_id>/target/", center_views.target_decide, name="target_decide"),
     path("enrollments/<uuid:enrollment_id>/end/", views.enrollment_end, name="enrollment_end"),
     path("households/<uuid:household_id>/", views.household, name="household"),
     path("households/<uuid:household_id>/contract/", contract_views.household_contract, name="household-contract"),
@@ -30,5 +30,5 @@ urlpatterns = [
     path("referral-suggestions/<uuid:suggestion_id>/refer/", views.suggestion_refer, name="suggestion_refer"),
     path("referral-suggestions/<uuid:suggestion_id>/dismiss/", views.suggestion_dismiss, name="suggestion_dismiss"),
     path("me/", views.my_plan, name="my_plan"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", center_views.dashboard, name="dashboard"),
 ]
