@@ -111,6 +111,7 @@ def test_operations_enter_leave_for_any_expert_and_others_are_refused(cast):
         ({"kind": "leave", "start": "2099-13-01", "end": "2099-01-01"}, "start", "有效的日期"),
         ({"kind": "leave", "start": "+7", "end": "+5"}, "end", "结束日期早于开始日期"),
         ({"kind": "leave", "start": "-9", "end": "-8"}, "end", "请假已经结束"),
+        ({"kind": "leave", "start": "+7", "end": "9999-01-01"}, "end", "日期须在"),  # a plausible window, not year 9999
         ({"kind": "holiday", "start": "+7", "end": "+7"}, "kind", "有效的选项"),
     ],
 )

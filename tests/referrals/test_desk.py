@@ -225,3 +225,26 @@ def test_the_demo_runs_its_own_periodic_work():
     assert any(line.endswith("manage.py tick") for line in lines[:serve])
     assert any("manage.py tick --every 60" in line and line.rstrip("\\ ").endswith("&") for line in lines)
     assert any("manage.py db_worker" in line for line in lines)
+
+
+def test_a_visit_time_more_than_a_year_ahead_is_refused_beside_the_field_and_nothing_is_stored(net, api):
+    ref = reach(net, "accepted")
+    far = timezone.localtime() + timedelta(days=367)
+    status, body = api(net.receiver).post(
+        f"referrals/{ref.pk}/transitions", {"action": "schedule", "scheduled_for": far.isoformat()}
+    )
+    assert status == 422 and body["details"]["field"] == "scheduled_for" and body["code"] == "visit_time_too_far"
+    typed = far.strftime("%Y-%m-%dT%H:%M")
+    response = page_client(net.receiver).post(
+        f"/referrals/{ref.pk}/move/", {"action": "schedule", "scheduled_for": typed}
+    )
+    assert response.status_code == 422
+    assert "一年以后" in field_error(text(response), "action-schedule", "scheduled_for")
+    ref.refresh_from_db()
+    assert ref.status == "accepted" and ref.scheduled_for is None
+    # Just inside the horizon is taken.
+    near = timezone.localtime() + timedelta(days=365)
+    status, body = api(net.receiver).post(
+        f"referrals/{ref.pk}/transitions", {"action": "schedule", "scheduled_for": near.isoformat()}
+    )
+    assert status == 200 and body["status"] == "scheduled", body

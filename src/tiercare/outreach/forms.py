@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from tiercare.core.errors import DomainError
 from tiercare.core.models import Role, User
+from tiercare.core.validation import validate_plan_date
 from tiercare.network.models import Department
 from tiercare.network.selectors import user_organization_ids
 from tiercare.outreach.models import Cadence, HalfDay, LeaveKind, SessionKind
@@ -74,7 +75,9 @@ def _expert_field(user: User, *, required: bool = True) -> ExpertField:
 
 
 class PlanForm(forms.Form):
-    start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
+    start = forms.DateField(
+        validators=[validate_plan_date], label=pgettext_lazy("date range", "From"), widget=_date_input()
+    )
     weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=12, initial=4)
     seconds = forms.FloatField(label=_("Seconds"), min_value=0.5, max_value=60, initial=5)
     replan = forms.BooleanField(
@@ -97,7 +100,7 @@ class ExpertPickForm(forms.Form):
 
 
 class MoveAssignmentForm(forms.Form):
-    date = forms.DateField(label=_("Date"), required=False, widget=_date_input())
+    date = forms.DateField(validators=[validate_plan_date], label=_("Date"), required=False, widget=_date_input())
     half_day = forms.ChoiceField(label=_("Half-day"), choices=[("", "—"), *HalfDay.choices], required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -109,8 +112,12 @@ class RequestForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), empty_label="—")
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     cadence = forms.ChoiceField(label=_("Cadence"), choices=Cadence.choices)
-    window_start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
-    window_end = forms.DateField(label=pgettext_lazy("date range", "To"), widget=_date_input())
+    window_start = forms.DateField(
+        validators=[validate_plan_date], label=pgettext_lazy("date range", "From"), widget=_date_input()
+    )
+    window_end = forms.DateField(
+        validators=[validate_plan_date], label=pgettext_lazy("date range", "To"), widget=_date_input()
+    )
     places = forms.IntegerField(label=_("Places"), min_value=1, max_value=200, initial=10)
     priority = forms.IntegerField(label=pgettext_lazy("request rank", "Priority"), min_value=1, max_value=3, initial=2)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
@@ -141,7 +148,7 @@ class BookForm(forms.Form):
 
 class SessionChangeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    date = forms.DateField(label=_("New date"), required=False, widget=_date_input())
+    date = forms.DateField(validators=[validate_plan_date], label=_("New date"), required=False, widget=_date_input())
     half_day = forms.ChoiceField(label=_("Half-day"), choices=[("", "—"), *HalfDay.choices], required=False)
 
     def __init__(self, *args: Any, action: str = "cancel", **kwargs: Any) -> None:
@@ -190,8 +197,12 @@ class AvailabilityForm(forms.Form):
 
 class LeaveForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LeaveKind.choices)
-    start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
-    end = forms.DateField(label=pgettext_lazy("date range", "To"), widget=_date_input())
+    start = forms.DateField(
+        validators=[validate_plan_date], label=pgettext_lazy("date range", "From"), widget=_date_input()
+    )
+    end = forms.DateField(
+        validators=[validate_plan_date], label=pgettext_lazy("date range", "To"), widget=_date_input()
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from tiercare.referrals.models import Referral
 DEFAULT_VISIT_TIME = time(8, 0)
 # A visit time typed to the minute is "now" for this long (a page's datetime field has no seconds).
 SCHEDULE_GRACE = timedelta(minutes=5)
+# A referral is a visit within weeks, not years: a time further ahead than this is a typing error (e.g. year 2062).
+SCHEDULE_HORIZON = timedelta(days=366)
 
 
 def _visit_time(ref: Referral, scheduled_for: datetime | None, at: datetime) -> datetime:
@@ -39,6 +41,13 @@ def _visit_time(ref: Referral, scheduled_for: datetime | None, at: datetime) -> 
             _("scheduled_for: %(when)s has already passed; give a day and time from now on.")
             % {"when": timezone.localtime(scheduled_for).strftime("%Y-%m-%d %H:%M")},
             code="visit_time_past",
+            details={"field": "scheduled_for"},
+        )
+    if scheduled_for > at + SCHEDULE_HORIZON:
+        raise ValidationFailed(
+            _("scheduled_for: %(when)s is more than a year ahead; give the day and time of the visit.")
+            % {"when": timezone.localtime(scheduled_for).strftime("%Y-%m-%d %H:%M")},
+            code="visit_time_too_far",
             details={"field": "scheduled_for"},
         )
     return scheduled_for
