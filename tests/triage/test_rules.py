@@ -51,7 +51,16 @@ def test_chest_pain_with_sweating(complaint, fires):
 
 @pytest.mark.parametrize(
     "complaint,fires",
-    [("妈妈突然嘴歪了", True), ("说话含糊不清", True), ("一侧胳膊抬不起来", True), ("胳膊酸痛", False)],
+    [
+        ("妈妈突然嘴歪了", True),
+        ("说话含糊不清", True),
+        ("一侧胳膊抬不起来", True),
+        ("突然说不出话", True),
+        ("胳膊酸痛", False),
+        ("嗓子哑得说不出话", False),  # hoarseness, not aphasia
+        ("上半身起了疹子", False),
+        ("说不清哪里疼", False),
+    ],
 )
 def test_stroke_signs(complaint, fires):
     assert ("stroke_signs" in _flags(complaint, 70, "female")) is fires
@@ -93,7 +102,7 @@ def test_each_other_red_flag_fires_and_puts_emergency_first(code, complaint):
 
 @pytest.mark.parametrize(
     "complaint",
-    ["吃了海鲜过敏，起了疹子", "头痛，一侧跳着疼", "打喷嚏流鼻涕", "怀孕八周，想建档"],
+    ["眼皮抽搐好几天了", "吃了海鲜过敏，起了疹子", "头痛，一侧跳着疼", "打喷嚏流鼻涕", "怀孕八周，想建档"],
 )
 def test_everyday_complaints_raise_no_flag(complaint):
     assert not apply_rules(complaint, 30, "female").urgent

@@ -44,6 +44,7 @@ class RedFlag:
     sex: str | None = None
     max_age_days: float | None = None  # below this age (days), exclusive
     childbearing: bool = False
+    unless: tuple[str, ...] = ()  # phrases taken out of the complaint first (眼皮抽搐 is no seizure)
 
 
 EMERGENCY_ADVICE = _("Go to an emergency department now, or call 120.")
@@ -68,14 +69,14 @@ RED_FLAGS: tuple[RedFlag, ...] = (
                 "口眼歪斜",
                 "脸歪",
                 "说话不清",
-                "说不清",
-                "说不出话",
+                "说不清话",
+                "突然说不出话",
                 "口齿不清",
                 "言语不清",
                 "说话含糊",
                 "含糊不清",
                 "半边身子",
-                "半身",
+                "半身不遂",
                 "一边手脚",
                 "一侧手脚",
                 "一侧胳膊",
@@ -154,6 +155,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         code="unresponsive_or_seizure",
         message=_("Unconsciousness or a seizure needs emergency care now."),
         words=(("昏迷", "叫不醒", "不省人事", "意识不清", "抽搐", "抽风", "惊厥", "突然倒地"),),
+        unless=("眼皮抽搐", "眼睑抽搐", "面肌抽搐", "嘴角抽搐", "肌肉抽搐"),
         source="Resuscitation Council UK / WHO ETAT: an unresponsive person or an ongoing seizure is an emergency",
         specialties=("neurology",),
     ),
@@ -233,6 +235,8 @@ def _fires(flag: RedFlag, text: str, age_years: float, sex: str) -> bool:
         return False
     if flag.childbearing and not is_pregnant(text, age_years, sex):
         return False
+    for phrase in flag.unless:
+        text = text.replace(phrase, "")
     return all(mentions(text, group) for group in flag.words)
 
 
