@@ -16,6 +16,7 @@ from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
 from tiercare.people.api import router as people_router
 from tiercare.referrals.api import router as referrals_router
+from tiercare.triage.api import router as triage_router
 from tiercare.workspace.history import router as audit_router
 
 api = NinjaAPI(
@@ -85,3 +86,4 @@ api.add_router("/", consults_router)
 api.add_router("/", referrals_router)
 api.add_router("/", care_router)
 api.add_router("/", audit_router)
+api.add_router("/", triage_router)

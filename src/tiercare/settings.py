@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "tiercare.care",
     "tiercare.consults",
     "tiercare.referrals",
+    "tiercare.triage",
     "tiercare.workspace",
     "tiercare.demo",
     # Last, so that core's templates/django/forms/widgets/ (a date's format hint) override Django's own widgets.
@@ -235,6 +236,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Login rate limit: this many failures for one username or one address within the window lock it for the window.
 LOGIN_MAX_FAILURES = envint("TIERCARE_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_WINDOW_SECONDS = envint("TIERCARE_LOGIN_WINDOW_SECONDS", 900, minimum=1)
+# Triage (anonymous): this many requests from one address within the window, then 429 until the window passes.
+TRIAGE_RATE_LIMIT = envint("TIERCARE_TRIAGE_RATE_LIMIT", 60, minimum=1)
+TRIAGE_RATE_WINDOW_SECONDS = envint("TIERCARE_TRIAGE_RATE_WINDOW_SECONDS", 600, minimum=1)
 API_TOKEN_DAYS = envint("TIERCARE_API_TOKEN_DAYS", 30, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ NO_FOREIGN_IDS = {
     "account/tokens/revoke-all/": "revokes the caller's own tokens only (tests/core/test_tokens.py)",
     "directory/excel/import/": "an uploaded file, no object id; directory writers only (tests/network/test_excel.py)",
     "outreach/plan/new/": "queues a plan of a horizon, no object id; operations only (tests/outreach)",
+    "triage/": "anonymous triage of a complaint; names no object (tests/triage/test_page.py)",
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",

@@ -46,6 +46,8 @@ NO_FOREIGN_IDS = {
     "POST /api/v1/outreach/replans",
     "POST /api/v1/referrals/capacity",
     "POST /api/v1/care/risk",
+    # anonymous triage: a complaint, an age and a sex, no id (tested in tests/triage/test_api_triage.py)
+    "POST /api/v1/triage",
     # the caller's own MDT meeting hours (experts only; tested in tests/consults/test_api_expert_answers.py)
     "POST /api/v1/consults/meeting-hours",
 }

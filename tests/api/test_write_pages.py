@@ -109,6 +109,8 @@ PAGE: dict[str, str] = {
     "care_suggestion_dismiss": "care:suggestion_dismiss",
     # the page records the one variant a center decides today, the hypertension target at 65 or more
     "care_variant_decide": "care:target_decide",
+    # triage: anonymous, for patients and GP-center front desks
+    "triage": "triage:index",
 }
 
 # operation_id → why no page does it (integration only, or not a write at all).

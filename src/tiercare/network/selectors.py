@@ -232,3 +232,20 @@ def network_overview(*, for_user: User) -> dict[str, Any]:
         "partners_by_county": partners_by_county,
         "orgs_by_tier": orgs_by_tier,
     }
+
+
+def public_expert_list(*, specialties: list[str], limit: int = 6) -> list[Practitioner]:
+    """Active experts of the doctor group whose main specialty is one of ``specialties``, in the order of that
+    list and senior titles first, for anonymous readers (triage). Callers show public facts only: name, title,
+    specialty and main institution, never a phone number or a licence. One query."""
+    if not specialties:
+        return []
+    qs = (
+        Practitioner.objects.filter(is_active=True, doctor_group__isnull=False, specialty__in=specialties)
+        .select_related("home_organization")
+        .order_by("name_pinyin")
+    )
+    rank = {code: i for i, code in enumerate(specialties)}
+    seniority = {"chief": 0, "associate_chief": 1}
+    rows = sorted(qs[: limit * 4], key=lambda p: (rank.get(p.specialty, 99), seniority.get(p.title, 2)))
+    return rows[:limit]

@@ -319,3 +319,20 @@ def expert_choices(*, for_user: User) -> QuerySet[Practitioner]:
     if for_user.role == Role.EXPERT:
         return qs.filter(user=for_user)
     return qs.none()
+
+
+def public_session_list(*, specialties: list[str], on: date, limit: int = 6) -> QuerySet[ExpertSession]:
+    """The next clinic sessions (坐诊) from ``on`` of departments in ``specialties``, still scheduled, for anonymous
+    readers (triage): callers show the public facts only (expert, title, site, department, date, half-day), never a
+    booking. Soonest first."""
+    return (
+        ExpertSession.objects.filter(
+            status__in=ACTIVE_SESSION_STATUSES,
+            kind="clinic",
+            date__gte=on,
+            department__specialty__in=specialties,
+        )
+        .exclude(response=ExpertResponse.DECLINED)
+        .select_related("expert", "site", "department")
+        .order_by("date", "half_day")[:limit]
+    )

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tiercare.triage import views
+
+app_name = "triage"
+
+urlpatterns = [path("", views.triage_page, name="index")]
