@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "tiercare.care",
     "tiercare.consults",
     "tiercare.referrals",
+    "tiercare.programs",
     "tiercare.workspace",
     "tiercare.demo",
     # Last, so that core's templates/django/forms/widgets/ (a date's format hint) override Django's own widgets.

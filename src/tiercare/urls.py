@@ -22,4 +22,5 @@ urlpatterns = [
     path("consults/", include("tiercare.consults.urls")),
     path("referrals/", include("tiercare.referrals.urls")),
     path("care/", include("tiercare.care.urls")),
+    path("programs/", include("tiercare.programs.urls")),
 ]

@@ -46,6 +46,8 @@ NO_FOREIGN_IDS = {
     "directory/excel/import/": "an uploaded file, no object id; directory writers only (tests/network/test_excel.py)",
     "outreach/plan/new/": "queues a plan of a horizon, no object id; operations only (tests/outreach)",
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
+    "programs/assess/<uuid:department_id>/": "a department is directory data: operations and visiting experts "
+    "assess any; a coordinator of another hospital gets 404, audited (tests/programs/test_survey.py)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }
@@ -74,6 +76,9 @@ PATH_IDS = {
     "member_id": "team_member",
     "hours_id": "meeting_hours",
     "followup_id": "followup",
+    "program_id": "program",
+    "milestone_id": "milestone",
+    "campaign_id": "campaign",
 }
 
 
@@ -168,6 +173,7 @@ OPS_BY_ROLE = (
     "care/centers/",
     "care/teams/",
     "care/team-members/",
+    "programs/",  # operations keep every program's plan and pipeline, and every survey
 )
 
 
