@@ -142,3 +142,21 @@ def test_derived_kpis_are_the_sum_of_session_reports_and_follow_a_changed_report
     assert value("cases_seen") == ("37", "outreach")
     page = _client(cast.ops).get(f"/programs/{program.pk}/").content.decode()
     assert "来自专家出诊报告" in page or "outreach session reports" in page
+
+
+def test_the_traffic_light_compares_the_latest_month_in_the_kpis_direction(cast, program):
+    from tiercare.programs.selectors import kpi_series
+
+    today = month_start(0) + timedelta(days=3)
+    KpiActual.objects.create(
+        program=program, kpi="neonates_admitted", month=month_start(1), value=10, entered_by=cast.coordinator
+    )
+    lights = {s.kpi.code: s.light(today) for s in kpi_series(program, until=today)}
+    assert lights["neonates_admitted"] == "green"  # exactly at the target of 10
+    KpiActual.objects.create(
+        program=program, kpi="neonates_admitted", month=month_start(0), value=9, entered_by=cast.coordinator
+    )
+    lights = {s.kpi.code: s.light(today) for s in kpi_series(program, until=today)}
+    assert lights["neonates_admitted"] == "amber"  # 9 of 10: within 10%
+    # derived: last month's sum of no reports is 0 of 10, behind; the part month under way is not judged
+    assert lights["cases_seen"] == "red"

@@ -151,8 +151,15 @@ class Series:
 
     def light(self, today: date) -> str:
         """green: the latest month with both a target and an actual meets the target (in the KPI's direction);
-        amber: within 10%; red: further off; grey: nothing to compare yet."""
-        done = [p for p in self.points if p.month <= today and p.target is not None and p.actual is not None]
+        amber: within 10%; red: further off; grey: nothing to compare yet. The month under way counts only when
+        its actual was entered."""
+        this_month = today.replace(day=1)
+        # the month under way counts once the hospital entered it; a derived sum of a part month would look behind
+        done = [
+            p
+            for p in self.points
+            if p.target is not None and p.actual is not None and (p.month < this_month or p.source == "entered")
+        ]
         if not done:
             return "grey"
         p = done[-1]
