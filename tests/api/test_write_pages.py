@@ -144,6 +144,7 @@ PAGE_ONLY: dict[str, str] = {
     "programs:move": "moves a program through the partner pipeline (operations, on the program page); no "
     "integration of the issue's roles moves it",
     "programs:milestone_done": "marks a plan's milestone done (operations or the lead expert, on the program page)",
+    "programs:plan": "operations or the lead expert add milestones and set monthly targets on the plan page",
     "programs:assess": "a visiting expert or coordinator fills a department's needs assessment on the page",
     "programs:campaign": "operations move a ranked department of a survey into the partner pipeline",
 }

@@ -160,3 +160,27 @@ def test_the_traffic_light_compares_the_latest_month_in_the_kpis_direction(cast,
     assert lights["neonates_admitted"] == "amber"  # 9 of 10: within 10%
     # derived: last month's sum of no reports is 0 of 10, behind; the part month under way is not judged
     assert lights["cases_seen"] == "red"
+
+
+def test_operations_and_the_lead_expert_edit_the_plan_and_the_coordinator_may_not(cast, program, director):
+    from tiercare.programs.models import KpiTarget, Milestone
+
+    url = f"/programs/{program.pk}/plan/"
+    for user in (cast.coordinator, director, cast.auditor):
+        assert _client(user).get(url).status_code == 403
+        assert _client(user).post(url, {"action": "milestone"}).status_code == 403
+    assert _client(cast.outsider).get(url).status_code == 404
+    lead = _client(cast.expert)
+    due = (month_start(0) + timedelta(days=40)).isoformat()
+    body = {"action": "milestone", "ms-workstream": "norms", "ms-title": "制度汇编", "ms-owner": "王护士长"}
+    response = lead.post(url, {**body, "ms-due_on": due})
+    assert response.status_code == 302
+    assert Milestone.objects.filter(program=program, title="制度汇编", owner="王护士长").exists()
+    months = {f"m{i}": "" for i in range(12)}
+    response = _client(cast.ops).post(url, {"action": "targets", "kpi": "cases_seen", **months, "m0": "25", "m1": "-2"})
+    assert response.status_code == 422
+    assert KpiTarget.objects.get(program=program, kpi="cases_seen", month=program.start).value == 10
+    response = _client(cast.ops).post(url, {"action": "targets", "kpi": "cases_seen", **months, "m0": "25"})
+    assert response.status_code == 302
+    assert KpiTarget.objects.get(program=program, kpi="cases_seen", month=program.start).value == 25
+    assert AuditEvent.objects.filter(object_id=str(program.pk), action="update", actor=cast.ops).exists()

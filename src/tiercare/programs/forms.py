@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tiercare.programs.definitions import Template, kpis, text
-from tiercare.programs.models import Program, Stage
+from tiercare.programs.models import Program, Stage, Workstream
 
 
 class AssessmentForm(forms.Form):
@@ -68,6 +68,38 @@ class ActualsForm(forms.Form):
 
     def kpi_fields(self) -> list[forms.BoundField]:
         return [self[n] for n in self.fields if n != "month"]
+
+
+class MilestoneForm(forms.Form):
+    """A new milestone of the plan."""
+
+    workstream = forms.ChoiceField(label=_("Workstream"), choices=Workstream.choices)
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    owner = forms.CharField(label=_("Owner"), max_length=60)
+    due_on = forms.DateField(label=_("Due"))
+
+
+class TargetsForm(forms.Form):
+    """A KPI's twelve monthly targets."""
+
+    kpi = forms.ChoiceField(label=_("KPI"))
+
+    def __init__(self, *args: Any, program: Program, months: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        defs = kpis()
+        kpi = self.fields["kpi"]
+        assert isinstance(kpi, forms.ChoiceField)
+        kpi.choices = [(c, text(defs[c].label)) for c in program.kpi_codes if c in defs]
+        for i, m in enumerate(months):
+            self.fields[f"m{i}"] = forms.DecimalField(
+                label=f"{m:%Y-%m}", required=False, min_value=0, max_digits=10, decimal_places=2
+            )
+
+    def month_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in self.fields if n != "kpi"]
+
+    def values(self) -> list[Any]:
+        return [self.cleaned_data.get(n) for n in self.fields if n != "kpi"]
 
 
 class MoveForm(forms.Form):

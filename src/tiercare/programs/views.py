@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import require_role
-from tiercare.core.errors import Conflict, ValidationFailed
+from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.programs import rules, selectors, services
@@ -28,7 +28,7 @@ from tiercare.programs.access import (
     access_program_by_id,
 )
 from tiercare.programs.definitions import load_template, text
-from tiercare.programs.forms import ActualsForm, AssessmentForm, EnrolForm, MoveForm
+from tiercare.programs.forms import ActualsForm, AssessmentForm, EnrolForm, MilestoneForm, MoveForm, TargetsForm
 from tiercare.programs.models import Program, Stage, SurveyCampaign
 
 LIGHT_WORDS = {
@@ -162,6 +162,37 @@ def actuals(request: AuthedRequest, program_id: str) -> HttpResponse:
                 return redirect("programs:program", program_id=program.pk)
         status = 422
     return render(request, "programs/actuals.html", {"program": program, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """Edit the plan (operations, the lead expert): add a milestone, set a KPI's monthly targets. Anyone else who
+    may see the program gets 403."""
+    program = access_program_by_id(request.user, program_id)
+    if not selectors.may_edit_plan(request.user, program):
+        raise Forbidden(_("Only operations and the program's lead expert edit the plan."))
+    months = selectors.program_months(program)
+    action = request.POST.get("action")
+    milestone_form = MilestoneForm(request.POST if action == "milestone" else None, prefix="ms")
+    targets_form = TargetsForm(request.POST if action == "targets" else None, program=program, months=months)
+    if request.method == "POST":
+        try:
+            if action == "milestone" and milestone_form.is_valid():
+                services.milestone_add(by=request.user, program=program, **milestone_form.cleaned_data)
+                return redirect("programs:program", program_id=program.pk)
+            if action == "targets" and targets_form.is_valid():
+                services.kpi_targets_set(
+                    by=request.user,
+                    program=program,
+                    kpi=targets_form.cleaned_data["kpi"],
+                    values=targets_form.values(),
+                )
+                return redirect("programs:program", program_id=program.pk)
+        except ValidationFailed as exc:
+            show_domain_error(milestone_form if action == "milestone" else targets_form, exc)
+    context = {"program": program, "milestone_form": milestone_form, "targets_form": targets_form}
+    return render(request, "programs/plan.html", context, status=422 if request.method == "POST" else 200)
 
 
 @login_required
