@@ -140,3 +140,16 @@ def test_only_legal_moves_are_accepted_and_ending_needs_a_reason(cast, program):
         "prospect", "assessed", "agreement_signed", "building", "ended",
     ]  # fmt: skip
     assert AuditEvent.objects.filter(object_id=str(program.pk), action="update", reason="医院更换院长").exists()
+
+
+def test_a_coordinator_finds_their_hospitals_departments_to_assess_and_ops_reassess_into_the_survey(cast):
+    page = _client(cast.coordinator).get("/programs/").content.decode()
+    assert f"/programs/assess/{cast.dept_a.pk}/" in page
+    assert f"/programs/assess/{cast.dept_a.pk}/" not in _client(cast.outsider).get("/programs/").content.decode()
+    campaign, depts = _survey(cast)
+    link = f"/programs/assess/{depts[2].pk}/?campaign={campaign.pk}"
+    assert link in _client(cast.ops).get(f"/programs/survey/{campaign.pk}/").content.decode()
+    response = _client(cast.ops).post(link, GOOD)
+    assert response.status_code == 200
+    # the latest assessment counts: 甲 now ties 丙 and 乙, and the name breaks the tie
+    assert [a.department.name for a in campaign_ranking(campaign)] == ["丙", "乙", "甲"]

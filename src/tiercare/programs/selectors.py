@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tiercare.core.models import Role, User
+from tiercare.network.models import Department
 from tiercare.network.selectors import user_organization_ids
 from tiercare.outreach.models import ExpertSession, SessionReport
 from tiercare.programs.definitions import Kpi, kpis
@@ -73,6 +74,14 @@ def department_assessable(user: User, department_organization_id: Any) -> bool:
     if not _active(user) or user.role not in ASSESSORS:
         return False
     return user.role != Role.COORDINATOR or department_organization_id in user_organization_ids(user)
+
+
+def departments_to_assess(user: User) -> QuerySet[Department]:
+    """The departments of a coordinator's hospitals, which they may assess (others reach a department through a
+    survey's ranking)."""
+    if not _active(user) or user.role != Role.COORDINATOR:
+        return Department.objects.none()
+    return Department.objects.filter(organization_id__in=user_organization_ids(user)).select_related("organization")
 
 
 # --- the survey ranking ------------------------------------------------------------------------------------------

@@ -44,7 +44,12 @@ def program_list(request: AuthedRequest) -> HttpResponse:
     """The programs the user may see, with their stage; survey campaigns for those who read them."""
     programs = selectors.program_list(for_user=request.user)
     campaigns = SurveyCampaign.objects.all() if request.user.role in selectors.ALL_SEEING else []
-    return render(request, "programs/list.html", {"programs": programs, "campaigns": campaigns})
+    context = {
+        "programs": programs,
+        "campaigns": campaigns,
+        "to_assess": selectors.departments_to_assess(request.user),
+    }
+    return render(request, "programs/list.html", context)
 
 
 def _overall(lights: list[str], late: int) -> str:
@@ -267,6 +272,7 @@ def campaign(request: AuthedRequest, campaign_id: str) -> HttpResponse:
         "campaign": camp,
         "rows": _ranking_rows(camp),
         "can_enrol": request.user.role in selectors.PLAN_EDITORS,
+        "can_assess": request.user.role in selectors.ASSESSORS,
         "error": error,
     }
     return render(request, "programs/campaign.html", context, status=422 if error else 200)
