@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "tiercare.care",
     "tiercare.consults",
     "tiercare.referrals",
+    "tiercare.programs",
     "tiercare.triage",
     "tiercare.workspace",
     "tiercare.demo",

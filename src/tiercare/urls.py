@@ -22,5 +22,6 @@ urlpatterns = [
     path("consults/", include("tiercare.consults.urls")),
     path("referrals/", include("tiercare.referrals.urls")),
     path("care/", include("tiercare.care.urls")),
+    path("programs/", include("tiercare.programs.urls")),
     path("triage/", include("tiercare.triage.urls")),
 ]

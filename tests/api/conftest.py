@@ -21,6 +21,7 @@ from tests import factories as f
 from tests.care.factories import HTN_HIGH, contract, enrol, followup, team_with
 from tests.consults.conftest import net  # noqa: F401  (the consults network: experts, consent)
 from tests.outreach.factories import make_request, make_session
+from tests.programs.factories import make_program
 
 from tiercare.care.models import GpTeamMember, ReferralSuggestion
 from tiercare.consults import services as consults
@@ -30,6 +31,7 @@ from tiercare.core.services import api_token_issue
 from tiercare.network.models import ImportBatch, ImportKind
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
 from tiercare.people.models import Consent, ConsentScope
+from tiercare.programs import services as programs
 from tiercare.referrals import services as referrals
 
 LOG_MODELS = {"core.auditevent"}
@@ -92,6 +94,9 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     team_member = GpTeamMember.objects.filter(team=team).first()
     # A GP center none of the probing users works at.
     lone_center = f.OrganizationFactory(gp_center=True, name="无人社区卫生服务中心")
+    # Hospital A's department-building program (with a milestone) and operations' needs survey.
+    program = make_program(cast.ops, cast.dept_a, months_ago=1, stage="building")
+    campaign = programs.campaign_create(by=cast.ops, name="需求调研")
     return {
         "person": cast.patient_person,
         "household": cast.household_a,
@@ -118,6 +123,9 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "assignment": assignment,
         "batch": batch,
         "token": token,
+        "program": program,
+        "milestone": program.milestones.first(),
+        "campaign": campaign,
     }
 
 

@@ -47,6 +47,8 @@ NO_FOREIGN_IDS = {
     "outreach/plan/new/": "queues a plan of a horizon, no object id; operations only (tests/outreach)",
     "triage/": "anonymous triage of a complaint; names no object (tests/triage/test_page.py)",
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
+    "programs/assess/<uuid:department_id>/": "a department is directory data: operations and visiting experts "
+    "assess any; a coordinator of another hospital gets 404, audited (tests/programs/test_survey.py)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }
@@ -75,6 +77,9 @@ PATH_IDS = {
     "member_id": "team_member",
     "hours_id": "meeting_hours",
     "followup_id": "followup",
+    "program_id": "program",
+    "milestone_id": "milestone",
+    "campaign_id": "campaign",
 }
 
 
@@ -169,6 +174,7 @@ OPS_BY_ROLE = (
     "care/centers/",
     "care/teams/",
     "care/team-members/",
+    "programs/",  # operations keep every program's plan and pipeline, and every survey
 )
 
 

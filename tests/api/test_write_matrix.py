@@ -80,6 +80,7 @@ FOREIGN = {
     "plan_id": "plan",
     "assignment_id": "assignment",
     "hours_id": "meeting_hours",
+    "program_id": "program",
 }
 # Valid-looking bodies where the generated one would be refused for its shape before the id is ever looked at.
 BODIES = {
@@ -87,6 +88,7 @@ BODIES = {
     "POST /api/v1/referrals/{referral_id}/transitions": {"action": "cancel", "reason": "x"},
     "POST /api/v1/consults/teleconsults": {"specialty": "pediatrics"},
     "POST /api/v1/consults/opinions": {"specialty": "pediatrics"},
+    "POST /api/v1/programs/{program_id}/actuals": {"values": {"neonates_admitted": 3}},
 }
 # Operations coordinate referrals, requests, plans and sessions by role: probed on clinical writes only.
 CLINICAL = ("/persons", "/households", "/consults/", "/care/", "/outreach/bookings")

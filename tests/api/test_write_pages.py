@@ -70,6 +70,8 @@ PAGE: dict[str, str] = {
     "create_booking": "outreach:session",
     "cancel_booking": "outreach:booking_cancel",
     # consults
+    # programs
+    "enter_program_actuals": "programs:actuals",
     "consults_case_create": "consults:case_new",
     "consults_attach": "consults:attachment_add",
     "teleconsult_create": "consults:teleconsult_new",
@@ -139,6 +141,14 @@ PAGE_ONLY: dict[str, str] = {
     "care:team-new": _TEAMS + "issue's roles writes team rosters",
     "care:team-member-add": _TEAMS + "issue's roles writes team rosters",
     "care:team-member-end": _TEAMS + "issue's roles writes team rosters",
+    # issue 14, first cut: the programs API reads programs and takes a month's actuals from hospital systems; the
+    # plan, the survey and the pipeline are kept by operations and the lead expert on these pages.
+    "programs:move": "moves a program through the partner pipeline (operations, on the program page); no "
+    "integration of the issue's roles moves it",
+    "programs:milestone_done": "marks a plan's milestone done (operations or the lead expert, on the program page)",
+    "programs:plan": "operations or the lead expert add milestones and set monthly targets on the plan page",
+    "programs:assess": "a visiting expert or coordinator fills a department's needs assessment on the page",
+    "programs:campaign": "operations move a ranked department of a survey into the partner pipeline",
 }
 
 

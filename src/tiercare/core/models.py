@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     PATIENT = "patient", _("Patient")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
+    DIRECTOR = "director", _("Hospital director")
 
 
 class User(AbstractUser):

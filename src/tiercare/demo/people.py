@@ -71,6 +71,11 @@ def users(
     users[Role.HEALTH_MANAGER] = _user(Role.HEALTH_MANAGER, "陈静")
     _staff(ctx, users[Role.HEALTH_MANAGER], "陈静", Title.HEALTH_MANAGER, gp_centers[0], StaffRole.HEALTH_MANAGER)
     users[Role.PATIENT] = _user(Role.PATIENT, "张伟")
+    # The hospital director of the coordinator's hospital (issue 14), drawn from a generator of its own so that the
+    # rest of the demo stays as it was for a seed.
+    users[Role.DIRECTOR] = _user(Role.DIRECTOR, "赵建国")
+    own = DemoContext(seed=ctx.seed * 1000 + 14, today=ctx.today, households=1)
+    _staff(own, users[Role.DIRECTOR], "赵建国", Title.CHIEF, partners[0], StaffRole.PHYSICIAN)
     return users
 
 

@@ -45,6 +45,16 @@
         series: [{name: el.dataset.labelHypertension, type: "line", data: column("hypertension")},
                  {name: el.dataset.labelDiabetes, type: "line", data: column("diabetes_t2")}]});
     },
+    // A program's KPI: data-key names it in the source ({title, months, target, actual, labels}); target vs actual.
+    "kpi-line": function (el, data, font) {
+      var k = data[el.dataset.key];
+      draw(el, {textStyle: font, tooltip: {trigger: "axis"}, legend: {},
+        title: {text: k.title, textStyle: font},
+        xAxis: {type: "category", data: k.months},
+        yAxis: {type: "value"},
+        series: [{name: k.labels.target, type: "line", data: k.target, lineStyle: {type: "dashed"}},
+                 {name: k.labels.actual, type: "line", data: k.actual, connectNulls: false}]});
+    },
     // Hard-case metrics against the Champlain BASE reference; axis labels in data-label-hours and data-label-avoided.
     "consult-benchmark": function (el, m) {
       function pct(share) { return share === null ? null : Math.round(share * 100); }

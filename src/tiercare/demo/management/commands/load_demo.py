@@ -41,7 +41,8 @@ class Command(BaseCommand):
     def _logins(self) -> None:
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin"
+                "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin,"
+                " director"
                 " (and referral_desk_1…6 at the tertiary hospitals' referral desks)"
                 f" — password: {DEMO_PASSWORD}"
             )

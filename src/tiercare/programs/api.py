@@ -1,0 +1,61 @@
+"""The programs API: the programs a user may see, one program with its KPI series (target, actual and each
+actual's source), and a month's actuals entered by the hospital's coordinator (the page's ``programs:actuals``)."""
+
+from typing import Any
+from uuid import UUID
+
+from django.utils import timezone
+from ninja import Query, Router
+
+from tiercare.core.api import ErrorOut, PageParams, page, page_schema
+from tiercare.core.http import AuthedRequest
+from tiercare.programs import selectors, services
+from tiercare.programs.access import access_program_by_id
+from tiercare.programs.definitions import text
+from tiercare.programs.models import KpiActual, Program
+from tiercare.programs.schemas import KpiActualOut, ProgramActualsIn, ProgramDetailOut, ProgramOut
+
+router = Router(tags=["programs"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+ProgramPage = page_schema(ProgramOut)
+
+
+@router.get("/programs", response={200: ProgramPage, **ERRORS}, operation_id="list_programs")
+def list_programs(request: AuthedRequest, paging: Query[PageParams]) -> dict[str, Any]:
+    """The department-building programs the user may see."""
+    return page(selectors.program_list(for_user=request.user), paging)
+
+
+@router.get("/programs/{program_id}", response={200: ProgramDetailOut, **ERRORS}, operation_id="get_program")
+def get_program(request: AuthedRequest, program_id: UUID) -> dict[str, Any]:
+    """A program with its KPIs month by month: target, actual, and where the actual came from."""
+    program: Program = access_program_by_id(request.user, program_id)
+    series = selectors.kpi_series(program, until=timezone.localdate())
+    return {
+        "id": program.pk,
+        "title": program.title,
+        "department_id": program.department_id,
+        "stage": program.stage,
+        "start": program.start,
+        "kpis": [
+            {
+                "code": s.kpi.code,
+                "unit": text(s.kpi.unit),
+                "direction": s.kpi.direction,
+                "derived": s.kpi.derived,
+                "points": [vars(p) for p in s.points],
+            }
+            for s in series
+        ],
+    }
+
+
+@router.post(
+    "/programs/{program_id}/actuals",
+    response={200: list[KpiActualOut], **ERRORS},
+    operation_id="enter_program_actuals",
+)
+def enter_actuals(request: AuthedRequest, program_id: UUID, payload: ProgramActualsIn) -> list[KpiActual]:
+    """A month's actuals of the program's entered KPIs, by a coordinator of its hospital."""
+    program = access_program_by_id(request.user, program_id)
+    return services.kpi_actuals_enter(by=request.user, program=program, month=payload.month, values=payload.values)

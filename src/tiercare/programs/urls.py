@@ -1,0 +1,15 @@
+from django.urls import path
+
+from tiercare.programs import views
+
+app_name = "programs"
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("<uuid:program_id>/", views.program_detail, name="program"),
+    path("<uuid:program_id>/move/", views.program_move, name="move"),
+    path("<uuid:program_id>/actuals/", views.actuals, name="actuals"),
+    path("<uuid:program_id>/plan/", views.plan, name="plan"),
+    path("<uuid:program_id>/milestones/<uuid:milestone_id>/done/", views.milestone_done, name="milestone_done"),
+    path("assess/<uuid:department_id>/", views.assess, name="assess"),
+    path("survey/<uuid:campaign_id>/", views.campaign, name="campaign"),
+]

@@ -1,0 +1,278 @@
+"""The programs pages: the list of programs a user may see, a program (KPI charts, milestones, a traffic light,
+the pipeline), a month's actuals, a department's assessment and a survey campaign's ranking. Ids from outside go
+through ``programs.access``; writes through ``programs.services``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tiercare.care.forms import show_domain_error
+from tiercare.core.access import require_role
+from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.http import AuthedRequest
+from tiercare.core.models import Role
+from tiercare.programs import rules, selectors, services
+from tiercare.programs.access import (
+    access_campaign_by_id,
+    access_department_to_assess,
+    access_milestone_by_id,
+    access_program_by_id,
+)
+from tiercare.programs.definitions import load_template, text
+from tiercare.programs.forms import ActualsForm, AssessmentForm, EnrolForm, MilestoneForm, MoveForm, TargetsForm
+from tiercare.programs.models import Program, Stage, SurveyCampaign
+
+LIGHT_WORDS = {
+    "green": gettext_lazy("On target"),
+    "amber": gettext_lazy("Close to target"),
+    "red": gettext_lazy("Behind target"),
+    "grey": gettext_lazy("No figures yet"),
+}
+
+
+@login_required
+def program_list(request: AuthedRequest) -> HttpResponse:
+    """The programs the user may see, with their stage; survey campaigns for those who read them."""
+    programs = selectors.program_list(for_user=request.user)
+    campaigns = SurveyCampaign.objects.all() if request.user.role in selectors.ALL_SEEING else []
+    context = {
+        "programs": programs,
+        "campaigns": campaigns,
+        "to_assess": selectors.departments_to_assess(request.user),
+    }
+    return render(request, "programs/list.html", context)
+
+
+def _overall(lights: list[str], late: int) -> str:
+    if "red" in lights or late > 1:
+        return "red"
+    if "amber" in lights or late == 1:
+        return "amber"
+    return "green" if "green" in lights else "grey"
+
+
+def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]:
+    today = timezone.localdate()
+    series = selectors.kpi_series(program, until=today)
+    chart: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
+    for s in series:
+        light = s.light(today)
+        chart[s.kpi.code] = {
+            "title": f"{text(s.kpi.label)}（{text(s.kpi.unit)}）",
+            "months": [f"{p.month:%Y-%m}" for p in s.points],
+            "target": [float(p.target) if p.target is not None else None for p in s.points],
+            "actual": [float(p.actual) if p.actual is not None else None for p in s.points],
+            "labels": {"target": _("Target"), "actual": _("Actual")},
+        }
+        source = _("from outreach session reports") if s.kpi.derived else _("entered by the hospital")
+        rows.append(
+            {
+                "series": s,
+                "label": text(s.kpi.label),
+                "light": light,
+                "light_word": str(LIGHT_WORDS[light]),
+                "source": source,
+            }
+        )
+    milestones = list(program.milestones.all())
+    late = [m for m in milestones if m.done_on is None and m.due_on < today]
+    overall = _overall([str(r["light"]) for r in rows], len(late))
+    return {
+        "program": program,
+        "rows": rows,
+        "chart": chart,
+        "milestones": milestones,
+        "late_ids": {m.pk for m in late},
+        "today": today,
+        "overall": overall,
+        "overall_word": str(LIGHT_WORDS[overall]),
+        "transitions": program.transitions.select_related("by"),
+        "moves": [(s, Stage(s).label) for s in rules.legal_moves(program.stage)],
+        "can_move": request.user.role in selectors.PLAN_EDITORS,
+        "can_edit": selectors.may_edit_plan(request.user, program),
+        "can_enter": selectors.may_enter_actuals(request.user, program),
+        "move_form": MoveForm(),
+    }
+
+
+@login_required
+def program_detail(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """A program at a glance: a traffic light, target vs actual per KPI (charts and table, each value's source),
+    milestones late or done, the pipeline's moves."""
+    program = access_program_by_id(request.user, program_id)
+    return render(request, "programs/program.html", _program_context(request, program))
+
+
+@login_required
+@require_POST
+def program_move(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """Move the program to a next stage (operations); only legal moves are accepted, ending needs a reason."""
+    program = access_program_by_id(request.user, program_id)
+    require_role(request.user, *selectors.PLAN_EDITORS)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.program_move(
+                by=request.user, program=program, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"]
+            )
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            return redirect("programs:program", program_id=program.pk)
+    context = _program_context(request, program)
+    context["move_form"] = form
+    return render(request, "programs/program.html", context, status=422)
+
+
+@login_required
+@require_POST
+def milestone_done(request: AuthedRequest, program_id: str, milestone_id: str) -> HttpResponse:
+    """Mark a milestone done today (operations, the lead expert)."""
+    program = access_program_by_id(request.user, program_id)
+    milestone = access_milestone_by_id(request.user, program, milestone_id)
+    services.milestone_done(by=request.user, milestone=milestone)
+    return redirect("programs:program", program_id=program.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def actuals(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """A month's actuals, entered by a coordinator of the program's hospital; a bad value is refused beside its
+    field with the input kept."""
+    program = access_program_by_id(request.user, program_id)
+    require_role(request.user, Role.COORDINATOR)
+    today = timezone.localdate()
+    months = [m for m in selectors.program_months(program) if m <= today]
+    form = ActualsForm(request.POST or None, program=program, months=months)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            month = date.fromisoformat(data.pop("month"))
+            try:
+                services.kpi_actuals_enter(by=request.user, program=program, month=month, values=data)
+            except ValidationFailed as exc:
+                show_domain_error(form, exc)
+            else:
+                return redirect("programs:program", program_id=program.pk)
+        status = 422
+    return render(request, "programs/actuals.html", {"program": program, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """Edit the plan (operations, the lead expert): add a milestone, set a KPI's monthly targets. Anyone else who
+    may see the program gets 403."""
+    program = access_program_by_id(request.user, program_id)
+    if not selectors.may_edit_plan(request.user, program):
+        raise Forbidden(_("Only operations and the program's lead expert edit the plan."))
+    months = selectors.program_months(program)
+    action = request.POST.get("action")
+    milestone_form = MilestoneForm(request.POST if action == "milestone" else None, prefix="ms")
+    targets_form = TargetsForm(request.POST if action == "targets" else None, program=program, months=months)
+    if request.method == "POST":
+        try:
+            if action == "milestone" and milestone_form.is_valid():
+                services.milestone_add(by=request.user, program=program, **milestone_form.cleaned_data)
+                return redirect("programs:program", program_id=program.pk)
+            if action == "targets" and targets_form.is_valid():
+                services.kpi_targets_set(
+                    by=request.user,
+                    program=program,
+                    kpi=targets_form.cleaned_data["kpi"],
+                    values=targets_form.values(),
+                )
+                return redirect("programs:program", program_id=program.pk)
+        except ValidationFailed as exc:
+            show_domain_error(milestone_form if action == "milestone" else targets_form, exc)
+    context = {"program": program, "milestone_form": milestone_form, "targets_form": targets_form}
+    return render(request, "programs/plan.html", context, status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assess(request: AuthedRequest, department_id: str) -> HttpResponse:
+    """A department's needs assessment (operations, visiting experts; a coordinator for their hospital), into a
+    survey campaign when ``?campaign=`` names one."""
+    department = access_department_to_assess(request.user, department_id)
+    campaign_id = request.GET.get("campaign")
+    campaign = access_campaign_by_id(request.user, campaign_id) if campaign_id else None
+    template = load_template(campaign.template_code if campaign else "department_survey")
+    form = AssessmentForm(request.POST or None, template=template, specialty=department.specialty)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                a = services.assessment_record(
+                    by=request.user, department=department, answers=form.cleaned_data, campaign=campaign
+                )
+            except ValidationFailed as exc:
+                show_domain_error(form, exc)
+            else:
+                return render(request, "programs/assessed.html", {"assessment": a, "department": department})
+        status = 422
+    context = {"department": department, "form": form, "template": template, "campaign": campaign}
+    return render(request, "programs/assess.html", context, status=status)
+
+
+def _ranking_rows(campaign: SurveyCampaign) -> list[dict[str, Any]]:
+    template = load_template(campaign.template_code)
+    labels = {i["code"]: text(i["label"]) for i in template.items()}
+    open_depts = set(
+        Program.objects.exclude(stage__in=[Stage.GRADUATED, Stage.ENDED]).values_list("department_id", flat=True)
+    )
+    rows = []
+    for rank, a in enumerate(selectors.campaign_ranking(campaign), start=1):
+        parts = [dict(p, label=labels.get(p["item"], p["item"])) for p in a.parts if p["need"] or p["feasibility"]]
+        rows.append({"rank": rank, "a": a, "parts": parts, "in_pipeline": a.department_id in open_depts})
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign(request: AuthedRequest, campaign_id: str) -> HttpResponse:
+    """A survey campaign's ranking by need and feasibility, each score's parts shown; operations move a ranked
+    department into the partner pipeline (a prospect program)."""
+    camp = access_campaign_by_id(request.user, campaign_id)
+    error = ""
+    if request.method == "POST":
+        require_role(request.user, *selectors.PLAN_EDITORS)
+        form = EnrolForm(request.POST)
+        a = None
+        if form.is_valid():
+            a = camp.assessments.filter(department_id=form.cleaned_data["department"]).first()
+        if a is None:
+            error = _("This department is not in the survey.")
+        else:
+            try:
+                program = services.program_create(
+                    by=request.user,
+                    department=a.department,
+                    title=_("Building %(dept)s") % {"dept": a.department.name},
+                    start=timezone.localdate().replace(day=1),
+                    kpi_codes=["cases_seen", "teaching_attendees", "referrals_out"],
+                    assessment=a,
+                )
+            except Conflict as exc:
+                error = exc.message
+            else:
+                return redirect("programs:program", program_id=program.pk)
+    context = {
+        "campaign": camp,
+        "rows": _ranking_rows(camp),
+        "can_enrol": request.user.role in selectors.PLAN_EDITORS,
+        "can_assess": request.user.role in selectors.ASSESSORS,
+        "error": error,
+    }
+    return render(request, "programs/campaign.html", context, status=422 if error else 200)
