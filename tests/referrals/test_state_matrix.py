@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from tests.referrals.helpers import reach
 
 from tiercare.referrals.models import OPEN_STATUSES, Referral, ReferralTransition, Status
@@ -17,14 +19,16 @@ from tiercare.referrals.rules import PAGE_ACTIONS, TRANSITIONS, Side
 
 pytestmark = pytest.mark.django_db
 
+# A visit a week ahead: in the future, and within the year a referral may be scheduled ahead.
+VISIT_DAY = (timezone.localdate() + timedelta(days=7)).isoformat()
 BODY = {
     "decline": {"reason": "床位已满"},
     "cancel": {"reason": "家属要求"},
     "escalate": {"reason": "催办"},
-    "schedule": {"scheduled_for": "2099-01-01T09:00"},
+    "schedule": {"scheduled_for": f"{VISIT_DAY}T09:00"},
     "back_refer": {"discharge_summary": "出院小结", "care_plan": "随访计划"},
 }
-API_BODY = {**BODY, "schedule": {"scheduled_for": "2099-01-01T09:00:00+08:00"}}
+API_BODY = {**BODY, "schedule": {"scheduled_for": f"{VISIT_DAY}T09:00:00+08:00"}}
 
 
 def actor(net, action):

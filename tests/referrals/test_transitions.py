@@ -3,7 +3,10 @@ recorded as a transition and in the audit log, and only the side the table names
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from tests.referrals.helpers import STEP_ACTION, reach
 
 from tiercare.core.models import AuditEvent
@@ -12,10 +15,12 @@ from tiercare.referrals.rules import TRANSITIONS, USER_ACTIONS, Side
 
 pytestmark = pytest.mark.django_db
 
+# A visit a week ahead: in the future, and within the year a referral may be scheduled ahead.
+VISIT_DAY = (timezone.localdate() + timedelta(days=7)).isoformat()
 BODY = {
     "decline": {"reason": "床位已满"},
     "cancel": {"reason": "家属要求"},
-    "schedule": {"scheduled_for": "2099-01-01T09:00:00+08:00"},
+    "schedule": {"scheduled_for": f"{VISIT_DAY}T09:00:00+08:00"},
     "back_refer": {"discharge_summary": "出院小结", "care_plan": "随访计划"},
 }
 
