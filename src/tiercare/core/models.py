@@ -25,6 +25,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
     DIRECTOR = "director", _("Hospital director")
+    FINANCE = "finance", _("Finance")
+    PHARMACIST = "pharmacist", _("Pharmacist")
 
 
 class User(AbstractUser):
