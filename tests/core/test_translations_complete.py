@@ -219,9 +219,20 @@ def read_po(path: Path) -> dict[Message, Entry]:
     return entries
 
 
-def untranslated(root: Path, po: Path) -> list[str]:
-    """Each message used under ``root`` that ``po`` does not translate, with where it is used."""
-    catalogue = read_po(po)
+def catalogues() -> list[Path]:
+    """The project's catalogue, then each app's own (``<app>/locale/…``), in the order Django looks them up."""
+    return [LOCALE / "django.po", *sorted(SRC.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))]
+
+
+def untranslated(root: Path, po: Path | list[Path]) -> list[str]:
+    """Each message used under ``root`` that no catalogue of ``po`` translates, with where it is used.
+
+    Several catalogues are read as Django reads them: the first translated entry of a message wins."""
+    catalogue: dict[Message, Entry] = {}
+    for path in reversed(po if isinstance(po, list) else [po]):
+        for message, entry in read_po(path).items():
+            if entry.translated or message not in catalogue:
+                catalogue[message] = entry
     problems = []
     found = extract(root)
     for message, where in sorted(found.messages.items(), key=lambda item: item[1][0]):
@@ -258,13 +269,14 @@ def stale_compiled(po: Path, mo: Path) -> list[str]:
 
 
 def test_every_message_the_code_uses_is_translated_into_chinese() -> None:
-    problems = untranslated(SRC, LOCALE / "django.po")
+    problems = untranslated(SRC, catalogues())
     assert not problems, f"{len(problems)} messages without a zh-Hans translation:\n" + "\n".join(problems)
 
 
 def test_the_compiled_catalogue_is_in_step_with_the_po_file() -> None:
-    stale = stale_compiled(LOCALE / "django.po", LOCALE / "django.mo")
-    assert not stale, "recompile django.mo (msgfmt --check -o …/django.mo …/django.po):\n" + "\n".join(stale[:20])
+    for po in catalogues():
+        stale = stale_compiled(po, po.with_suffix(".mo"))
+        assert not stale, f"recompile {po.with_suffix('.mo')} (msgfmt --check -o …):\n" + "\n".join(stale[:20])
 
 
 # The test of the test: a made-up app with one message of each kind, against a made-up catalogue.

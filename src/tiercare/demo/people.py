@@ -59,6 +59,8 @@ def users(
         (Role.OPS, "周敏"),
         (Role.AUDITOR, "孙立"),
         (Role.ADMIN, "系统管理员"),
+        (Role.FINANCE, "钱晓红"),
+        (Role.PHARMACIST, "吴静怡"),
     ]:
         users[role] = _user(role, display)
     expert_user = _user(Role.EXPERT, experts[0].name)

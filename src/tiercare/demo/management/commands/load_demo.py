@@ -42,7 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin,"
-                " director"
+                " director, finance, pharmacist"
                 " (and referral_desk_1…6 at the tertiary hospitals' referral desks)"
                 f" — password: {DEMO_PASSWORD}"
             )
