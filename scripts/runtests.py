@@ -81,6 +81,9 @@ class PgCluster:
         opts = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.tmp} -c fsync=off -c full_page_writes=off "
             "-c synchronous_commit=off -c max_connections=120"
+            # A connection left idle inside a transaction (a test's thread that never closed it) holds its locks
+            # until it goes: end it after two minutes, so that a leak fails its own test, not every later one.
+            " -c idle_in_transaction_session_timeout=120s"
         )
         self._run(
             str(self.bindir / "pg_ctl"),
