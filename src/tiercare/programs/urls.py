@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tiercare.programs import views
+from tiercare.programs import training_views, views
 
 app_name = "programs"
 urlpatterns = [
@@ -12,4 +12,14 @@ urlpatterns = [
     path("<uuid:program_id>/milestones/<uuid:milestone_id>/done/", views.milestone_done, name="milestone_done"),
     path("assess/<uuid:department_id>/", views.assess, name="assess"),
     path("survey/<uuid:campaign_id>/", views.campaign, name="campaign"),
+    path("<uuid:program_id>/evaluation/", views.evaluation, name="evaluation"),
+    path("<uuid:program_id>/evaluation.pdf", views.evaluation_pdf, name="evaluation_pdf"),
+    path("<uuid:program_id>/evaluation.xlsx", views.evaluation_xlsx, name="evaluation_xlsx"),
+    path("<uuid:program_id>/training/", training_views.training, name="training"),
+    path("<uuid:program_id>/training/<uuid:trainee_id>/", training_views.trainee, name="trainee"),
+    path(
+        "<uuid:program_id>/training/scores/<uuid:score_id>/certificate.pdf",
+        training_views.certificate,
+        name="certificate",
+    ),
 ]

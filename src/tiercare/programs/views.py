@@ -13,13 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import require_role
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.audit import audit_record
 from tiercare.core.http import AuthedRequest
-from tiercare.core.models import Role
+from tiercare.core.models import AuditAction, Role
+from tiercare.core.pdf import pdf_response, render_pdf_template
+from tiercare.network.excel import XLSX_CONTENT_TYPE
 from tiercare.programs import rules, selectors, services
 from tiercare.programs.access import (
     access_campaign_by_id,
@@ -28,6 +31,8 @@ from tiercare.programs.access import (
     access_program_by_id,
 )
 from tiercare.programs.definitions import load_template, text
+from tiercare.programs.evaluation import SOURCE_WORDS, Evaluation, program_evaluation
+from tiercare.programs.evaluation import evaluation_xlsx as build_evaluation_xlsx
 from tiercare.programs.forms import ActualsForm, AssessmentForm, EnrolForm, MilestoneForm, MoveForm, TargetsForm
 from tiercare.programs.models import Program, Stage, SurveyCampaign
 
@@ -74,7 +79,7 @@ def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]
             "actual": [float(p.actual) if p.actual is not None else None for p in s.points],
             "labels": {"target": _("Target"), "actual": _("Actual")},
         }
-        source = _("from outreach session reports") if s.kpi.derived else _("entered by the hospital")
+        source = str(SOURCE_WORDS[selectors.kpi_source(s.kpi)])
         rows.append(
             {
                 "series": s,
@@ -276,3 +281,61 @@ def campaign(request: AuthedRequest, campaign_id: str) -> HttpResponse:
         "error": error,
     }
     return render(request, "programs/campaign.html", context, status=422 if error else 200)
+
+
+def _evaluation(request: AuthedRequest, program_id: str) -> Evaluation:
+    program = access_program_by_id(request.user, program_id)
+    month = request.GET.get("month", "")
+    until = None
+    if month:
+        try:
+            until = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise ValidationFailed(_("month: write the month as YYYY-MM."), details={"field": "month"}) from None
+    return program_evaluation(program, until=until)
+
+
+def _audit_export(request: AuthedRequest, ev: Evaluation, fmt: str) -> None:
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=ev.program,
+        details={"report": "evaluation", "format": fmt, "until": ev.until.isoformat()},
+    )
+
+
+@login_required
+@require_GET
+def evaluation(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The program's evaluation for the hospital's director, at any month of its year (``?month=YYYY-MM``), with
+    its PDF and xlsx downloads."""
+    ev = _evaluation(request, program_id)
+    months = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in selectors.program_months(ev.program)]
+    return render(request, "programs/evaluation.html", {"ev": ev, "program": ev.program, "months": months})
+
+
+@login_required
+@require_GET
+def evaluation_pdf(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The evaluation as PDF (Chinese font embedded); the download is audited."""
+    ev = _evaluation(request, program_id)
+    pdf = render_pdf_template("programs/evaluation_pdf.html", {"ev": ev, "program": ev.program}, request=request)
+    _audit_export(request, ev, "pdf")
+    name = _("Evaluation %(dept)s %(month)s.pdf") % {
+        "dept": f"{ev.program.department.organization.name}{ev.program.department.name}",
+        "month": f"{ev.until:%Y-%m}",
+    }
+    return pdf_response(pdf, name)
+
+
+@login_required
+@require_GET
+def evaluation_xlsx(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The evaluation as an xlsx workbook; the download is audited."""
+    ev = _evaluation(request, program_id)
+    content = build_evaluation_xlsx(ev)
+    _audit_export(request, ev, "xlsx")
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    name = f"evaluation-{ev.until:%Y-%m}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
