@@ -92,7 +92,7 @@ def test_the_director_downloads_the_pdf_and_the_xlsx_with_the_same_figures(cast,
     xlsx = client.get(f"/programs/{program.pk}/evaluation.xlsx?month={figures:%Y-%m}")
     assert xlsx.status_code == 200
     wb = load_workbook(io.BytesIO(xlsx.content))
-    kpi_rows = [r for r in wb.worksheets[1].iter_rows(values_only=True)]
+    kpi_rows = list(wb.worksheets[1].iter_rows(values_only=True))
     assert ("新生儿收治人数", "人", "医院填报", f"{figures:%Y-%m}", 10.0, 13.0) in kpi_rows
     summary = dict(r[:2] for r in wb.worksheets[0].iter_rows(values_only=True))
     assert summary["医院"] == "甲县人民医院"

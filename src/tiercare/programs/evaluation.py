@@ -21,14 +21,13 @@ from tiercare.outreach.models import ExpertSession, SessionReport
 from tiercare.programs.definitions import load_template, text
 from tiercare.programs.models import Assessment, Program
 from tiercare.programs.selectors import (
-    month_end,
     department_staff,
     kpi_series,
     kpi_source,
+    month_end,
     program_months,
     training_completion,
 )
-
 
 SOURCE_WORDS = {
     "entered": gettext_lazy("entered by the hospital"),

@@ -287,6 +287,16 @@ def kpi_actuals_enter(*, by: User, program: Program, month: date, values: dict[s
     return rows
 
 
+def kpi_actuals_import(*, by: User, program: Program, values: dict[date, dict[str, Any]]) -> int:
+    """Several months' actuals from an uploaded sheet, all or nothing (one transaction; each month as
+    ``kpi_actuals_enter``). Returns the number of values written."""
+    n = 0
+    with transaction.atomic():
+        for month in sorted(values):
+            n += len(kpi_actuals_enter(by=by, program=program, month=month, values=values[month]))
+    return n
+
+
 # --- training -----------------------------------------------------------------------------------------------------
 
 
@@ -446,6 +456,7 @@ def _head(upload: Any) -> bytes:
 
 
 __all__ = [
+    "kpi_actuals_import",
     "attendance_record",
     "course_add",
     "course_session_add",

@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,23 +19,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import require_role
-from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.audit import audit_record
+from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.files import attachment_response
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import AuditAction, Role
 from tiercare.core.pdf import pdf_response, render_pdf_template
 from tiercare.network.excel import XLSX_CONTENT_TYPE
-from tiercare.programs import rules, selectors, services
+from tiercare.programs import rules, selectors, services, sheets
 from tiercare.programs.access import (
     access_campaign_by_id,
     access_department_to_assess,
+    access_evidence_by_id,
     access_milestone_by_id,
     access_program_by_id,
 )
 from tiercare.programs.definitions import load_template, text
 from tiercare.programs.evaluation import SOURCE_WORDS, Evaluation, program_evaluation
 from tiercare.programs.evaluation import evaluation_xlsx as build_evaluation_xlsx
-from tiercare.programs.forms import ActualsForm, AssessmentForm, EnrolForm, MilestoneForm, MoveForm, TargetsForm
+from tiercare.programs.forms import (
+    ActualsForm,
+    AssessmentForm,
+    EnrolForm,
+    EvidenceForm,
+    MilestoneForm,
+    MoveForm,
+    TargetsForm,
+    XlsxForm,
+)
 from tiercare.programs.models import Program, Stage, SurveyCampaign
 
 LIGHT_WORDS = {
@@ -89,7 +102,7 @@ def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]
                 "source": source,
             }
         )
-    milestones = list(program.milestones.all())
+    milestones = list(program.milestones.prefetch_related("evidence"))
     late = [m for m in milestones if m.done_on is None and m.due_on < today]
     overall = _overall([str(r["light"]) for r in rows], len(late))
     return {
@@ -107,6 +120,9 @@ def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]
         "can_edit": selectors.may_edit_plan(request.user, program),
         "can_enter": selectors.may_enter_actuals(request.user, program),
         "move_form": MoveForm(),
+        "can_attach": selectors.may_record_training(request.user, program),
+        "evidence_form": EvidenceForm(),
+        "evidence_for": None,
     }
 
 
@@ -171,7 +187,8 @@ def actuals(request: AuthedRequest, program_id: str) -> HttpResponse:
             else:
                 return redirect("programs:program", program_id=program.pk)
         status = 422
-    return render(request, "programs/actuals.html", {"program": program, "form": form}, status=status)
+    context = {"program": program, "form": form, "upload_form": XlsxForm()}
+    return render(request, "programs/actuals.html", context, status=status)
 
 
 @login_required
@@ -227,7 +244,13 @@ def assess(request: AuthedRequest, department_id: str) -> HttpResponse:
             else:
                 return render(request, "programs/assessed.html", {"assessment": a, "department": department})
         status = 422
-    context = {"department": department, "form": form, "template": template, "campaign": campaign}
+    context = {
+        "department": department,
+        "form": form,
+        "template": template,
+        "campaign": campaign,
+        "upload_form": XlsxForm(),
+    }
     return render(request, "programs/assess.html", context, status=status)
 
 
@@ -339,3 +362,123 @@ def evaluation_xlsx(request: AuthedRequest, program_id: str) -> HttpResponse:
     name = f"evaluation-{ev.until:%Y-%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_POST
+def evidence_add(request: AuthedRequest, program_id: str, milestone_id: str) -> HttpResponse:
+    """Attach a file proving a milestone (the hospital's coordinator, operations, the lead expert); a refused file
+    is named beside the field on the program page."""
+    program = access_program_by_id(request.user, program_id)
+    milestone = access_milestone_by_id(request.user, program, milestone_id)
+    if not selectors.may_record_training(request.user, program):
+        raise Forbidden(_("Only the hospital's coordinator, operations and the lead expert add evidence."))
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(by=request.user, milestone=milestone, upload=form.cleaned_data["file"])
+        except ValidationFailed as exc:
+            show_domain_error(form, exc)
+        else:
+            return redirect(reverse("programs:program", args=[program.pk]) + "#milestones")
+    context = _program_context(request, program)
+    context["evidence_form"] = form
+    context["evidence_for"] = milestone.pk
+    return render(request, "programs/program.html", context, status=422)
+
+
+@login_required
+@require_GET
+def evidence_download(request: AuthedRequest, program_id: str, evidence_id: str) -> FileResponse:
+    """A milestone's evidence file: only to those who may see the program (404 otherwise, audited), never cached,
+    served as a download with the type sniffed when it was uploaded."""
+    program = access_program_by_id(request.user, program_id)
+    ev = access_evidence_by_id(request.user, program, evidence_id)
+    return attachment_response(default_storage.open(ev.file.name, "rb"), filename=ev.name, content_type=ev.content_type)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def assess_blank(request: AuthedRequest, department_id: str) -> HttpResponse:
+    """A blank assessment sheet for the department, to fill offline."""
+    department = access_department_to_assess(request.user, department_id)
+    return _xlsx(sheets.assessment_blank(load_template(), department.specialty), "assessment.xlsx")
+
+
+@login_required
+@require_POST
+def assess_import(request: AuthedRequest, department_id: str) -> HttpResponse:
+    """A filled assessment sheet: every bad row named by number and reason and nothing written, else recorded as
+    the page's form would (into the campaign when ``?campaign=`` names one)."""
+    department = access_department_to_assess(request.user, department_id)
+    campaign_id = request.GET.get("campaign")
+    campaign = access_campaign_by_id(request.user, campaign_id) if campaign_id else None
+    template = load_template(campaign.template_code if campaign else "department_survey")
+    upload_form = XlsxForm(request.POST, request.FILES)
+    row_errors: list[str] = []
+    if upload_form.is_valid():
+        upload = upload_form.cleaned_data["file"]
+        try:
+            answers, errors = sheets.assessment_read(template, department.specialty, upload, upload.name or "")
+            row_errors = [str(e) for e in errors]
+            if not errors:
+                a = services.assessment_record(
+                    by=request.user, department=department, answers=answers, campaign=campaign
+                )
+                return render(request, "programs/assessed.html", {"assessment": a, "department": department})
+        except (ValidationFailed, Forbidden) as exc:
+            upload_form.add_error("file", exc.message)
+    form = AssessmentForm(template=template, specialty=department.specialty)
+    context = {
+        "department": department,
+        "form": form,
+        "template": template,
+        "campaign": campaign,
+        "upload_form": upload_form,
+        "row_errors": row_errors,
+    }
+    return render(request, "programs/assess.html", context, status=422)
+
+
+@login_required
+@require_GET
+def actuals_blank(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The program's entered KPIs month by month as a sheet (values so far filled in), for the coordinator."""
+    program = access_program_by_id(request.user, program_id)
+    require_role(request.user, Role.COORDINATOR)
+    return _xlsx(sheets.actuals_blank(program), "actuals.xlsx")
+
+
+@login_required
+@require_POST
+def actuals_import(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """A filled actuals sheet from the hospital's coordinator: all rows good or nothing written, each bad row named."""
+    program = access_program_by_id(request.user, program_id)
+    require_role(request.user, Role.COORDINATOR)
+    upload_form = XlsxForm(request.POST, request.FILES)
+    row_errors: list[str] = []
+    if upload_form.is_valid():
+        upload = upload_form.cleaned_data["file"]
+        try:
+            values, errors = sheets.actuals_read(program, upload, upload.name or "")
+            row_errors = [str(e) for e in errors]
+            if not errors:
+                services.kpi_actuals_import(by=request.user, program=program, values=values)
+                return redirect("programs:program", program_id=program.pk)
+        except (ValidationFailed, Forbidden) as exc:
+            upload_form.add_error("file", exc.message)
+    today = timezone.localdate()
+    months = [m for m in selectors.program_months(program) if m <= today]
+    context = {
+        "program": program,
+        "form": ActualsForm(program=program, months=months),
+        "upload_form": upload_form,
+        "row_errors": row_errors,
+    }
+    return render(request, "programs/actuals.html", context, status=422)
