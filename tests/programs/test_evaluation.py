@@ -69,7 +69,7 @@ def test_the_evaluation_sums_the_months_and_compares_the_assessments(cast, progr
     assert rows["neonates_admitted"].actual == 13 and rows["neonates_admitted"].target == 20
     assert rows["neonates_admitted"].met is False and rows["neonates_admitted"].source == "entered"
     assert rows["cases_seen"].actual == 9 and rows["cases_seen"].source == "outreach"
-    assert (ev.sessions_total, ev.cases_seen, ev.local_surgeries, ev.treated_locally) == (1, 9, 2, 11)
+    assert (ev.sessions_total, ev.cases_seen, ev.local_surgeries, ev.treated_locally) == (1, 9, 2, 24)
     assert ev.baseline is not None and ev.reassessment is not None and ev.baseline != ev.reassessment
     beds = next(i for i in ev.items if i["label"] == "开放床位")
     assert (beds["baseline"], beds["now"]) == ("0", "12")
@@ -85,7 +85,7 @@ def test_the_director_downloads_the_pdf_and_the_xlsx_with_the_same_figures(cast,
     pdf = client.get(f"/programs/{program.pk}/evaluation.pdf?month={figures:%Y-%m}")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = pdf_text(pdf.content)
-    for words in ("甲县人民医院", "儿科", "新生儿收治人数", "专家诊疗人次", "评估报告", "11"):
+    for words in ("甲县人民医院", "儿科", "新生儿收治人数", "专家诊疗人次", "评估报告", "24.00", "本地"):
         assert words in text, words
     assert "13.00" in text and "20.00" in text
     assert pdf_embedded_fonts(pdf.content)

@@ -76,13 +76,16 @@ class Evaluation:
     sessions_held: dict[str, int]
     cases_seen: int
     local_surgeries: int
+    admitted: Decimal
     referred_out: Decimal | None
     referred_out_target: Decimal | None
     notes: list[str] = field(default_factory=list)
 
     @property
-    def treated_locally(self) -> int:
-        return self.cases_seen + self.local_surgeries
+    def treated_locally(self) -> Decimal:
+        """Patients the department treated at home instead of sending them on: cases seen and surgeries done with
+        the visiting expert (session reports) and, where the program counts them, neonates admitted."""
+        return self.cases_seen + self.local_surgeries + self.admitted
 
     @property
     def sessions_total(self) -> int:
@@ -195,6 +198,7 @@ def program_evaluation(program: Program, *, until: date | None = None) -> Evalua
         sessions_held=held,
         cases_seen=cases,
         local_surgeries=surgeries,
+        admitted=(by_code["neonates_admitted"].actual or Decimal(0)) if "neonates_admitted" in by_code else Decimal(0),
         referred_out=out_row.actual if out_row else None,
         referred_out_target=out_row.target if out_row else None,
     )
@@ -226,7 +230,7 @@ def evaluation_xlsx(ev: Evaluation) -> bytes:
         (_("Re-assessment need + feasibility"), ev.reassessment.total if ev.reassessment else ""),
         (_("Training completion (%)"), float(ev.completion)),
         (_("Outreach sessions held"), ev.sessions_total),
-        (_("Cases treated locally with the expert"), ev.treated_locally),
+        (_("Cases treated locally"), float(ev.treated_locally)),
         (_("Patients referred out"), float(ev.referred_out) if ev.referred_out is not None else ""),
     ]
     for label, value in summary:
