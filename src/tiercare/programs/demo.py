@@ -28,7 +28,6 @@ from tiercare.programs.models import (
     Attendance,
     Course,
     CourseSession,
-    TrainingScore,
     KpiActual,
     KpiTarget,
     Milestone,
@@ -36,6 +35,7 @@ from tiercare.programs.models import (
     ProgramTransition,
     Stage,
     SurveyCampaign,
+    TrainingScore,
     Workstream,
 )
 from tiercare.programs.selectors import add_months
