@@ -100,7 +100,7 @@ def training(request: AuthedRequest, program_id: str) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     can_record = selectors.may_record_training(request.user, program)
     can_plan = selectors.may_edit_plan(request.user, program)
-    if action is not None:
+    if request.method == "POST":
         if action not in ("course", "session", "attendance", "score"):
             raise NotFound(_("No such form."))
         if not (can_plan if action == "course" else can_record):
