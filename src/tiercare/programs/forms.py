@@ -145,7 +145,7 @@ class CourseSessionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         _choices(self.fields["course"], courses)
-        _choices(self.fields["outreach_session"], [("", _("None")), *teaching])
+        _choices(self.fields["outreach_session"], [("", str(_("None"))), *teaching])
 
 
 class AttendanceForm(forms.Form):

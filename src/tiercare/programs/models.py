@@ -21,6 +21,8 @@ class SurveyCampaign(BaseModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("needs survey")
+        verbose_name_plural = _("needs surveys")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -46,6 +48,8 @@ class Assessment(BaseModel):
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("needs assessment")
+        verbose_name_plural = _("needs assessments")
         ordering = ["-assessed_on", "-created_at"]
 
     @property
@@ -79,6 +83,8 @@ class Program(BaseModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("department-building program")
+        verbose_name_plural = _("department-building programs")
         ordering = ["department__organization__name", "department__name"]
         constraints = [
             models.UniqueConstraint(
@@ -104,6 +110,8 @@ class ProgramTransition(BaseModel):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("program stage change")
+        verbose_name_plural = _("program stage changes")
         ordering = ["created_at"]
 
 
@@ -126,6 +134,8 @@ class Milestone(BaseModel):
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
         ordering = ["due_on", "title"]
 
 
@@ -138,6 +148,8 @@ class KpiTarget(BaseModel):
     value = models.DecimalField(_("target"), max_digits=10, decimal_places=2)
 
     class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
         ordering = ["kpi", "month"]
         constraints = [
             models.UniqueConstraint(fields=["program", "kpi", "month"], name="kpi_target_once"),
@@ -155,6 +167,8 @@ class KpiActual(BaseModel):
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("KPI actual")
+        verbose_name_plural = _("KPI actuals")
         ordering = ["kpi", "month"]
         constraints = [
             models.UniqueConstraint(fields=["program", "kpi", "month"], name="kpi_actual_once"),
@@ -177,6 +191,8 @@ class Course(BaseModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -204,6 +220,8 @@ class CourseSession(BaseModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
         ordering = ["held_on", "created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -222,6 +240,8 @@ class Attendance(BaseModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("training attendance")
+        verbose_name_plural = _("training attendance")
         ordering = ["created_at"]
         constraints = [models.UniqueConstraint(fields=["session", "trainee"], name="attendance_once")]
 
@@ -238,6 +258,8 @@ class TrainingScore(BaseModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("training score")
+        verbose_name_plural = _("training scores")
         ordering = ["taken_on", "created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -268,4 +290,6 @@ class MilestoneEvidence(BaseModel):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("milestone evidence")
+        verbose_name_plural = _("milestone evidence")
         ordering = ["created_at"]
