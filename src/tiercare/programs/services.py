@@ -327,7 +327,8 @@ def course_add(
     if mark > 100:
         raise ValidationFailed(_("pass_mark: must be between 0 and 100."), details={"field": "pass_mark"})
     with transaction.atomic():
-        if Course.objects.select_for_update().filter(program=program, curriculum_item=curriculum_item).exists():
+        Program.objects.select_for_update().filter(pk=program.pk).first()  # one writer of a program's courses
+        if Course.objects.filter(program=program, curriculum_item=curriculum_item).exists():
             raise Conflict(
                 _("curriculum_item: this program already has a course on this item."),
                 details={"field": "curriculum_item"},
@@ -367,7 +368,8 @@ def course_session_add(
             details={"field": "outreach_session"},
         )
     with transaction.atomic():
-        if CourseSession.objects.select_for_update().filter(course=course, held_on=held_on).exists():
+        Course.objects.select_for_update().filter(pk=course.pk).first()  # one writer of a course's sessions
+        if CourseSession.objects.filter(course=course, held_on=held_on).exists():
             raise Conflict(_("held_on: this course already has a session on this day."), details={"field": "held_on"})
         session = CourseSession(
             course=course,
@@ -415,7 +417,8 @@ def score_record(
     if day > timezone.localdate() or day < program.start:
         raise ValidationFailed(_("taken_on: not a day of this program so far."), details={"field": "taken_on"})
     with transaction.atomic():
-        if TrainingScore.objects.select_for_update().filter(course=course, trainee=trainee, taken_on=day).exists():
+        Course.objects.select_for_update().filter(pk=course.pk).first()  # one writer of a course's scores
+        if TrainingScore.objects.filter(course=course, trainee=trainee, taken_on=day).exists():
             raise Conflict(
                 _("taken_on: this trainee already has a score in this course on this day."),
                 details={"field": "taken_on"},
