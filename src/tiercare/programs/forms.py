@@ -182,3 +182,9 @@ class EvidenceForm(forms.Form):
 
 class XlsxForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class CampaignForm(forms.Form):
+    """A new needs survey (operations): its name; the template is the current survey template."""
+
+    name = forms.CharField(label=_("Survey name"), max_length=120)

@@ -49,10 +49,16 @@ from tiercare.programs.selectors import (
 
 
 def campaign_create(*, by: User, name: str, template_code: str = SURVEY) -> SurveyCampaign:
-    """A survey campaign (operations and administrators)."""
+    """A survey campaign (operations and administrators; 403 otherwise). Its name is required (422) and unique
+    (409, and the database's unique constraint when two start one at once)."""
     if by.role not in PLAN_EDITORS:
         raise Forbidden(_("Your role may not do this."))
     load_template(template_code)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("name: this field is required."), details={"field": "name"})
+    if SurveyCampaign.objects.filter(name=name).exists():
+        raise Conflict(_("name: a survey of this name exists already."), details={"field": "name"})
     with transaction.atomic():
         campaign = SurveyCampaign(name=name, template_code=template_code, created_by=by)
         campaign.full_clean()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:program_id>/actuals/blank.xlsx", views.actuals_blank, name="actuals_blank"),
     path("<uuid:program_id>/actuals/import/", views.actuals_import, name="actuals_import"),
     path("survey/<uuid:campaign_id>/", views.campaign, name="campaign"),
+    path("survey/new/", views.campaign_new, name="campaign_new"),
     path("<uuid:program_id>/evaluation/", views.evaluation, name="evaluation"),
     path("<uuid:program_id>/evaluation.pdf", views.evaluation_pdf, name="evaluation_pdf"),
     path("<uuid:program_id>/evaluation.xlsx", views.evaluation_xlsx, name="evaluation_xlsx"),

@@ -40,6 +40,7 @@ from tiercare.programs.evaluation import evaluation_xlsx as build_evaluation_xls
 from tiercare.programs.forms import (
     ActualsForm,
     AssessmentForm,
+    CampaignForm,
     EnrolForm,
     EvidenceForm,
     MilestoneForm,
@@ -66,8 +67,34 @@ def program_list(request: AuthedRequest) -> HttpResponse:
         "programs": programs,
         "campaigns": campaigns,
         "to_assess": selectors.departments_to_assess(request.user),
+        "can_survey": request.user.role in selectors.PLAN_EDITORS,
+        "campaign_form": CampaignForm(),
     }
     return render(request, "programs/list.html", context)
+
+
+@login_required
+@require_POST
+def campaign_new(request: AuthedRequest) -> HttpResponse:
+    """Start a needs survey (operations); its departments are assessed from the survey's page and the assessment
+    pages. A name already used is refused beside the field."""
+    require_role(request.user, *selectors.PLAN_EDITORS)
+    form = CampaignForm(request.POST)
+    if form.is_valid():
+        try:
+            camp = services.campaign_create(by=request.user, name=form.cleaned_data["name"])
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            return redirect("programs:campaign", campaign_id=camp.pk)
+    context = {
+        "programs": selectors.program_list(for_user=request.user),
+        "campaigns": SurveyCampaign.objects.all(),
+        "to_assess": [],
+        "can_survey": True,
+        "campaign_form": form,
+    }
+    return render(request, "programs/list.html", context, status=422)
 
 
 def _overall(lights: list[str], late: int) -> str:
