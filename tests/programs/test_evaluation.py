@@ -105,3 +105,15 @@ def test_outsiders_get_404_audited_and_a_bad_month_is_refused(cast, program, dir
             assert _client(user).get(f"/programs/{program.pk}/{suffix}").status_code == 404
     assert AuditEvent.objects.filter(action="denied", object_id=str(program.pk)).count() == 6
     assert _client(cast.ops).get(f"/programs/{program.pk}/evaluation/?month=2026-13").status_code == 422
+
+
+def test_the_api_gives_the_evaluation_as_data_and_outsiders_404(cast, program, figures, director):
+    from tests.conftest import Api
+
+    status, body = Api(director).get(f"/api/v1/programs/{program.pk}/evaluation?month={figures:%Y-%m-%d}")
+    assert status == 200 and body["until"] == figures.isoformat() and body["hospital"] == "甲县人民医院"
+    kpi = next(k for k in body["kpis"] if k["code"] == "neonates_admitted")
+    assert (kpi["actual"], kpi["target"], kpi["source"], kpi["met"]) == ("13.00", "20.00", "entered", False)
+    assert (body["sessions_held"], body["cases_seen"], body["treated_locally"]) == (1, 9, "24.00")
+    status, _body = Api(cast.outsider).get(f"/api/v1/programs/{program.pk}/evaluation")
+    assert status == 404
