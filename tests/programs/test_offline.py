@@ -105,7 +105,10 @@ def test_monthly_actuals_are_imported_from_a_sheet_all_or_nothing(cast, program)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def test_milestone_evidence_is_checked_and_served_only_to_those_who_see_the_program(cast, program, director_b):
+def test_milestone_evidence_is_checked_and_served_only_to_those_who_see_the_program(
+    cast, program, director_b, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
     milestone = program.milestones.first()
     url = f"/programs/{program.pk}/milestones/{milestone.pk}/evidence/"
     client = _client(cast.coordinator)
