@@ -50,6 +50,7 @@ PAGES: list[tuple[str, str, str, str, str]] = [
     ("gp", "/consults/mdt/{mdt}/", "consults-mdt", "", ""),
     ("ops", "/outreach/plan/?plan={replan}", "outreach-replan", "", "#plan"),
     ("coordinator", "/outreach/sessions/{report_session}/report/", "outreach-report", "report", ""),
+    ("ops", "/programs/{program}/", "program", "charts", ""),
 ]
 MAX_HEIGHT = 1100
 
@@ -152,6 +153,10 @@ def prepare() -> dict[str, str]:
         "replan": replan,
         "report_session": report_session,
     }
+    # The neonatal unit built from nothing, a year on.
+    from tiercare.programs.models import Program
+
+    ids["program"] = Program.objects.filter(department__specialty="neonatology").first()
     return {k: str(v.pk) for k, v in ids.items() if v is not None}
 
 
@@ -186,6 +191,8 @@ def _fill(page: Any, action: str) -> None:
     if action == "consent":
         page.select_option("#id_purpose", "referral")
         page.check("input[name=method][value=paper]")
+    elif action == "charts":
+        page.wait_for_selector("body[data-charts-ready='1']")
     elif action == "report":
         page.fill("#id_cases_seen", "14")
         page.fill("#id_referred", "2")

@@ -49,6 +49,9 @@ NO_FOREIGN_IDS = {
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
     "programs/assess/<uuid:department_id>/": "a department is directory data: operations and visiting experts "
     "assess any; a coordinator of another hospital gets 404, audited (tests/programs/test_survey.py)",
+    "programs/survey/new/": "starts a needs survey by its name; operations only (tests/programs/test_survey.py)",
+    "programs/assess/<uuid:department_id>/import/": "the assessment page's offline sheet: the department as for "
+    "programs/assess/; a coordinator of another hospital gets 404 (tests/programs/test_offline.py)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }

@@ -149,6 +149,13 @@ PAGE_ONLY: dict[str, str] = {
     "programs:plan": "operations or the lead expert add milestones and set monthly targets on the plan page",
     "programs:assess": "a visiting expert or coordinator fills a department's needs assessment on the page",
     "programs:campaign": "operations move a ranked department of a survey into the partner pipeline",
+    "programs:campaign_new": "operations start a needs survey on the programs page",
+    "programs:training": "courses, sessions, attendance and scores of a program's training, kept by the hospital's "
+    "coordinator, operations and the lead expert on the training page; no integration of the issue's roles",
+    "programs:evidence_add": "a file proving a milestone, uploaded on the program page (checked like attachments)",
+    "programs:assess_import": "the assessment page's offline sheet (xlsx), read back as the page's form",
+    "programs:actuals_import": "the actuals page's sheet of months (xlsx); integrations post a month's actuals to "
+    "POST /api/v1/programs/{program_id}/actuals",
 }
 
 

@@ -153,3 +153,19 @@ def test_a_coordinator_finds_their_hospitals_departments_to_assess_and_ops_reass
     assert response.status_code == 200
     # the latest assessment counts: 甲 now ties 丙 and 乙, and the name breaks the tie
     assert [a.department.name for a in campaign_ranking(campaign)] == ["丙", "乙", "甲"]
+
+
+def test_operations_start_a_survey_on_the_page_and_others_may_not(cast):
+    from tiercare.programs.models import SurveyCampaign
+
+    client = _client(cast.ops)
+    assert 'id="campaign-form"' in client.get("/programs/").content.decode()
+    response = client.post("/programs/survey/new/", {"name": "2027年县医院调研"})
+    campaign = SurveyCampaign.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/programs/survey/{campaign.pk}/"
+    again = client.post("/programs/survey/new/", {"name": "2027年县医院调研"})
+    assert again.status_code == 422 and 'id="id_name-error"' in again.content.decode()
+    assert AuditEvent.objects.filter(object_type="programs.surveycampaign", action="create").count() == 1
+    for user in (cast.coordinator, cast.expert):
+        assert _client(user).post("/programs/survey/new/", {"name": "另一个"}).status_code == 403
+    assert SurveyCampaign.objects.count() == 1

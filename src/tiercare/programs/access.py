@@ -7,10 +7,25 @@ from django.utils.translation import gettext as _
 
 from tiercare.core.access import access_one
 from tiercare.core.models import Role, User
-from tiercare.network.models import Department
+from tiercare.network.models import Department, Practitioner
 from tiercare.network.selectors import user_organization_ids
-from tiercare.programs.models import Milestone, Program, SurveyCampaign
-from tiercare.programs.selectors import ALL_SEEING, ASSESSORS, program_scope_q
+from tiercare.outreach.models import ExpertSession
+from tiercare.programs.models import (
+    Course,
+    CourseSession,
+    Milestone,
+    MilestoneEvidence,
+    Program,
+    SurveyCampaign,
+    TrainingScore,
+)
+from tiercare.programs.selectors import (
+    ALL_SEEING,
+    ASSESSORS,
+    department_staff,
+    program_scope_q,
+    teaching_sessions,
+)
 
 
 def access_program_by_id(user: User, program_id: object) -> Program:
@@ -66,4 +81,76 @@ def access_department_to_assess(user: User, department_id: object) -> Department
         object_type="network.department",
         refusal="not a department the user assesses",
         not_found=_("No such department."),
+    )
+
+
+def access_course_by_id(user: User, program: Program, course_id: object) -> Course:
+    """A course of ``program`` (already resolved for ``user``), else 404."""
+    return access_one(
+        user,
+        Course.objects.filter(program=program).select_related("program__department__organization"),
+        course_id,
+        object_type="programs.course",
+        refusal="not a course of the program",
+        not_found=_("No such course."),
+    )
+
+
+def access_course_session_by_id(user: User, program: Program, session_id: object) -> CourseSession:
+    """A session of one of ``program``'s courses, else 404."""
+    return access_one(
+        user,
+        CourseSession.objects.filter(course__program=program).select_related("course__program__department"),
+        session_id,
+        object_type="programs.coursesession",
+        refusal="not a course session of the program",
+        not_found=_("No such course session."),
+    )
+
+
+def access_trainee_by_id(user: User, program: Program, trainee_id: object) -> Practitioner:
+    """A member of the program's department's staff, else 404 (and an audited refusal)."""
+    return access_one(
+        user,
+        department_staff(program.department),
+        trainee_id,
+        object_type="network.practitioner",
+        refusal="not on the staff of the program's department",
+        not_found=_("No such trainee."),
+    )
+
+
+def access_teaching_session_by_id(user: User, program: Program, session_id: object) -> ExpertSession:
+    """An outreach teaching session at the program's department, else 404."""
+    return access_one(
+        user,
+        teaching_sessions(program),
+        session_id,
+        object_type="outreach.expertsession",
+        refusal="not a teaching session at the program's department",
+        not_found=_("No such teaching session."),
+    )
+
+
+def access_score_by_id(user: User, program: Program, score_id: object) -> TrainingScore:
+    """A training score of ``program``, else 404."""
+    return access_one(
+        user,
+        TrainingScore.objects.filter(course__program=program).select_related("course", "trainee"),
+        score_id,
+        object_type="programs.trainingscore",
+        refusal="not a training score of the program",
+        not_found=_("No such score."),
+    )
+
+
+def access_evidence_by_id(user: User, program: Program, evidence_id: object) -> MilestoneEvidence:
+    """An evidence file of one of ``program``'s milestones, else 404."""
+    return access_one(
+        user,
+        MilestoneEvidence.objects.filter(milestone__program=program),
+        evidence_id,
+        object_type="programs.milestoneevidence",
+        refusal="not evidence of the program",
+        not_found=_("No such file."),
     )

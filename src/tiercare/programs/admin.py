@@ -3,7 +3,19 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tiercare.programs.models import Assessment, KpiActual, Milestone, Program, ProgramTransition, SurveyCampaign
+from tiercare.programs.models import (
+    Assessment,
+    Attendance,
+    Course,
+    CourseSession,
+    KpiActual,
+    Milestone,
+    MilestoneEvidence,
+    Program,
+    ProgramTransition,
+    SurveyCampaign,
+    TrainingScore,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -23,5 +35,16 @@ class ProgramAdmin(ReadOnly):
     list_filter = ("stage",)
 
 
-for model in (SurveyCampaign, Assessment, ProgramTransition, Milestone, KpiActual):
+for model in (
+    SurveyCampaign,
+    Assessment,
+    ProgramTransition,
+    Milestone,
+    KpiActual,
+    Course,
+    CourseSession,
+    Attendance,
+    TrainingScore,
+    MilestoneEvidence,
+):
     admin.site.register(model, ReadOnly)

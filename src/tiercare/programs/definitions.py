@@ -111,3 +111,27 @@ def score(template: Template, answers: dict[str, Any], specialty: str) -> list[P
             need = min(item["need_cap"], item["need_per_missing"] * len(missing))
         parts.append(Part(item=item["code"], need=need, feasibility=feas))
     return parts
+
+
+@dataclass(frozen=True)
+class CurriculumItem:
+    """One item of a specialty's curriculum: a 三基三严 core item or one of the specialty's procedures."""
+
+    code: str
+    label: dict[str, str]
+    core: bool
+
+
+@cache
+def _curricula() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((DATA / "curricula.json").read_text(encoding="utf-8"))
+    return doc
+
+
+def curriculum(specialty: str) -> list[CurriculumItem]:
+    """The curriculum of a specialty: the 三基三严 core items first, then the specialty's own (else the default)."""
+    doc = _curricula()
+    own = doc["specialties"].get(specialty, doc["specialties"]["default"])
+    return [CurriculumItem(i["code"], i["label"], True) for i in doc["core"]] + [
+        CurriculumItem(i["code"], i["label"], False) for i in own
+    ]

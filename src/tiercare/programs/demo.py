@@ -11,10 +11,23 @@ from decimal import Decimal
 from django.db import transaction
 
 from tiercare.core.models import Role, User
-from tiercare.network.models import Department, Partnership, Practitioner, Specialty, Tier
-from tiercare.programs.definitions import load_template, score
+from tiercare.network.models import (
+    Department,
+    Partnership,
+    Practitioner,
+    PractitionerRole,
+    Specialty,
+    StaffRole,
+    Tier,
+    Title,
+)
+from tiercare.outreach.models import ExpertSession
+from tiercare.programs.definitions import curriculum, load_template, score, text
 from tiercare.programs.models import (
     Assessment,
+    Attendance,
+    Course,
+    CourseSession,
     KpiActual,
     KpiTarget,
     Milestone,
@@ -22,6 +35,7 @@ from tiercare.programs.models import (
     ProgramTransition,
     Stage,
     SurveyCampaign,
+    TrainingScore,
     Workstream,
 )
 from tiercare.programs.selectors import add_months
@@ -29,7 +43,7 @@ from tiercare.programs.selectors import add_months
 # The neonatal unit's first year, month by month (the group's reported figure: more than 140 in the first year).
 NEONATES_BY_MONTH = [0, 3, 6, 9, 11, 13, 14, 15, 16, 17, 18, 20]
 MONTHS_AGO = [12, 10, 8, 6, 4, 2, 1]  # the neonatal unit first, the others at later months of their year
-NEONATAL_KPIS = ["neonates_admitted", "cases_seen", "teaching_attendees", "referrals_out"]
+NEONATAL_KPIS = ["neonates_admitted", "cases_seen", "teaching_attendees", "referrals_out", "training_completion"]
 OTHER_KPIS = ["local_surgeries", "cases_seen", "teaching_attendees", "referrals_out", "patient_satisfaction"]
 MILESTONES = [
     (Workstream.LAYOUT, "病房布局改造完成", 1),
@@ -100,6 +114,7 @@ def _lead(dept: Department) -> Practitioner | None:
 def programs_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]:
     """The survey and the partner departments' programs. Returns counts."""
     rng = random.Random(seed * 7 + 14)
+    training_rng = random.Random(seed * 31 + 4)  # its own, so the KPI figures stay those of a seed
     today = today or date.today()
     ops = User.objects.filter(role=Role.OPS).order_by("username").first()
     if ops is None:
@@ -115,7 +130,7 @@ def programs_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]
         )
     )
     partnerships.sort(key=lambda p: p.department.specialty != Specialty.NEONATOLOGY)
-    programs = 0
+    programs = trained = 0
     for p, months_ago in zip(partnerships, MONTHS_AGO, strict=False):
         dept = p.department
         neonatal = dept.specialty == Specialty.NEONATOLOGY
@@ -144,7 +159,7 @@ def programs_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]
             for kpi in program.kpi_codes:
                 target, actual = _figures(rng, kpi, i, neonatal)
                 targets.append(KpiTarget(program=program, kpi=kpi, month=m, value=target))
-                if m < this_month and kpi not in ("cases_seen", "teaching_attendees"):
+                if m < this_month and kpi not in ("cases_seen", "teaching_attendees", "training_completion"):
                     actuals.append(KpiActual(program=program, kpi=kpi, month=m, value=actual, entered_by=ops))
         KpiTarget.objects.bulk_create(targets)
         KpiActual.objects.bulk_create(actuals)
@@ -162,8 +177,119 @@ def programs_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]
             )
             for ws, title, after in MILESTONES
         )
+        if neonatal:
+            _reassess(program, ops, add_months(start, 11) + timedelta(days=9))
+        trained += _training(training_rng, program, ops, this_month, today)
         programs += 1
-    return {"assessments": assessed, "programs": programs}
+    return {"assessments": assessed, "programs": programs, "training_scores": trained}
+
+
+# The neonatal unit a year on: a separate ward to standard, the full equipment set, written norms, trained staff.
+NEONATAL_A_YEAR_ON = {
+    "doctors": 4, "senior_titles": 1, "nurses": 12, "beds": 12, "annual_admissions": 142,
+    "room_layout": "compliant", "written_norms": "complete", "core_skills_pass_rate": 88,
+    "referral_out_rate": 12, "distance_km": None,
+}  # fmt: skip
+
+
+def _reassess(program: Program, ops: User, on: date) -> None:
+    """The neonatal unit's re-assessment at twelve months (the evaluation compares it with the baseline)."""
+    template = load_template()
+    baseline = program.assessment
+    answers = dict(NEONATAL_A_YEAR_ON)
+    answers["distance_km"] = baseline.answers.get("distance_km", 120) if baseline else 120
+    answers["equipment"] = template.minimum_set(program.department.specialty)
+    parts = score(template, answers, program.department.specialty)
+    Assessment.objects.create(
+        department=program.department,
+        template_code=template.code,
+        template_version=template.version,
+        template_sha256=template.sha256,
+        answers=answers,
+        parts=[{"item": p.item, "need": p.need, "feasibility": p.feasibility} for p in parts],
+        need=sum(p.need for p in parts),
+        feasibility=sum(p.feasibility for p in parts),
+        assessed_on=on,
+        assessed_by=ops,
+    )
+
+
+STAFF_PER_DEPARTMENT = 8
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ("建华", "秀英", "志强", "丽娟", "国平", "海燕", "文杰", "春梅", "晓东", "玉兰", "明辉", "红霞")
+COURSES = 4  # three 三基三严 items and the specialty's first procedure
+
+
+def _training(rng: random.Random, program: Program, ops: User, this_month: date, today: date) -> int:
+    """The department's staff in the directory, four courses of its curriculum, a session of each course a month
+    apart (on the outreach teaching session of that month where there is one), attendance and scores."""
+    dept = program.department
+    staff = []
+    for i in range(STAFF_PER_DEPARTMENT):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        nurse = i >= 3
+        staff.append(
+            Practitioner(
+                name=name,
+                sex=rng.choice("12"),
+                title=Title.NURSE if nurse else rng.choice([Title.ATTENDING, Title.RESIDENT]),
+                specialty=dept.specialty,
+                home_organization=dept.organization,
+                home_department=dept,
+                bio=f"{dept.organization.name}{dept.name}（示例数据）",
+            )
+        )
+    for p in staff:
+        p.save()  # save() fills the pinyin the directory searches
+    PractitionerRole.objects.bulk_create(
+        PractitionerRole(
+            practitioner=p,
+            organization=dept.organization,
+            department=dept,
+            role=StaffRole.NURSE if p.title == Title.NURSE else StaffRole.PHYSICIAN,
+            valid_from=date(2020, 1, 1),
+        )
+        for p in staff
+    )
+    items = curriculum(dept.specialty)
+    chosen = [i for i in items if i.core][:3] + [i for i in items if not i.core][:1]
+    courses = Course.objects.bulk_create(
+        Course(program=program, curriculum_item=i.code, title=text(i.label), pass_mark=60, created_by=ops)
+        for i in chosen[:COURSES]
+    )
+    teaching = {
+        s.date.replace(day=1): s
+        for s in ExpertSession.objects.filter(department=dept, kind="teaching", date__lt=today).order_by("date")
+    }
+    lead = program.lead_expert.name if program.lead_expert else "科主任"
+    n = 0
+    for k, course in enumerate(courses):
+        month = add_months(program.start, 1 + 2 * k)
+        if month >= this_month:
+            break  # not yet taught
+        linked = teaching.get(month)
+        held_on = linked.date if linked else month + timedelta(days=14)
+        session = CourseSession.objects.create(
+            course=course, held_on=held_on, teacher=lead, outreach_session=linked, created_by=ops
+        )
+        present = [p for p in staff if rng.random() < 0.85]
+        Attendance.objects.bulk_create(Attendance(session=session, trainee=p, recorded_by=ops) for p in present)
+        scores = []
+        for p in present:
+            value = Decimal(rng.randint(52, 98))
+            scores.append(
+                TrainingScore(
+                    course=course,
+                    trainee=p,
+                    taken_on=min(held_on + timedelta(days=7), today),
+                    score=value,
+                    passed=value >= course.pass_mark,
+                    recorded_by=ops,
+                )
+            )
+        TrainingScore.objects.bulk_create(scores)
+        n += len(scores)
+    return n
 
 
 def _figures(rng: random.Random, kpi: str, i: int, neonatal: bool) -> tuple[Decimal, Decimal]:
@@ -174,6 +300,8 @@ def _figures(rng: random.Random, kpi: str, i: int, neonatal: bool) -> tuple[Deci
         return Decimal(4 + i), Decimal(max(0, 4 + i + rng.randint(-3, 2)))
     if kpi == "referrals_out":
         return Decimal(max(5, 30 - 2 * i)), Decimal(max(3, 32 - 2 * i + rng.randint(-3, 3)))
+    if kpi == "training_completion":
+        return Decimal(min(90, 10 * i)), Decimal(0)
     if kpi == "patient_satisfaction":
         return Decimal(90), Decimal(rng.randint(84, 97))
     return Decimal(10 + 2 * i), Decimal(0)

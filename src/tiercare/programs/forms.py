@@ -111,3 +111,80 @@ class EnrolForm(forms.Form):
     """Move a ranked department into the partner pipeline as a prospect."""
 
     department = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def _choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class CourseForm(forms.Form):
+    """A course on one item of the department's curriculum (三基三严 core items, then the specialty's)."""
+
+    curriculum_item = forms.ChoiceField(label=_("Curriculum item"))
+    title = forms.CharField(label=_("Course title (optional)"), max_length=120, required=False)
+    pass_mark = forms.DecimalField(
+        label=_("Pass mark"), min_value=0, max_value=100, max_digits=5, decimal_places=2, initial=60
+    )
+
+    def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["curriculum_item"], items)
+
+
+class CourseSessionForm(forms.Form):
+    """A session of a course, optionally the outreach teaching session where the expert taught it."""
+
+    course = forms.ChoiceField(label=_("Course"))
+    held_on = forms.DateField(label=_("Held on"))
+    teacher = forms.CharField(label=_("Teacher"), max_length=60)
+    outreach_session = forms.ChoiceField(label=_("Outreach teaching session"), required=False)
+
+    def __init__(
+        self, *args: Any, courses: list[tuple[str, str]], teaching: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["course"], courses)
+        _choices(self.fields["outreach_session"], [("", str(_("None"))), *teaching])
+
+
+class AttendanceForm(forms.Form):
+    """Who of the department's staff attended a session."""
+
+    session = forms.ChoiceField(label=_("Session"))
+    trainees = forms.MultipleChoiceField(label=_("Attended"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(
+        self, *args: Any, sessions: list[tuple[str, str]], staff: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["session"], sessions)
+        _choices(self.fields["trainees"], staff)
+
+
+class ScoreForm(forms.Form):
+    """A trainee's score in a course's assessment."""
+
+    course = forms.ChoiceField(label=_("Course"))
+    trainee = forms.ChoiceField(label=_("Trainee"))
+    score = forms.DecimalField(label=_("Score"), min_value=0, max_value=100, max_digits=5, decimal_places=2)
+    taken_on = forms.DateField(label=_("Taken on"))
+
+    def __init__(self, *args: Any, courses: list[tuple[str, str]], staff: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["course"], courses)
+        _choices(self.fields["trainee"], staff)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file (PDF or image)"))
+
+
+class XlsxForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class CampaignForm(forms.Form):
+    """A new needs survey (operations): its name; the template is the current survey template."""
+
+    name = forms.CharField(label=_("Survey name"), max_length=120)

@@ -4,7 +4,7 @@ actuals. Each in one transaction, audited; refusals are ``core.errors`` exceptio
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,34 +14,51 @@ from django.utils.translation import gettext as _
 
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.files import HEAD_BYTES, check_upload
 from tiercare.core.models import AuditAction, User
 from tiercare.network.models import Department, Practitioner
+from tiercare.outreach.models import ExpertSession
 from tiercare.programs import rules
 from tiercare.programs.definitions import SURVEY, Template, kpis, load_template, score
 from tiercare.programs.models import (
     Assessment,
+    Attendance,
+    Course,
+    CourseSession,
     KpiActual,
     KpiTarget,
     Milestone,
+    MilestoneEvidence,
     Program,
     ProgramTransition,
     Stage,
     SurveyCampaign,
+    TrainingScore,
 )
 from tiercare.programs.selectors import (
     PLAN_EDITORS,
+    add_months,
+    curriculum_labels,
     department_assessable,
+    department_staff,
     may_edit_plan,
     may_enter_actuals,
+    may_record_training,
     program_months,
 )
 
 
 def campaign_create(*, by: User, name: str, template_code: str = SURVEY) -> SurveyCampaign:
-    """A survey campaign (operations and administrators)."""
+    """A survey campaign (operations and administrators; 403 otherwise). Its name is required (422) and unique
+    (409, and the database's unique constraint when two start one at once)."""
     if by.role not in PLAN_EDITORS:
         raise Forbidden(_("Your role may not do this."))
     load_template(template_code)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("name: this field is required."), details={"field": "name"})
+    if SurveyCampaign.objects.filter(name=name).exists():
+        raise Conflict(_("name: a survey of this name exists already."), details={"field": "name"})
     with transaction.atomic():
         campaign = SurveyCampaign(name=name, template_code=template_code, created_by=by)
         campaign.full_clean()
@@ -276,7 +293,184 @@ def kpi_actuals_enter(*, by: User, program: Program, month: date, values: dict[s
     return rows
 
 
+def kpi_actuals_import(*, by: User, program: Program, values: dict[date, dict[str, Any]]) -> int:
+    """Several months' actuals from an uploaded sheet, all or nothing (one transaction; each month as
+    ``kpi_actuals_enter``). Returns the number of values written."""
+    n = 0
+    with transaction.atomic():
+        for month in sorted(values):
+            n += len(kpi_actuals_enter(by=by, program=program, month=month, values=values[month]))
+    return n
+
+
+# --- training -----------------------------------------------------------------------------------------------------
+
+
+def _require_training_recorder(by: User, program: Program) -> None:
+    if not may_record_training(by, program):
+        raise Forbidden(_("Only the hospital's coordinator, operations and the lead expert record training."))
+
+
+def _require_staff(program: Program, trainee: Practitioner, field: str = "trainee") -> None:
+    if not department_staff(program.department).filter(pk=trainee.pk).exists():
+        raise ValidationFailed(
+            _("%(f)s: not on the staff of the program's department.") % {"f": field}, details={"field": field}
+        )
+
+
+def course_add(
+    *, by: User, program: Program, curriculum_item: str, title: str = "", pass_mark: Decimal | int = 60
+) -> Course:
+    """Add a course on one item of the department's curriculum (plan editors; 403 otherwise). An item outside the
+    curriculum, or a pass mark outside 0–100, is refused naming its field (422); one course per item (409)."""
+    _require_plan_editor(by, program)
+    labels = curriculum_labels(program)
+    if curriculum_item not in labels:
+        raise ValidationFailed(
+            _("curriculum_item: not an item of this department's curriculum."), details={"field": "curriculum_item"}
+        )
+    mark = _decimal(pass_mark, "pass_mark")
+    if mark > 100:
+        raise ValidationFailed(_("pass_mark: must be between 0 and 100."), details={"field": "pass_mark"})
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()  # one writer of a program's courses
+        if Course.objects.filter(program=program, curriculum_item=curriculum_item).exists():
+            raise Conflict(
+                _("curriculum_item: this program already has a course on this item."),
+                details={"field": "curriculum_item"},
+            )
+        course = Course(
+            program=program,
+            curriculum_item=curriculum_item,
+            title=(title.strip() or labels[curriculum_item])[:120],
+            pass_mark=mark,
+            created_by=by,
+        )
+        course.save()
+        audit_write(actor=by, action=AuditAction.CREATE, obj=course)
+    return course
+
+
+def course_session_add(
+    *, by: User, course: Course, held_on: date, teacher: str, outreach_session: ExpertSession | None = None
+) -> CourseSession:
+    """A session of a course (the hospital's coordinator, operations, the lead expert). The day must lie within the
+    program's year and not in the future (422); a linked outreach session must be a teaching session at the
+    program's department on that day (422); one session of a course a day (409)."""
+    program = course.program
+    _require_training_recorder(by, program)
+    months = program_months(program)
+    if not months[0] <= held_on <= min(timezone.localdate(), add_months(months[-1], 1) - timedelta(days=1)):
+        raise ValidationFailed(_("held_on: not a day of this program's year so far."), details={"field": "held_on"})
+    if not teacher.strip():
+        raise ValidationFailed(_("teacher: this field is required."), details={"field": "teacher"})
+    if outreach_session is not None and (
+        outreach_session.department_id != program.department_id
+        or outreach_session.kind != "teaching"
+        or outreach_session.date != held_on
+    ):
+        raise ValidationFailed(
+            _("outreach_session: not a teaching session at this department on that day."),
+            details={"field": "outreach_session"},
+        )
+    with transaction.atomic():
+        Course.objects.select_for_update().filter(pk=course.pk).first()  # one writer of a course's sessions
+        if CourseSession.objects.filter(course=course, held_on=held_on).exists():
+            raise Conflict(_("held_on: this course already has a session on this day."), details={"field": "held_on"})
+        session = CourseSession(
+            course=course,
+            held_on=held_on,
+            teacher=teacher.strip()[:60],
+            outreach_session=outreach_session,
+            created_by=by,
+        )
+        session.save()
+        audit_write(actor=by, action=AuditAction.CREATE, obj=session)
+    return session
+
+
+def attendance_record(*, by: User, session: CourseSession, trainees: list[Practitioner]) -> list[Attendance]:
+    """Record who attended a course session (the hospital's coordinator, operations, the lead expert). Each
+    trainee must be on the department's staff (422); recording someone twice keeps one row (the database's
+    unique constraint decides when two people record at once)."""
+    program = session.course.program
+    _require_training_recorder(by, program)
+    for t in trainees:
+        _require_staff(program, t, "trainees")
+    rows = []
+    with transaction.atomic():
+        for t in trainees:
+            row, created = Attendance.objects.get_or_create(session=session, trainee=t, defaults={"recorded_by": by})
+            if created:
+                audit_write(actor=by, action=AuditAction.CREATE, obj=row, changes={"trainee": str(t.pk)})
+            rows.append(row)
+    return rows
+
+
+def score_record(
+    *, by: User, course: Course, trainee: Practitioner, score: Any, taken_on: date | None = None
+) -> TrainingScore:
+    """A trainee's score in a course's assessment (0–100; passed when at least the pass mark). Recorded by the
+    hospital's coordinator, operations or the lead expert; the trainee must be on the department's staff; a day in
+    the future or a second score the same day is refused (422 / 409)."""
+    program = course.program
+    _require_training_recorder(by, program)
+    _require_staff(program, trainee)
+    value = _decimal(score, "score")
+    if value > 100:
+        raise ValidationFailed(_("score: must be between 0 and 100."), details={"field": "score"})
+    day = taken_on or timezone.localdate()
+    if day > timezone.localdate() or day < program.start:
+        raise ValidationFailed(_("taken_on: not a day of this program so far."), details={"field": "taken_on"})
+    with transaction.atomic():
+        Course.objects.select_for_update().filter(pk=course.pk).first()  # one writer of a course's scores
+        if TrainingScore.objects.filter(course=course, trainee=trainee, taken_on=day).exists():
+            raise Conflict(
+                _("taken_on: this trainee already has a score in this course on this day."),
+                details={"field": "taken_on"},
+            )
+        row = TrainingScore(
+            course=course,
+            trainee=trainee,
+            taken_on=day,
+            score=value,
+            passed=value >= course.pass_mark,
+            recorded_by=by,
+        )
+        row.save()
+        audit_write(actor=by, action=AuditAction.CREATE, obj=row, changes={"score": value, "passed": row.passed})
+    return row
+
+
+def evidence_add(*, by: User, milestone: Milestone, upload: Any) -> MilestoneEvidence:
+    """Attach a file proving a milestone (the hospital's coordinator, operations, the lead expert). The file is
+    checked like every attachment (``core.files.check_upload``: not empty, under the size cap, a PDF, image or
+    DICOM by its content); refused files answer 422 naming the reason."""
+    _require_training_recorder(by, milestone.program)
+    name = (getattr(upload, "name", "") or "evidence")[:200]
+    ctype = check_upload(name=name, size=int(upload.size or 0), head=_head(upload))
+    with transaction.atomic():
+        ev = MilestoneEvidence(milestone=milestone, name=name, content_type=ctype, size=upload.size, uploaded_by=by)
+        ev.file.save(name, upload, save=False)
+        ev.save()
+        audit_write(actor=by, action=AuditAction.CREATE, obj=ev, changes={"name": name, "size": upload.size})
+    return ev
+
+
+def _head(upload: Any) -> bytes:
+    upload.seek(0)
+    head: bytes = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    return head
+
+
 __all__ = [
+    "kpi_actuals_import",
+    "attendance_record",
+    "course_add",
+    "course_session_add",
+    "evidence_add",
+    "score_record",
     "assessment_record",
     "campaign_create",
     "kpi_actuals_enter",

@@ -8,27 +8,46 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import require_role
+from tiercare.core.audit import audit_record
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
+from tiercare.core.files import attachment_response
 from tiercare.core.http import AuthedRequest
-from tiercare.core.models import Role
-from tiercare.programs import rules, selectors, services
+from tiercare.core.models import AuditAction, Role
+from tiercare.core.pdf import pdf_response, render_pdf_template
+from tiercare.network.excel import XLSX_CONTENT_TYPE
+from tiercare.programs import rules, selectors, services, sheets
 from tiercare.programs.access import (
     access_campaign_by_id,
     access_department_to_assess,
+    access_evidence_by_id,
     access_milestone_by_id,
     access_program_by_id,
 )
 from tiercare.programs.definitions import load_template, text
-from tiercare.programs.forms import ActualsForm, AssessmentForm, EnrolForm, MilestoneForm, MoveForm, TargetsForm
+from tiercare.programs.evaluation import SOURCE_WORDS, Evaluation, program_evaluation
+from tiercare.programs.evaluation import evaluation_xlsx as build_evaluation_xlsx
+from tiercare.programs.forms import (
+    ActualsForm,
+    AssessmentForm,
+    CampaignForm,
+    EnrolForm,
+    EvidenceForm,
+    MilestoneForm,
+    MoveForm,
+    TargetsForm,
+    XlsxForm,
+)
 from tiercare.programs.models import Program, Stage, SurveyCampaign
 
 LIGHT_WORDS = {
@@ -48,8 +67,34 @@ def program_list(request: AuthedRequest) -> HttpResponse:
         "programs": programs,
         "campaigns": campaigns,
         "to_assess": selectors.departments_to_assess(request.user),
+        "can_survey": request.user.role in selectors.PLAN_EDITORS,
+        "campaign_form": CampaignForm(),
     }
     return render(request, "programs/list.html", context)
+
+
+@login_required
+@require_POST
+def campaign_new(request: AuthedRequest) -> HttpResponse:
+    """Start a needs survey (operations); its departments are assessed from the survey's page and the assessment
+    pages. A name already used is refused beside the field."""
+    require_role(request.user, *selectors.PLAN_EDITORS)
+    form = CampaignForm(request.POST)
+    if form.is_valid():
+        try:
+            camp = services.campaign_create(by=request.user, name=form.cleaned_data["name"])
+        except (ValidationFailed, Conflict) as exc:
+            show_domain_error(form, exc)
+        else:
+            return redirect("programs:campaign", campaign_id=camp.pk)
+    context = {
+        "programs": selectors.program_list(for_user=request.user),
+        "campaigns": SurveyCampaign.objects.all(),
+        "to_assess": [],
+        "can_survey": True,
+        "campaign_form": form,
+    }
+    return render(request, "programs/list.html", context, status=422)
 
 
 def _overall(lights: list[str], late: int) -> str:
@@ -74,7 +119,7 @@ def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]
             "actual": [float(p.actual) if p.actual is not None else None for p in s.points],
             "labels": {"target": _("Target"), "actual": _("Actual")},
         }
-        source = _("from outreach session reports") if s.kpi.derived else _("entered by the hospital")
+        source = str(SOURCE_WORDS[selectors.kpi_source(s.kpi)])
         rows.append(
             {
                 "series": s,
@@ -84,7 +129,7 @@ def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]
                 "source": source,
             }
         )
-    milestones = list(program.milestones.all())
+    milestones = list(program.milestones.prefetch_related("evidence"))
     late = [m for m in milestones if m.done_on is None and m.due_on < today]
     overall = _overall([str(r["light"]) for r in rows], len(late))
     return {
@@ -102,6 +147,9 @@ def _program_context(request: AuthedRequest, program: Program) -> dict[str, Any]
         "can_edit": selectors.may_edit_plan(request.user, program),
         "can_enter": selectors.may_enter_actuals(request.user, program),
         "move_form": MoveForm(),
+        "can_attach": selectors.may_record_training(request.user, program),
+        "evidence_form": EvidenceForm(),
+        "evidence_for": None,
     }
 
 
@@ -166,7 +214,8 @@ def actuals(request: AuthedRequest, program_id: str) -> HttpResponse:
             else:
                 return redirect("programs:program", program_id=program.pk)
         status = 422
-    return render(request, "programs/actuals.html", {"program": program, "form": form}, status=status)
+    context = {"program": program, "form": form, "upload_form": XlsxForm()}
+    return render(request, "programs/actuals.html", context, status=status)
 
 
 @login_required
@@ -222,7 +271,13 @@ def assess(request: AuthedRequest, department_id: str) -> HttpResponse:
             else:
                 return render(request, "programs/assessed.html", {"assessment": a, "department": department})
         status = 422
-    context = {"department": department, "form": form, "template": template, "campaign": campaign}
+    context = {
+        "department": department,
+        "form": form,
+        "template": template,
+        "campaign": campaign,
+        "upload_form": XlsxForm(),
+    }
     return render(request, "programs/assess.html", context, status=status)
 
 
@@ -276,3 +331,181 @@ def campaign(request: AuthedRequest, campaign_id: str) -> HttpResponse:
         "error": error,
     }
     return render(request, "programs/campaign.html", context, status=422 if error else 200)
+
+
+def _evaluation(request: AuthedRequest, program_id: str) -> Evaluation:
+    program = access_program_by_id(request.user, program_id)
+    month = request.GET.get("month", "")
+    until = None
+    if month:
+        try:
+            until = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise ValidationFailed(_("month: write the month as YYYY-MM."), details={"field": "month"}) from None
+    return program_evaluation(program, until=until)
+
+
+def _audit_export(request: AuthedRequest, ev: Evaluation, fmt: str) -> None:
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=ev.program,
+        details={"report": "evaluation", "format": fmt, "until": ev.until.isoformat()},
+    )
+
+
+@login_required
+@require_GET
+def evaluation(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The program's evaluation for the hospital's director, at any month of its year (``?month=YYYY-MM``), with
+    its PDF and xlsx downloads."""
+    ev = _evaluation(request, program_id)
+    months = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in selectors.program_months(ev.program)]
+    return render(request, "programs/evaluation.html", {"ev": ev, "program": ev.program, "months": months})
+
+
+@login_required
+@require_GET
+def evaluation_pdf(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The evaluation as PDF (Chinese font embedded); the download is audited."""
+    ev = _evaluation(request, program_id)
+    pdf = render_pdf_template("programs/evaluation_pdf.html", {"ev": ev, "program": ev.program}, request=request)
+    _audit_export(request, ev, "pdf")
+    name = _("Evaluation %(dept)s %(month)s.pdf") % {
+        "dept": f"{ev.program.department.organization.name}{ev.program.department.name}",
+        "month": f"{ev.until:%Y-%m}",
+    }
+    return pdf_response(pdf, name)
+
+
+@login_required
+@require_GET
+def evaluation_xlsx(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The evaluation as an xlsx workbook; the download is audited."""
+    ev = _evaluation(request, program_id)
+    content = build_evaluation_xlsx(ev)
+    _audit_export(request, ev, "xlsx")
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    name = f"evaluation-{ev.until:%Y-%m}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def evidence_add(request: AuthedRequest, program_id: str, milestone_id: str) -> HttpResponse:
+    """Attach a file proving a milestone (the hospital's coordinator, operations, the lead expert); a refused file
+    is named beside the field on the program page."""
+    program = access_program_by_id(request.user, program_id)
+    milestone = access_milestone_by_id(request.user, program, milestone_id)
+    if not selectors.may_record_training(request.user, program):
+        raise Forbidden(_("Only the hospital's coordinator, operations and the lead expert add evidence."))
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(by=request.user, milestone=milestone, upload=form.cleaned_data["file"])
+        except ValidationFailed as exc:
+            show_domain_error(form, exc)
+        else:
+            return redirect(reverse("programs:program", args=[program.pk]) + "#milestones")
+    context = _program_context(request, program)
+    context["evidence_form"] = form
+    context["evidence_for"] = milestone.pk
+    return render(request, "programs/program.html", context, status=422)
+
+
+@login_required
+@require_GET
+def evidence_download(request: AuthedRequest, program_id: str, evidence_id: str) -> FileResponse:
+    """A milestone's evidence file: only to those who may see the program (404 otherwise, audited), never cached,
+    served as a download with the type sniffed when it was uploaded."""
+    program = access_program_by_id(request.user, program_id)
+    ev = access_evidence_by_id(request.user, program, evidence_id)
+    return attachment_response(default_storage.open(ev.file.name, "rb"), filename=ev.name, content_type=ev.content_type)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def assess_blank(request: AuthedRequest, department_id: str) -> HttpResponse:
+    """A blank assessment sheet for the department, to fill offline."""
+    department = access_department_to_assess(request.user, department_id)
+    return _xlsx(sheets.assessment_blank(load_template(), department.specialty), "assessment.xlsx")
+
+
+@login_required
+@require_POST
+def assess_import(request: AuthedRequest, department_id: str) -> HttpResponse:
+    """A filled assessment sheet: every bad row named by number and reason and nothing written, else recorded as
+    the page's form would (into the campaign when ``?campaign=`` names one)."""
+    department = access_department_to_assess(request.user, department_id)
+    campaign_id = request.GET.get("campaign")
+    campaign = access_campaign_by_id(request.user, campaign_id) if campaign_id else None
+    template = load_template(campaign.template_code if campaign else "department_survey")
+    upload_form = XlsxForm(request.POST, request.FILES)
+    row_errors: list[str] = []
+    if upload_form.is_valid():
+        upload = upload_form.cleaned_data["file"]
+        try:
+            answers, errors = sheets.assessment_read(template, department.specialty, upload, upload.name or "")
+            row_errors = [str(e) for e in errors]
+            if not errors:
+                a = services.assessment_record(
+                    by=request.user, department=department, answers=answers, campaign=campaign
+                )
+                return render(request, "programs/assessed.html", {"assessment": a, "department": department})
+        except (ValidationFailed, Forbidden) as exc:
+            upload_form.add_error("file", exc.message)
+    form = AssessmentForm(template=template, specialty=department.specialty)
+    context = {
+        "department": department,
+        "form": form,
+        "template": template,
+        "campaign": campaign,
+        "upload_form": upload_form,
+        "row_errors": row_errors,
+    }
+    return render(request, "programs/assess.html", context, status=422)
+
+
+@login_required
+@require_GET
+def actuals_blank(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """The program's entered KPIs month by month as a sheet (values so far filled in), for the coordinator."""
+    program = access_program_by_id(request.user, program_id)
+    require_role(request.user, Role.COORDINATOR)
+    return _xlsx(sheets.actuals_blank(program), "actuals.xlsx")
+
+
+@login_required
+@require_POST
+def actuals_import(request: AuthedRequest, program_id: str) -> HttpResponse:
+    """A filled actuals sheet from the hospital's coordinator: all rows good or nothing written, each bad row named."""
+    program = access_program_by_id(request.user, program_id)
+    require_role(request.user, Role.COORDINATOR)
+    upload_form = XlsxForm(request.POST, request.FILES)
+    row_errors: list[str] = []
+    if upload_form.is_valid():
+        upload = upload_form.cleaned_data["file"]
+        try:
+            values, errors = sheets.actuals_read(program, upload, upload.name or "")
+            row_errors = [str(e) for e in errors]
+            if not errors:
+                services.kpi_actuals_import(by=request.user, program=program, values=values)
+                return redirect("programs:program", program_id=program.pk)
+        except (ValidationFailed, Forbidden) as exc:
+            upload_form.add_error("file", exc.message)
+    today = timezone.localdate()
+    months = [m for m in selectors.program_months(program) if m <= today]
+    context = {
+        "program": program,
+        "form": ActualsForm(program=program, months=months),
+        "upload_form": upload_form,
+        "row_errors": row_errors,
+    }
+    return render(request, "programs/actuals.html", context, status=422)
