@@ -1,13 +1,19 @@
-"""The triage page, for patients and GP-center front desks: no sign-in, the same service as the API."""
+"""The triage page, for patients and GP-center front desks: no sign-in, the same service as the API; and the
+registrations-per-episode page for operations and GP-center leads."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from tiercare.core.errors import RateLimited
+from tiercare.core.errors import Forbidden, RateLimited
+from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
+from tiercare.triage import selectors
 from tiercare.triage.forms import TriageForm
 from tiercare.triage.services import triage_complaint
 
@@ -31,3 +37,21 @@ def triage_page(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = 429
     return render(request, "triage/triage.html", {"form": form, "answer": answer}, status=status)
+
+
+@login_required
+def registrations_page(request: AuthedRequest) -> HttpResponse:
+    """Registrations per episode of care: the monthly mean per center and network-wide beside the seed's 2.6, the
+    simulated year with and without triage (said to be simulated), and how triage's first choice compared with the
+    treating department. Operations, administrators and auditors see every center; a GP-center lead sees theirs;
+    anyone else 403. Counts and means only: no patient is shown, so no patient read is audited."""
+    if selectors.registration_center_ids(request.user) == []:
+        raise Forbidden(gettext("Only operations and GP-center leads see registrations per episode."))
+    chart = selectors.registrations_chart(for_user=request.user, today=timezone.localdate())
+    columns = [c["values"] for c in chart["centers"]] + [chart["network"], chart["without_triage"], chart["with_triage"]]
+    rows = [[month, *(col[i] for col in columns)] for i, month in enumerate(chart["months"])]
+    agreement = [
+        (gettext("Counted episodes"), chart["agreement"]["real"]),
+        (gettext("Simulated episodes with triage"), chart["agreement"]["simulated"]),
+    ]
+    return render(request, "triage/registrations.html", {"chart": chart, "rows": rows, "agreement": agreement})

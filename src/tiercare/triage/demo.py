@@ -1,0 +1,89 @@
+"""Triage's demo: a simulated year of episodes of care with and without triage (said to be simulated on the page),
+a few recorded triages before real demo bookings, and the collector run over the demo's bookings, referrals and
+GP-center visits.
+
+The simulation's assumptions, stated: without triage the registrations per episode follow a spread whose mean is
+the seed's 2.6 (1: 28%, 2: 27%, 3: 20%, 4: 13%, 5: 8%, 6: 4%); with triage, 80% of patients follow it and then
+need as many registrations as the rank of the first acceptable specialty on the blind benchmark after the second
+pass (bench/RESULTS.md: 90% first, 6% second, 2% third, 2% none of three = 4), the other 20% as without triage."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from tiercare.network.models import Specialty
+from tiercare.outreach.selectors import registration_bookings
+from tiercare.triage.models import Episode, Scenario, TriageUse
+from tiercare.triage.selectors import CHART_MONTHS
+from tiercare.triage.services import episodes_collect
+
+WITHOUT = ((1, 28), (2, 27), (3, 20), (4, 13), (5, 8), (6, 4))
+TRIAGE_RANK = ((1, 90), (2, 6), (3, 2), (4, 2))
+FOLLOW_TRIAGE = 0.8
+EPISODES_PER_MONTH = 60
+SPECIALTIES = (
+    "pediatrics", "internal_medicine", "cardiology", "respiratory", "gastroenterology", "orthopedics",
+    "gynecology", "obstetrics", "neurology", "endocrinology", "dermatology", "ent", "ophthalmology", "urology",
+)  # fmt: skip
+
+
+def _draw(rng: random.Random, spread: tuple[tuple[int, int], ...]) -> int:
+    return rng.choices([v for v, _w in spread], weights=[w for _v, w in spread])[0]
+
+
+def simulate_year(*, seed: int, today: date) -> int:
+    """Write the simulated episodes (no patient) of the twelve months to ``today``; replaces any earlier ones."""
+    rng = random.Random(seed)
+    Episode.objects.exclude(scenario=Scenario.REAL).delete()
+    rows = []
+    first = today.replace(day=1)
+    for back in range(CHART_MONTHS - 1, -1, -1):
+        y, m = divmod(first.year * 12 + first.month - 1 - back, 12)
+        month = date(y, m + 1, 1)
+        for n in range(EPISODES_PER_MONTH):
+            day = month + timedelta(days=rng.randrange(28))
+            if day > today:
+                day = today
+            treating = rng.choice(SPECIALTIES)
+            without = _draw(rng, WITHOUT)
+            rows.append(
+                Episode(
+                    first_registration=f"sim:without_triage:{month:%Y-%m}:{n}", scenario=Scenario.WITHOUT_TRIAGE,
+                    started_on=day, ended_on=day + timedelta(days=7 * (without - 1)), registrations=without,
+                    first_specialty=rng.choice(SPECIALTIES), treating_specialty=treating,
+                )
+            )  # fmt: skip
+            follows = rng.random() < FOLLOW_TRIAGE
+            rank = _draw(rng, TRIAGE_RANK) if follows else _draw(rng, WITHOUT)
+            triage_first = treating if rank == 1 else rng.choice([s for s in SPECIALTIES if s != treating])
+            rows.append(
+                Episode(
+                    first_registration=f"sim:with_triage:{month:%Y-%m}:{n}", scenario=Scenario.WITH_TRIAGE,
+                    started_on=day, ended_on=day + timedelta(days=7 * (rank - 1)), registrations=rank,
+                    first_specialty=triage_first if follows else rng.choice(SPECIALTIES),
+                    treating_specialty=treating, triage_first=triage_first if follows else "",
+                )
+            )  # fmt: skip
+    Episode.objects.bulk_create(rows)
+    return len(rows)
+
+
+def triage_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]:
+    """The simulated year, triages recorded the day before some real demo bookings (most naming the session's
+    department, some not), then the collector over the demo's facts."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    rng = random.Random(seed + 17)
+    simulated = simulate_year(seed=seed, today=today)
+    bookings = list(registration_bookings(since=today - timedelta(days=365))[:200])
+    uses = 0
+    for b in rng.sample(bookings, k=min(40, len(bookings))):
+        specialty = b.session.department.specialty
+        first = specialty if rng.random() < 0.85 else rng.choice([s for s in Specialty.values if s != specialty])
+        at = timezone.make_aware(datetime.combine(b.session.date - timedelta(days=1), time(9)))
+        TriageUse.objects.create(person_id=b.person_id, first_specialty=first, at=at)
+        uses += 1
+    collected = episodes_collect(today=today)
+    return {"simulated_episodes": simulated, "triage_uses": uses, "episodes": collected["episodes"]}
