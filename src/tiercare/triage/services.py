@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiercare.care import selectors as care_selectors
-from tiercare.core.errors import RateLimited, ValidationFailed
+from tiercare.core.errors import Forbidden, RateLimited, ValidationFailed
 from tiercare.core.models import User
 from tiercare.network.models import Specialty
 from tiercare.outreach import selectors as outreach_selectors
@@ -31,6 +31,7 @@ from tiercare.triage.models import Episode, Scenario, TriageRequest, TriageUse
 from tiercare.triage.rules import Fired
 from tiercare.triage.selectors import ExpertOffer, SessionOffer, triage_offers
 
+RECORDER_ROLES = ("gp", "health_manager", "coordinator", "admin")  # front desks that record a triage for a patient
 COMPLAINT_MAX_CHARS = 500  # a complaint is a few sentences; a longer text is not a complaint
 AGE_MAX_YEARS = 120
 
@@ -164,6 +165,8 @@ def episodes_collect(*, today: date | None = None) -> dict[str, int]:
 def triage_use_record(*, by: User, person_id: object, first_specialty: str, urgent: bool) -> TriageUse:
     """Record that ``by`` (a front desk) triaged a patient they may see: the first choice and the urgent flag (not
     the complaint). The patient is resolved through people's access function (404 if ``by`` may not see them)."""
+    if by.role not in RECORDER_ROLES:
+        raise Forbidden(_("Your role may not do this."))
     person = access_person_by_id(by, person_id, reason="triage")
     if first_specialty not in Specialty.values:
         raise ValidationFailed(_("Unknown specialty."), details={"first_specialty": first_specialty})

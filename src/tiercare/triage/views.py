@@ -15,15 +15,19 @@ from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
 from tiercare.triage import selectors
 from tiercare.triage.forms import TriageForm
-from tiercare.triage.services import triage_complaint
+from tiercare.triage.services import RECORDER_ROLES, triage_complaint, triage_use_record
 
 
 @require_http_methods(["GET", "POST"])
 def triage_page(request: HttpRequest) -> HttpResponse:
     """The form; on a valid POST the ranked specialties, the red-flag advice and the experts and sessions. A
-    refused form keeps what was typed, with each error beside its field (422); past the rate limit, 429."""
-    form = TriageForm(request.POST or None)
-    answer, status = None, 200
+    refused form keeps what was typed, with each error beside its field (422); past the rate limit, 429. A signed-in
+    front desk (GP center, coordinator) may name the patient: the triage's first choice is then recorded, so that
+    the registrations that follow are counted against it (a patient they may not see: 404)."""
+    user = request.user
+    front_desk = user.is_authenticated and getattr(user, "role", None) in RECORDER_ROLES
+    form = TriageForm(request.POST or None, front_desk=front_desk)
+    answer, status, recorded = None, 200, False
     if request.method == "POST":
         status = 422
         if form.is_valid():
@@ -36,7 +40,16 @@ def triage_page(request: HttpRequest) -> HttpResponse:
             except RateLimited as exc:
                 form.add_error(None, exc.message)
                 status = 429
-    return render(request, "triage/triage.html", {"form": form, "answer": answer}, status=status)
+            if answer is not None and data.get("patient"):  # a patient the front desk may not see: 404
+                triage_use_record(
+                    by=user,  # type: ignore[arg-type]
+                    person_id=data["patient"],
+                    first_specialty=answer.specialties[0].code,
+                    urgent=answer.urgent,
+                )
+                recorded = True
+    ctx = {"form": form, "answer": answer, "recorded": recorded}
+    return render(request, "triage/triage.html", ctx, status=status)
 
 
 @login_required
