@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
 from tests.care.factories import enrol, followup
 from tests.outreach.factories import make_session
 from tests.referrals.conftest import net  # noqa: F401 (the referral cast, as a fixture)
 from tests.referrals.helpers import reach
-
 from tiercare.care.models import GpTeamMember
 from tiercare.outreach.models import Booking, BookingStatus
 from tiercare.triage.episodes import EPISODE_GAP_DAYS, REFERRED_ON_DAYS, Registration, group_episodes
@@ -131,7 +131,9 @@ def test_a_triage_recorded_up_to_a_week_before_the_first_registration_led_to_it(
     TriageUse.objects.create(
         person=net.cast.patient_person,
         first_specialty="pediatrics",
-        at=timezone.make_aware(timezone.datetime.combine(first_on - timedelta(days=days_before), timezone.datetime.min.time()))
+        at=timezone.make_aware(
+            timezone.datetime.combine(first_on - timedelta(days=days_before), timezone.datetime.min.time())
+        )
         + timedelta(hours=9),
     )
     episodes_collect(today=today)

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.care.factories import team_with
 
+from tests.care.factories import team_with
 from tiercare.care.models import GpTeamMember
 from tiercare.triage.models import Episode, Scenario, TriageUse
 
@@ -80,7 +80,12 @@ def test_a_front_desk_records_the_triage_for_their_patient_and_not_for_a_strange
     assert response.status_code == 200, response.content.decode()[:2000]
     assert 'id="triage-recorded"' in response.content.decode()
     use = TriageUse.objects.get()
-    assert (use.person, use.first_specialty, use.urgent, use.recorded_by) == (cast.child_person, "pediatrics", False, cast.gp)
+    assert (use.person, use.first_specialty, use.urgent, use.recorded_by) == (
+        cast.child_person,
+        "pediatrics",
+        False,
+        cast.gp,
+    )
     assert use.at > timezone.now() - timedelta(minutes=1)
     # a coordinator of another hospital may not see the child: 404, nothing recorded
     response = _client(cast.outsider).post("/triage/", {**CHILD, "patient": str(cast.child_person.pk)})

@@ -83,5 +83,7 @@ def link_triage(episodes: list[EpisodeDraft], uses: dict[uuid.UUID, list[tuple[d
     """Set each episode's ``triage_first``: the latest triage recorded for its patient on the day of its first
     registration or up to TRIAGE_LEADS_DAYS before."""
     for e in episodes:
-        fitting = [(on, code) for on, code in uses.get(e.person_id, []) if 0 <= (e.first.on - on).days <= TRIAGE_LEADS_DAYS]
+        fitting = [
+            (on, code) for on, code in uses.get(e.person_id, []) if 0 <= (e.first.on - on).days <= TRIAGE_LEADS_DAYS
+        ]
         e.triage_first = max(fitting)[1] if fitting else ""

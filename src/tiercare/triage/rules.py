@@ -415,7 +415,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag(
         code="choking",
         message=_("Something stuck in the airway: if the person cannot breathe or speak, back blows and call 120."),
-        words=(("呛到", "呛着", "噎住", "卡住了", "卡在气管", "卡在喉咙"), ("一直咳", "憋", "发紫", "喘不上", "说不出话", "呼吸")),
+        words=(
+            ("呛到", "呛着", "噎住", "卡住了", "卡在气管", "卡在喉咙"),
+            ("一直咳", "憋", "发紫", "喘不上", "说不出话", "呼吸"),
+        ),
         source="European Resuscitation Council 2021 / 中国红十字会 first aid: a foreign body in the airway with "
         "ongoing cough, distress or cyanosis needs emergency removal",
         specialties=("ent",),
@@ -423,7 +426,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag(
         code="testicular_torsion",
         message=_("Sudden severe pain in a testicle can be a torsion: it must be operated on within hours."),
-        words=(("蛋蛋", "睾丸", "阴囊", "蛋疼"), ("剧痛", "突然疼", "突然痛", "疼得厉害", "痛得厉害", "肿起来", "疼醒")),
+        words=(
+            ("蛋蛋", "睾丸", "阴囊", "蛋疼"),
+            ("剧痛", "突然疼", "突然痛", "疼得厉害", "痛得厉害", "肿起来", "疼醒"),
+        ),
         sex="male",
         source="EAU Guidelines on Paediatric Urology (2023): acute scrotal pain is a torsion until shown otherwise; "
         "the testis is saved when detorsion happens within 6 hours",
@@ -443,7 +449,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag(
         code="meningitis_signs",
         message=_("A fever with a stiff neck or a purple rash that does not fade can be meningitis or sepsis."),
-        words=(FEVER, ("脖子硬", "颈项强直", "低不了头", "紫色斑点", "紫斑", "瘀斑", "出血点", "按压不褪色", "压了不褪色")),
+        words=(
+            FEVER,
+            ("脖子硬", "颈项强直", "低不了头", "紫色斑点", "紫斑", "瘀斑", "出血点", "按压不褪色", "压了不褪色"),
+        ),
         source="NICE NG240 Meningitis (bacterial) and meningococcal disease (2024): fever with neck stiffness or a "
         "non-blanching rash needs emergency care",
         specialties=("neurology",),
@@ -514,7 +523,7 @@ def mentions(text: str, words: tuple[str, ...]) -> bool:
     nor 孕), and a word that overlaps a test's name (查出血糖高: 出血 and 血糖) does not count."""
     found = _spans(text, words)
     labs = [(a, b) for a, b, w in _spans(text, LAB_WORDS) if w not in words]
-    for start, end, word in found:
+    for start, end, _word in found:
         if any(a <= start and end <= b and (b - a) > (end - start) for a, b, _w in found):
             continue  # the longer word decides
         if any(start < b and a < end for a, b in labs):

@@ -110,7 +110,7 @@ def _registrations(since: date) -> list[Registration]:
         rows.append(
             Registration(
                 f"followup:{f.pk}", "followup", f.person_id, timezone.localdate(f.measured_at),
-                str(Specialty.GENERAL_PRACTICE), _uuid(f.center_id), False,
+                str(Specialty.GENERAL_PRACTICE), _uuid(getattr(f, "center_id", None)), False,
             )
         )  # fmt: skip
     return rows

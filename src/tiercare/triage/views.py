@@ -61,7 +61,11 @@ def registrations_page(request: AuthedRequest) -> HttpResponse:
     if selectors.registration_center_ids(request.user) == []:
         raise Forbidden(gettext("Only operations and GP-center leads see registrations per episode."))
     chart = selectors.registrations_chart(for_user=request.user, today=timezone.localdate())
-    columns = [c["values"] for c in chart["centers"]] + [chart["network"], chart["without_triage"], chart["with_triage"]]
+    columns = [c["values"] for c in chart["centers"]] + [
+        chart["network"],
+        chart["without_triage"],
+        chart["with_triage"],
+    ]
     rows = [[month, *(col[i] for col in columns)] for i, month in enumerate(chart["months"])]
     agreement = [
         (gettext("Counted episodes"), chart["agreement"]["real"]),
