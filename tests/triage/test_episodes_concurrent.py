@@ -4,10 +4,10 @@ database), no error."""
 from __future__ import annotations
 
 import pytest
+
 from tests.referrals.conftest import net  # noqa: F401 (the referral cast, as a fixture)
 from tests.referrals.test_concurrent_booking import race
 from tests.triage.test_episodes import _facts
-
 from tiercare.triage.models import Episode
 from tiercare.triage.services import episodes_collect
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.care.factories import team_with
 from tiercare.care.models import GpTeamMember
-from tiercare.triage.models import Episode, Scenario, TriageUse
+from tiercare.triage.models import Episode, Scenario, TriageRequest, TriageUse
 
 pytestmark = pytest.mark.django_db
 URL = "/triage/registrations/"
@@ -88,10 +88,14 @@ def test_a_front_desk_records_the_triage_for_their_patient_and_not_for_a_strange
     )
     assert use.at > timezone.now() - timedelta(minutes=1)
     # a coordinator of another hospital may not see the child: 404, nothing recorded
+    counted = TriageRequest.objects.count()
     response = _client(cast.outsider).post("/triage/", {**CHILD, "patient": str(cast.child_person.pk)})
     assert response.status_code == 404
-    assert TriageUse.objects.count() == 1
+    assert TriageUse.objects.count() == 1 and TriageRequest.objects.count() == counted  # nothing stored
 
 
-def test_the_anonymous_page_has_no_patient_field(db):
+def test_the_anonymous_page_has_no_patient_field_and_operations_record_nothing(cast):
     assert 'name="patient"' not in Client().get("/triage/").content.decode()
+    assert 'name="patient"' not in _client(cast.ops).get("/triage/").content.decode()
+    response = _client(cast.ops).post("/triage/", {**CHILD, "patient": str(cast.child_person.pk)})
+    assert response.status_code == 200 and not TriageUse.objects.exists()  # an anonymous triage, nothing recorded

@@ -23,7 +23,7 @@ from tiercare.core.models import User
 from tiercare.network.models import Specialty
 from tiercare.outreach import selectors as outreach_selectors
 from tiercare.outreach.models import SessionStatus
-from tiercare.people.access import access_person_by_id
+from tiercare.people.models import Person
 from tiercare.referrals import selectors as referral_selectors
 from tiercare.triage.engine import triage
 from tiercare.triage.episodes import TRIAGE_LEADS_DAYS, Registration, group_episodes, link_triage
@@ -162,12 +162,11 @@ def episodes_collect(*, today: date | None = None) -> dict[str, int]:
     return {"episodes": len(drafts), "created": created, "updated": updated, "deleted": deleted}
 
 
-def triage_use_record(*, by: User, person_id: object, first_specialty: str, urgent: bool) -> TriageUse:
-    """Record that ``by`` (a front desk) triaged a patient they may see: the first choice and the urgent flag (not
-    the complaint). The patient is resolved through people's access function (404 if ``by`` may not see them)."""
+def triage_use_record(*, by: User, person: Person, first_specialty: str, urgent: bool) -> TriageUse:
+    """Record that ``by`` (a front desk) triaged ``person``: the first choice and the urgent flag (not the
+    complaint). The caller resolved ``person`` through ``people.access.access_person_by_id`` for ``by``."""
     if by.role not in RECORDER_ROLES:
         raise Forbidden(_("Your role may not do this."))
-    person = access_person_by_id(by, person_id, reason="triage")
     if first_specialty not in Specialty.values:
         raise ValidationFailed(_("Unknown specialty."), details={"first_specialty": first_specialty})
     use = TriageUse.objects.create(person=person, first_specialty=first_specialty, urgent=urgent, recorded_by=by)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from tiercare.core.errors import Forbidden, RateLimited
 from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
+from tiercare.people.access import access_person_by_id
 from tiercare.triage import selectors
 from tiercare.triage.forms import TriageForm
 from tiercare.triage.services import RECORDER_ROLES, triage_complaint, triage_use_record
@@ -32,6 +33,9 @@ def triage_page(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             data = form.cleaned_data
+            person = None
+            if data.get("patient"):  # a patient the front desk may not see: 404 before anything is counted
+                person = access_person_by_id(user, data["patient"], reason="triage")  # type: ignore[arg-type]
             try:
                 answer = triage_complaint(
                     complaint=data["complaint"], age_years=data["age_years"], sex=data["sex"], ip=client_ip(request)
@@ -40,10 +44,10 @@ def triage_page(request: HttpRequest) -> HttpResponse:
             except RateLimited as exc:
                 form.add_error(None, exc.message)
                 status = 429
-            if answer is not None and data.get("patient"):  # a patient the front desk may not see: 404
+            if answer is not None and person is not None:
                 triage_use_record(
                     by=user,  # type: ignore[arg-type]
-                    person_id=data["patient"],
+                    person=person,
                     first_specialty=answer.specialties[0].code,
                     urgent=answer.urgent,
                 )
