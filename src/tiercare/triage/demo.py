@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from tiercare.network.models import Specialty
 from tiercare.outreach.selectors import registration_bookings
+from tiercare.referrals.selectors import registration_referrals
 from tiercare.triage.models import Episode, Scenario, TriageUse
 from tiercare.triage.selectors import CHART_MONTHS
 from tiercare.triage.services import episodes_collect
@@ -90,20 +90,30 @@ def simulate_year(*, seed: int, today: date) -> int:
 
 
 def triage_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]:
-    """The simulated year, triages recorded the day before some real demo bookings (most naming the session's
-    department, some not), then the collector over the demo's facts."""
+    """The simulated year, triages recorded by a front desk the day before some real demo registrations (bookings
+    and referrals; most naming the department that then saw the patient, some a neighbour), then the collector over
+    the demo's facts."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
     rng = random.Random(seed + 17)
     simulated = simulate_year(seed=seed, today=today)
-    bookings = list(registration_bookings(since=today - timedelta(days=365))[:200])
+    since = today - timedelta(days=365)
+    firsts: list[tuple[object, date, str]] = [
+        (b.person_id, b.session.date, b.session.department.specialty) for b in registration_bookings(since=since)[:200]
+    ]
+    firsts += [
+        (r.person_id, timezone.localdate(r.sent_at), r.receiving_department.specialty)
+        for r in registration_referrals(since=since)[:200]
+        if r.sent_at is not None
+    ]
     uses = 0
-    for b in rng.sample(bookings, k=min(40, len(bookings))):
-        specialty = b.session.department.specialty
-        first = specialty if rng.random() < 0.85 else rng.choice([s for s in Specialty.values if s != specialty])
-        at = timezone.make_aware(datetime.combine(b.session.date - timedelta(days=1), time(9)))
-        TriageUse.objects.create(person_id=b.person_id, first_specialty=first, at=at)
+    for person_id, on, specialty in rng.sample(firsts, k=min(40, len(firsts) // 2)):
+        first = specialty
+        if rng.random() > 0.85:
+            first = rng.choice(NEIGHBOURS.get(specialty, ("general_practice",)))
+        at = timezone.make_aware(datetime.combine(on - timedelta(days=1), time(9)))
+        TriageUse.objects.create(person_id=person_id, first_specialty=first, at=at)
         uses += 1
     collected = episodes_collect(today=today)
     return {"simulated_episodes": simulated, "triage_uses": uses, "episodes": collected["episodes"]}
