@@ -167,37 +167,46 @@ def test_a_negated_pregnancy_is_no_pregnancy_and_a_blood_test_is_no_bleeding():
     assert "pregnancy_bleeding" in _flags("怀孕七个月，下面突然出了好多血", 29, "female")
 
 
-@pytest.mark.parametrize(
-    "code,complaint,age,sex",
-    [
-        ("chest_pain_sweating", "胸口像压了块大石头，出了一身冷汗", 58, "male"),
-        ("stroke_signs", "早上起来右边手脚没劲，拿不住筷子", 72, "female"),
-        ("stroke_signs", "突然半边脸发麻，说话大舌头", 80, "female"),
-        ("possible_ectopic", "月经推迟了十几天，突然小肚子剧痛", 26, "female"),
-        ("postpartum_haemorrhage", "生完孩子第三天，下面出血越来越多", 28, "female"),
-        ("suicidal_thoughts", "攒了一瓶药，想一了百了", 45, "male"),
-        ("anaphylaxis", "吃了虾全身起疙瘩，嗓子发紧", 33, "male"),
-        ("anaphylaxis", "打完青霉素头晕眼前发黑", 40, "female"),
-        ("poisoning", "孩子把降压药吃了好几片", 3, "female"),
-        ("unresponsive_or_seizure", "发烧突然抽筋，眼睛往上翻", 2, "male"),
-        ("unresponsive_or_seizure", "癫痫一次接一次地发作", 30, "female"),
-        ("heavy_bleeding", "手腕割了很深的口子，血止不住", 35, "male"),
-        ("head_injury", "摔了一跤头着地，现在一直吐", 60, "male"),
-        ("drowning", "游泳溺水刚被救上来", 20, "male"),
-        ("electric_shock", "修电线被电打了", 38, "male"),
-        ("severe_breathlessness", "喘不上气，一句话都说不完整", 66, "male"),
-        ("severe_breathlessness", "哮喘犯了，喷了药也不管用，憋得躺不下", 25, "female"),
-        ("severe_breathlessness", "嘴唇发紫", 66, "male"),
-        ("choking", "吃花生呛到了，一直咳", 2, "male"),
-        ("testicular_torsion", "半夜蛋蛋突然剧痛", 13, "male"),
-        ("major_burn", "开水烫了大半个身子", 5, "male"),
-        ("meningitis_signs", "发高烧，脖子硬低不了头", 17, "male"),
-        ("meningitis_signs", "发烧，身上出了紫色斑点", 3, "female"),
-        ("eye_emergency", "眼睛里溅进了石灰", 45, "male"),
-        ("eye_emergency", "一只眼睛突然看不见了", 65, "male"),
-        ("diabetic_emergency", "糖尿病，血糖仪显示HI，人昏昏沉沉", 19, "female"),
-    ],
-)
+FIRES = [
+    ("chest_pain_sweating", "胸口像压了块大石头，出了一身冷汗", 58, "male"),
+    ("stroke_signs", "早上起来右边手脚没劲，拿不住筷子", 72, "female"),
+    ("stroke_signs", "突然半边脸发麻，说话大舌头", 80, "female"),
+    ("possible_ectopic", "月经推迟了十几天，突然小肚子剧痛", 26, "female"),
+    ("postpartum_haemorrhage", "生完孩子第三天，下面出血越来越多", 28, "female"),
+    ("suicidal_thoughts", "攒了一瓶药，想一了百了", 45, "male"),
+    ("anaphylaxis", "吃了虾全身起疙瘩，嗓子发紧", 33, "male"),
+    ("anaphylaxis", "打完青霉素头晕眼前发黑", 40, "female"),
+    ("poisoning", "孩子把降压药吃了好几片", 3, "female"),
+    ("unresponsive_or_seizure", "发烧突然抽筋，眼睛往上翻", 2, "male"),
+    ("unresponsive_or_seizure", "癫痫一次接一次地发作", 30, "female"),
+    ("heavy_bleeding", "手腕割了很深的口子，血止不住", 35, "male"),
+    ("head_injury", "摔了一跤头着地，现在一直吐", 60, "male"),
+    ("drowning", "游泳溺水刚被救上来", 20, "male"),
+    ("electric_shock", "修电线被电打了", 38, "male"),
+    ("severe_breathlessness", "喘不上气，一句话都说不完整", 66, "male"),
+    ("severe_breathlessness", "哮喘犯了，喷了药也不管用，憋得躺不下", 25, "female"),
+    ("severe_breathlessness", "嘴唇发紫", 66, "male"),
+    ("choking", "吃花生呛到了，一直咳", 2, "male"),
+    ("testicular_torsion", "半夜蛋蛋突然剧痛", 13, "male"),
+    ("major_burn", "开水烫了大半个身子", 5, "male"),
+    ("meningitis_signs", "发高烧，脖子硬低不了头", 17, "male"),
+    ("meningitis_signs", "发烧，身上出了紫色斑点", 3, "female"),
+    ("eye_emergency", "眼睛里溅进了石灰", 45, "male"),
+    ("eye_emergency", "一只眼睛突然看不见了", 65, "male"),
+    ("diabetic_emergency", "糖尿病，血糖仪显示HI，人昏昏沉沉", 19, "female"),
+    ("infant_fever", "满月的孩子发烧了", 0.08, "female"),
+    ("pregnancy_bleeding", "怀孕两个月，阴道流血", 31, "female"),
+    ("gi_bleeding", "吐了一大口血", 55, "male"),
+    ("thunderclap_headache", "突然头痛得像要炸开", 50, "female"),
+]
+
+
+def test_every_red_flag_kind_has_a_firing_case_here():
+    """A rule added without a case that fires it fails here (and each kind's look-alikes follow below)."""
+    assert {flag.code for flag in RED_FLAGS} == {code for code, *_ in FIRES}
+
+
+@pytest.mark.parametrize("code,complaint,age,sex", FIRES)
 def test_each_emergency_kind_fires_and_puts_emergency_first(code, complaint, age, sex):
     result = apply_rules(complaint, age, sex)
     assert code in {f.code for f in result.red_flags}
