@@ -229,8 +229,12 @@ def test_each_emergency_kind_fires_and_puts_emergency_first(code, complaint, age
         ("poisoning", "吃了过期两天的酸奶", 30, "female"),
         ("unresponsive_or_seizure", "怀孕五个月，晚上老腿抽筋", 32, "female"),
         ("unresponsive_or_seizure", "以前有癫痫，吃药控制得挺好", 28, "male"),
+        ("unresponsive_or_seizure", "胃抽筋，一阵一阵地疼", 40, "female"),
+        ("unresponsive_or_seizure", "老人最近老是迷糊，记性差", 76, "female"),  # drowsy alone is no emergency
+        ("choking", "喝水呛到了，咳了两声，呼吸正常", 30, "male"),
         ("heavy_bleeding", "膝盖摔破了皮，流了点血，已经止住了", 8, "male"),
         ("heavy_bleeding", "月经量多，出血很多", 40, "female"),  # a heavy period is gynecology
+        ("heavy_bleeding", "咳嗽痰越来越多，痰里有血丝", 50, "male"),
         ("head_injury", "头撞到柜门上起了个包，没晕没吐", 35, "female"),
         ("drowning", "在泳池呛了口水，咳了几声就好了", 10, "female"),
         ("electric_shock", "手机充电时手麻了一下", 22, "male"),
@@ -247,6 +251,15 @@ def test_each_emergency_kind_fires_and_puts_emergency_first(code, complaint, age
 )
 def test_each_look_alike_stays_calm(code, complaint, age, sex):
     assert code not in _flags(complaint, age, sex)
+
+
+@pytest.mark.parametrize("age,fires", [(11.9, False), (12, True), (55, True), (55.1, False)])
+def test_a_possible_ectopic_pregnancy_only_in_the_childbearing_years(age, fires):
+    assert ("possible_ectopic" in _flags("停经两个月，突然小肚子剧痛", age, "female")) is fires
+
+
+def test_a_late_period_with_a_little_dizziness_is_no_ectopic_alarm():
+    assert "possible_ectopic" not in _flags("月经推迟一周，有点头晕", 28, "female")
 
 
 def test_a_testicle_flag_never_fires_for_a_woman_and_the_ectopic_flag_never_for_a_man():

@@ -61,7 +61,10 @@ BLEEDING = (
 HEAVY = ("好多血", "很多血", "大出血", "血块", "湿透", "止不住", "越来越多", "大量", "血流不止", "出血多", "一直流")
 # words that carry 血 but are tests, not bleeding (查出血糖高 is no 出血): taken out of every complaint first
 LAB_WORDS = ("血糖", "血压", "血脂", "血常规", "血检", "验血", "抽血", "血型", "血小板", "血氧", "血红蛋白", "贫血")
-UNCONSCIOUS = ("昏迷", "叫不醒", "叫不应", "不省人事", "意识不清", "迷迷糊糊", "迷糊", "昏昏沉沉", "没醒过来")
+UNCONSCIOUS = ("昏迷", "叫不醒", "叫不应", "不省人事", "意识不清", "没醒过来")
+# drowsy: an emergency after a blow to the head, a rescue from water or with a very high sugar, not on its own
+# (老是迷糊，记性差 is a memory complaint)
+DROWSY = ("迷迷糊糊", "迷糊", "昏昏沉沉", "嗜睡")
 CHILDBIRTH = ("生完", "产后", "剖腹产", "剖宫产", "顺产", "生孩子", "分娩", "坐月子", "月子里")
 
 
@@ -78,6 +81,7 @@ class RedFlag:
     specialties: tuple[str, ...] = ()
     sex: str | None = None
     max_age_days: float | None = None  # below this age (days), exclusive
+    years: tuple[float, float] | None = None  # only from and to these ages in years, inclusive
     childbearing: bool = False
     unless: tuple[str, ...] = ()  # phrases taken out of the complaint first (眼皮抽搐 is no seizure)
     not_with: tuple[str, ...] = ()  # words that make it a history, not an emergency (脑梗后 … 康复)
@@ -182,9 +186,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         message=_("A late period with sudden severe belly pain or fainting can be an ectopic pregnancy."),
         words=(
             ("月经推迟", "月经没来", "停经", "例假推迟", "例假没来", "大姨妈没来"),
-            ("剧痛", "疼得厉害", "痛得厉害", "晕倒", "要晕", "晕过去", "头晕", "出冷汗"),
+            ("剧痛", "疼得厉害", "痛得厉害", "晕倒", "要晕", "晕过去", "出冷汗"),
         ),
         sex="female",
+        years=CHILDBEARING_YEARS,
         source="NICE NG126 Ectopic pregnancy and miscarriage (2019, updated 2023): abdominal pain with a missed "
         "period, or collapse, in a woman of reproductive age is an ectopic pregnancy until shown otherwise",
         specialties=("gynecology", "obstetrics"),
@@ -327,6 +332,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
             "手抽筋",
             "小腿抽筋",
             "腿老抽筋",
+            "胃抽筋",
+            "肚子抽筋",
+            "脚趾抽筋",
+            "手指抽筋",
         ),
         source=SEIZURE_SOURCE,
         specialties=("neurology",),
@@ -349,7 +358,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag(
         code="heavy_bleeding",
         message=_("Heavy bleeding that will not stop: press hard on the wound and call 120."),
-        words=(("血",), HEAVY),
+        words=(
+            ("出血", "流血", "血一直", "血流", "喷血", "冒血", "很多血", "好多血", "大出血", "血止不住"),
+            HEAVY,
+        ),
         not_with=("月经", "例假", "大姨妈"),  # a heavy period is gynecology unless the woman faints
         source="ATLS 10th edition / Stop the Bleed (American College of Surgeons): external bleeding that does not "
         "stop with pressure is life-threatening; 中国创伤救治 guidance: major haemorrhage goes to an emergency "
@@ -362,7 +374,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         words=(
             ("摔", "撞", "磕", "砸", "车祸", "打到", "跌"),
             ("头", "脑袋", "后脑"),
-            (*UNCONSCIOUS, "吐", "晕", "想睡", "抽", "糊涂", "不认人", "记不得"),
+            (*UNCONSCIOUS, *DROWSY, "吐", "晕", "想睡", "抽", "糊涂", "不认人", "记不得"),
         ),
         source="NICE NG232 Head injury (2023): after a head injury, vomiting, a lowered level of consciousness, "
         "amnesia or a seizure calls for a CT scan within an hour",
@@ -417,7 +429,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         message=_("Something stuck in the airway: if the person cannot breathe or speak, back blows and call 120."),
         words=(
             ("呛到", "呛着", "噎住", "卡住了", "卡在气管", "卡在喉咙"),
-            ("一直咳", "憋", "发紫", "喘不上", "说不出话", "呼吸"),
+            ("一直咳", "憋", "发紫", "喘不上", "说不出话", "呼吸困难", "不能呼吸", "喘不过气"),
         ),
         source="European Resuscitation Council 2021 / 中国红十字会 first aid: a foreign body in the airway with "
         "ongoing cough, distress or cyanosis needs emergency removal",
@@ -478,7 +490,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         message=_("Very high sugar with drowsiness or deep, fast breathing can be diabetic ketoacidosis."),
         words=(
             ("血糖", "糖尿病"),
-            ("HI", "Hi", "测不出", "爆表", *UNCONSCIOUS, "呼吸又深又快", "呼吸深快", "烂苹果"),
+            ("HI", "Hi", "测不出", "爆表", *UNCONSCIOUS, *DROWSY, "呼吸又深又快", "呼吸深快", "烂苹果"),
         ),
         source="ADA Standards of Care 2024 (hyperglycaemic crises) / 中国高血糖危象诊断与治疗指南 (2013): "
         "hyperglycaemia with altered consciousness or Kussmaul breathing is an emergency",
@@ -561,6 +573,8 @@ def _fires(flag: RedFlag, text: str, age_years: float, sex: str) -> bool:
     if flag.sex is not None and flag.sex != sex:
         return False
     if flag.max_age_days is not None and not age_days(age_years) < flag.max_age_days:
+        return False
+    if flag.years is not None and not flag.years[0] <= age_years <= flag.years[1]:
         return False
     if flag.childbearing and not is_pregnant(text, age_years, sex):
         return False
