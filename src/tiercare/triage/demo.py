@@ -10,6 +10,7 @@ pass (bench/RESULTS.md: 90% first, 6% second, 2% third, 2% none of three = 4), t
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import date, datetime, time, timedelta
 
 from tiercare.outreach.selectors import registration_bookings
@@ -99,7 +100,7 @@ def triage_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]:
     rng = random.Random(seed + 17)
     simulated = simulate_year(seed=seed, today=today)
     since = today - timedelta(days=365)
-    firsts: list[tuple[object, date, str]] = [
+    firsts: list[tuple[uuid.UUID, date, str]] = [
         (b.person_id, b.session.date, b.session.department.specialty) for b in registration_bookings(since=since)[:200]
     ]
     firsts += [
