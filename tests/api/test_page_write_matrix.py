@@ -45,7 +45,9 @@ NO_FOREIGN_IDS = {
     "account/tokens/revoke-all/": "revokes the caller's own tokens only (tests/core/test_tokens.py)",
     "directory/excel/import/": "an uploaded file, no object id; directory writers only (tests/network/test_excel.py)",
     "outreach/plan/new/": "queues a plan of a horizon, no object id; operations only (tests/outreach)",
-    "triage/": "anonymous triage of a complaint; names no object (tests/triage/test_page.py)",
+    "triage/": "anonymous triage of a complaint (tests/triage/test_page.py); a front desk's optional patient is "
+    "resolved by people's access function before anything is counted: 404, nothing stored; other roles have no such "
+    "field (tests/triage/test_registrations_page.py)",
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
     "programs/assess/<uuid:department_id>/": "a department is directory data: operations and visiting experts "
     "assess any; a coordinator of another hospital gets 404, audited (tests/programs/test_survey.py)",

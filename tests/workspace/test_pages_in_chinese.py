@@ -38,14 +38,14 @@ pytestmark = pytest.mark.django_db
 # A role's own pages: what its navigation offers (core/base.html) and its workspace.
 START_PAGES: dict[str, list[str]] = {
     "ops": ["/", "/directory/experts/", "/directory/organizations/", "/directory/overview/", "/outreach/plan/",
-            "/consults/", "/referrals/", "/directory/excel/"],
+            "/consults/", "/referrals/", "/directory/excel/", "/triage/registrations/"],
     "expert": ["/", "/outreach/calendar/", "/consults/", "/referrals/", "/directory/experts/"],
     "coordinator": ["/", "/outreach/requests/", "/consults/", "/referrals/", "/people/households/",
                     "/referrals/capacity/"],
     "gp": ["/", "/care/", "/care/dashboard/", "/consults/", "/referrals/", "/people/households/"],
     "health_manager": ["/", "/care/", "/people/households/"],
     "patient": ["/", "/care/me/"],
-    "auditor": ["/", "/audit/", "/directory/experts/", "/directory/overview/"],
+    "auditor": ["/", "/audit/", "/directory/experts/", "/directory/overview/", "/triage/registrations/"],
     "admin": ["/", "/audit/", "/consults/dashboard/", "/referrals/dashboard/", "/care/dashboard/"],
 }  # fmt: skip
 # Links not followed: writes behind GET would be a bug of their own, but downloads, the API, the admin and the

@@ -12,7 +12,7 @@ ten-year risk (an unknown risk before a known one: unknown is never treated as s
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -585,3 +585,20 @@ def dashboard_teams(*, for_user: User, center: Any = None, team: Any = None) -> 
     if team:
         qs = qs.filter(pk=team)
     return qs
+
+
+def registration_followups(*, since: date) -> QuerySet[FollowUp]:
+    """The GP-center visits (follow-ups not voided) from ``since``, each with ``center_id``: the center of the
+    team that held the person's contract then (the latest membership begun by that day), for triage's
+    registrations-per-episode collector (a system job: it stores counts and shows no patient)."""
+    team_center = (
+        ContractMember.objects.filter(person_id=OuterRef("person_id"), contract__start__lte=OuterRef("measured_at"))
+        .order_by("-active", "-contract__start")
+        .values("team__center_id")[:1]
+    )
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    return (
+        FollowUp.objects.filter(voided_at__isnull=True, measured_at__gte=start)
+        .annotate(center_id=Subquery(team_center))
+        .order_by("measured_at", "pk")
+    )

@@ -83,6 +83,7 @@ def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
     from tiercare.outreach.demo import outreach_demo
     from tiercare.programs.demo import programs_demo
     from tiercare.referrals.demo import referrals_demo
+    from tiercare.triage.demo import triage_demo
 
     return {
         "outreach": outreach_demo(seed=seed, today=today),
@@ -90,4 +91,5 @@ def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
         "consults": consults_demo(seed, today),
         "referrals": referrals_demo(seed=seed, today=today),
         "programs": programs_demo(seed=seed, today=today),
+        "triage": triage_demo(seed=seed, today=today),
     }

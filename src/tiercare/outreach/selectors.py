@@ -34,6 +34,7 @@ from tiercare.outreach.models import (
     RosterPlan,
     SessionReport,
     SessionRequest,
+    SessionStatus,
 )
 
 ALL_SEEING = (Role.OPS, Role.ADMIN, Role.AUDITOR)
@@ -335,4 +336,16 @@ def public_session_list(*, specialties: list[str], on: date, limit: int = 6) -> 
         .exclude(response=ExpertResponse.DECLINED)
         .select_related("expert", "site", "department")
         .order_by("date", "half_day")[:limit]
+    )
+
+
+def registration_bookings(*, since: date) -> QuerySet[Booking]:
+    """Every place booked (not cancelled) in a session from ``since``, for triage's registrations-per-episode
+    collector (a system job, not a user's read: it stores counts, and shows no patient): each is one registration
+    with the session's department. Includes the session, its department and site."""
+    return (
+        Booking.objects.filter(status=BookingStatus.ACTIVE, session__date__gte=since)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session", "session__department", "session__site")
+        .order_by("session__date", "pk")
     )

@@ -342,3 +342,15 @@ def referral_metrics(*, for_user: User) -> dict[str, Any]:
             for row in queues
         ],
     }
+
+
+def registration_referrals(*, since: date) -> QuerySet[Referral]:
+    """Every referral sent from ``since`` (drafts never reached a department), for triage's registrations-per-episode
+    collector (a system job: it stores counts and shows no patient). Each is one registration with the receiving
+    department; ``treated_at`` set means that department treated the patient."""
+    start, _end = local_day_bounds(since)
+    return (
+        Referral.objects.filter(sent_at__gte=start)
+        .select_related("receiving_department", "referring_organization")
+        .order_by("sent_at", "pk")
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tiercare.people.widgets import PersonPicker
 from tiercare.triage.rules import DAYS_PER_YEAR
 from tiercare.triage.services import AGE_MAX_YEARS, COMPLAINT_MAX_CHARS
 
@@ -27,6 +28,13 @@ class TriageForm(forms.Form):
         initial="years",
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=[("female", _("female")), ("male", _("male"))])
+
+    def __init__(self, *args: Any, front_desk: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if front_desk:  # a signed-in front desk may record the triage for a patient (its first choice, not the text)
+            self.fields["patient"] = forms.UUIDField(
+                label=_("Record for a patient (optional)"), required=False, widget=PersonPicker()
+            )  # resolved by access_person_by_id in services.triage_use_record
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -4,4 +4,7 @@ from tiercare.triage import views
 
 app_name = "triage"
 
-urlpatterns = [path("", views.triage_page, name="index")]
+urlpatterns = [
+    path("", views.triage_page, name="index"),
+    path("registrations/", views.registrations_page, name="registrations"),
+]
