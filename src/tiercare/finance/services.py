@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,13 +282,19 @@ def _charge_line(line: fact_source.FactLine, result: ChargeResult) -> None:
     result.charged.append(charge)
 
 
+def charge_lines(lines: list[fact_source.FactLine]) -> ChargeResult:
+    """Charge each line at the price and rule in force on its day, once (a line already charged is left alone)."""
+    result = ChargeResult()
+    for line in lines:
+        _charge_line(line, result)
+    return result
+
+
 @transaction.atomic
 def charges_for_fact(*, fact_kind: str, fact_id: uuid.UUID | str) -> ChargeResult:
     """Charge every line of one fact (idempotent: a line already charged is left alone, a line without a price or
     rule goes to the unpriced worklist) and mark the fact as looked at."""
-    result = ChargeResult()
-    for line in fact_source.lines_of(fact_kind, fact_id):
-        _charge_line(line, result)
+    result = charge_lines(fact_source.lines_of(fact_kind, fact_id))
     ChargedFact.objects.bulk_create([ChargedFact(fact_kind=fact_kind, fact_id=fact_id)], ignore_conflicts=True)
     return result
 
@@ -484,17 +490,3 @@ def statements_issue_month(*, by: User, month: date) -> list[Statement]:
         if new:
             issued.append(statement)
     return issued
-
-
-def month_totals(month: date) -> dict[str, Decimal]:
-    """The sums of the charges of a month (occurred in it), part by part."""
-    agg = Charge.objects.filter(occurred_on__gte=month, occurred_on__lt=next_month(month)).aggregate(
-        amount=Sum("amount"),
-        platform=Sum("platform_share"),
-        hospital=Sum("hospital_share"),
-        expert=Sum("expert_share"),
-        premium=Sum("premium_share"),
-        travel=Sum("travel_share"),
-    )
-    return {k: (v if v is not None else Decimal("0.00")) for k, v in agg.items()}
-
