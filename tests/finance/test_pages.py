@@ -124,3 +124,23 @@ def test_a_correction_on_the_statement_page_goes_to_the_next_statement(month):
     assert ok.status_code == 200 and "correction-saved" in ok.content.decode()
     november, _ = services.statement_issue(by=cast.ops, expert=cast.expert_practitioner, month=date(2026, 11, 1))
     assert [(ln.kind, ln.share) for ln in november.lines.all()] == [("adjustment", Decimal("-20.00"))]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_reads_statements_scoped_to_the_user(month, api):
+    cast = month
+    statement, _ = services.statement_issue(by=cast.ops, expert=cast.expert_practitioner, month=date(2026, 10, 1))
+    status, body = api(cast.expert).get(f"finance/statements/{statement.pk}")
+    assert status == 200 and body["net"] == str(statement.net) and len(body["lines"]) == 1
+    assert body["lines"][0]["fact_kind"] == "session" and body["lines"][0]["share"] == "300.00"
+    assert api(cast.expert).get("finance/statements")[1]["count"] == 1
+    other = f.UserFactory(username="expert_other", role=Role.EXPERT)
+    assert api(other).get(f"finance/statements/{statement.pk}")[0] == 404
+    assert api(other).get("finance/statements")[1]["count"] == 0
+    assert api(other).get("finance/charges")[0] == 403
+    finance = f.UserFactory(username="finance", role=Role.FINANCE)
+    status, body = api(finance).get("finance/charges", {"month": "2026-10-01"})
+    assert status == 200 and body["count"] == 1 and body["items"][0]["amount"] == "600.00"
+    status, body = api(finance).get("finance/reconciliation")
+    assert status == 200 and body[0]["balanced"] and body[0]["amount"] == "600.00"
+    assert api(finance).get("finance/unpriced")[1]["count"] == 1
