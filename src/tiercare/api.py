@@ -11,8 +11,8 @@ from tiercare.core.audit import audit_record
 from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
 from tiercare.core.models import AuditAction
-from tiercare.finance.api import router as finance_router
 from tiercare.core.services import api_token_issue, api_token_revoke, user_authenticate
+from tiercare.finance.api import router as finance_router
 from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
 from tiercare.people.api import router as people_router

@@ -149,6 +149,13 @@ PAGE_ONLY: dict[str, str] = {
     "programs:plan": "operations or the lead expert add milestones and set monthly targets on the plan page",
     "programs:assess": "a visiting expert or coordinator fills a department's needs assessment on the page",
     "programs:campaign": "operations move a ranked department of a survey into the partner pipeline",
+    # issue 15: the finance API is read-only for accounting integrations; operations keep prices and share rules,
+    # price unpriced work, issue statements and record corrections on the pages.
+    "finance:prices": "operations add a price version on the price-list page",
+    "finance:shares": "operations add a revenue-share rule version on the share-rules page",
+    "finance:unpriced_price": "operations price one piece of unpriced work from the worklist",
+    "finance:statements": "operations issue a month's expert statements",
+    "finance:statement": "operations record a correction that the expert's next statement carries",
 }
 
 

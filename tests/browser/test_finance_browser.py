@@ -10,7 +10,7 @@ import pytest
 from tests import factories as f
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
-from tests.finance.conftest import held_session, priced  # noqa: F401  (the fixture)
+from tests.finance.conftest import held_session, price_everything
 from tests.pdf import pdf_text
 
 from tiercare.core.models import AuditEvent, Role
@@ -26,12 +26,21 @@ def _last_month():
 
 
 @pytest.fixture
+def priced(cast):
+    return price_everything(cast)
+
+
+@pytest.fixture
 def issued(priced):
     cast = priced
     month = _last_month()
     held_session(cast, month.replace(day=9), cases_seen=12)
     held_session(
-        cast, month.replace(day=16), kind="surgery", cases_seen=2, surgeries=[{"procedure": "腹腔镜胆囊切除术", "grade": 3, "count": 1}]
+        cast,
+        month.replace(day=16),
+        kind="surgery",
+        cases_seen=2,
+        surgeries=[{"procedure": "腹腔镜胆囊切除术", "grade": 3, "count": 1}],
     )
     services.charges_sweep()
     statement, _ = services.statement_issue(by=cast.ops, expert=cast.expert_practitioner, month=month)

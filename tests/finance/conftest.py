@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 import time_machine
+
 from tests.care.factories import contract, team_with
 from tests.consults.conftest import net  # noqa: F401
 from tests.consults.test_mdt import book_first
 from tests.outreach.factories import make_session
-
 from tiercare.consults import services as consults
 from tiercare.finance import services
 from tiercare.outreach.services.reports import report_file
@@ -30,6 +30,10 @@ EPOCH = date(2025, 1, 1)
 @pytest.fixture
 def priced(cast: Any) -> Any:
     """Prices and share rules in force since 2025 at hospital A and GP center A."""
+    return price_everything(cast)
+
+
+def price_everything(cast: Any) -> Any:
     services.share_rule_add(by=cast.ops, hospital=cast.hospital_a, effective_from=EPOCH, **HOSPITAL_RULE)
     services.share_rule_add(by=cast.ops, hospital=cast.center_a, effective_from=EPOCH, **CENTER_RULE)
     for service, amount in PRICES.items():

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from tests.finance.conftest import (
     EPOCH,
     answered_teleconsult,
@@ -16,7 +17,6 @@ from tests.finance.conftest import (
     signed_contract,
     signed_opinion,
 )
-
 from tiercare.core.errors import Forbidden, ValidationFailed
 from tiercare.core.models import AuditEvent
 from tiercare.finance import services
@@ -77,7 +77,11 @@ def test_consults_and_contracts_charge_at_the_inviting_institution(priced, case,
     mdt = concluded_mdt(cast, mdt)
     services.charges_sweep()
     tc_charge = Charge.objects.get(fact_id=tc.pk)
-    assert (tc_charge.service, tc_charge.amount, tc_charge.hospital_id) == ("teleconsult", D("300.00"), cast.center_a.pk)
+    assert (tc_charge.service, tc_charge.amount, tc_charge.hospital_id) == (
+        "teleconsult",
+        D("300.00"),
+        cast.center_a.pk,
+    )
     assert Charge.objects.get(fact_id=op.pk).amount == D("600.00")
     package = Charge.objects.get(fact_id=contract.pk)
     # No expert on a family-doctor package: the expert's and travel's percentages go to the center (70+20+0 = 90%).
@@ -169,7 +173,9 @@ def test_only_operations_keep_prices_and_amounts_are_checked(priced):
             )
     for bad in ("abc", "9.99", "12.345", "-5", "NaN", "1e30"):
         with pytest.raises(ValidationFailed) as exc:
-            services.price_add(by=cast.ops, hospital=cast.hospital_a, service="clinic", amount=bad, effective_from=EPOCH)
+            services.price_add(
+                by=cast.ops, hospital=cast.hospital_a, service="clinic", amount=bad, effective_from=EPOCH
+            )
         assert exc.value.details == {"field": "amount"}
     with pytest.raises(ValidationFailed):
         services.price_add(by=cast.ops, hospital=cast.hospital_a, service="massage", amount="60", effective_from=EPOCH)

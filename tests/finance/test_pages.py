@@ -87,7 +87,9 @@ def test_the_expert_reads_and_downloads_their_statement_and_no_one_else_does(mon
     xlsx = expert.get(f"/finance/statements/{statement.pk}/xlsx/")
     ws = load_workbook(io.BytesIO(xlsx.content)).active
     values = [c.value for row in ws.iter_rows() for c in row]
-    assert Decimal(str(values[values.index("净额") + 5])) == statement.net if "净额" in values else statement.net in values
+    assert (
+        Decimal(str(values[values.index("净额") + 5])) == statement.net if "净额" in values else statement.net in values
+    )
     other = f.UserFactory(username="expert_other", role=Role.EXPERT)
     f.PractitionerFactory(user=other, name="孙其他")
     for path in ("", "pdf/", "xlsx/"):
@@ -96,7 +98,9 @@ def test_the_expert_reads_and_downloads_their_statement_and_no_one_else_does(mon
     assert statement.number not in client(other).get("/finance/statements/").content.decode()
     finance = f.UserFactory(username="finance", role=Role.FINANCE)
     assert client(finance).get(f"/finance/statements/{statement.pk}/").status_code == 200
-    assert client(finance).post(f"/finance/statements/{statement.pk}/", {"amount": "5", "reason": "x"}).status_code == 403
+    assert (
+        client(finance).post(f"/finance/statements/{statement.pk}/", {"amount": "5", "reason": "x"}).status_code == 403
+    )
 
 
 @time_machine.travel(NOW, tick=False)

@@ -38,6 +38,9 @@ def test_withholding_at_each_boundary(income, taxable, tax):
 
 
 def test_rates_and_quick_deductions_by_bracket():
-    assert (labour_remuneration_withholding(D("25000.00")).rate, labour_remuneration_withholding(D("25000.00")).quick_deduction) == (D("0.20"), 0)
+    assert (
+        labour_remuneration_withholding(D("25000.00")).rate,
+        labour_remuneration_withholding(D("25000.00")).quick_deduction,
+    ) == (D("0.20"), 0)
     assert labour_remuneration_withholding(D("25000.05")).quick_deduction == D("2000")
     assert labour_remuneration_withholding(D("62500.05")).quick_deduction == D("7000")

@@ -84,15 +84,21 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
     ] or partnerships
     no_teaching = min((p.department.organization for p in partnerships), key=lambda h: h.name, default=None)
     for h in sorted(hospitals, key=lambda h: h.name):
-        services.share_rule_add(by=ops, hospital=h, effective_from=epoch, note="示例分成（非真实协议）", **HOSPITAL_RULE)
+        services.share_rule_add(
+            by=ops, hospital=h, effective_from=epoch, note="示例分成（非真实协议）", **HOSPITAL_RULE
+        )
         for service, amount in HOSPITAL_PRICES.items():
             if h == no_teaching and service == "teaching":
                 continue  # left out: its teaching sessions wait on operations' unpriced-work list
-            services.price_add(by=ops, hospital=h, service=service, amount=amount, effective_from=epoch, note="示例价格")
+            services.price_add(
+                by=ops, hospital=h, service=service, amount=amount, effective_from=epoch, note="示例价格"
+            )
     for c in sorted(centers, key=lambda c: c.name):
         services.share_rule_add(by=ops, hospital=c, effective_from=epoch, note="示例分成（非真实协议）", **CENTER_RULE)
         for service, amount in CENTER_PRICES.items():
-            services.price_add(by=ops, hospital=c, service=service, amount=amount, effective_from=epoch, note="示例价格")
+            services.price_add(
+                by=ops, hospital=c, service=service, amount=amount, effective_from=epoch, note="示例价格"
+            )
     if no_teaching is not None:
         # A price edit: the clinic fee rises from the last ended month (a second version; earlier charges keep v1).
         edited = max(hospitals, key=lambda h: h.name)

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -174,7 +175,7 @@ def pending_facts() -> Iterator[tuple[str, object, list[FactLine]]]:
         yield FactKind.CONTRACT, c, contract_lines(c)
 
 
-def lines_of(kind: str, fact_id: object) -> list[FactLine]:
+def lines_of(kind: str, fact_id: Any) -> list[FactLine]:
     """The lines of one fact, read afresh (an unknown or not-yet-earning fact has none)."""
     if kind == FactKind.SESSION:
         s = ExpertSession.objects.filter(pk=fact_id).select_related("report", "department").first()

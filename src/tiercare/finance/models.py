@@ -21,8 +21,6 @@ from django.utils.translation import pgettext_lazy
 
 from tiercare.core.models import BaseModel
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-PERCENT = {"max_digits": 5, "decimal_places": 2}
 # The smallest price a price list takes, and the smallest platform share a rule takes: together they keep the
 # platform's part (the remainder after the other parts are rounded half-up) from going below zero (docs/adr/0006).
 MIN_PRICE = Decimal("10.00")
@@ -69,7 +67,9 @@ class Price(BaseModel):
     )
     service = models.CharField(_("service"), max_length=30, choices=Service.choices)
     version = models.PositiveIntegerField(_("version"))
-    amount = models.DecimalField(_("price (yuan)"), **MONEY, validators=[MinValueValidator(MIN_PRICE)])
+    amount = models.DecimalField(
+        _("price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(MIN_PRICE)]
+    )
     effective_from = models.DateField(_("effective from"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -98,11 +98,17 @@ class ShareRule(BaseModel):
     )
     version = models.PositiveIntegerField(_("version"))
     effective_from = models.DateField(_("effective from"))
-    platform_pct = models.DecimalField(_("platform %"), **PERCENT, validators=[MinValueValidator(MIN_PLATFORM_PERCENT)])
-    hospital_pct = models.DecimalField(_("hospital %"), **PERCENT, validators=[MinValueValidator(0)])
-    expert_pct = models.DecimalField(_("expert %"), **PERCENT, validators=[MinValueValidator(0)])
-    premium_pct = models.DecimalField(_("malpractice premium %"), **PERCENT, validators=[MinValueValidator(0)])
-    travel_pct = models.DecimalField(_("travel %"), **PERCENT, validators=[MinValueValidator(0)])
+    platform_pct = models.DecimalField(
+        _("platform %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(MIN_PLATFORM_PERCENT)]
+    )
+    hospital_pct = models.DecimalField(
+        _("hospital %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    expert_pct = models.DecimalField(_("expert %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    premium_pct = models.DecimalField(
+        _("malpractice premium %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    travel_pct = models.DecimalField(_("travel %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -160,17 +166,17 @@ class Charge(BaseModel):
     )
     occurred_on = models.DateField(_("date"), db_index=True)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1), MaxValueValidator(10000)])
-    unit_price = models.DecimalField(_("unit price"), **MONEY)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     price = models.ForeignKey(Price, verbose_name=_("price version"), on_delete=models.PROTECT, related_name="charges")
     rule = models.ForeignKey(
         ShareRule, verbose_name=_("share rule version"), on_delete=models.PROTECT, related_name="charges"
     )
-    platform_share = models.DecimalField(_("platform"), **MONEY)
-    hospital_share = models.DecimalField(_("hospital"), **MONEY)
-    expert_share = models.DecimalField(_("expert"), **MONEY)
-    premium_share = models.DecimalField(_("malpractice premium"), **MONEY)
-    travel_share = models.DecimalField(_("travel"), **MONEY)
+    platform_share = models.DecimalField(_("platform"), max_digits=12, decimal_places=2)
+    hospital_share = models.DecimalField(_("hospital"), max_digits=12, decimal_places=2)
+    expert_share = models.DecimalField(_("expert"), max_digits=12, decimal_places=2)
+    premium_share = models.DecimalField(_("malpractice premium"), max_digits=12, decimal_places=2)
+    travel_share = models.DecimalField(_("travel"), max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["-occurred_on", "created_at"]
@@ -178,7 +184,9 @@ class Charge(BaseModel):
         verbose_name_plural = _("charges")
         constraints = [
             models.UniqueConstraint(fields=["fact_kind", "fact_id", "item"], name="finance_charge_fact_once"),
-            models.CheckConstraint(condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)), name="finance_charge_amount"),
+            models.CheckConstraint(
+                condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)), name="finance_charge_amount"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     amount=Round(
@@ -194,7 +202,10 @@ class Charge(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    platform_share__gte=0, hospital_share__gte=0, expert_share__gte=0, premium_share__gte=0,
+                    platform_share__gte=0,
+                    hospital_share__gte=0,
+                    expert_share__gte=0,
+                    premium_share__gte=0,
                     travel_share__gte=0,
                 ),
                 name="finance_charge_parts_not_negative",
@@ -256,10 +267,10 @@ class Statement(BaseModel):
     )
     month = models.DateField(_("month"))
     number = models.CharField(_("statement number"), max_length=40, unique=True)
-    gross = models.DecimalField(_("gross"), **MONEY)
-    taxable = models.DecimalField(_("taxable income"), **MONEY)
-    tax = models.DecimalField(_("tax withheld"), **MONEY)
-    net = models.DecimalField(_("net"), **MONEY)
+    gross = models.DecimalField(_("gross"), max_digits=12, decimal_places=2)
+    taxable = models.DecimalField(_("taxable income"), max_digits=12, decimal_places=2)
+    tax = models.DecimalField(_("tax withheld"), max_digits=12, decimal_places=2)
+    net = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -296,7 +307,7 @@ class Adjustment(BaseModel):
     expert = models.ForeignKey(
         "network.Practitioner", verbose_name=_("expert"), on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=300)
     corrects = models.ForeignKey(
         "StatementLine",
@@ -314,6 +325,9 @@ class Adjustment(BaseModel):
         verbose_name_plural = _("adjustments")
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="finance_adjustment_not_zero")]
 
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason[:40]}"
+
 
 class LineKind(models.TextChoices):
     EARNING = "earning", pgettext_lazy("statement line", "Earning")
@@ -327,17 +341,15 @@ class StatementLine(BaseModel):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
     kind = models.CharField(max_length=12, choices=LineKind.choices)
     charge = models.OneToOneField(Charge, null=True, blank=True, on_delete=models.PROTECT, related_name="line")
-    adjustment = models.OneToOneField(
-        Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="line"
-    )
+    adjustment = models.OneToOneField(Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="line")
     occurred_on = models.DateField(_("date"))
     hospital_name = models.CharField(_("hospital"), max_length=120, blank=True)
     service = models.CharField(_("service"), max_length=30, blank=True)
     fact_kind = models.CharField(_("work"), max_length=20, blank=True)
     fact_id = models.UUIDField(null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    gross = models.DecimalField(_("charge"), **MONEY)
-    share = models.DecimalField(_("your share"), **MONEY)
+    gross = models.DecimalField(_("charge"), max_digits=12, decimal_places=2)
+    share = models.DecimalField(_("your share"), max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["occurred_on", "created_at"]
@@ -348,6 +360,9 @@ class StatementLine(BaseModel):
                 name="finance_line_traces_to_one_thing",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.share}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -367,3 +382,6 @@ class ChargedFact(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["fact_kind", "fact_id"], name="finance_charged_fact_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fact_kind} {self.fact_id}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -45,9 +46,13 @@ def statement_lines(statement: Statement) -> QuerySet[StatementLine]:
 
 
 def charge_list(
-    *, for_user: User, month: date | None = None, hospital_id: object = None, expert_id: object = None
+    *, for_user: User, month: date | None = None, hospital_id: Any = None, expert_id: Any = None
 ) -> QuerySet[Charge]:
-    qs = Charge.objects.select_related("hospital", "expert", "price", "rule") if is_reader(for_user) else Charge.objects.none()
+    qs = (
+        Charge.objects.select_related("hospital", "expert", "price", "rule")
+        if is_reader(for_user)
+        else Charge.objects.none()
+    )
     if month is not None:
         from tiercare.finance.services import next_month
 
@@ -157,7 +162,7 @@ class Settlement:
     """What a partner hospital owes the group for a month's work, and what it keeps: the charges billed to it
     (``amount``), its share (``hospital``), and the difference it pays (``payable``)."""
 
-    hospital_id: object
+    hospital_id: Any
     hospital_name: str
     count: int
     amount: Decimal
@@ -208,5 +213,8 @@ def settlements(*, month: date) -> list[Settlement]:
 def charge_months() -> list[date]:
     return [
         _month(m)
-        for m in Charge.objects.annotate(m=TruncMonth("occurred_on")).values_list("m", flat=True).distinct().order_by("-m")
+        for m in Charge.objects.annotate(m=TruncMonth("occurred_on"))
+        .values_list("m", flat=True)
+        .distinct()
+        .order_by("-m")
     ]

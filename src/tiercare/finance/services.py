@@ -95,7 +95,7 @@ def next_month(month: date) -> date:
 
 
 # --- prices and rules ---------------------------------------------------------------------------------------------
-def price_in_force(hospital_id: object, service: str, on: date) -> Price | None:
+def price_in_force(hospital_id: Any, service: str, on: date) -> Price | None:
     """The version in force on ``on``: the latest ``effective_from`` not after it, the higher version on a tie."""
     return (
         Price.objects.filter(hospital_id=hospital_id, service=service, effective_from__lte=on)
@@ -104,7 +104,7 @@ def price_in_force(hospital_id: object, service: str, on: date) -> Price | None:
     )
 
 
-def rule_in_force(hospital_id: object, on: date) -> ShareRule | None:
+def rule_in_force(hospital_id: Any, on: date) -> ShareRule | None:
     return (
         ShareRule.objects.filter(hospital_id=hospital_id, effective_from__lte=on)
         .order_by("-effective_from", "-version")
@@ -310,7 +310,7 @@ def charges_sweep() -> dict[str, int]:
     return totals
 
 
-def unpriced_retry(*, hospital_id: object = None, service: str | None = None) -> int:
+def unpriced_retry(*, hospital_id: Any = None, service: str | None = None) -> int:
     """Charge the open unpriced work that a price or rule now covers; returns how many were charged."""
     qs = UnpricedWork.objects.filter(resolved_at__isnull=True)
     if hospital_id is not None:
@@ -322,9 +322,10 @@ def unpriced_retry(*, hospital_id: object = None, service: str | None = None) ->
         result = charges_for_fact(fact_kind=work.fact_kind, fact_id=work.fact_id)
         charged += len(result.charged)
         # A fact whose line went away (a report corrected) leaves nothing to charge: the row is closed unpaid.
-        if not any(
-            line.item == work.item for line in fact_source.lines_of(work.fact_kind, work.fact_id)
-        ) and not Charge.objects.filter(fact_kind=work.fact_kind, fact_id=work.fact_id, item=work.item).exists():
+        if (
+            not any(line.item == work.item for line in fact_source.lines_of(work.fact_kind, work.fact_id))
+            and not Charge.objects.filter(fact_kind=work.fact_kind, fact_id=work.fact_id, item=work.item).exists()
+        ):
             UnpricedWork.objects.filter(pk=work.pk).update(resolved_at=timezone.now())
     return charged
 
@@ -343,7 +344,9 @@ def adjustment_add(
     if not reason.strip():
         raise ValidationFailed(_("reason: say why the income is corrected."), details={"field": "reason"})
     if corrects is not None and corrects.statement.expert_id != expert.pk:
-        raise ValidationFailed(_("corrects: that line is on another expert's statement."), details={"field": "corrects"})
+        raise ValidationFailed(
+            _("corrects: that line is on another expert's statement."), details={"field": "corrects"}
+        )
     adj = Adjustment.objects.create(
         expert=expert, amount=value, reason=reason.strip()[:300], corrects=corrects, created_by=by
     )
@@ -387,9 +390,7 @@ def statement_draft(*, expert: Practitioner, month: date) -> Draft:
 def _check_month(month: date) -> date:
     month = month_start(month)
     if month >= month_start(timezone.localdate()):
-        raise ValidationFailed(
-            _("month: a statement is issued once the month has ended."), details={"field": "month"}
-        )
+        raise ValidationFailed(_("month: a statement is issued once the month has ended."), details={"field": "month"})
     return month
 
 
