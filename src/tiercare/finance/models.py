@@ -353,6 +353,8 @@ class StatementLine(BaseModel):
 
     class Meta:
         ordering = ["occurred_on", "created_at"]
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="earning", charge__isnull=False, adjustment__isnull=True))
