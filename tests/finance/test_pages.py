@@ -48,6 +48,9 @@ def test_operations_price_unpriced_work_and_the_charge_appears(month):
     bad = ops.post(f"/finance/unpriced/{work.pk}/price/", {"amount": "12.345", "effective_from": "2026-10-01"})
     assert bad.status_code == 422 and "12.345" in bad.content.decode()
     assert "最多两位小数" in bad.content.decode()
+    late = ops.post(f"/finance/unpriced/{work.pk}/price/", {"amount": "1500", "effective_from": "2026-10-17"})
+    assert late.status_code == 422 and "该价格在工作当日尚未生效" in late.content.decode()
+    assert not Price.objects.filter(service="teaching").exists()
     done = ops.post(f"/finance/unpriced/{work.pk}/price/", {"amount": "1500", "effective_from": "2026-10-01"})
     assert done.status_code == 302
     charge = Charge.objects.get(fact_id=work.fact_id)

@@ -56,6 +56,16 @@ class UnpricedPriceForm(forms.Form):
     amount = forms.CharField(label=_("Price (yuan)"), max_length=20, widget=forms.TextInput(attrs={"size": 10}))
     effective_from = forms.DateField(label=_("Effective from"))
 
+    def __init__(self, *args: Any, work_on: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.work_on = work_on
+
+    def clean_effective_from(self) -> date:
+        value: date = self.cleaned_data["effective_from"]
+        if self.work_on is not None and value > self.work_on:
+            raise ValidationError(_("This price is not in force on the day of the work."))
+        return value
+
 
 class ShareRuleForm(forms.Form):
     hospital = forms.ModelChoiceField(label=_("Hospital"), queryset=Organization.objects.none())

@@ -189,7 +189,7 @@ def unpriced(request: AuthedRequest) -> HttpResponse:
 def unpriced_price(request: AuthedRequest, work_id: str) -> HttpResponse:
     """Add the price that covers one unpriced item (its hospital and service); the charge is made at once."""
     work = access_unpriced_by_id(request.user, work_id)
-    form = UnpricedPriceForm(request.POST)
+    form = UnpricedPriceForm(request.POST, work_on=work.occurred_on)
     if form.is_valid():
         try:
             services.price_add(
@@ -203,10 +203,9 @@ def unpriced_price(request: AuthedRequest, work_id: str) -> HttpResponse:
             show_domain_error(form, exc)
         else:
             work.refresh_from_db()
-            if work.resolved_at is None:
-                form.add_error("effective_from", _("This price is not in force on the day of the work."))
-            else:
+            if work.resolved_at is not None:
                 return redirect(f"{reverse('finance:charges')}?month={work.occurred_on:%Y-%m}#charge-{work.charge_id}")
+            form.add_error(None, _("The price is saved, but this work still waits for a share rule."))
     items = list(selectors.unpriced_list(for_user=request.user)[:PAGE_ROWS])
     return render(
         request,
