@@ -189,3 +189,15 @@ def test_only_operations_keep_prices_and_amounts_are_checked(priced):
             premium_pct="0",
             travel_pct="0",
         )
+
+
+def test_manage_py_tick_charges_new_work(priced):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    session = held_session(priced, date(2026, 10, 13), cases_seen=3)
+    out = StringIO()
+    call_command("tick", stdout=out)
+    assert Charge.objects.get(fact_id=session.pk).amount == D("150.00")
+    assert "'finance': {'facts': 1, 'charged': 1, 'unpriced': 0}" in out.getvalue()

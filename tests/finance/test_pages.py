@@ -151,3 +151,14 @@ def test_the_api_reads_statements_scoped_to_the_user(month, api):
     status, body = api(finance).get("finance/reconciliation")
     assert status == 200 and body[0]["balanced"] and body[0]["amount"] == "600.00"
     assert api(finance).get("finance/unpriced")[1]["count"] == 1
+
+
+def test_settlement_and_reconciliation_pages_add_up_for_the_finance_role(month):
+    finance = client(f.UserFactory(username="finance", role=Role.FINANCE))
+    # October: one clinic of 12 × 50.00 = 600.00; hospital A keeps 30% = 180.00 and pays the group 420.00.
+    page = finance.get("/finance/settlements/?month=2026-10").content.decode()
+    assert "甲县人民医院" in page and "600.00" in page and "180.00" in page and "420.00" in page
+    rec = finance.get("/finance/reconciliation/").content.decode()
+    assert 'data-month="2026-10"' in rec and "0.00 ✓" in rec and "✗" not in rec
+    assert "unpriced-alert" in rec  # the teaching session without a price
+    assert finance.get("/finance/settlements/?month=banana").status_code == 200
