@@ -162,3 +162,14 @@ def test_settlement_and_reconciliation_pages_add_up_for_the_finance_role(month):
     assert 'data-month="2026-10"' in rec and "0.00 ✓" in rec and "✗" not in rec
     assert "unpriced-alert" in rec  # the teaching session without a price
     assert finance.get("/finance/settlements/?month=banana").status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_workspace_shows_finance_to_readers_and_statements_to_the_expert(month):
+    cast = month
+    statement, _ = services.statement_issue(by=cast.ops, expert=cast.expert_practitioner, month=date(2026, 10, 1))
+    home = client(cast.ops).get("/").content.decode()
+    assert 'id="finance-panel"' in home and "已平衡到分" in home and "/finance/unpriced/" in home
+    mine = client(cast.expert).get("/").content.decode()
+    assert f"/finance/statements/{statement.pk}/" in mine and str(statement.net) in mine
+    assert 'id="finance-panel"' not in client(cast.coordinator).get("/").content.decode()
