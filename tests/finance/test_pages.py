@@ -173,3 +173,18 @@ def test_the_workspace_shows_finance_to_readers_and_statements_to_the_expert(mon
     mine = client(cast.expert).get("/").content.decode()
     assert f"/finance/statements/{statement.pk}/" in mine and str(statement.net) in mine
     assert 'id="finance-panel"' not in client(cast.coordinator).get("/").content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_statement_list_costs_the_same_queries_for_one_or_many(month, django_assert_num_queries):
+    cast = month
+    services.statement_issue(by=cast.ops, expert=cast.expert_practitioner, month=date(2026, 10, 1))
+    for n in range(3):
+        other = f.PractitionerFactory(user=f.UserFactory(username=f"e{n}", role=Role.EXPERT), name=f"专家{n}")
+        services.adjustment_add(by=cast.ops, expert=other, amount="100", reason="补发")
+        services.statement_issue(by=cast.ops, expert=other, month=date(2026, 10, 1))
+    finance = client(f.UserFactory(username="finance", role=Role.FINANCE))
+    finance.get("/finance/statements/")  # warm the session
+    with django_assert_num_queries(3):  # session, user, statements with their experts; nothing per row
+        page = finance.get("/finance/statements/")
+    assert page.content.decode().count("/finance/statements/") >= 4
