@@ -12,6 +12,7 @@ from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
 from tiercare.core.models import AuditAction
 from tiercare.core.services import api_token_issue, api_token_revoke, user_authenticate
+from tiercare.finance.api import router as finance_router
 from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
 from tiercare.people.api import router as people_router
@@ -89,3 +90,4 @@ api.add_router("/", care_router)
 api.add_router("/", programs_router)
 api.add_router("/", audit_router)
 api.add_router("/", triage_router)
+api.add_router("/", finance_router)

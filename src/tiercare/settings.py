@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "tiercare.consults",
     "tiercare.referrals",
     "tiercare.programs",
+    "tiercare.finance",
     "tiercare.triage",
     "tiercare.workspace",
     "tiercare.demo",

@@ -28,6 +28,7 @@ from tiercare.consults import services as consults
 from tiercare.consults.models import MeetingHours
 from tiercare.core.models import Role
 from tiercare.core.services import api_token_issue
+from tiercare.finance import services as finance
 from tiercare.network.models import ImportBatch, ImportKind
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
 from tiercare.people.models import Consent, ConsentScope
@@ -97,6 +98,9 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     # Hospital A's department-building program (with a milestone) and operations' needs survey.
     program = make_program(cast.ops, cast.dept_a, months_ago=1, stage="building")
     campaign = programs.campaign_create(by=cast.ops, name="需求调研")
+    # Finance: hospital A's prices and share rule, last month's held clinic of the standing expert charged and its
+    # statement issued, and a held teaching session with no price (operations' unpriced work).
+    statement, unpriced = _finance_world(cast)
     return {
         "person": cast.patient_person,
         "household": cast.household_a,
@@ -126,7 +130,28 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "program": program,
         "milestone": program.milestones.first(),
         "campaign": campaign,
+        "statement": statement,
+        "unpriced": unpriced,
     }
+
+
+def _finance_world(cast: Any) -> tuple[Any, Any]:
+    from tiercare.finance.models import UnpricedWork
+    from tiercare.outreach.services.reports import report_file
+
+    month = finance.month_start(finance.month_start(timezone.localdate()) - timedelta(days=1))
+    finance.share_rule_add(
+        by=cast.ops, hospital=cast.hospital_a, effective_from=month, hospital_pct=30, expert_pct=50, premium_pct=3,
+        travel_pct=7,
+    )  # fmt: skip
+    finance.price_add(by=cast.ops, hospital=cast.hospital_a, service="clinic", amount="50", effective_from=month)
+    clinic = make_session(cast.expert_practitioner, cast.dept_a, on=month.replace(day=10))
+    report_file(by=cast.expert, session=clinic, data={"cases_seen": 6})
+    teaching = make_session(cast.expert_practitioner, cast.dept_a, on=month.replace(day=11), kind="teaching")
+    report_file(by=cast.expert, session=teaching, data={"teaching_topic": "三基三严"})
+    finance.charges_sweep()
+    statement, _new = finance.statement_issue(by=cast.ops, expert=cast.expert_practitioner, month=month)
+    return statement, UnpricedWork.objects.get(fact_id=teaching.pk)
 
 
 @pytest.fixture

@@ -54,6 +54,10 @@ NO_FOREIGN_IDS = {
     "programs/survey/new/": "starts a needs survey by its name; operations only (tests/programs/test_survey.py)",
     "programs/assess/<uuid:department_id>/import/": "the assessment page's offline sheet: the department as for "
     "programs/assess/; a coordinator of another hospital gets 404 (tests/programs/test_offline.py)",
+    "finance/prices/": "a price names a hospital (directory data); finance writers (operations) only, others 403 "
+    "(tests/finance/test_pages.py)",
+    "finance/shares/": "a share rule names a hospital (directory data); finance writers only (tests/finance)",
+    "finance/statements/": "issues a month's statements (a month, no object id); finance writers only (tests/finance)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }
@@ -85,6 +89,8 @@ PATH_IDS = {
     "program_id": "program",
     "milestone_id": "milestone",
     "campaign_id": "campaign",
+    "statement_id": "statement",
+    "work_id": "unpriced",
 }
 
 
@@ -136,6 +142,8 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
         lambda ids: {"date": _soon(), "half_day": "pm"},
     ],
     "consults/opinions/<uuid:opinion_id>/edit/": [lambda ids: {"text": "意见", "sign": "1"}],
+    "finance/statements/<uuid:statement_id>/": [lambda ids: {"amount": "-5", "reason": "更正"}],
+    "finance/unpriced/<uuid:work_id>/price/": [lambda ids: {"amount": "1200", "effective_from": "2026-01-01"}],
     "consults/opinions/<uuid:opinion_id>/addendum/": [lambda ids: {"text": "补充"}],
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],
     "care/enrollments/<uuid:enrollment_id>/end/": [lambda ids: {"reason": "失访"}],
@@ -180,6 +188,7 @@ OPS_BY_ROLE = (
     "care/teams/",
     "care/team-members/",
     "programs/",  # operations keep every program's plan and pipeline, and every survey
+    "finance/",  # operations keep prices, issue statements and record corrections
 )
 
 

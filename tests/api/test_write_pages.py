@@ -156,6 +156,13 @@ PAGE_ONLY: dict[str, str] = {
     "programs:assess_import": "the assessment page's offline sheet (xlsx), read back as the page's form",
     "programs:actuals_import": "the actuals page's sheet of months (xlsx); integrations post a month's actuals to "
     "POST /api/v1/programs/{program_id}/actuals",
+    # issue 15: the finance API is read-only for accounting integrations; operations keep prices and share rules,
+    # price unpriced work, issue statements and record corrections on the pages.
+    "finance:prices": "operations add a price version on the price-list page",
+    "finance:shares": "operations add a revenue-share rule version on the share-rules page",
+    "finance:unpriced_price": "operations price one piece of unpriced work from the worklist",
+    "finance:statements": "operations issue a month's expert statements",
+    "finance:statement": "operations record a correction that the expert's next statement carries",
 }
 
 

@@ -38,8 +38,11 @@ pytestmark = pytest.mark.django_db
 # A role's own pages: what its navigation offers (core/base.html) and its workspace.
 START_PAGES: dict[str, list[str]] = {
     "ops": ["/", "/directory/experts/", "/directory/organizations/", "/directory/overview/", "/outreach/plan/",
-            "/consults/", "/referrals/", "/directory/excel/", "/triage/registrations/"],
-    "expert": ["/", "/outreach/calendar/", "/consults/", "/referrals/", "/directory/experts/"],
+            "/consults/", "/referrals/", "/directory/excel/", "/triage/registrations/", "/finance/unpriced/",
+            "/finance/statements/"],
+    "expert": ["/", "/outreach/calendar/", "/consults/", "/referrals/", "/directory/experts/", "/finance/statements/"],
+    "finance": ["/", "/finance/reconciliation/", "/finance/settlements/", "/finance/charges/", "/finance/statements/",
+                "/finance/unpriced/", "/finance/prices/", "/finance/shares/"],
     "coordinator": ["/", "/outreach/requests/", "/consults/", "/referrals/", "/people/households/",
                     "/referrals/capacity/"],
     "gp": ["/", "/care/", "/care/dashboard/", "/consults/", "/referrals/", "/people/households/"],

@@ -25,6 +25,8 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
             "can_people": role in (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR, Role.ADMIN),
             "can_audit": role in (Role.AUDITOR, Role.ADMIN),
             "can_excel": role in (Role.OPS, Role.ADMIN),
+            "can_finance": role in (Role.OPS, Role.ADMIN, Role.AUDITOR, Role.FINANCE),
+            "can_statements": role == Role.EXPERT,
             "can_programs": role in (Role.OPS, Role.ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.DIRECTOR, Role.EXPERT),
         }
     }

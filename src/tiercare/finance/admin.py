@@ -1,0 +1,65 @@
+"""Admin for finance: price and rule versions, charges and issued statements are shown, never changed or deleted
+here (a change is a new version, a correction an adjustment; issued statements are also guarded by database
+triggers, finance migration 0002)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tiercare.core.admin import AuditedAdmin
+from tiercare.finance import models as m
+
+
+class ReadOnlyAdmin(AuditedAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StatementLineInline(admin.TabularInline):
+    model = m.StatementLine
+    extra = 0
+    can_delete = False
+    fields = ("occurred_on", "kind", "hospital_name", "service", "fact_kind", "fact_id", "gross", "share")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(m.Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = ("number", "expert", "month", "gross", "tax", "net", "issued_at")
+    list_filter = ("month",)
+    inlines = [StatementLineInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(m.Price)
+class PriceAdmin(ReadOnlyAdmin):
+    list_display = ("hospital", "service", "version", "amount", "effective_from")
+    list_filter = ("service",)
+
+
+@admin.register(m.ShareRule)
+class ShareRuleAdmin(ReadOnlyAdmin):
+    list_display = ("hospital", "version", "effective_from", "platform_pct", "hospital_pct", "expert_pct")
+
+
+@admin.register(m.Charge)
+class ChargeAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_on", "service", "hospital", "expert", "amount", "expert_share", "platform_share")
+    list_filter = ("service", "fact_kind")

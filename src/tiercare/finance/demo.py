@@ -1,0 +1,194 @@
+"""Money for the demo network (demo/builder.py), deterministic for a seed: price lists and share rules for every
+partner hospital and GP center (illustrative figures, not any real tariff), three months of held expert sessions
+with their reports (filed through the outreach service), the charges the sweep makes of them and of the consults
+and contracts the other demos made, one price edit (a second version), one teaching price left out so operations
+see unpriced work, and the statements of each ended month issued by operations, with one correction carried into
+the last of them."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tiercare.consults.models import Case, MdtCase
+from tiercare.core.models import Role, User
+from tiercare.finance import services
+from tiercare.network.models import Organization, Partnership, Practitioner
+from tiercare.network.practice import practice_basis
+from tiercare.outreach.models import ExpertSession, SessionKind
+from tiercare.outreach.services.reports import report_file
+
+D = Decimal
+HOSPITAL_PRICES = {
+    "surgery_1": D("800.00"),
+    "surgery_2": D("1500.00"),
+    "surgery_3": D("3000.00"),
+    "surgery_4": D("5000.00"),
+    "clinic": D("60.00"),
+    "ward_round": D("800.00"),
+    "teaching": D("1200.00"),
+    "teleconsult": D("300.00"),
+    "second_opinion": D("800.00"),
+    "mdt": D("1000.00"),
+    "online_consult": D("50.00"),
+}
+CENTER_PRICES = {
+    "teleconsult": D("200.00"),
+    "second_opinion": D("600.00"),
+    "online_consult": D("30.00"),
+    "package_basic": D("120.00"),
+    "package_personalised": D("360.00"),
+}
+HOSPITAL_RULE = {"hospital_pct": D("30"), "expert_pct": D("50"), "premium_pct": D("3"), "travel_pct": D("7")}
+CENTER_RULE = {"hospital_pct": D("70"), "expert_pct": D("20"), "premium_pct": D("2"), "travel_pct": D("0")}
+MONTHS = 3
+PROCEDURES = ["腹腔镜胆囊切除术", "甲状腺腺叶切除术", "经皮肾镜取石术", "腹股沟疝修补术", "胰十二指肠切除术"]
+
+
+def _month_back(month: date, n: int) -> date:
+    y, m = month.year, month.month - n
+    while m < 1:
+        y, m = y - 1, m + 12
+    return date(y, m, 1)
+
+
+@transaction.atomic
+def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
+    rng = random.Random(seed)
+    ops = User.objects.filter(role=Role.OPS, is_active=True).order_by("username").first()
+    if ops is None:
+        return {"skipped": "no operations user"}
+    this_month = today.replace(day=1)
+    first = _month_back(this_month, MONTHS)
+    epoch = _month_back(this_month, 12)
+    partnerships = list(
+        Partnership.objects.filter(start__lte=today)
+        .select_related("department__organization", "doctor_group")
+        .order_by("department__organization__name", "department__name")
+    )
+    hospitals = {p.department.organization for p in partnerships}
+    hospitals |= set(Organization.objects.filter(pk__in=Case.objects.values("requesting_org")))
+    hospitals |= set(Organization.objects.filter(pk__in=MdtCase.objects.values("site")))
+    centers = set(Organization.objects.filter(kind="gp_center"))
+    hospitals -= centers
+    demo_expert = Practitioner.objects.filter(user__username="expert").first()
+    partnerships = [
+        p
+        for p in partnerships
+        if demo_expert is None or practice_basis(demo_expert, p.department.organization, today).allowed
+    ] or partnerships
+    no_teaching = min((p.department.organization for p in partnerships), key=lambda h: h.name, default=None)
+    for h in sorted(hospitals, key=lambda h: h.name):
+        services.share_rule_add(
+            by=ops, hospital=h, effective_from=epoch, note="示例分成（非真实协议）", **HOSPITAL_RULE
+        )
+        for service, amount in HOSPITAL_PRICES.items():
+            if h == no_teaching and service == "teaching":
+                continue  # left out: its teaching sessions wait on operations' unpriced-work list
+            services.price_add(
+                by=ops, hospital=h, service=service, amount=amount, effective_from=epoch, note="示例价格"
+            )
+    for c in sorted(centers, key=lambda c: c.name):
+        services.share_rule_add(by=ops, hospital=c, effective_from=epoch, note="示例分成（非真实协议）", **CENTER_RULE)
+        for service, amount in CENTER_PRICES.items():
+            services.price_add(
+                by=ops, hospital=c, service=service, amount=amount, effective_from=epoch, note="示例价格"
+            )
+    if no_teaching is not None:
+        # A price edit: the clinic fee rises from the last ended month (a second version; earlier charges keep v1).
+        edited = max(hospitals, key=lambda h: h.name)
+        services.price_add(
+            by=ops,
+            hospital=edited,
+            service="clinic",
+            amount=D("80.00"),
+            effective_from=_month_back(this_month, 1),
+            note="示例：门诊单价上调",
+        )
+    sessions = _held_sessions(rng, partnerships, first, today)
+    sweep = services.charges_sweep()
+    issued = 0
+    for n in range(MONTHS, 0, -1):
+        month = _month_back(this_month, n)
+        if n == 1:
+            _one_correction(ops, month)
+        issued += len(services.statements_issue_month(by=ops, month=month))
+    return {"sessions": sessions, **sweep, "statements": issued}
+
+
+def _held_sessions(rng: random.Random, partnerships: list[Partnership], first: date, today: date) -> int:
+    """Sessions of the demo expert (the one doctor-group expert who signs in) at the partner departments where they
+    may practise, held and reported, on about one weekday in four from ``first`` to yesterday."""
+    expert = (
+        Practitioner.objects.filter(doctor_group__isnull=False, user__username="expert").select_related("user").first()
+    )
+    if expert is None or not partnerships:
+        return 0
+    made = 0
+    day = first
+    until = min(today, timezone.localdate())  # a report is filed only once its session has started
+    while day < until:
+        if day.weekday() < 5 and rng.random() < 0.3:
+            made += _hold(rng, expert, rng.choice(partnerships), day)
+        day += timedelta(days=1)
+    return made
+
+
+def _hold(rng: random.Random, expert: Practitioner, p: Partnership, day: date) -> int:
+    site = p.department.organization
+    decision = practice_basis(expert, site, day)
+    if not decision.allowed:
+        return 0
+    half_day = rng.choice(["am", "pm"])
+    if ExpertSession.objects.filter(expert=expert, date=day, half_day=half_day).exists():
+        return 0
+    kind = rng.choice(
+        [SessionKind.CLINIC, SessionKind.CLINIC, SessionKind.SURGERY, SessionKind.WARD_ROUND, SessionKind.TEACHING]
+    )
+    if kind == SessionKind.SURGERY and not expert.can_operate:
+        kind = SessionKind.CLINIC
+    session = ExpertSession.objects.create(
+        expert=expert,
+        department=p.department,
+        site=site,
+        date=day,
+        half_day=half_day,
+        kind=kind,
+        places=20,
+        basis=decision.basis,
+        basis_reference=decision.reference[:120],
+        response="accepted",
+    )
+    report: dict[str, Any] = {"cases_seen": rng.randint(6, 20)}
+    if kind == SessionKind.SURGERY:
+        report["surgeries"] = [
+            {"procedure": rng.choice(PROCEDURES), "grade": rng.choice([2, 3, 3, 4]), "count": rng.randint(1, 3)}
+        ]
+    if kind == SessionKind.TEACHING:
+        report["teaching_topic"] = "三基三严：危重症早期识别"
+        report["attendees"] = rng.randint(8, 30)
+    report_file(by=expert.user, session=session, data=report)  # type: ignore[arg-type]
+    return 1
+
+
+def _one_correction(ops: User, month: date) -> None:
+    """A clinic charge of an earlier statement was overstated by two patients: taken back in the next one."""
+    from tiercare.finance.models import StatementLine
+
+    line = (
+        StatementLine.objects.filter(statement__month__lt=month, charge__service="clinic", charge__quantity__gt=2)
+        .select_related("charge", "statement__expert")
+        .order_by("statement__month", "occurred_on")
+        .first()
+    )
+    if line is None or line.charge is None:
+        return
+    share = (line.charge.expert_share / line.charge.quantity * 2).quantize(D("0.01"))
+    services.adjustment_add(
+        by=ops, expert=line.statement.expert, amount=-share, reason="门诊人次多报2人，扣回", corrects=line
+    )

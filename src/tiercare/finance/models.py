@@ -1,0 +1,389 @@
+"""Money that anyone can trace (issue 15): price versions per partner hospital and service, charges made from facts
+(a held session's report, an answered tele-consultation, a signed second opinion, a concluded MDT, a signed
+family-doctor contract), each charge split by a versioned revenue-share rule, and experts' monthly statements.
+
+Money is ``Decimal`` in yuan with two places. A charge keeps the price version and the share rule version that made
+it; a fact is charged once (unique fact, kind, item), even when charge creation races (docs/adr/0006).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from tiercare.core.models import BaseModel
+
+# The smallest price a price list takes, and the smallest platform share a rule takes: together they keep the
+# platform's part (the remainder after the other parts are rounded half-up) from going below zero (docs/adr/0006).
+MIN_PRICE = Decimal("10.00")
+MIN_PLATFORM_PERCENT = Decimal("1.00")
+
+
+class Service(models.TextChoices):
+    """What a price is for. Surgery is priced by its grade (手术分级, 《医疗技术临床应用管理办法》)."""
+
+    SURGERY_1 = "surgery_1", _("Special-needs surgery, grade 1")
+    SURGERY_2 = "surgery_2", _("Special-needs surgery, grade 2")
+    SURGERY_3 = "surgery_3", _("Special-needs surgery, grade 3")
+    SURGERY_4 = "surgery_4", _("Special-needs surgery, grade 4")
+    CLINIC = "clinic", _("Expert clinic, per patient seen")
+    WARD_ROUND = "ward_round", _("Ward round, per session")
+    TEACHING = "teaching", _("Teaching, per session")
+    TELECONSULT = "teleconsult", _("Tele-consultation")
+    SECOND_OPINION = "second_opinion", _("Second opinion")
+    MDT = "mdt", _("MDT, per expert")
+    ONLINE_CONSULT = "online_consult", _("Online consultation")
+    PACKAGE_BASIC = "package_basic", _("Family-doctor package, basic")
+    PACKAGE_PERSONALISED = "package_personalised", _("Family-doctor package, personalised")
+
+
+class FactKind(models.TextChoices):
+    """The work a charge traces to."""
+
+    SESSION = "session", _("Expert session")
+    TELECONSULT = "teleconsult", _("Tele-consultation")
+    OPINION = "opinion", _("Second opinion")
+    MDT = "mdt", _("MDT")
+    CONTRACT = "contract", _("Family-doctor contract")
+
+
+class Price(BaseModel):
+    """One version of the price of a service at a partner hospital, in force from ``effective_from``.
+
+    Editing a price adds a version; versions are never changed (a charge keeps the version it used). The price in
+    force on a day is the version with the latest ``effective_from`` not after that day (the higher version wins a
+    tie)."""
+
+    hospital = models.ForeignKey(
+        "network.Organization", verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.CharField(_("service"), max_length=30, choices=Service.choices)
+    version = models.PositiveIntegerField(_("version"))
+    amount = models.DecimalField(
+        _("price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(MIN_PRICE)]
+    )
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["hospital__name", "service", "-version"]
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "service", "version"], name="finance_price_version_once"),
+            models.CheckConstraint(condition=Q(amount__gte=MIN_PRICE), name="finance_price_minimum"),
+            models.CheckConstraint(condition=Q(service__in=Service.values), name="finance_price_service_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} {self.get_service_display()} v{self.version} ¥{self.amount}"
+
+
+class ShareRule(BaseModel):
+    """One version of a partner hospital's revenue-share rule, in force from ``effective_from``: the percentages of a
+    charge that go to the platform (the doctor group), the host hospital, the expert, the malpractice-cover premium
+    and travel. They add up to 100 (database check)."""
+
+    hospital = models.ForeignKey(
+        "network.Organization", verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("effective from"))
+    platform_pct = models.DecimalField(
+        _("platform %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(MIN_PLATFORM_PERCENT)]
+    )
+    hospital_pct = models.DecimalField(
+        _("hospital %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    expert_pct = models.DecimalField(_("expert %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    premium_pct = models.DecimalField(
+        _("malpractice premium %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    travel_pct = models.DecimalField(_("travel %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["hospital__name", "-version"]
+        verbose_name = _("revenue-share rule")
+        verbose_name_plural = _("revenue-share rules")
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "version"], name="finance_sharerule_version_once"),
+            models.CheckConstraint(
+                condition=Q(
+                    platform_pct__gte=MIN_PLATFORM_PERCENT,
+                    hospital_pct__gte=0,
+                    expert_pct__gte=0,
+                    premium_pct__gte=0,
+                    travel_pct__gte=0,
+                ),
+                name="finance_sharerule_parts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    platform_pct=Round(
+                        Decimal(100) - F("hospital_pct") - F("expert_pct") - F("premium_pct") - F("travel_pct"), 2
+                    )
+                ),
+                name="finance_sharerule_adds_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} v{self.version}"
+
+
+class Charge(BaseModel):
+    """What one piece of work earns: ``quantity`` × the price version's amount, split by the share rule version.
+
+    A fact (``fact_kind``, ``fact_id``) gives one charge per ``item`` (a surgery grade of a session's report, an
+    expert of an MDT), never two: a unique constraint, so fifty racing creations store one. The parts add up to
+    ``amount`` to the fen (a database check; rounding in docs/adr/0006)."""
+
+    fact_kind = models.CharField(_("work"), max_length=20, choices=FactKind.choices)
+    fact_id = models.UUIDField(_("work id"))
+    item = models.CharField(max_length=60, blank=True)
+    service = models.CharField(_("service"), max_length=30, choices=Service.choices)
+    hospital = models.ForeignKey(
+        "network.Organization", verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="+"
+    )
+    expert = models.ForeignKey(
+        "network.Practitioner",
+        verbose_name=_("expert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    occurred_on = models.DateField(_("date"), db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1), MaxValueValidator(10000)])
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    price = models.ForeignKey(Price, verbose_name=_("price version"), on_delete=models.PROTECT, related_name="charges")
+    rule = models.ForeignKey(
+        ShareRule, verbose_name=_("share rule version"), on_delete=models.PROTECT, related_name="charges"
+    )
+    platform_share = models.DecimalField(_("platform"), max_digits=12, decimal_places=2)
+    hospital_share = models.DecimalField(_("hospital"), max_digits=12, decimal_places=2)
+    expert_share = models.DecimalField(_("expert"), max_digits=12, decimal_places=2)
+    premium_share = models.DecimalField(_("malpractice premium"), max_digits=12, decimal_places=2)
+    travel_share = models.DecimalField(_("travel"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["-occurred_on", "created_at"]
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        constraints = [
+            models.UniqueConstraint(fields=["fact_kind", "fact_id", "item"], name="finance_charge_fact_once"),
+            models.CheckConstraint(
+                condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)), name="finance_charge_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    amount=Round(
+                        F("platform_share")
+                        + F("hospital_share")
+                        + F("expert_share")
+                        + F("premium_share")
+                        + F("travel_share"),
+                        2,
+                    )
+                ),
+                name="finance_charge_parts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    platform_share__gte=0,
+                    hospital_share__gte=0,
+                    expert_share__gte=0,
+                    premium_share__gte=0,
+                    travel_share__gte=0,
+                ),
+                name="finance_charge_parts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["hospital", "occurred_on"]), models.Index(fields=["expert", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} {self.occurred_on} ¥{self.amount}"
+
+
+class UnpricedWork(BaseModel):
+    """A fact that found no price (or no share rule) in force on its day: operations' worklist. It is never silently
+    free: once a price (or rule) is added, the charge is made and the row is resolved with it."""
+
+    class Missing(models.TextChoices):
+        PRICE = "price", _("No price in force")
+        RULE = "rule", _("No revenue-share rule in force")
+
+    fact_kind = models.CharField(_("work"), max_length=20, choices=FactKind.choices)
+    fact_id = models.UUIDField(_("work id"))
+    item = models.CharField(max_length=60, blank=True)
+    service = models.CharField(_("service"), max_length=30, choices=Service.choices)
+    hospital = models.ForeignKey(
+        "network.Organization", verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="+"
+    )
+    expert = models.ForeignKey(
+        "network.Practitioner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_on = models.DateField(_("date"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    missing = models.CharField(_("missing"), max_length=10, choices=Missing.choices, default=Missing.PRICE)
+    charge = models.OneToOneField(Charge, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["occurred_on"]
+        verbose_name = _("unpriced work")
+        verbose_name_plural = _("unpriced work")
+        constraints = [
+            models.UniqueConstraint(fields=["fact_kind", "fact_id", "item"], name="finance_unpriced_fact_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} {self.occurred_on}"
+
+
+class Statement(BaseModel):
+    """An expert's issued monthly statement (阳光收入): every line itemised, gross, the individual income tax withheld
+    on labour remuneration (劳务报酬所得, ``tax.labour_remuneration_withholding``), net.
+
+    A statement is stored only when it is issued, and never changes after: the services write it once, ``save()``
+    refuses a change, the admin shows it read-only, and database triggers (finance migration 0002) refuse any UPDATE
+    or DELETE of it and of its lines. One statement per expert and month (unique), so issuing a month twice at once
+    issues one. A correction is an adjustment line of a later statement."""
+
+    expert = models.ForeignKey(
+        "network.Practitioner", verbose_name=_("expert"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    number = models.CharField(_("statement number"), max_length=40, unique=True)
+    gross = models.DecimalField(_("gross"), max_digits=12, decimal_places=2)
+    taxable = models.DecimalField(_("taxable income"), max_digits=12, decimal_places=2)
+    tax = models.DecimalField(_("tax withheld"), max_digits=12, decimal_places=2)
+    net = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-month", "expert__name"]
+        verbose_name = _("expert statement")
+        verbose_name_plural = _("expert statements")
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "month"], name="finance_statement_month_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="finance_statement_month_first_day"),
+            models.CheckConstraint(condition=Q(net=Round(F("gross") - F("tax"), 2)), name="finance_statement_net"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise IssuedStatementError("an issued statement cannot be changed; add an adjustment to a later one")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise IssuedStatementError("an issued statement cannot be deleted")
+
+
+class IssuedStatementError(PermissionError):
+    pass
+
+
+class Adjustment(BaseModel):
+    """A correction of an expert's income, recorded by operations and carried by the next statement issued for the
+    expert (``statement_line`` set then). Positive pays more, negative takes back."""
+
+    expert = models.ForeignKey(
+        "network.Practitioner", verbose_name=_("expert"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+    corrects = models.ForeignKey(
+        "StatementLine",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="finance_adjustment_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason[:40]}"
+
+
+class LineKind(models.TextChoices):
+    EARNING = "earning", pgettext_lazy("statement line", "Earning")
+    ADJUSTMENT = "adjustment", pgettext_lazy("statement line", "Adjustment")
+
+
+class StatementLine(BaseModel):
+    """One line of an issued statement: a charge's expert share (date, hospital, service, the fact, gross, share) or
+    an adjustment. A charge and an adjustment are each on one statement only (unique)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(max_length=12, choices=LineKind.choices)
+    charge = models.OneToOneField(Charge, null=True, blank=True, on_delete=models.PROTECT, related_name="line")
+    adjustment = models.OneToOneField(Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="line")
+    occurred_on = models.DateField(_("date"))
+    hospital_name = models.CharField(_("hospital"), max_length=120, blank=True)
+    service = models.CharField(_("service"), max_length=30, blank=True)
+    fact_kind = models.CharField(_("work"), max_length=20, blank=True)
+    fact_id = models.UUIDField(null=True, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    gross = models.DecimalField(_("charge"), max_digits=12, decimal_places=2)
+    share = models.DecimalField(_("your share"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["occurred_on", "created_at"]
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="earning", charge__isnull=False, adjustment__isnull=True))
+                | (Q(kind="adjustment", charge__isnull=True, adjustment__isnull=False)),
+                name="finance_line_traces_to_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.share}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise IssuedStatementError("a line of an issued statement cannot be changed")
+        super().save(*args, **kwargs)
+
+
+class ChargedFact(models.Model):
+    """A fact the charging has looked at (charged, sent to the unpriced worklist, or found to earn nothing, like a
+    clinic that saw no patient): the sweep skips it next time. Unique, so racing sweeps record it once."""
+
+    id = models.BigAutoField(primary_key=True)
+    fact_kind = models.CharField(max_length=20, choices=FactKind.choices)
+    fact_id = models.UUIDField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["fact_kind", "fact_id"], name="finance_charged_fact_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fact_kind} {self.fact_id}"

@@ -1,0 +1,493 @@
+"""Every write of the finance app: price and share-rule versions, charges from facts, the unpriced worklist,
+adjustments, and issuing statements. Each is one transaction and audited.
+
+Rules enforced here and in the database:
+- a price or rule is never edited: a change is a new version (unique hospital + service + version);
+- a fact's line is charged once (unique fact kind + id + item), also when charging races;
+- a charge's parts add up to it to the fen (``split.split_charge``, database check);
+- a statement is issued once per expert and month (unique) and never changes (``Statement.save`` and triggers).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tiercare.core.access import require_role
+from tiercare.core.audit import audit_record, audit_write
+from tiercare.core.errors import Conflict, ValidationFailed
+from tiercare.core.models import AuditAction, Role, User
+from tiercare.finance import facts as fact_source
+from tiercare.finance.models import (
+    MIN_PLATFORM_PERCENT,
+    MIN_PRICE,
+    Adjustment,
+    Charge,
+    ChargedFact,
+    LineKind,
+    Price,
+    Service,
+    ShareRule,
+    Statement,
+    StatementLine,
+    UnpricedWork,
+)
+from tiercare.finance.split import split_charge
+from tiercare.finance.tax import fen, labour_remuneration_withholding
+from tiercare.network.models import Organization, Practitioner
+
+WRITERS = (Role.OPS, Role.ADMIN)
+MAX_PRICE = Decimal("1000000.00")
+
+
+# --- amounts from outside -------------------------------------------------------------------------------------
+def parse_money(value: object, *, field_name: str, minimum: Decimal | None = None) -> Decimal:
+    """A yuan amount from outside: a number with at most two decimal places, within bounds, else ValidationFailed
+    naming the field."""
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(
+            _("Enter an amount in yuan, like 1200.00."),
+            details={"field": field_name},
+        ) from None
+    if not amount.is_finite() or abs(amount) > MAX_PRICE or (minimum is not None and amount < minimum):
+        raise ValidationFailed(
+            _("The amount must be between %(low)s and %(high)s yuan.")
+            % {"low": minimum if minimum is not None else -MAX_PRICE, "high": MAX_PRICE},
+            details={"field": field_name},
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(
+            _("At most two decimal places (yuan and fen)."),
+            details={"field": field_name},
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_percent(value: object, *, field_name: str) -> Decimal:
+    try:
+        pct = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        pct = Decimal("NaN")
+    if not pct.is_finite() or pct < 0 or pct > 100 or pct != round(pct, 2):
+        raise ValidationFailed(
+            _("A percentage from 0 to 100, at most two decimal places."),
+            details={"field": field_name},
+        )
+    return pct
+
+
+def month_start(on: date) -> date:
+    return on.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+# --- prices and rules ---------------------------------------------------------------------------------------------
+def price_in_force(hospital_id: Any, service: str, on: date) -> Price | None:
+    """The version in force on ``on``: the latest ``effective_from`` not after it, the higher version on a tie."""
+    return (
+        Price.objects.filter(hospital_id=hospital_id, service=service, effective_from__lte=on)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+def rule_in_force(hospital_id: Any, on: date) -> ShareRule | None:
+    return (
+        ShareRule.objects.filter(hospital_id=hospital_id, effective_from__lte=on)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+def _hospital(hospital: Organization) -> Organization:
+    if hospital.kind == "doctor_group":
+        raise ValidationFailed(
+            _("hospital: prices are kept for partner hospitals and GP centers, not for the doctor group."),
+            details={"field": "hospital"},
+        )
+    return hospital
+
+
+@transaction.atomic
+def price_add(
+    *, by: User, hospital: Organization, service: str, amount: Decimal, effective_from: date, note: str = ""
+) -> Price:
+    """Operations add a price version (a new price or an edit of one: the next version number); charges already
+    made keep the version they used. Unpriced work of that hospital and service that the new price covers is charged
+    at once. 403 for other roles; 422 for an unknown service or an amount under the minimum."""
+    require_role(by, *WRITERS)
+    _hospital(hospital)
+    if service not in Service.values:
+        raise ValidationFailed(_("service: not a known service."), details={"field": "service"})
+    amount = parse_money(amount, field_name="amount", minimum=MIN_PRICE)
+    last = Price.objects.filter(hospital=hospital, service=service).aggregate(v=Max("version"))["v"] or 0
+    price = Price(
+        hospital=hospital,
+        service=service,
+        version=last + 1,
+        amount=amount,
+        effective_from=effective_from,
+        note=note.strip()[:200],
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            price.save()
+    except IntegrityError:
+        raise Conflict(_("Another price version was saved at the same moment; reload and try again.")) from None
+    audit_write(actor=by, action=AuditAction.CREATE, obj=price, changes={"amount": amount, "service": service})
+    unpriced_retry(hospital_id=hospital.pk, service=service)
+    return price
+
+
+@transaction.atomic
+def share_rule_add(
+    *,
+    by: User,
+    hospital: Organization,
+    effective_from: date,
+    hospital_pct: Decimal,
+    expert_pct: Decimal,
+    premium_pct: Decimal,
+    travel_pct: Decimal,
+    note: str = "",
+) -> ShareRule:
+    """Operations add a revenue-share rule version for a partner hospital: the hospital's, expert's, premium's and
+    travel's percentages; the platform takes the rest, at least 1%. Work waiting for a rule is charged at once."""
+    require_role(by, *WRITERS)
+    _hospital(hospital)
+    parts = {
+        "hospital_pct": parse_percent(hospital_pct, field_name="hospital_pct"),
+        "expert_pct": parse_percent(expert_pct, field_name="expert_pct"),
+        "premium_pct": parse_percent(premium_pct, field_name="premium_pct"),
+        "travel_pct": parse_percent(travel_pct, field_name="travel_pct"),
+    }
+    platform = Decimal(100) - sum(parts.values())
+    if platform < MIN_PLATFORM_PERCENT:
+        raise ValidationFailed(
+            _("The shares leave %(left)s%% for the platform; it needs at least %(min)s%%.")
+            % {"left": platform, "min": MIN_PLATFORM_PERCENT},
+            details={"field": "hospital_pct"},
+        )
+    last = ShareRule.objects.filter(hospital=hospital).aggregate(v=Max("version"))["v"] or 0
+    rule = ShareRule(
+        hospital=hospital,
+        version=last + 1,
+        effective_from=effective_from,
+        platform_pct=platform,
+        note=note.strip()[:200],
+        created_by=by,
+        **parts,
+    )
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        raise Conflict(_("Another rule version was saved at the same moment; reload and try again.")) from None
+    audit_write(actor=by, action=AuditAction.CREATE, obj=rule, changes={k: str(v) for k, v in parts.items()})
+    unpriced_retry(hospital_id=hospital.pk)
+    return rule
+
+
+# --- charges ------------------------------------------------------------------------------------------------------
+@dataclass
+class ChargeResult:
+    charged: list[Charge] = field(default_factory=list)
+    unpriced: int = 0
+    already: int = 0
+
+
+def _charge_line(line: fact_source.FactLine, result: ChargeResult) -> None:
+    key = {"fact_kind": line.fact_kind, "fact_id": line.fact_id, "item": line.item}
+    if Charge.objects.filter(**key).exists():
+        result.already += 1
+        return
+    price = price_in_force(line.hospital_id, line.service, line.occurred_on)
+    rule = rule_in_force(line.hospital_id, line.occurred_on)
+    if price is None or rule is None:
+        missing = UnpricedWork.Missing.PRICE if price is None else UnpricedWork.Missing.RULE
+        UnpricedWork.objects.bulk_create(
+            [
+                UnpricedWork(
+                    service=line.service,
+                    hospital_id=line.hospital_id,
+                    expert_id=line.expert_id,
+                    occurred_on=line.occurred_on,
+                    quantity=line.quantity,
+                    missing=missing,
+                    **key,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        UnpricedWork.objects.filter(resolved_at__isnull=True, **key).exclude(missing=missing).update(missing=missing)
+        result.unpriced += 1
+        return
+    amount = price.amount * line.quantity
+    parts = split_charge(
+        amount,
+        hospital_pct=rule.hospital_pct,
+        expert_pct=rule.expert_pct,
+        premium_pct=rule.premium_pct,
+        travel_pct=rule.travel_pct,
+        has_expert=line.expert_id is not None,
+    )
+    charge = Charge(
+        service=line.service,
+        hospital_id=line.hospital_id,
+        expert_id=line.expert_id,
+        occurred_on=line.occurred_on,
+        quantity=line.quantity,
+        unit_price=price.amount,
+        amount=amount,
+        price=price,
+        rule=rule,
+        platform_share=parts.platform,
+        hospital_share=parts.hospital,
+        expert_share=parts.expert,
+        premium_share=parts.premium,
+        travel_share=parts.travel,
+        **key,
+    )
+    try:
+        with transaction.atomic():
+            charge.save()
+    except IntegrityError:
+        # Charged by a concurrent run between the check and the insert: the unique constraint kept it to one.
+        if not Charge.objects.filter(**key).exists():
+            raise
+        result.already += 1
+        return
+    UnpricedWork.objects.filter(resolved_at__isnull=True, **key).update(charge=charge, resolved_at=timezone.now())
+    audit_record(
+        actor=None,
+        action=AuditAction.CREATE,
+        obj=charge,
+        reason="charge from work",
+        details={"fact": f"{line.fact_kind}:{line.fact_id}:{line.item}", "amount": str(amount)},
+    )
+    result.charged.append(charge)
+
+
+def charge_lines(lines: list[fact_source.FactLine]) -> ChargeResult:
+    """Charge each line at the price and rule in force on its day, once (a line already charged is left alone)."""
+    result = ChargeResult()
+    for line in lines:
+        _charge_line(line, result)
+    return result
+
+
+@transaction.atomic
+def charges_for_fact(*, fact_kind: str, fact_id: uuid.UUID | str) -> ChargeResult:
+    """Charge every line of one fact (idempotent: a line already charged is left alone, a line without a price or
+    rule goes to the unpriced worklist) and mark the fact as looked at."""
+    result = charge_lines(fact_source.lines_of(fact_kind, fact_id))
+    ChargedFact.objects.bulk_create([ChargedFact(fact_kind=fact_kind, fact_id=fact_id)], ignore_conflicts=True)
+    return result
+
+
+def charges_sweep() -> dict[str, int]:
+    """Charge every fact not looked at yet (the periodic task; idempotent: a second run changes nothing)."""
+    totals = {"facts": 0, "charged": 0, "unpriced": 0}
+    for kind, fact, _lines in fact_source.pending_facts():
+        result = charges_for_fact(fact_kind=kind, fact_id=fact.pk)  # type: ignore[attr-defined]
+        totals["facts"] += 1
+        totals["charged"] += len(result.charged)
+        totals["unpriced"] += result.unpriced
+    return totals
+
+
+def unpriced_retry(*, hospital_id: Any = None, service: str | None = None) -> int:
+    """Charge the open unpriced work that a price or rule now covers; returns how many were charged."""
+    qs = UnpricedWork.objects.filter(resolved_at__isnull=True)
+    if hospital_id is not None:
+        qs = qs.filter(hospital_id=hospital_id)
+    if service is not None:
+        qs = qs.filter(service=service)
+    charged = 0
+    for work in list(qs):
+        result = charges_for_fact(fact_kind=work.fact_kind, fact_id=work.fact_id)
+        charged += len(result.charged)
+        # A fact whose line went away (a report corrected) leaves nothing to charge: the row is closed unpaid.
+        if (
+            not any(line.item == work.item for line in fact_source.lines_of(work.fact_kind, work.fact_id))
+            and not Charge.objects.filter(fact_kind=work.fact_kind, fact_id=work.fact_id, item=work.item).exists()
+        ):
+            UnpricedWork.objects.filter(pk=work.pk).update(resolved_at=timezone.now())
+    return charged
+
+
+# --- adjustments and statements -------------------------------------------------------------------------------
+@transaction.atomic
+def adjustment_add(
+    *, by: User, expert: Practitioner, amount: object, reason: str, corrects: StatementLine | None = None
+) -> Adjustment:
+    """Operations record a correction of an expert's income (positive pays more, negative takes back); it appears as
+    an adjustment line of the next statement issued for the expert. Issued statements never change."""
+    require_role(by, *WRITERS)
+    value = parse_money(amount, field_name="amount")
+    if value == 0:
+        raise ValidationFailed(_("amount: a correction is not zero."), details={"field": "amount"})
+    if not reason.strip():
+        raise ValidationFailed(_("reason: say why the income is corrected."), details={"field": "reason"})
+    if corrects is not None and corrects.statement.expert_id != expert.pk:
+        raise ValidationFailed(
+            _("corrects: that line is on another expert's statement."), details={"field": "corrects"}
+        )
+    adj = Adjustment.objects.create(
+        expert=expert, amount=value, reason=reason.strip()[:300], corrects=corrects, created_by=by
+    )
+    audit_write(actor=by, action=AuditAction.CREATE, obj=adj, changes={"amount": value, "reason": adj.reason})
+    return adj
+
+
+@dataclass
+class Draft:
+    """A statement before it is issued: what ``statement_issue`` would store."""
+
+    expert: Practitioner
+    month: date
+    charges: list[Charge]
+    adjustments: list[Adjustment]
+
+    @property
+    def gross(self) -> Decimal:
+        return sum((c.expert_share for c in self.charges), Decimal("0.00")) + sum(
+            (a.amount for a in self.adjustments), Decimal("0.00")
+        )
+
+    @property
+    def withholding(self) -> Any:
+        return labour_remuneration_withholding(self.gross)
+
+
+def statement_draft(*, expert: Practitioner, month: date) -> Draft:
+    """The charges (of the month or earlier, on no statement yet) and pending adjustments a statement of ``month``
+    would carry for ``expert``."""
+    month = month_start(month)
+    charges = list(
+        Charge.objects.filter(expert=expert, occurred_on__lt=next_month(month), line__isnull=True)
+        .select_related("hospital")
+        .order_by("occurred_on", "created_at")
+    )
+    adjustments = list(Adjustment.objects.filter(expert=expert, line__isnull=True).order_by("created_at"))
+    return Draft(expert=expert, month=month, charges=charges, adjustments=adjustments)
+
+
+def _check_month(month: date) -> date:
+    month = month_start(month)
+    if month >= month_start(timezone.localdate()):
+        raise ValidationFailed(_("month: a statement is issued once the month has ended."), details={"field": "month"})
+    return month
+
+
+def statement_issue(*, by: User, expert: Practitioner, month: date) -> tuple[Statement, bool]:
+    """Operations issue ``expert``'s statement of ``month`` (ended): every uncharged-for line becomes a line, the tax
+    on labour remuneration is withheld, and the statement is stored once and never changes. Issuing a month that is
+    already issued (also at the same moment, from another request) returns that statement and ``False``.
+    409 when there is nothing to state; 422 for a month not yet ended."""
+    require_role(by, *WRITERS)
+    month = _check_month(month)
+    existing = Statement.objects.filter(expert=expert, month=month).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _issue(by=by, expert=expert, month=month), True
+    except IntegrityError:
+        existing = Statement.objects.filter(expert=expert, month=month).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _issue(*, by: User, expert: Practitioner, month: date) -> Statement:
+    # The statement row first: a concurrent issue of the same month waits on its unique key, then gives up.
+    draft = statement_draft(expert=expert, month=month)
+    if not draft.charges and not draft.adjustments:
+        raise Conflict(_("Nothing to state for this expert and month."), code="nothing_to_state")
+    w = draft.withholding
+    statement = Statement(
+        expert=expert,
+        month=month,
+        number=f"JS{month:%Y%m}-{str(expert.pk)[:8].upper()}",
+        gross=fen(draft.gross),
+        taxable=w.taxable,
+        tax=w.tax,
+        net=fen(draft.gross) - w.tax,
+        issued_at=timezone.now(),
+        issued_by=by,
+    )
+    statement.save()
+    lines = [
+        StatementLine(
+            statement=statement,
+            kind=LineKind.EARNING,
+            charge=c,
+            occurred_on=c.occurred_on,
+            hospital_name=c.hospital.name,
+            service=c.service,
+            fact_kind=c.fact_kind,
+            fact_id=c.fact_id,
+            description=_description(c),
+            gross=c.amount,
+            share=c.expert_share,
+        )
+        for c in draft.charges
+    ] + [
+        StatementLine(
+            statement=statement,
+            kind=LineKind.ADJUSTMENT,
+            adjustment=a,
+            occurred_on=timezone.localdate(a.created_at),
+            description=a.reason,
+            gross=a.amount,
+            share=a.amount,
+        )
+        for a in draft.adjustments
+    ]
+    StatementLine.objects.bulk_create(lines)
+    audit_write(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=statement,
+        changes={"gross": statement.gross, "tax": statement.tax, "net": statement.net, "lines": len(lines)},
+        reason="statement issued",
+    )
+    return statement
+
+
+def _description(c: Charge) -> str:
+    return f"{c.quantity} × {c.unit_price}"
+
+
+def statements_issue_month(*, by: User, month: date) -> list[Statement]:
+    """Issue the statements of ``month`` for every expert with something to state; returns the newly issued."""
+    require_role(by, *WRITERS)
+    month = _check_month(month)
+    experts = set(
+        Charge.objects.filter(expert__isnull=False, occurred_on__lt=next_month(month), line__isnull=True).values_list(
+            "expert_id", flat=True
+        )
+    ) | set(Adjustment.objects.filter(line__isnull=True).values_list("expert_id", flat=True))
+    issued = []
+    for expert in Practitioner.objects.filter(pk__in=experts).order_by("name"):
+        if Statement.objects.filter(expert=expert, month=month).exists():
+            continue
+        statement, new = statement_issue(by=by, expert=expert, month=month)
+        if new:
+            issued.append(statement)
+    return issued

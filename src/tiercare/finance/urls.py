@@ -1,0 +1,19 @@
+from django.urls import path
+
+from tiercare.finance import views
+
+app_name = "finance"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("settlements/", views.settlements, name="settlements"),
+    path("charges/", views.charges, name="charges"),
+    path("prices/", views.prices, name="prices"),
+    path("shares/", views.shares, name="shares"),
+    path("unpriced/", views.unpriced, name="unpriced"),
+    path("unpriced/<uuid:work_id>/price/", views.unpriced_price, name="unpriced_price"),
+    path("statements/", views.statements, name="statements"),
+    path("statements/<uuid:statement_id>/", views.statement, name="statement"),
+    path("statements/<uuid:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
+    path("statements/<uuid:statement_id>/xlsx/", views.statement_xlsx_download, name="statement_xlsx"),
+]

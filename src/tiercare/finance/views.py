@@ -1,0 +1,289 @@
+"""The finance pages: reconciliation by month, hospital settlements, charges, price lists and share rules (operations
+add versions), the unpriced-work worklist (a price added there charges the work at once), and expert statements (an
+expert sees their own, readers all; PDF and xlsx downloads; operations issue a month and record corrections).
+Ids from outside go through ``finance.access``; writes through ``finance.services``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tiercare.care.forms import show_domain_error
+from tiercare.core.access import require_role
+from tiercare.core.errors import DomainError
+from tiercare.core.http import AuthedRequest
+from tiercare.core.models import Role
+from tiercare.core.pdf import pdf_response, render_pdf_template
+from tiercare.finance import selectors, services
+from tiercare.finance.access import (
+    access_expert_for_statements,
+    access_hospital_for_prices,
+    access_statement_by_id,
+    access_unpriced_by_id,
+)
+from tiercare.finance.export import statement_context, statement_xlsx
+from tiercare.finance.forms import CorrectionForm, IssueForm, MonthField, PriceForm, ShareRuleForm, UnpricedPriceForm
+
+PAGE_ROWS = 300
+
+
+def _readers(request: AuthedRequest) -> None:
+    require_role(request.user, *selectors.READERS)
+
+
+def _month_param(request: AuthedRequest) -> date | None:
+    raw = request.GET.get("month", "")
+    if not raw:
+        return None
+    try:
+        return MonthField().clean(raw)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a bad month in the address shows the default month
+        return None
+
+
+@login_required
+def index(request: AuthedRequest) -> HttpResponse:
+    """Experts land on their statements, readers on the reconciliation."""
+    if request.user.role == Role.EXPERT:
+        return redirect("finance:statements")
+    _readers(request)
+    return redirect("finance:reconciliation")
+
+
+@login_required
+def reconciliation(request: AuthedRequest) -> HttpResponse:
+    """Per month: charges = platform + hospitals + experts + premiums + travel, to the fen."""
+    _readers(request)
+    return render(
+        request,
+        "finance/reconciliation.html",
+        {"months": selectors.reconciliation(), "open_unpriced": selectors.unpriced_list(for_user=request.user).count()},
+    )
+
+
+@login_required
+def settlements(request: AuthedRequest) -> HttpResponse:
+    """A month's settlement per partner hospital: the charges billed, its share, what it pays the group."""
+    _readers(request)
+    months = selectors.charge_months()
+    month = _month_param(request) or (months[0] if months else services.month_start(timezone.localdate()))
+    rows = selectors.settlements(month=month)
+    return render(request, "finance/settlements.html", {"month": month, "months": months, "rows": rows})
+
+
+@login_required
+def charges(request: AuthedRequest) -> HttpResponse:
+    """The charges of a month (optionally of one hospital), each with its fact, price version and split."""
+    _readers(request)
+    months = selectors.charge_months()
+    month = _month_param(request) or (months[0] if months else services.month_start(timezone.localdate()))
+    hospital = request.GET.get("hospital") or None
+    qs = selectors.charge_list(for_user=request.user, month=month)
+    if hospital:
+        from tiercare.core.access import as_uuid
+
+        qs = qs.filter(hospital_id=as_uuid(hospital))
+    return render(
+        request,
+        "finance/charges.html",
+        {"month": month, "months": months, "charges": qs[:PAGE_ROWS], "count": qs.count(), "limit": PAGE_ROWS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prices(request: AuthedRequest) -> HttpResponse:
+    """Price versions per hospital and service; operations add one (a new price, or an edit: the next version)."""
+    _readers(request)
+    form = PriceForm(request.POST or None)
+    if request.method == "POST":
+        require_role(request.user, *selectors.WRITERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                hospital = access_hospital_for_prices(request.user, data["hospital"].pk)
+                price = services.price_add(
+                    by=request.user,
+                    hospital=hospital,
+                    service=data["service"],
+                    amount=data["amount"],
+                    effective_from=data["effective_from"],
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                return redirect(f"{reverse('finance:prices')}#price-{price.pk}")
+    return render(
+        request,
+        "finance/prices.html",
+        {
+            "prices": selectors.price_list(for_user=request.user),
+            "form": form,
+            "can_write": selectors.is_writer(request.user),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shares(request: AuthedRequest) -> HttpResponse:
+    """Revenue-share rule versions per hospital; operations add one (the platform takes the rest)."""
+    _readers(request)
+    form = ShareRuleForm(request.POST or None)
+    if request.method == "POST":
+        require_role(request.user, *selectors.WRITERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                hospital = access_hospital_for_prices(request.user, data["hospital"].pk)
+                services.share_rule_add(
+                    by=request.user,
+                    hospital=hospital,
+                    effective_from=data["effective_from"],
+                    hospital_pct=data["hospital_pct"],
+                    expert_pct=data["expert_pct"],
+                    premium_pct=data["premium_pct"],
+                    travel_pct=data["travel_pct"],
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                return redirect("finance:shares")
+    return render(
+        request,
+        "finance/shares.html",
+        {
+            "rules": selectors.share_rule_list(for_user=request.user),
+            "form": form,
+            "can_write": selectors.is_writer(request.user),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def unpriced(request: AuthedRequest) -> HttpResponse:
+    """Operations' worklist of work that found no price or rule in force; never silently free."""
+    _readers(request)
+    items = list(selectors.unpriced_list(for_user=request.user)[:PAGE_ROWS])
+    return render(
+        request,
+        "finance/unpriced.html",
+        {"items": items, "can_write": selectors.is_writer(request.user), "forms": {}},
+    )
+
+
+@login_required
+@require_POST
+def unpriced_price(request: AuthedRequest, work_id: str) -> HttpResponse:
+    """Add the price that covers one unpriced item (its hospital and service); the charge is made at once."""
+    work = access_unpriced_by_id(request.user, work_id)
+    form = UnpricedPriceForm(request.POST, work_on=work.occurred_on)
+    if form.is_valid():
+        try:
+            services.price_add(
+                by=request.user,
+                hospital=work.hospital,
+                service=work.service,
+                amount=form.cleaned_data["amount"],
+                effective_from=form.cleaned_data["effective_from"],
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            work.refresh_from_db()
+            if work.resolved_at is not None:
+                return redirect(f"{reverse('finance:charges')}?month={work.occurred_on:%Y-%m}#charge-{work.charge_id}")
+            form.add_error(None, _("The price is saved, but this work still waits for a share rule."))
+    items = list(selectors.unpriced_list(for_user=request.user)[:PAGE_ROWS])
+    return render(
+        request,
+        "finance/unpriced.html",
+        {"items": items, "can_write": True, "forms": {work.pk: form}},
+        status=422,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statements(request: AuthedRequest) -> HttpResponse:
+    """The statements the user may read; operations issue a month's statements for every expert here."""
+    form = IssueForm(request.POST or None)
+    issued: list[Any] | None = None
+    if request.method == "POST":
+        require_role(request.user, *selectors.WRITERS)
+        if form.is_valid():
+            try:
+                issued = services.statements_issue_month(by=request.user, month=form.cleaned_data["month"])
+            except DomainError as exc:
+                show_domain_error(form, exc)
+    expert = request.GET.get("expert")
+    qs = selectors.statement_list(for_user=request.user)
+    if expert and selectors.is_reader(request.user):
+        qs = qs.filter(expert=access_expert_for_statements(request.user, expert))
+    return render(
+        request,
+        "finance/statements.html",
+        {
+            "statements": qs[:PAGE_ROWS],
+            "form": form,
+            "issued": issued,
+            "can_write": selectors.is_writer(request.user),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement(request: AuthedRequest, statement_id: str) -> HttpResponse:
+    """One statement: its lines, gross, tax, net; operations record a correction for the next statement."""
+    st = access_statement_by_id(request.user, statement_id)
+    lines = list(selectors.statement_lines(st))
+    form = CorrectionForm(request.POST or None, lines=lines)
+    saved = None
+    if request.method == "POST":
+        require_role(request.user, *selectors.WRITERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            line = next((ln for ln in lines if str(ln.pk) == data["line"]), None)
+            try:
+                saved = services.adjustment_add(
+                    by=request.user, expert=st.expert, amount=data["amount"], reason=data["reason"], corrects=line
+                )
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                form = CorrectionForm(lines=lines)
+    context = statement_context(st, lines)
+    context.update({"form": form, "saved": saved, "can_write": selectors.is_writer(request.user)})
+    return render(request, "finance/statement.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+def statement_pdf(request: AuthedRequest, statement_id: str) -> HttpResponse:
+    st = access_statement_by_id(request.user, statement_id)
+    context = statement_context(st, list(selectors.statement_lines(st)))
+    pdf = render_pdf_template("finance/statement_pdf.html", context, request=request)
+    name = _("Statement")
+    return pdf_response(pdf, f"{name}-{st.number}.pdf")
+
+
+@login_required
+def statement_xlsx_download(request: AuthedRequest, statement_id: str) -> HttpResponse:
+    st = access_statement_by_id(request.user, statement_id)
+    data = statement_xlsx(st, list(selectors.statement_lines(st)))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="statement-{st.number}.xlsx"'
+    return response

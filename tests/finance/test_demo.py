@@ -1,0 +1,27 @@
+"""The demo's money: prices and share rules everywhere work happens, charges of the demo's work, statements of the
+ended months issued (the demo expert's among them, one with a correction), one price edited into a second version,
+one piece of unpriced work for operations, and every month reconciled to the fen."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from tiercare.finance import selectors
+from tiercare.finance.models import Charge, Price, Statement, UnpricedWork
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_issued_statements_that_reconcile():
+    call_command("load_demo", "--households", "30", "--seed", "3", stdout=StringIO())
+    statements = Statement.objects.filter(expert__user__username="expert")
+    assert statements.count() >= 2
+    for s in Statement.objects.all():
+        assert s.gross == sum(ln.share for ln in s.lines.all()) and s.net == s.gross - s.tax
+    assert Statement.objects.filter(lines__kind="adjustment").exists()
+    assert {"session", "teleconsult", "opinion", "contract"} <= set(Charge.objects.values_list("fact_kind", flat=True))
+    assert Price.objects.filter(version=2).exists()
+    assert UnpricedWork.objects.filter(resolved_at__isnull=True).exists()
+    months = selectors.reconciliation()
+    assert len(months) >= 3 and all(m.balanced for m in months)
