@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.profiles.models import ARTICLE_BODY_MAX, REASON_MAX, REPLY_MAX, REVIEW_TEXT_MAX, STARS, TITLE_MAX
 from tiercare.profiles.search import QUERY_MAX
@@ -39,7 +40,7 @@ class ReplyForm(forms.Form):
 
 
 class ArticleForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, widget=forms.TextInput(attrs={"size": 60}))
+    title = forms.CharField(label=pgettext_lazy("article", "Title"), max_length=TITLE_MAX, widget=forms.TextInput(attrs={"size": 60}))
     body = forms.CharField(
         label=_("Text"), max_length=ARTICLE_BODY_MAX, widget=forms.Textarea(attrs={"rows": 16, "cols": 80})
     )

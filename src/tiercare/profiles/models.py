@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.core.models import BaseModel
 
@@ -49,7 +50,7 @@ class Article(BaseModel):
     expert = models.ForeignKey(
         "network.Practitioner", verbose_name=_("author"), on_delete=models.PROTECT, related_name="articles"
     )
-    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    title = models.CharField(pgettext_lazy("article", "title"), max_length=TITLE_MAX)
     body = models.TextField(_("text"), max_length=ARTICLE_BODY_MAX)
     status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
     return_reason = models.CharField(_("reason for returning"), max_length=REASON_MAX, blank=True)

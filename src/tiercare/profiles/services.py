@@ -56,6 +56,9 @@ def _text(value: Any, *, field: str, max_length: int, label: str) -> str:
 
 
 def _forget(expert_id: Any) -> None:
+    """Drop the cached page now (this request's next read sees the write) and again at commit (a reader between
+    the two may have cached the page as it was before the write)."""
+    forget_public_page(expert_id)
     transaction.on_commit(lambda: forget_public_page(expert_id))
 
 

@@ -215,6 +215,7 @@ def review_reply(request: AuthedRequest, review_id: str) -> HttpResponse:
             return redirect("profiles:mine")
     context = _mine_context(request)
     context["reply_forms"] = {review.pk: form}
+    context["errors"] = form.non_field_errors()
     return render(request, "profiles/mine.html", context, status=422)
 
 
