@@ -84,6 +84,8 @@ def article_save(*, by: User, title: str, body: str, article: Article | None = N
         if locked.status not in EDITABLE_ARTICLE_STATUSES:
             raise Conflict(_("An article awaiting publication or published is not changed."), code="not_editable")
         changes = {k: v for k, v in (("title", title), ("body", body)) if getattr(locked, k) != v}
+        if not changes:
+            return locked
         locked.title, locked.body = title, body
         locked.save(update_fields=["title", "body", "updated_at"])
         audit_write(actor=by, action=AuditAction.UPDATE, obj=locked, changes={k: "changed" for k in changes})
