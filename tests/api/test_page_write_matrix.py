@@ -49,6 +49,8 @@ NO_FOREIGN_IDS = {
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
     "programs/assess/<uuid:department_id>/": "a department is directory data: operations and visiting experts "
     "assess any; a coordinator of another hospital gets 404, audited (tests/programs/test_survey.py)",
+    "profiles/mine/articles/new/": "an expert writes a new article of their own; names no object (the author is the "
+    "signed-in expert; tests/profiles/test_articles.py)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }
@@ -80,6 +82,8 @@ PATH_IDS = {
     "program_id": "program",
     "milestone_id": "milestone",
     "campaign_id": "campaign",
+    "article_id": "article",
+    "review_id": "review",
 }
 
 
@@ -175,6 +179,7 @@ OPS_BY_ROLE = (
     "care/teams/",
     "care/team-members/",
     "programs/",  # operations keep every program's plan and pipeline, and every survey
+    "profiles/moderation/",  # operations publish experts' articles and hide reviews
 )
 
 

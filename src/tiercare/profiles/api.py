@@ -15,11 +15,11 @@ from tiercare.core.api import ErrorOut, PageParams, page_schema
 from tiercare.core.errors import NotFound
 from tiercare.network.models import Practitioner, Specialty
 from tiercare.profiles import selectors
-from tiercare.profiles.schemas import ExpertOut, ExpertPageOut, ExpertSearchParams
+from tiercare.profiles.schemas import PublicExpertOut, ExpertPageOut, ExpertSearchParams
 
 router = Router(tags=["profiles"])
 ERRORS = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
-ExpertPage = page_schema(ExpertOut)
+ExpertPage = page_schema(PublicExpertOut)
 
 
 def _expert_row(e: Practitioner) -> dict[str, Any]:

@@ -27,6 +27,10 @@ class ReviewForm(forms.Form):
         choices=[(s, "★" * s) for s in reversed(STARS)],
         coerce=int,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one to five stars."),
+            "invalid_choice": _("Choose one to five stars."),
+        },
     )
     text = forms.CharField(
         label=_("Your review"), max_length=REVIEW_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5, "cols": 60})

@@ -14,7 +14,7 @@ class ExpertSearchParams(Schema):
     specialty: str = Field("", max_length=30, description="A network specialty code")
 
 
-class ExpertOut(Schema):
+class PublicExpertOut(Schema):
     id: UUID
     name: str
     slug: str
@@ -26,7 +26,7 @@ class ExpertOut(Schema):
     stars_mean: float | None
 
 
-class ReviewOut(Schema):
+class PublicReviewOut(Schema):
     id: str
     stars: int
     text: str
@@ -35,14 +35,14 @@ class ReviewOut(Schema):
     reply: str
 
 
-class SessionOut(Schema):
+class PublicSessionOut(Schema):
     date: date
     half_day: str
     site: str
     department: str
 
 
-class ArticleOut(Schema):
+class PublicArticleOut(Schema):
     id: str
     title: str
     published_on: date
@@ -56,12 +56,12 @@ class ExpertPageOut(Schema):
     specialties: list[str]
     home_organization: str
     sites: list[str]
-    next_sessions: list[SessionOut]
+    next_sessions: list[PublicSessionOut]
     sessions_held: int
     cases_seen: int
     teaching_sessions: int
     attendees: int
-    articles: list[ArticleOut]
+    articles: list[PublicArticleOut]
     review_count: int
     stars_mean: float | None
-    reviews: list[ReviewOut]
+    reviews: list[PublicReviewOut]
