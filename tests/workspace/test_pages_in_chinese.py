@@ -38,13 +38,13 @@ pytestmark = pytest.mark.django_db
 # A role's own pages: what its navigation offers (core/base.html) and its workspace.
 START_PAGES: dict[str, list[str]] = {
     "ops": ["/", "/directory/experts/", "/directory/organizations/", "/directory/overview/", "/outreach/plan/",
-            "/consults/", "/referrals/", "/directory/excel/"],
-    "expert": ["/", "/outreach/calendar/", "/consults/", "/referrals/", "/directory/experts/"],
+            "/consults/", "/referrals/", "/directory/excel/", "/profiles/moderation/"],
+    "expert": ["/", "/outreach/calendar/", "/consults/", "/referrals/", "/directory/experts/", "/profiles/mine/"],
     "coordinator": ["/", "/outreach/requests/", "/consults/", "/referrals/", "/people/households/",
                     "/referrals/capacity/"],
     "gp": ["/", "/care/", "/care/dashboard/", "/consults/", "/referrals/", "/people/households/"],
     "health_manager": ["/", "/care/", "/people/households/"],
-    "patient": ["/", "/care/me/"],
+    "patient": ["/", "/care/me/", "/profiles/reviews/", "/experts/", "/experts/?q=糖尿病"],
     "auditor": ["/", "/audit/", "/directory/experts/", "/directory/overview/"],
     "admin": ["/", "/audit/", "/consults/dashboard/", "/referrals/dashboard/", "/care/dashboard/"],
 }  # fmt: skip

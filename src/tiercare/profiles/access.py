@@ -7,6 +7,7 @@ A patient's encounter (a booking of a held session, a signed second opinion) is 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from tiercare.consults.models import SecondOpinion
 from tiercare.core.access import access_one
@@ -20,6 +21,18 @@ from tiercare.profiles.selectors import (
     reviewable_bookings,
     reviewable_opinions,
     reviews_to_moderate,
+)
+
+# The reasons this module writes to the audit log, in words for the audit log's pages (workspace.audit_words looks a
+# code-written reason up under the "audit reason" context).
+AUDIT_REASONS = (
+    pgettext_lazy("audit reason", "review"),
+    pgettext_lazy("audit reason", "not a completed visit of the reviewer"),
+    pgettext_lazy("audit reason", "not a signed opinion shared with the reviewer"),
+    pgettext_lazy("audit reason", "not the user's article"),
+    pgettext_lazy("audit reason", "not an article awaiting moderation"),
+    pgettext_lazy("audit reason", "not a review moderator"),
+    pgettext_lazy("audit reason", "not a review of the expert"),
 )
 
 
