@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+
 from tests.profiles.factories import booking, held_session
 
 

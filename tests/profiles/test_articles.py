@@ -4,8 +4,8 @@ article is on the expert's public page."""
 from __future__ import annotations
 
 import pytest
-from tests import factories as f
 
+from tests import factories as f
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditEvent, Role
 from tiercare.profiles import services
@@ -21,13 +21,18 @@ def test_an_article_goes_from_draft_to_published_and_onto_the_page(cast, client)
     assert client.get("/profiles/mine/").status_code == 200
     refused = client.post("/profiles/mine/articles/new/", {"title": "", "body": "正文在此"})
     assert refused.status_code == 422 and 'id="id_title-error"' in refused.text and "正文在此" in refused.text
-    assert client.post("/profiles/mine/articles/new/", {"title": "孩子发烧怎么办", "body": "先量体温。"}).status_code == 302
+    assert (
+        client.post("/profiles/mine/articles/new/", {"title": "孩子发烧怎么办", "body": "先量体温。"}).status_code
+        == 302
+    )
     article = Article.objects.get()
     assert article.status == ArticleStatus.DRAFT and article.expert == cast.expert_practitioner
     client.logout()
     assert "孩子发烧怎么办" not in client.get(page).text  # a draft is not public
     client.force_login(cast.expert)
-    r = client.post(f"/profiles/mine/articles/{article.pk}/", {"title": "孩子发烧怎么办", "body": "先量体温。", "submit": "1"})
+    r = client.post(
+        f"/profiles/mine/articles/{article.pk}/", {"title": "孩子发烧怎么办", "body": "先量体温。", "submit": "1"}
+    )
     assert r.status_code == 302
     article.refresh_from_db()
     assert article.status == ArticleStatus.SUBMITTED and article.submitted_at
@@ -39,7 +44,10 @@ def test_an_article_goes_from_draft_to_published_and_onto_the_page(cast, client)
     assert client.post(f"/profiles/moderation/articles/{article.pk}/", {"action": "publish"}).status_code == 302
     article.refresh_from_db()
     assert article.status == ArticleStatus.PUBLISHED and article.reviewed_by == cast.ops and article.published_at
-    assert AuditEvent.objects.filter(object_type="profiles.article", object_id=str(article.pk), action="update").count() == 2
+    assert (
+        AuditEvent.objects.filter(object_type="profiles.article", object_id=str(article.pk), action="update").count()
+        == 2
+    )
     client.logout()
     text = client.get(page).text
     assert "孩子发烧怎么办" in text
@@ -53,7 +61,12 @@ def test_operations_return_an_article_with_a_reason_and_the_author_resubmits(cas
     client.force_login(cast.ops)
     no_reason = client.post(f"/profiles/moderation/articles/{a.pk}/", {"action": "return", "reason": ""})
     assert no_reason.status_code == 422 and 'id="id_reason-error"' in no_reason.text
-    assert client.post(f"/profiles/moderation/articles/{a.pk}/", {"action": "return", "reason": "请补充参考文献"}).status_code == 302
+    assert (
+        client.post(
+            f"/profiles/moderation/articles/{a.pk}/", {"action": "return", "reason": "请补充参考文献"}
+        ).status_code
+        == 302
+    )
     a.refresh_from_db()
     assert a.status == ArticleStatus.RETURNED and a.return_reason == "请补充参考文献"
     client.force_login(cast.expert)

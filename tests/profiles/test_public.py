@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+
 from tests import factories as f
 from tests.outreach.factories import make_session
 from tests.profiles.factories import booking, held_session, review
-
 from tiercare.outreach.models import ExpertResponse
 from tiercare.profiles.selectors import expert_slug
 

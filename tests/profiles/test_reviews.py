@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
-from tests import factories as f
-from tests.outreach.factories import make_session
-from tests.consults.conftest import net  # noqa: F401  (the consults network: a second expert, consent, agreement)
-from tests.profiles.factories import booking, held_session, review
 
+from tests import factories as f
+from tests.consults.conftest import net  # noqa: F401  (the consults network: a second expert, consent, agreement)
+from tests.outreach.factories import make_session
+from tests.profiles.factories import booking, held_session, review
 from tiercare.consults import services as consults
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
 from tiercare.core.models import AuditEvent, Role

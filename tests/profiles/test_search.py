@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from tests import factories as f
 from tests.outreach.factories import make_session
-
 from tiercare.profiles.search import condition_table, matching_specialties
 from tiercare.profiles.selectors import expert_search
 

@@ -13,7 +13,7 @@ from tiercare.consults.models import SecondOpinion
 from tiercare.core.access import access_one
 from tiercare.core.models import User
 from tiercare.outreach.models import Booking
-from tiercare.profiles.models import Article, EDITABLE_ARTICLE_STATUSES, Review, ReviewStatus
+from tiercare.profiles.models import EDITABLE_ARTICLE_STATUSES, Article, Review, ReviewStatus
 from tiercare.profiles.selectors import (
     articles_to_moderate,
     own_articles,

@@ -15,7 +15,7 @@ from tiercare.core.api import ErrorOut, PageParams, page_schema
 from tiercare.core.errors import NotFound
 from tiercare.network.models import Practitioner, Specialty
 from tiercare.profiles import selectors
-from tiercare.profiles.schemas import PublicExpertOut, ExpertPageOut, ExpertSearchParams
+from tiercare.profiles.schemas import ExpertPageOut, ExpertSearchParams, PublicExpertOut
 
 router = Router(tags=["profiles"])
 ERRORS = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}

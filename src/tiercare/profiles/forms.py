@@ -44,7 +44,9 @@ class ReplyForm(forms.Form):
 
 
 class ArticleForm(forms.Form):
-    title = forms.CharField(label=pgettext_lazy("article", "Title"), max_length=TITLE_MAX, widget=forms.TextInput(attrs={"size": 60}))
+    title = forms.CharField(
+        label=pgettext_lazy("article", "Title"), max_length=TITLE_MAX, widget=forms.TextInput(attrs={"size": 60})
+    )
     body = forms.CharField(
         label=_("Text"), max_length=ARTICLE_BODY_MAX, widget=forms.Textarea(attrs={"rows": 16, "cols": 80})
     )

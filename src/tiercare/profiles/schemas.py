@@ -9,8 +9,12 @@ from tiercare.profiles.search import QUERY_MAX
 
 
 class ExpertSearchParams(Schema):
-    q: str = Field("", max_length=QUERY_MAX, description="A name, its pinyin or initials, a specialty, a condition "
-                   "word (糖尿病) or a place (hospital, county)")  # fmt: skip
+    q: str = Field(
+        "",
+        max_length=QUERY_MAX,
+        description="A name, its pinyin or initials, a specialty, a condition "
+        "word (糖尿病) or a place (hospital, county)",
+    )
     specialty: str = Field("", max_length=30, description="A network specialty code")
 
 

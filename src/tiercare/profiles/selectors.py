@@ -11,6 +11,7 @@ an expert their own articles and reviews; operations what waits for moderation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -224,7 +225,7 @@ class SearchResult:
     q: str
     specialties: list[tuple[str, str]]
     conditions: list[str]
-    experts: list[Practitioner]
+    experts: Sequence[Practitioner]
     why: dict[Any, str]
 
 
@@ -341,9 +342,7 @@ def patient_encounters(user: User) -> list[Encounter]:
     """The completed encounters ``user`` may review, newest first, each with its review if written."""
     bookings = list(reviewable_bookings(user).order_by("-session__date")[:100])
     opinions = list(reviewable_opinions(user).order_by("-signed_at")[:100])
-    reviews = Review.objects.filter(
-        Q(booking__in=[b.pk for b in bookings]) | Q(opinion__in=[o.pk for o in opinions])
-    )
+    reviews = Review.objects.filter(Q(booking__in=[b.pk for b in bookings]) | Q(opinion__in=[o.pk for o in opinions]))
     by_booking = {r.booking_id: r for r in reviews if r.booking_id}
     by_opinion = {r.opinion_id: r for r in reviews if r.opinion_id}
     rows = [
@@ -407,4 +406,7 @@ def reviews_to_moderate(user: User) -> QuerySet[Review]:
 
 def sitemap_entries() -> list[tuple[str, Any]]:
     """(slug, last change) of every public expert page."""
-    return [(expert_slug(e), e.updated_at) for e in Practitioner.objects.filter(PUBLIC_EXPERT_Q).only("id", "name_pinyin", "updated_at")]
+    return [
+        (expert_slug(e), e.updated_at)
+        for e in Practitioner.objects.filter(PUBLIC_EXPERT_Q).only("id", "name_pinyin", "updated_at")
+    ]

@@ -45,11 +45,13 @@ def _text(value: Any, *, field: str, max_length: int, label: str) -> str:
     """A required text, trimmed, at most ``max_length`` characters (422 naming ``field``)."""
     text = str(value or "").strip()
     if not text:
-        raise ValidationFailed(_("%(field)s: write %(label)s.") % {"field": field, "label": label},
-                               details={"field": field})  # fmt: skip
+        raise ValidationFailed(
+            _("%(field)s: write %(label)s.") % {"field": field, "label": label}, details={"field": field}
+        )
     if len(text) > max_length:
         raise ValidationFailed(
-            _("%(field)s: at most %(n)s characters (this has %(m)s).") % {"field": field, "n": max_length, "m": len(text)},
+            _("%(field)s: at most %(n)s characters (this has %(m)s).")
+            % {"field": field, "n": max_length, "m": len(text)},
             details={"field": field},
         )
     return text
@@ -88,7 +90,7 @@ def article_save(*, by: User, title: str, body: str, article: Article | None = N
             return locked
         locked.title, locked.body = title, body
         locked.save(update_fields=["title", "body", "updated_at"])
-        audit_write(actor=by, action=AuditAction.UPDATE, obj=locked, changes={k: "changed" for k in changes})
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=locked, changes=dict.fromkeys(changes, "changed"))
         return locked
 
 
@@ -155,6 +157,28 @@ def _stars(value: Any) -> int:
     return stars
 
 
+def _completed_encounter(by: User, *, booking: Booking | None, opinion: SecondOpinion | None) -> Review | None:
+    """An unsaved review of the encounter if it is a completed one that ``by`` may review (their own or their
+    household's as proxy: a kept place in a held session, a signed opinion), else None."""
+    if booking is not None:
+        b = reviewable_bookings(by).filter(pk=booking.pk).first()
+        if b is None:
+            return None
+        return Review(
+            kind=EncounterKind.SESSION, booking=b, expert=b.session.expert, person=b.person, encounter_on=b.session.date
+        )
+    o = reviewable_opinions(by).filter(pk=opinion.pk).first() if opinion is not None else None
+    if o is None or o.signed_at is None or o.expert is None:
+        return None
+    return Review(
+        kind=EncounterKind.OPINION,
+        opinion=o,
+        expert=o.expert,
+        person=o.case.person,
+        encounter_on=timezone.localdate(o.signed_at),
+    )
+
+
 def review_create(
     *, by: User, stars: Any, text: str, booking: Booking | None = None, opinion: SecondOpinion | None = None
 ) -> Review:
@@ -168,19 +192,7 @@ def review_create(
         raise ValidationFailed(_("encounter: name one visit or one second opinion."), details={"field": "encounter"})
     stars = _stars(stars)
     text = _text(text, field="text", max_length=REVIEW_TEXT_MAX, label=_("your review"))
-    if booking is not None:
-        completed = reviewable_bookings(by).filter(pk=booking.pk).first()
-        review = None if completed is None else Review(
-            kind=EncounterKind.SESSION, booking=completed, expert=completed.session.expert,
-            person=completed.person, encounter_on=completed.session.date,
-        )  # fmt: skip
-    else:
-        assert opinion is not None
-        done = reviewable_opinions(by).filter(pk=opinion.pk).first()
-        review = None if done is None or done.signed_at is None or done.expert is None else Review(
-            kind=EncounterKind.OPINION, opinion=done, expert=done.expert, person=done.case.person,
-            encounter_on=timezone.localdate(done.signed_at),
-        )  # fmt: skip
+    review = _completed_encounter(by, booking=booking, opinion=opinion)
     if review is None:
         raise Forbidden(
             _("Only a patient with a completed visit or a signed second opinion from this expert may review them."),
@@ -210,8 +222,11 @@ def review_hide(*, by: User, review: Review, reason: str) -> Review:
     if locked.status == ReviewStatus.HIDDEN:
         raise Conflict(_("This review is already hidden."), code="already_hidden")
     locked.status, locked.hidden_reason, locked.hidden_by, locked.hidden_at = (
-        ReviewStatus.HIDDEN, reason, by, timezone.now(),
-    )  # fmt: skip
+        ReviewStatus.HIDDEN,
+        reason,
+        by,
+        timezone.now(),
+    )
     locked.save(update_fields=["status", "hidden_reason", "hidden_by", "hidden_at", "updated_at"])
     audit_write(
         actor=by, action=AuditAction.UPDATE, obj=locked, changes={"status": ["visible", "hidden"]}, reason=reason
