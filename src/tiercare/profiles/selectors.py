@@ -174,7 +174,9 @@ def _compute_page(expert: Practitioner, today: date) -> PublicPage:
             reply=r.reply,
             replied_on=timezone.localdate(r.replied_at) if r.replied_at else None,
         )
-        for r in visible.only("id", "stars", "text", "kind", "encounter_on", "reply", "replied_at")[:50]
+        for r in visible.only("id", "stars", "text", "kind", "encounter_on", "reply", "replied_at").order_by(
+            "-encounter_on", "-created_at"
+        )[:50]
     ]
     return PublicPage(
         expert_id=str(expert.pk),
