@@ -107,4 +107,19 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_reviews_and_is_c
 def test_the_page_is_in_english_too(cast, client):
     client.cookies["django_language"] = "en"
     r = client.get(url(cast.expert_practitioner), HTTP_ACCEPT_LANGUAGE="en")
-    assert r.status_code == 200
+    assert r.status_code == 200 and "Verified reviews" in r.text and "Chief physician" in r.text
+    assert "已验证评价" not in r.text
+    client.cookies["django_language"] = "zh-hans"
+    assert "已验证评价" in client.get(url(cast.expert_practitioner), HTTP_ACCEPT_LANGUAGE="zh-hans").text
+
+
+def test_the_sitemap_lists_published_articles_only(cast, client):
+    from tiercare.profiles import services
+
+    draft = services.article_save(by=cast.expert, title="草稿", body="正文")
+    shown = services.article_submit(
+        by=cast.expert, article=services.article_save(by=cast.expert, title="发布", body="正文")
+    )
+    services.article_publish(by=cast.ops, article=shown)
+    text = client.get("/sitemap.xml").text
+    assert f"{url(cast.expert_practitioner)}articles/{shown.pk}/" in text and str(draft.pk) not in text

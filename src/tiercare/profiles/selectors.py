@@ -407,8 +407,16 @@ def reviews_to_moderate(user: User) -> QuerySet[Review]:
 
 
 def sitemap_entries() -> list[tuple[str, Any]]:
-    """(slug, last change) of every public expert page."""
-    return [
-        (expert_slug(e), e.updated_at)
-        for e in Practitioner.objects.filter(PUBLIC_EXPERT_Q).only("id", "name_pinyin", "updated_at")
+    """(address, last change) of every public expert page and every published article of a public expert."""
+    from django.urls import reverse
+
+    experts = Practitioner.objects.filter(PUBLIC_EXPERT_Q).only("id", "name_pinyin", "updated_at")
+    rows = [(reverse("profiles:expert", kwargs={"slug": expert_slug(e)}), e.updated_at) for e in experts]
+    articles = Article.objects.filter(status=ArticleStatus.PUBLISHED, expert__in=experts.values("pk")).select_related(
+        "expert"
+    )
+    rows += [
+        (reverse("profiles:article", kwargs={"slug": expert_slug(a.expert), "article_id": a.pk}), a.updated_at)
+        for a in articles
     ]
+    return rows
