@@ -31,6 +31,7 @@ def test_a_patient_reviews_a_visit_at_a_held_session_through_the_page(cast, visi
     client.force_login(cast.patient)
     listing = client.get("/profiles/reviews/")
     assert listing.status_code == 200 and f"/profiles/reviews/visit/{visit.pk}/" in listing.text
+    assert AuditEvent.objects.filter(action="list", reason="review", actor=cast.patient).exists()
     r = client.post(f"/profiles/reviews/visit/{visit.pk}/", {"stars": "4", "text": "耐心，解释清楚。"})
     assert r.status_code == 302
     review = Review.objects.get()

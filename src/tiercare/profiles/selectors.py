@@ -334,6 +334,7 @@ class Encounter:
     kind: str
     id: Any
     expert: Practitioner
+    person_id: Any
     person_name: str
     on: date
     where: str
@@ -352,6 +353,7 @@ def patient_encounters(user: User) -> list[Encounter]:
             EncounterKind.SESSION,
             b.pk,
             b.session.expert,
+            b.person_id,
             b.person.name,
             b.session.date,
             b.session.site.name,
@@ -364,6 +366,7 @@ def patient_encounters(user: User) -> list[Encounter]:
             EncounterKind.OPINION,
             o.pk,
             o.expert,
+            o.case.person_id,
             o.case.person.name,
             timezone.localdate(o.signed_at),
             "",

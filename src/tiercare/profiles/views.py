@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import as_uuid, require_role
+from tiercare.core.audit import audit_patient_read
 from tiercare.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
@@ -104,7 +105,14 @@ def my_reviews(request: AuthedRequest) -> HttpResponse:
     """The patient's completed encounters (their own and their household's, as proxy), each with its review or a
     link to write one."""
     require_role(request.user, Role.PATIENT)
-    return render(request, "profiles/my_reviews.html", {"encounters": selectors.patient_encounters(request.user)})
+    encounters = selectors.patient_encounters(request.user)
+    audit_patient_read(
+        actor=request.user,
+        person_ids=[e.person_id for e in encounters],
+        object_type="outreach.booking",
+        reason="review",
+    )
+    return render(request, "profiles/my_reviews.html", {"encounters": encounters})
 
 
 def _review_form(request: AuthedRequest, kind: str, encounter: Any, expert: Practitioner) -> HttpResponse:
