@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "tiercare.programs",
     "tiercare.finance",
     "tiercare.triage",
+    "tiercare.profiles",
     "tiercare.workspace",
     "tiercare.demo",
     # Last, so that core's templates/django/forms/widgets/ (a date's format hint) override Django's own widgets.

@@ -25,4 +25,5 @@ urlpatterns = [
     path("programs/", include("tiercare.programs.urls")),
     path("triage/", include("tiercare.triage.urls")),
     path("finance/", include("tiercare.finance.urls")),
+    path("", include("tiercare.profiles.urls")),
 ]

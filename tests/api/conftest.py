@@ -21,6 +21,9 @@ from tests import factories as f
 from tests.care.factories import HTN_HIGH, contract, enrol, followup, team_with
 from tests.consults.conftest import net  # noqa: F401  (the consults network: experts, consent)
 from tests.outreach.factories import make_request, make_session
+from tests.profiles.factories import booking as profiles_booking
+from tests.profiles.factories import held_session
+from tests.profiles.factories import review as profiles_review
 from tests.programs.factories import make_program
 
 from tiercare.care.models import GpTeamMember, ReferralSuggestion
@@ -32,6 +35,7 @@ from tiercare.finance import services as finance
 from tiercare.network.models import ImportBatch, ImportKind
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
 from tiercare.people.models import Consent, ConsentScope
+from tiercare.profiles import services as profiles
 from tiercare.programs import services as programs
 from tiercare.referrals import services as referrals
 
@@ -101,6 +105,12 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     # Finance: hospital A's prices and share rule, last month's held clinic of the standing expert charged and its
     # statement issued, and a held teaching session with no price (operations' unpriced work).
     statement, unpriced = _finance_world(cast)
+    # The standing expert's submitted article, and a review of a visit at a session they held at hospital A.
+    article = profiles.article_submit(
+        by=cast.expert, article=profiles.article_save(by=cast.expert, title="孩子发烧怎么办", body="先量体温。")
+    )
+    held = held_session(cast.expert_practitioner, cast.dept_a, days_ago=9)
+    review = profiles_review(profiles_booking(held, patient_a, cast.coordinator), by=cast.patient, stars=4)
     return {
         "person": cast.patient_person,
         "household": cast.household_a,
@@ -132,6 +142,8 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "campaign": campaign,
         "statement": statement,
         "unpriced": unpriced,
+        "article": article,
+        "review": review,
     }
 
 

@@ -58,6 +58,8 @@ NO_FOREIGN_IDS = {
     "(tests/finance/test_pages.py)",
     "finance/shares/": "a share rule names a hospital (directory data); finance writers only (tests/finance)",
     "finance/statements/": "issues a month's statements (a month, no object id); finance writers only (tests/finance)",
+    "profiles/mine/articles/new/": "an expert writes a new article of their own; names no object (the author is the "
+    "signed-in expert; tests/profiles/test_articles.py)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
     "404 and the service refuses anyone not a GP of that center (tests/care/test_record_pages.py)",
 }
@@ -91,6 +93,8 @@ PATH_IDS = {
     "campaign_id": "campaign",
     "statement_id": "statement",
     "work_id": "unpriced",
+    "article_id": "article",
+    "review_id": "review",
 }
 
 
@@ -189,6 +193,7 @@ OPS_BY_ROLE = (
     "care/team-members/",
     "programs/",  # operations keep every program's plan and pipeline, and every survey
     "finance/",  # operations keep prices, issue statements and record corrections
+    "profiles/moderation/",  # operations publish experts' articles and hide reviews
 )
 
 

@@ -163,6 +163,15 @@ PAGE_ONLY: dict[str, str] = {
     "finance:unpriced_price": "operations price one piece of unpriced work from the worklist",
     "finance:statements": "operations issue a month's expert statements",
     "finance:statement": "operations record a correction that the expert's next statement carries",
+    # issue 17: the profiles API is public and read-only (the expert search and page); patients review, experts
+    # write articles and reply, operations moderate on these pages.
+    "profiles:review_booking": "a patient reviews a visit at a held session; no integration writes reviews",
+    "profiles:review_opinion": "a patient reviews a signed second opinion; no integration writes reviews",
+    "profiles:article_new": "an expert writes an article on their own page; no integration of the issue's roles",
+    "profiles:article_edit": "an expert changes or submits their draft on their own page",
+    "profiles:review_reply": "an expert replies once, in public, to a review on their own page",
+    "profiles:moderate_article": "operations publish an expert's article or return it with a reason",
+    "profiles:moderate_review": "operations hide a review with a reason (audited); no integration moderates",
 }
 
 
