@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "tiercare.referrals",
     "tiercare.programs",
     "tiercare.triage",
+    "tiercare.portal",
     "tiercare.workspace",
     "tiercare.demo",
     # Last, so that core's templates/django/forms/widgets/ (a date's format hint) override Django's own widgets.

@@ -24,4 +24,5 @@ urlpatterns = [
     path("care/", include("tiercare.care.urls")),
     path("programs/", include("tiercare.programs.urls")),
     path("triage/", include("tiercare.triage.urls")),
+    path("family/", include("tiercare.portal.urls")),
 ]

@@ -336,3 +336,21 @@ def public_session_list(*, specialties: list[str], on: date, limit: int = 6) -> 
         .select_related("expert", "site", "department")
         .order_by("date", "half_day")[:limit]
     )
+
+
+def public_clinics_bookable(
+    *, on: date, divisions: list[str] | None = None, limit: int = 30
+) -> QuerySet[ExpertSession]:
+    """Public specialist clinics from ``on`` that patients may book themselves (clinic, scheduled or moved, not
+    declined by the expert), with their free places (``booked`` counted), at sites in ``divisions`` (the family's
+    counties) when given. Public facts only; never a booking's patient."""
+    qs = ExpertSession.objects.filter(status__in=ACTIVE_SESSION_STATUSES, kind="clinic", date__gte=on).exclude(
+        response=ExpertResponse.DECLINED
+    )
+    if divisions:
+        qs = qs.filter(site__division_id__in=divisions)
+    return (
+        qs.select_related("expert", "site", "department")
+        .annotate(booked=Count("bookings", filter=Q(bookings__status=BookingStatus.ACTIVE)))
+        .order_by("date", "half_day", "site__name")[:limit]
+    )

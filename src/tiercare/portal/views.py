@@ -1,0 +1,120 @@
+"""The family's own pages (mobile-first): the household's members the login may see, a member's plan, visits,
+referrals, shared conclusions, bookings and documents. Ids from outside go through ``portal.access``; reads are
+audited; writes go through the owning app's services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tiercare.core.access import require_role
+from tiercare.core.errors import Conflict, NotFound
+from tiercare.core.http import AuthedRequest
+from tiercare.core.models import Role
+from tiercare.core.pdf import pdf_response, render_pdf_template
+from tiercare.outreach import selectors as outreach_selectors
+from tiercare.outreach import services as outreach_services
+from tiercare.outreach.ics import render_booking
+from tiercare.portal import selectors
+from tiercare.portal.access import access_family_booking, access_family_referral, access_member, access_public_clinic
+
+
+@login_required
+def family_home(request: AuthedRequest) -> HttpResponse:
+    require_role(request.user, Role.PATIENT)
+    members = selectors.family_members(for_user=request.user)
+    selectors.audit_family_read(actor=request.user, person_ids=[m.person.pk for m in members], reason="family page")
+    return render(request, "portal/home.html", {"members": members})
+
+
+@login_required
+def member(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access_member(request.user, person_id, reason="family page: member")
+    row = next(m for m in selectors.family_members(for_user=request.user) if m.person.pk == person.pk)
+    context = {
+        "member": row,
+        "referrals": list(selectors.referral_list(for_user=request.user).filter(person=person)[:50]),
+        "bookings": list(selectors.booking_list(for_user=request.user, person_ids=[person.pk])[:50]),
+        "documents": selectors.documents(for_user=request.user, person=person),
+        **selectors.shared_conclusions(for_user=request.user, person=person),
+    }
+    for r in context["referrals"]:
+        r.map_url = selectors.map_url(r.receiving_organization)
+    return render(request, "portal/member.html", context)
+
+
+@login_required
+def referral_document(request: AuthedRequest, referral_id: str) -> HttpResponse:
+    """The discharge summary and back-referral care plan of a referral, as a PDF."""
+    referral = access_family_referral(request.user, referral_id, reason="family page: document")
+    if not (referral.discharge_summary or referral.care_plan):
+        raise NotFound(_("This referral has no document yet."))
+    pdf = render_pdf_template("portal/referral_document.html", {"referral": referral}, request=request)
+    name = _("Back-referral plan %(name)s %(date)s.pdf") % {
+        "name": referral.person.name,
+        "date": (referral.back_referred_at or referral.updated_at).date().isoformat(),
+    }
+    return pdf_response(pdf, name)
+
+
+@login_required
+def sessions(request: AuthedRequest) -> HttpResponse:
+    """Public specialist clinics in the family's counties (all counties with ``?all=1``), each with free places and
+    a form to book a place for a member."""
+    require_role(request.user, Role.PATIENT)
+    members = selectors.family_members(for_user=request.user)
+    show_all = request.GET.get("all") == "1"
+    divisions = None if show_all else selectors.family_divisions(members=members)
+    rows = list(outreach_selectors.public_clinics_bookable(on=timezone.localdate(), divisions=divisions))
+    for s in rows:
+        s.free = max(0, s.places - s.booked)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/sessions.html",
+        {"sessions": rows, "members": members, "show_all": show_all, "error": request.GET.get("error", "")},
+    )
+
+
+@login_required
+@require_POST
+def book(request: AuthedRequest, session_id: str) -> HttpResponse:
+    session = access_public_clinic(request.user, session_id)
+    person = access_member(request.user, request.POST.get("person", ""), reason="family page: booking")
+    try:
+        booking = outreach_services.booking_self_create(by=request.user, session=session, person=person)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("portal:sessions") + ("?all=1" if request.POST.get("all") == "1" else ""))
+    messages.success(
+        request,
+        _("Place %(n)s booked for %(name)s on %(date)s.")
+        % {"n": booking.place_number, "name": person.name, "date": session.date.isoformat()},
+    )
+    return redirect("portal:member", person_id=person.pk)
+
+
+@login_required
+@require_POST
+def booking_cancel(request: AuthedRequest, booking_id: str) -> HttpResponse:
+    booking = access_family_booking(request.user, booking_id, reason="family page: cancel booking")
+    try:
+        outreach_services.booking_self_cancel(by=request.user, booking=booking)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The place is cancelled."))
+    return redirect("portal:member", person_id=booking.person_id)
+
+
+@login_required
+def booking_ics(request: AuthedRequest, booking_id: str) -> HttpResponse:
+    booking = access_family_booking(request.user, booking_id, reason="family page: calendar file")
+    response = HttpResponse(render_booking(booking.session, booking.place_number), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="clinic-{booking.session.date.isoformat()}.ics"'
+    return response
