@@ -135,7 +135,12 @@ def test_adult_child_for_an_elderly_parent_then_revoked(cast):
 
 def test_only_the_care_team_records_proxies(cast):
     parent = f.PersonFactory(name="张老伯", birth_date=date(1940, 1, 1), household=cast.household_a)
-    args = dict(holder=cast.patient_person, person=parent, kind="adult_child", evidence_kind="power_of_attorney")
+    args = {
+        "holder": cast.patient_person,
+        "person": parent,
+        "kind": "adult_child",
+        "evidence_kind": "power_of_attorney",
+    }
     with pytest.raises(Forbidden):
         proxy_record(by=cast.patient, evidence_reference="self-service", **args)
     from tiercare.core.errors import NotFound
