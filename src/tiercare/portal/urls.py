@@ -5,6 +5,7 @@ from tiercare.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.family_home, name="home"),
+    path("login/", views.sms_login, name="login"),
     path("members/<str:person_id>/", views.member, name="member"),
     path("referrals/<str:referral_id>/document.pdf", views.referral_document, name="referral_document"),
     path("clinics/", views.sessions, name="sessions"),

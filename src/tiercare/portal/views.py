@@ -4,24 +4,29 @@ audited; writes go through the owning app's services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from tiercare.core.access import require_role
-from tiercare.core.errors import Conflict, NotFound
+from tiercare.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
+from tiercare.core.middleware import client_ip
 from tiercare.core.models import Role
 from tiercare.core.pdf import pdf_response, render_pdf_template
 from tiercare.outreach import selectors as outreach_selectors
 from tiercare.outreach import services as outreach_services
 from tiercare.outreach.ics import render_booking
-from tiercare.portal import selectors
+from tiercare.portal import selectors, signin
 from tiercare.portal.access import access_family_booking, access_family_referral, access_member, access_public_clinic
 
 
@@ -118,3 +123,42 @@ def booking_ics(request: AuthedRequest, booking_id: str) -> HttpResponse:
     response = HttpResponse(render_booking(booking.session, booking.place_number), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="clinic-{booking.session.date.isoformat()}.ics"'
     return response
+
+
+@sensitive_post_parameters("code", "id_number")
+def sms_login(request: HttpRequest) -> HttpResponse:
+    """Sign in by mobile number and SMS code: first the number (a code is sent), then the code (and, the first
+    time, the real-name check). Errors beside their field, everything typed kept."""
+    data = {k: request.POST.get(k, "")[:40] for k in ("phone", "code", "name", "id_number")}
+    context: dict[str, Any] = {"data": data, "errors": {}, "step": "phone", "error": ""}
+    if request.method == "POST":
+        action = request.POST.get("action", "send")
+        try:
+            if action == "send":
+                signin.login_code_send(phone=data["phone"], ip=client_ip(request))
+                context["step"] = "code"
+                context["sent"] = True
+            else:
+                context["step"] = "code"
+                result = signin.login_code_check(
+                    phone=data["phone"],
+                    code=data["code"],
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    ip=client_ip(request),
+                )
+                login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("portal:home")
+        except ValidationFailed as exc:
+            field = (exc.details or {}).get("field", "")
+            context["errors"][field] = exc.message.split(": ", 1)[-1]
+        except DomainError as exc:
+            context["error"] = exc.message
+            if action == "send":  # a resend refused keeps the code form; a first send refused, the number form
+                context["step"] = "code" if "code" in request.POST else "phone"
+        if context["step"] == "code":
+            try:
+                context["needs_real_name"] = signin.needs_real_name(signin.phone_number(data["phone"]))
+            except ValidationFailed:
+                context["step"] = "phone"
+    return render(request, "portal/login.html", context)
