@@ -13,6 +13,7 @@ import pytest
 
 from tests import factories as f
 from tiercare.core.models import Role
+from tiercare.network.models import Department
 from tiercare.outreach.models import ExpertSession
 from tiercare.people.models import Consent, Proxy
 from tiercare.referrals.models import Referral
@@ -57,7 +58,9 @@ def make_referral(cast: Any, person: Any, **kw: Any) -> Referral:
         referring_organization=cast.center_a,
         referring_practitioner=gp_practitioner,
         receiving_organization=cast.tertiary,
-        receiving_department=f.DepartmentFactory(organization=cast.tertiary, name="儿童呼吸科"),
+        receiving_department=Department.objects.get_or_create(
+            organization=cast.tertiary, name="儿童呼吸科", defaults={"specialty": "pediatrics"}
+        )[0],
         consent=consent,
         created_by=cast.gp,
         **kw,

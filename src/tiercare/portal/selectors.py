@@ -169,8 +169,8 @@ def coming_visits(
                 map_url=map_url(s.site),
             )
         )
-    for rows in out.values():
-        rows.sort(key=lambda v: v.on)
+    for visits in out.values():
+        visits.sort(key=lambda v: v.on)
     return out
 
 

@@ -12,4 +12,7 @@ urlpatterns = [
     path("clinics/<str:session_id>/book/", views.book, name="book"),
     path("bookings/<str:booking_id>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("bookings/<str:booking_id>/calendar.ics", views.booking_ics, name="booking_ics"),
+    path("reading/", views.reading, name="education"),
+    path("reminders/", views.reminder_settings, name="reminders"),
+    path("team/persons/<str:person_id>/education/", views.team_education, name="team_education"),
 ]

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from tiercare.care.forms import program_name
+from tiercare.care.models import Enrollment
 from tiercare.core.access import require_role
 from tiercare.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
@@ -26,8 +28,13 @@ from tiercare.core.pdf import pdf_response, render_pdf_template
 from tiercare.outreach import selectors as outreach_selectors
 from tiercare.outreach import services as outreach_services
 from tiercare.outreach.ics import render_booking
-from tiercare.portal import selectors, signin
+from tiercare.people.access import access_person_by_id
+from tiercare.people.proxies import portal_person_ids
+from tiercare.portal import reminders, selectors, signin
 from tiercare.portal.access import access_family_booking, access_family_referral, access_member, access_public_clinic
+from tiercare.portal.content import topics
+from tiercare.portal.education import EDUCATION_SENDERS, education_mark_read, education_send
+from tiercare.portal.models import EducationSent, ReminderSent
 
 
 @login_required
@@ -42,15 +49,16 @@ def family_home(request: AuthedRequest) -> HttpResponse:
 def member(request: AuthedRequest, person_id: str) -> HttpResponse:
     person = access_member(request.user, person_id, reason="family page: member")
     row = next(m for m in selectors.family_members(for_user=request.user) if m.person.pk == person.pk)
+    referrals = list(selectors.referral_list(for_user=request.user).filter(person=person)[:50])
+    for r in referrals:
+        r.map_url = selectors.map_url(r.receiving_organization)  # type: ignore[attr-defined]
     context = {
         "member": row,
-        "referrals": list(selectors.referral_list(for_user=request.user).filter(person=person)[:50]),
+        "referrals": referrals,
         "bookings": list(selectors.booking_list(for_user=request.user, person_ids=[person.pk])[:50]),
         "documents": selectors.documents(for_user=request.user, person=person),
         **selectors.shared_conclusions(for_user=request.user, person=person),
     }
-    for r in context["referrals"]:
-        r.map_url = selectors.map_url(r.receiving_organization)
     return render(request, "portal/member.html", context)
 
 
@@ -162,3 +170,72 @@ def sms_login(request: HttpRequest) -> HttpResponse:
             except ValidationFailed:
                 context["step"] = "phone"
     return render(request, "portal/login.html", context)
+
+
+@login_required
+def reading(request: AuthedRequest) -> HttpResponse:
+    """The health texts the family's care team sent to the members the login may see; opening the page marks
+    them read."""
+    require_role(request.user, Role.PATIENT)
+    ids = portal_person_ids(request.user)
+    rows = list(EducationSent.objects.filter(person_id__in=ids).select_related("person"))
+    catalogue = topics()
+    items = [(r, catalogue[r.topic_id]) for r in rows if r.topic_id in catalogue]
+    selectors.audit_family_read(actor=request.user, person_ids=[r.person_id for r in rows], reason="health reading")
+    for r, _topic in items:
+        education_mark_read(by=request.user, row=r)
+    return render(request, "portal/reading.html", {"items": items})
+
+
+@login_required
+def reminder_settings(request: AuthedRequest) -> HttpResponse:
+    """Per member the login may act for: SMS reminders on or off (the choice recorded)."""
+    require_role(request.user, Role.PATIENT)
+    if request.method == "POST":
+        person = access_member(request.user, request.POST.get("person", ""), reason="reminder settings")
+        try:
+            if request.POST.get("action") == "off":
+                reminders.opt_out(by=request.user, person=person)
+                messages.success(request, _("SMS reminders about %(name)s are off.") % {"name": person.name})
+            else:
+                reminders.opt_in(by=request.user, person=person)
+                messages.success(request, _("SMS reminders about %(name)s are on.") % {"name": person.name})
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        return redirect("portal:reminders")
+    members = selectors.family_members(for_user=request.user)
+    off = reminders.opted_out_ids({m.person.pk for m in members})
+    sent = list(ReminderSent.objects.filter(person_id__in=[m.person.pk for m in members]).select_related("person")[:30])
+    selectors.audit_family_read(
+        actor=request.user, person_ids=[m.person.pk for m in members], reason="reminder settings"
+    )
+    rows = [(m, m.person.pk in off) for m in members]
+    return render(request, "portal/reminders.html", {"rows": rows, "sent": sent})
+
+
+@login_required
+def team_education(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """A care-team member sends an education text to a person of their households (the topics of the person's
+    programs first, then the others)."""
+    require_role(request.user, *EDUCATION_SENDERS)
+    person = access_person_by_id(request.user, person_id, reason="education")
+    error = ""
+    if request.method == "POST":
+        try:
+            education_send(by=request.user, person=person, topic_id=request.POST.get("topic", ""))
+            messages.success(request, _("Sent to %(name)s.") % {"name": person.name})
+            return redirect("portal:team_education", person_id=person.pk)
+        except (ValidationFailed, Conflict) as exc:
+            error = exc.message.split(": ", 1)[-1]
+    programs = list(Enrollment.objects.active().filter(person=person).values_list("protocol_code", flat=True))
+    sent = {r.topic_id: r for r in EducationSent.objects.filter(person=person)}
+    ordered = sorted(topics().values(), key=lambda t: (t.program not in programs, t.program, t.id))
+    return render(
+        request,
+        "portal/team_education.html",
+        {
+            "person": person,
+            "topics": [(t, sent.get(t.id), program_name(t.program)) for t in ordered],
+            "error": error,
+        },
+    )
