@@ -81,6 +81,7 @@ def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
     from tiercare.care.demo import care_demo
     from tiercare.consults.demo import consults_demo
     from tiercare.outreach.demo import outreach_demo
+    from tiercare.portal.demo import portal_demo
     from tiercare.programs.demo import programs_demo
     from tiercare.referrals.demo import referrals_demo
 
@@ -90,4 +91,5 @@ def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
         "consults": consults_demo(seed, today),
         "referrals": referrals_demo(seed=seed, today=today),
         "programs": programs_demo(seed=seed, today=today),
+        "portal": portal_demo(seed=seed, today=today),
     }
