@@ -15,6 +15,7 @@ from tiercare.core.services import api_token_issue, api_token_revoke, user_authe
 from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
 from tiercare.people.api import router as people_router
+from tiercare.portal.api import router as portal_router
 from tiercare.programs.api import router as programs_router
 from tiercare.referrals.api import router as referrals_router
 from tiercare.triage.api import router as triage_router
@@ -87,5 +88,6 @@ api.add_router("/", consults_router)
 api.add_router("/", referrals_router)
 api.add_router("/", care_router)
 api.add_router("/", programs_router)
+api.add_router("/", portal_router)
 api.add_router("/", audit_router)
 api.add_router("/", triage_router)

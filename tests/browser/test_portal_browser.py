@@ -3,11 +3,13 @@ notification backend) and her real name, sees her son's next visit as his proxy,
 specialist clinic and downloads its calendar file."""
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from icalendar import Calendar
-from tests.portal.conftest import TZ, family, make_clinic  # noqa: F401  (the family fixture)
+from tests.portal.conftest import TZ, make_clinic
+from tests.portal.conftest import family as family  # the fixture, used by name
 
 from tiercare.core.notify import InMemoryBackend
 from tiercare.outreach.models import Booking
@@ -45,7 +47,7 @@ def test_a_mother_signs_in_by_sms_sees_her_sons_next_visit_books_a_place_and_get
     phone_page,
     cast,
     family,
-    shot,  # noqa: F811
+    shot,
 ):
     page = phone_page
     mother = family.mother_person
@@ -97,6 +99,6 @@ def test_a_mother_signs_in_by_sms_sees_her_sons_next_visit_books_a_place_and_get
 
     with page.expect_download() as download:
         page.click(f"#booking-{booking.pk} a")
-    event = next(iter(Calendar.from_ical(open(download.value.path(), "rb").read()).walk("VEVENT")))
+    event = next(iter(Calendar.from_ical(Path(download.value.path()).read_bytes()).walk("VEVENT")))
     assert event.decoded("dtstart") == datetime.combine(later.date, datetime.min.time(), TZ).replace(hour=8, minute=30)
     assert "第1号" in str(event.get("description"))

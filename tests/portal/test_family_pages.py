@@ -34,7 +34,7 @@ def test_family_page_lists_self_and_held_members_only(cast, family):
     assert "张三" not in page and "王五" not in page
     assert "儿童呼吸科" in page and "uri.amap.com" in page  # the child's next visit, its place on a map
     assert "医保卡" in page  # what to bring
-    event = AuditEvent.objects.filter(actor=family.mother, object_type="portal.family").latest("at")
+    event = AuditEvent.objects.filter(actor=family.mother, reason="family page").latest("at")
     assert set(event.person_ids) == {family.mother_person.pk, family.child.pk}
 
 

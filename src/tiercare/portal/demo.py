@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from tiercare.core.models import Role, User
-from tiercare.demo.data import DEMO_PASSWORD
 from tiercare.network.models import Organization, Partnership, Practitioner, PractitionerRole, StaffRole
 from tiercare.network.practice import practice_basis
 from tiercare.outreach.models import Booking, ExpertSession, SessionKind, SessionStatus
@@ -25,6 +24,7 @@ MOTHER_NAME = "陈丽"
 MOTHER_PHONE = "13800138016"
 MOTHER_BIRTH = date(1992, 3, 15)
 CLINIC_DAYS = 14
+DEMO_PASSWORD = "tiercare-demo"  # as demo.data.DEMO_PASSWORD (the demo app sits above this one)
 CLINIC_PLACES = 12
 
 

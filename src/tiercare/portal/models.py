@@ -24,6 +24,8 @@ class LoginCode(BaseModel):
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["ip", "created_at"])]
 
@@ -38,6 +40,8 @@ class RealNameCheck(BaseModel):
     method = models.CharField(max_length=20, default="sms_id_number")
 
     class Meta:
+        verbose_name = _("real-name check")
+        verbose_name_plural = _("real-name checks")
         ordering = ["-checked_at"]
 
     @property
@@ -73,6 +77,8 @@ class ReminderSent(BaseModel):
     sent_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("SMS reminder")
+        verbose_name_plural = _("SMS reminders")
         ordering = ["-sent_at"]
 
     @property
@@ -94,6 +100,8 @@ class ReminderOptOut(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("reminder opt-out")
+        verbose_name_plural = _("reminder opt-outs")
         ordering = ["-recorded_at"]
         constraints = [
             models.UniqueConstraint(
@@ -117,6 +125,8 @@ class EducationSent(BaseModel):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("health text sent")
+        verbose_name_plural = _("health texts sent")
         ordering = ["-sent_at"]
         constraints = [models.UniqueConstraint(fields=["person", "topic_id"], name="portal_education_once_per_person")]
 

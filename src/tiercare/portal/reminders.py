@@ -110,7 +110,7 @@ def due_reminders(now: datetime) -> Iterator[Due]:
     )
     with translation.override("zh-hans"):
         for e in enrollments:
-            if (p := persons.get(e.person_id)) is not None:
+            if (p := persons.get(e.person_id)) is not None and e.next_due_on is not None:
                 yield Due(
                     p,
                     ReminderKind.FOLLOWUP_DUE,

@@ -223,7 +223,7 @@ def documents(*, for_user: User, person: Person) -> list[Referral]:
 
 def audit_family_read(*, actor: User, person_ids: list[Any], object_id: str = "", reason: str) -> None:
     audit_patient_read(
-        actor=actor, person_ids=person_ids, object_type="portal.family", object_id=object_id, reason=reason
+        actor=actor, person_ids=person_ids, object_type="people.person", object_id=object_id, reason=reason
     )
 
 

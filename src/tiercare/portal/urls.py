@@ -15,4 +15,5 @@ urlpatterns = [
     path("reading/", views.reading, name="education"),
     path("reminders/", views.reminder_settings, name="reminders"),
     path("team/persons/<str:person_id>/education/", views.team_education, name="team_education"),
+    path("team/persons/<str:person_id>/proxies/", views.team_proxies, name="team_proxies"),
 ]

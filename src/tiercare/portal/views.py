@@ -28,12 +28,16 @@ from tiercare.core.pdf import pdf_response, render_pdf_template
 from tiercare.outreach import selectors as outreach_selectors
 from tiercare.outreach import services as outreach_services
 from tiercare.outreach.ics import render_booking
-from tiercare.people.access import access_person_by_id
+from tiercare.people import proxies
+from tiercare.people.access import access_person_by_id, access_proxy_by_id
+from tiercare.people.models import ProxyEvidence
 from tiercare.people.proxies import portal_person_ids
+from tiercare.people.selectors import person_list
 from tiercare.portal import reminders, selectors, signin
 from tiercare.portal.access import access_family_booking, access_family_referral, access_member, access_public_clinic
 from tiercare.portal.content import topics
 from tiercare.portal.education import EDUCATION_SENDERS, education_mark_read, education_send
+from tiercare.portal.forms import ProxyForm, RenewForm
 from tiercare.portal.models import EducationSent, ReminderSent
 
 
@@ -237,5 +241,70 @@ def team_education(request: AuthedRequest, person_id: str) -> HttpResponse:
             "person": person,
             "topics": [(t, sent.get(t.id), program_name(t.program)) for t in ordered],
             "error": error,
+        },
+    )
+
+
+@login_required
+def team_proxies(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """The care team records who acts for a person on the family's pages (a guardian, an adult child, someone
+    authorised in writing), with the evidence and validity; renews and revokes. People.proxies checks the rules."""
+    require_role(request.user, *proxies.PROXY_WRITERS)
+    person = access_person_by_id(request.user, person_id, reason="proxies")
+    household = person.membership.household if hasattr(person, "membership") else None
+    members = (
+        list(person_list(for_user=request.user, household=household.pk).exclude(pk=person.pk)) if household else []
+    )
+    holders = [(str(m.pk), m.name) for m in members]
+    form = ProxyForm(holders=holders)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "record")
+        try:
+            if action == "record":
+                form = ProxyForm(request.POST, holders=holders)
+                if form.is_valid():
+                    holder = next(m for m in members if str(m.pk) == form.cleaned_data["holder"])
+                    proxies.proxy_record(
+                        by=request.user,
+                        holder=holder,
+                        person=person,
+                        kind=form.cleaned_data["kind"],
+                        evidence_kind=form.cleaned_data["evidence_kind"],
+                        evidence_reference=form.cleaned_data["evidence_reference"],
+                        valid_from=form.cleaned_data["valid_from"],
+                        valid_until=form.cleaned_data["valid_until"],
+                    )
+                    messages.success(request, _("The proxy is recorded."))
+                    return redirect("portal:team_proxies", person_id=person.pk)
+            else:
+                row = access_proxy_by_id(request.user, request.POST.get("proxy", ""), reason="proxies")
+                if action == "revoke":
+                    proxies.proxy_revoke(by=request.user, proxy=row, reason=request.POST.get("reason", ""))
+                    messages.success(request, _("The proxy is revoked."))
+                    return redirect("portal:team_proxies", person_id=person.pk)
+                renew = RenewForm(request.POST)
+                if renew.is_valid():
+                    proxies.proxy_renew(by=request.user, proxy=row, **renew.cleaned_data)
+                    messages.success(request, _("The proxy is renewed."))
+                    return redirect("portal:team_proxies", person_id=person.pk)
+                errors = {k: " ".join(v) for k, v in renew.errors.items()}
+        except (ValidationFailed, Conflict) as exc:
+            field = (exc.details or {}).get("field", "") if isinstance(exc.details, dict) else ""
+            if action == "record" and field in form.fields:
+                form.add_error(field, exc.message.split(": ", 1)[-1])
+            else:
+                errors["page"] = exc.message.split(": ", 1)[-1]
+    rows = proxies.proxy_list(person=person)
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/team_proxies.html",
+        {
+            "person": person,
+            "form": form,
+            "errors": errors,
+            "rows": [(r, r.in_force_on(today)) for r in rows],
+            "evidence": ProxyEvidence.choices,
         },
     )
