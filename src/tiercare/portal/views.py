@@ -288,7 +288,7 @@ def team_proxies(request: AuthedRequest, person_id: str) -> HttpResponse:
                     proxies.proxy_renew(by=request.user, proxy=row, **renew.cleaned_data)
                     messages.success(request, _("The proxy is renewed."))
                     return redirect("portal:team_proxies", person_id=person.pk)
-                errors = {k: " ".join(v) for k, v in renew.errors.items()}
+                errors = {"page": " ".join(str(m) for v in renew.errors.values() for m in v)}
         except (ValidationFailed, Conflict) as exc:
             field = (exc.details or {}).get("field", "") if isinstance(exc.details, dict) else ""
             if action == "record" and field in form.fields:
