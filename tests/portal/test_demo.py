@@ -54,3 +54,13 @@ def test_the_mother_signs_in_by_sms_with_her_real_name(demo):
         },
     )
     assert response.status_code == 302 and response["Location"] == "/family/"
+
+
+def test_the_patient_login_holds_proxies_for_the_rest_of_the_household(demo):
+    from tiercare.people.models import Proxy
+    from tiercare.people.proxies import portal_person_ids
+
+    head = Person.objects.get(user__username="patient")
+    others = head.membership.household.members.exclude(person=head).count()
+    assert Proxy.objects.filter(holder=head).count() == others
+    assert len(portal_person_ids(head.user)) == others + 1

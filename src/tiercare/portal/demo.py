@@ -91,6 +91,7 @@ def portal_demo(*, seed: int, today: date) -> dict[str, int]:
         valid_from=son_birth,
         valid_until=son_birth.replace(year=son_birth.year + 18) - timedelta(days=1),
     )
+    _patient_login_proxies(today)
     clinics = _clinics(hospital, today)
     coordinator = User.objects.filter(username=Role.COORDINATOR).first()
     if clinics and coordinator is not None:
@@ -139,3 +140,30 @@ def _clinics(hospital: Organization, today: date) -> list[ExpertSession]:
                         break
             day += timedelta(days=2)
     return out
+
+
+def _patient_login_proxies(today: date) -> None:
+    """The ``patient`` login (the head of the flagship center's first household) acts for the rest of the household
+    on the family's pages: a guardian's proxy for a child under 18, an adult child's for a parent, a written
+    authorisation for the others (the evidence the team saw)."""
+    head = Person.objects.filter(user__username=Role.PATIENT).select_related("membership__household").first()
+    if head is None or not hasattr(head, "membership"):
+        return
+    for m in head.membership.household.members.exclude(person=head).select_related("person"):
+        p = m.person
+        adult_on = p.birth_date.replace(year=p.birth_date.year + 18) if p.birth_date else None
+        if adult_on and adult_on > today and p.birth_date:
+            kind, evidence, until = "guardian", "birth_certificate", adult_on - timedelta(days=1)
+        elif m.relation == Relation.PARENT:
+            kind, evidence, until = "adult_child", "power_of_attorney", None
+        else:
+            kind, evidence, until = "authorised", "power_of_attorney", None
+        Proxy.objects.create(
+            holder=head,
+            person=p,
+            kind=kind,
+            evidence_kind=evidence,
+            evidence_reference=f"示例证明 {p.id_last4 or p.pk.hex[:4]}",
+            valid_from=min(today, p.birth_date or today),
+            valid_until=until,
+        )

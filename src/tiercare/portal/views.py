@@ -86,6 +86,9 @@ def sessions(request: AuthedRequest) -> HttpResponse:
     a form to book a place for a member."""
     require_role(request.user, Role.PATIENT)
     members = selectors.family_members(for_user=request.user)
+    selectors.audit_family_read(
+        actor=request.user, person_ids=[m.person.pk for m in members], reason="family page: clinics"
+    )
     show_all = request.GET.get("all") == "1"
     divisions = None if show_all else selectors.family_divisions(members=members)
     rows = list(outreach_selectors.public_clinics_bookable(on=timezone.localdate(), divisions=divisions))
