@@ -15,6 +15,7 @@ from django.test import Client
 
 from tests import factories as f
 from tiercare.core.models import Role, User
+from tiercare.people.models import Proxy
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -116,6 +117,16 @@ def cast(db: Any) -> Cast:
     child = f.PersonFactory(name="张小明", sex="2", birth_date=f.date(2015, 3, 3), household=household_a)
     household_a.proxy = patient_person
     household_a.save()
+    # the patient holds a guardian's proxy for the child (people.proxies): what lets them see the child's record
+    Proxy.objects.create(
+        holder=patient_person,
+        person=child,
+        kind="guardian",
+        evidence_kind="birth_certificate",
+        evidence_reference="出生医学证明 O510000001",
+        valid_from=f.date(2015, 3, 3),
+        valid_until=f.date(2033, 3, 2),
+    )
     person_b = f.PersonFactory(name="王五", household=household_b)
     f.PersonFactory(name="刘六", household=household_hospital_a)
     return Cast(

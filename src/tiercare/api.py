@@ -16,6 +16,7 @@ from tiercare.finance.api import router as finance_router
 from tiercare.network.api import router as network_router
 from tiercare.outreach.api import router as outreach_router
 from tiercare.people.api import router as people_router
+from tiercare.portal.api import router as portal_router
 from tiercare.profiles.api import router as profiles_router
 from tiercare.programs.api import router as programs_router
 from tiercare.referrals.api import router as referrals_router
@@ -89,6 +90,7 @@ api.add_router("/", consults_router)
 api.add_router("/", referrals_router)
 api.add_router("/", care_router)
 api.add_router("/", programs_router)
+api.add_router("/", portal_router)
 api.add_router("/", audit_router)
 api.add_router("/", triage_router)
 api.add_router("/", finance_router)

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "tiercare.finance",
     "tiercare.triage",
     "tiercare.profiles",
+    "tiercare.portal",
     "tiercare.workspace",
     "tiercare.demo",
     # Last, so that core's templates/django/forms/widgets/ (a date's format hint) override Django's own widgets.

@@ -26,4 +26,5 @@ urlpatterns = [
     path("triage/", include("tiercare.triage.urls")),
     path("finance/", include("tiercare.finance.urls")),
     path("", include("tiercare.profiles.urls")),
+    path("family/", include("tiercare.portal.urls")),
 ]

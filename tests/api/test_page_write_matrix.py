@@ -48,6 +48,7 @@ NO_FOREIGN_IDS = {
     "triage/": "anonymous triage of a complaint (tests/triage/test_page.py); a front desk's optional patient is "
     "resolved by people's access function before anything is counted: 404, nothing stored; other roles have no such "
     "field (tests/triage/test_registrations_page.py)",
+    "family/login/": "signs a patient in by SMS code; names no object (tests/portal/test_sms_signin.py)",
     "consults/hours/": "adds the caller's own MDT meeting hours; experts only (tests/consults)",
     "programs/assess/<uuid:department_id>/": "a department is directory data: operations and visiting experts "
     "assess any; a coordinator of another hospital gets 404, audited (tests/programs/test_survey.py)",
@@ -141,6 +142,7 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
         lambda ids: {"action": "move", "reason": "改期", "date": _soon(), "half_day": "pm"},
         lambda ids: {"action": "book", "person": ids["person"]},
     ],
+    "family/reminders/": [lambda ids: {"person": ids["person"], "action": "off"}],
     "outreach/plan/<uuid:plan_id>/assignments/<uuid:assignment_id>/": [
         lambda ids: {"action": "remove"},
         lambda ids: {"date": _soon(), "half_day": "pm"},

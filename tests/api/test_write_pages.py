@@ -58,6 +58,9 @@ PAGE: dict[str, str] = {
     "set_expert_availability": "outreach:availability",
     "create_expert_leave": "outreach:availability",
     "create_roster_plan": "outreach:plan_new",
+    # the family's pages (issue 16)
+    "family_book": "portal:book",
+    "family_booking_cancel": "portal:booking_cancel",
     "create_roster_replan": "outreach:plan_new",
     "confirm_roster_plan": "outreach:plan_confirm",
     "adjust_plan_assignment": "outreach:plan_adjust",
@@ -128,6 +131,13 @@ NO_PAGE_YET: dict[str, str] = {}
 # POST pages with no API operation, with the reason.
 _TEAMS = "sets up a GP center's teams (operations or the center's lead, on the teams page); no integration of the "
 PAGE_ONLY: dict[str, str] = {
+    "portal:login": "signs a patient in by SMS code and real-name check; an integration signs in with a token",
+    "portal:reminders": "a family member switches SMS reminders about a member off or on from their phone; no "
+    "integration keeps this choice",
+    "portal:team_education": "the care team sends a health text from the page that shows the texts; integrations "
+    "send none",
+    "portal:team_proxies": "the care team records, renews and revokes a proxy from the person's record, with the "
+    "evidence in hand; no integration holds such evidence",
     "password_change": "changes the signed-in user's own password, checking the old one; an integration signs in "
     "with a token and never changes a password",
     "token_revoke": "token management: revokes one of the user's own API tokens from the tokens page (the API's "

@@ -2,7 +2,7 @@
 
 - GPs and health managers: the residents under an active contract with a team they belong to (not the whole
   center: team A does not see team B's households, even at the same center).
-- Patients: themselves and the members of the households they are proxy for.
+- Patients: themselves and the persons they hold an in-force proxy for (``people.proxies``).
 - Administrators: everyone. Everyone else: no one.
 Worklists put the sickest first (issue 11): an open urgent referral suggestion, then not controlled (hypoglycaemia
 included), then control not yet known, then controlled; within each, most days overdue first, then the highest
@@ -52,6 +52,7 @@ from tiercare.care.services.control import control_targets
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.models import Household, HouseholdMember, Person
+from tiercare.people.proxies import patient_q
 
 CARE_READER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.PATIENT, Role.ADMIN)
 DASHBOARD_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.OPS, Role.ADMIN)
@@ -78,10 +79,7 @@ def person_scope_q(user: User) -> Q:
     if user.role in TEAM_ROLES:
         return Q(pk__in=team_person_ids(user))
     if user.role == Role.PATIENT:
-        person = getattr(user, "person", None)
-        if person is None:
-            return Q(pk__in=[])
-        return Q(pk=person.pk) | Q(membership__household__proxy=person)
+        return patient_q(user)
     return Q(pk__in=[])
 
 
@@ -131,10 +129,7 @@ def household_scope_q(user: User) -> Q:
     if user.role in TEAM_ROLES:
         return Q(pk__in=team_household_ids(user))
     if user.role == Role.PATIENT:
-        person = getattr(user, "person", None)
-        if person is None:
-            return Q(pk__in=[])
-        return Q(proxy=person) | Q(members__person=person)
+        return patient_q(user, "members__person")
     return Q(pk__in=[])
 
 

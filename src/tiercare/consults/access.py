@@ -1,8 +1,8 @@
 """Who may read a case's clinical content, and fetching one object for one user (or 404, audited).
 
 Readers of a case (regulation/README.md §6, DESIGN.md §3): the requester; the experts currently assigned to its
-tele-consultations or second opinions; the chair and participants of its MDT meeting; the patient and their household
-proxy; and the operations user coordinating it (``Case.coordinated_by``). Nobody else — not other GPs at the
+tele-consultations or second opinions; the chair and participants of its MDT meeting; the patient and whoever holds a
+proxy for them; and the operations user coordinating it (``Case.coordinated_by``). Nobody else — not other GPs at the
 center, not other ops, not administrators — reads it through the product. Every read is audited against the patient;
 every refusal is audited as denied.
 """
@@ -21,6 +21,7 @@ from tiercare.consults.models import Case, CaseAttachment, MdtCase, MeetingHours
 from tiercare.core.access import access_one, as_uuid
 from tiercare.core.errors import NotFound
 from tiercare.core.models import Role, User
+from tiercare.people.proxies import patient_q
 
 M = TypeVar("M", bound=models.Model)
 
@@ -35,9 +36,8 @@ def case_scope_q(user: User) -> Q:
     practitioner = getattr(user, "practitioner", None)
     if practitioner is not None:
         q |= Q(pk__in=Case.objects.filter(case_reader_expert_q(practitioner)).values("pk"))
-    person = getattr(user, "person", None) if user.role == Role.PATIENT else None
-    if person is not None:
-        q |= Q(person=person) | Q(person__membership__household__proxy=person)
+    if user.role == Role.PATIENT:
+        q |= patient_q(user, "person")
     return q
 
 

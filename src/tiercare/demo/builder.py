@@ -82,6 +82,7 @@ def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
     from tiercare.consults.demo import consults_demo
     from tiercare.finance.demo import finance_demo
     from tiercare.outreach.demo import outreach_demo
+    from tiercare.portal.demo import portal_demo
     from tiercare.profiles.demo import profiles_demo
     from tiercare.programs.demo import programs_demo
     from tiercare.referrals.demo import referrals_demo
@@ -94,6 +95,8 @@ def load_workflow_demos(*, seed: int, today: date) -> dict[str, Any]:
         "referrals": referrals_demo(seed=seed, today=today),
         "programs": programs_demo(seed=seed, today=today),
         "triage": triage_demo(seed=seed, today=today),
+        # before profiles: the patient login's proxies for his household (his family's reviews rest on them)
+        "portal": portal_demo(seed=seed, today=today),
         "profiles": profiles_demo(seed=seed, today=today),
         # last: it charges the work the other demos made (and three months of held sessions of its own)
         "finance": finance_demo(seed=seed, today=today),

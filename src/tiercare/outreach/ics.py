@@ -93,3 +93,21 @@ def render_feed(feed: CalendarFeed) -> bytes:
         cal.add_component(_event(session))
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def render_booking(session: ExpertSession, place_number: int) -> bytes:
+    """One patient's place in a session as a calendar file to download (the family's page): the session's event
+    with the place number; the UID is the place's own, so a re-download replaces it rather than adding a copy."""
+    cal = Calendar()
+    cal.add("prodid", "-//tiercare//outreach//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    ev = _event(session)
+    ev["uid"] = f"outreach-booking-{session.pk}-{place_number}@tiercare"
+    ev["description"] = _("Place %(n)s. Bring your ID card, medical-insurance card and earlier results.") % {
+        "n": place_number
+    }
+    cal.add_component(ev)
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -349,3 +349,21 @@ def registration_bookings(*, since: date) -> QuerySet[Booking]:
         .select_related("session", "session__department", "session__site")
         .order_by("session__date", "pk")
     )
+
+
+def public_clinics_bookable(
+    *, on: date, divisions: list[str] | None = None, limit: int = 30
+) -> QuerySet[ExpertSession]:
+    """Public specialist clinics from ``on`` that patients may book themselves (clinic, scheduled or moved, not
+    declined by the expert), with their free places (``booked`` counted), at sites in ``divisions`` (the family's
+    counties) when given. Public facts only; never a booking's patient."""
+    qs = ExpertSession.objects.filter(status__in=ACTIVE_SESSION_STATUSES, kind="clinic", date__gte=on).exclude(
+        response=ExpertResponse.DECLINED
+    )
+    if divisions:
+        qs = qs.filter(site__division_id__in=divisions)
+    return (
+        qs.select_related("expert", "site", "department")
+        .annotate(booked=Count("bookings", filter=Q(bookings__status=BookingStatus.ACTIVE)))
+        .order_by("date", "half_day", "site__name")[:limit]
+    )

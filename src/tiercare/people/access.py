@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from tiercare.core.access import access_one
 from tiercare.core.models import User
-from tiercare.people.models import Consent, Household, Person
+from tiercare.people.models import Consent, Household, Person, Proxy
 from tiercare.people.selectors import household_scope_q, person_scope_q
 
 REFUSAL = "not in the user's care relationships"
@@ -67,5 +67,20 @@ def access_consent_by_id(user: User, consent_id: object, *, reason: str = "") ->
         refusal=REFUSAL,
         not_found=gettext("No such consent."),
         persons=lambda consent: [consent.person_id],
+        reason=reason,
+    )
+
+
+def access_proxy_by_id(user: User, proxy_id: object, *, reason: str = "") -> Proxy:
+    """A proxy whose person and holder ``user`` may both see (audited as a read of both), else NotFound (audited)."""
+    visible = Person.objects.filter(person_scope_q(user))
+    return access_one(
+        user,
+        Proxy.objects.filter(person__in=visible, holder__in=visible).select_related("person", "holder"),
+        proxy_id,
+        object_type="people.proxy",
+        refusal=REFUSAL,
+        not_found=gettext("No such proxy."),
+        persons=lambda proxy: [proxy.person_id, proxy.holder_id],
         reason=reason,
     )

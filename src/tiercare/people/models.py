@@ -281,3 +281,89 @@ class ConsentSmsCode(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ProxyKind(models.TextChoices):
+    """Who acts for whom (民法典 Art. 27: parents are a minor's guardians; Art. 28 and 33: an adult's guardian or
+    the person they appoint in writing)."""
+
+    GUARDIAN = "guardian", _("Guardian of a child")
+    ADULT_CHILD = "adult_child", _("Adult child of an elderly parent")
+    AUTHORISED = "authorised", _("Person authorised in writing")
+
+
+class ProxyEvidence(models.TextChoices):
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    HOUSEHOLD_REGISTER = "household_register", _("Household register (户口簿)")
+    POWER_OF_ATTORNEY = "power_of_attorney", _("Signed authorisation")
+    COURT_ORDER = "court_order", _("Court or committee appointment of a guardian")
+
+
+class ProxyQuerySet(models.QuerySet["Proxy"]):
+    def in_force(self, on: date | None = None) -> ProxyQuerySet:
+        """Proxies not revoked whose validity covers ``on`` (today). A guardian's proxy of a child ends the day
+        before the child's 18th birthday (``valid_until`` is capped when it is recorded) unless renewed."""
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, valid_from__lte=day).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        )
+
+
+class Proxy(BaseModel):
+    """A recorded relationship by which ``holder`` sees and acts for ``person`` on the family's own pages: its kind,
+    the evidence shown (kind and reference), and its validity. Never deleted: revoked, or left to lapse."""
+
+    holder = models.ForeignKey(Person, verbose_name=_("proxy"), on_delete=models.PROTECT, related_name="proxies_held")
+    person = models.ForeignKey(Person, verbose_name=_("for"), on_delete=models.PROTECT, related_name="proxies")
+    kind = models.CharField(_("relationship"), max_length=20, choices=ProxyKind.choices)
+    evidence_kind = models.CharField(_("evidence"), max_length=30, choices=ProxyEvidence.choices)
+    evidence_reference = models.CharField(_("evidence reference"), max_length=120)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    renewed_at = models.DateTimeField(_("renewed at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ProxyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-valid_from", "-created_at"]
+        verbose_name = _("proxy")
+        verbose_name_plural = _("proxies")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(holder=models.F("person")),
+                name="proxy_not_self",
+                violation_error_message=_("holder: a person cannot be their own proxy."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="proxy_dates",
+                violation_error_message=_("valid_until: the proxy cannot end before it starts."),
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ProxyKind.values), name="proxy_kind_valid"),
+            models.CheckConstraint(condition=~Q(evidence_reference=""), name="proxy_has_evidence"),
+            models.UniqueConstraint(
+                fields=["holder", "person"],
+                condition=Q(revoked_at__isnull=True),
+                name="proxy_one_open_per_pair",
+                violation_error_message=_("person: this proxy is already recorded."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} → {self.person}"
+
+    @property
+    def audit_person_id(self) -> uuid.UUID:
+        return self.person_id
+
+    def in_force_on(self, day: date) -> bool:
+        return (
+            self.revoked_at is None and self.valid_from <= day and (self.valid_until is None or self.valid_until >= day)
+        )

@@ -2,7 +2,7 @@
 
 - GPs and health managers: the households registered at the GP centers/hospitals where they hold an active role.
 - Coordinators: the households registered at their hospital.
-- Patients: themselves and the members of households for which they are the proxy.
+- Patients: themselves and the persons they hold an in-force proxy for (``people.proxies``).
 - Administrators: everyone (each read audited like anyone's).
 - Operations, experts, auditors: no one through these selectors; experts reach patients through the cases,
   sessions and referrals they are assigned to, which those apps scope.
@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from tiercare.core.models import Role, User
 from tiercare.network.selectors import user_organization_ids
 from tiercare.people.models import Household, HouseholdMember, Person
+from tiercare.people.proxies import patient_q
 from tiercare.people.team_scope import team_scope
 
 ORG_SCOPED_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR)
@@ -43,10 +44,8 @@ def household_scope_q(user: User) -> Q:
         scope = Q(registered_at_id__in=user_organization_ids(user))
         return scope & team if team is not None else scope
     if user.role == Role.PATIENT:
-        person = getattr(user, "person", None)
-        if person is None:
-            return Q(pk__in=[])
-        return Q(proxy=person) | Q(members__person=person)
+        # the households of the persons the login may see (themselves, those they hold a proxy for)
+        return patient_q(user, "members__person")
     return Q(pk__in=[])
 
 
@@ -61,10 +60,7 @@ def person_scope_q(user: User) -> Q:
         scope = Q(membership__household__registered_at_id__in=user_organization_ids(user))
         return scope & team if team is not None else scope
     if user.role == Role.PATIENT:
-        person = getattr(user, "person", None)
-        if person is None:
-            return Q(pk__in=[])
-        return Q(pk=person.pk) | Q(membership__household__proxy=person)
+        return patient_q(user)
     return Q(pk__in=[])
 
 

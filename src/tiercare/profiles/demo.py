@@ -14,6 +14,7 @@ from tiercare.core.models import Role, User
 from tiercare.network.models import Department, Partnership, Practitioner
 from tiercare.outreach.models import Booking, ExpertSession, SessionKind, SessionReport, SessionStatus
 from tiercare.people.models import Person
+from tiercare.people.proxies import held_person_ids
 from tiercare.profiles import services
 from tiercare.profiles.models import Article, ArticleStatus
 
@@ -98,7 +99,8 @@ def profiles_demo(seed: int = 2024, today: date | None = None) -> dict[str, int]
         sessions += _past_sessions(rng, e, depts[:2], today, rng.randrange(1, 4), coordinator)
     # 张伟 and his family at the expert login's held clinics: four reviewed, the latest left for the tour.
     zhang = Person.objects.get(user=patient)
-    family = [zhang, *Person.objects.filter(membership__household__proxy=zhang).exclude(pk=zhang.pk).order_by("name")]
+    # His family: those he holds a proxy for (the portal demo records them), whose visits he may review.
+    family = [zhang, *Person.objects.filter(pk__in=held_person_ids(zhang, today)).order_by("name")]
     clinics = [s for s in sessions if s.expert_id == me.pk and s.kind == SessionKind.CLINIC]
     bookings = [
         Booking.objects.create(session=s, place_number=1, person=family[i % len(family)], booked_by=coordinator)

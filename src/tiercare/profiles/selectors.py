@@ -33,6 +33,7 @@ from tiercare.outreach.models import (
     SessionReport,
     SessionStatus,
 )
+from tiercare.people.proxies import patient_q
 from tiercare.profiles.models import Article, ArticleStatus, EncounterKind, Review, ReviewStatus
 from tiercare.profiles.search import matching_conditions, matching_specialties, normalise
 
@@ -288,14 +289,11 @@ def expert_search(*, q: str, specialty: str = "") -> SearchResult:
 
 # --- a patient's encounters --------------------------------------------------------------------------------------
 def _reviewer_person_q(user: User, field: str) -> Q:
-    """A filter on ``field`` (a path to a Person) for the people ``user`` reviews for: themself, and the members of
-    a household whose proxy they are. Nobody for anyone but an active patient with a person record."""
+    """A filter on ``field`` (a path to a Person) for the people ``user`` reviews for: themself, and those they hold
+    an in-force proxy for (``people.proxies``). Nobody for anyone but an active patient with a person record."""
     if not (_active(user) and user.role == Role.PATIENT):
         return Q(pk__in=[])
-    person = getattr(user, "person", None)
-    if person is None:
-        return Q(pk__in=[])
-    return Q(**{field: person}) | Q(**{f"{field}__membership__household__proxy": person})
+    return patient_q(user, field)
 
 
 def reviewable_bookings(user: User) -> QuerySet[Booking]:

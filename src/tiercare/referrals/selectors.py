@@ -8,7 +8,7 @@ Who sees a referral, and as which side:
   practitioner holds an active PractitionerRole there;
 - receiving side: users with an active role at the receiving organization (in the receiving department, or in no
   particular department), and the named expert;
-- the patient, and the proxy of the patient's household: their own referrals, read only;
+- the patient, and whoever holds an in-force proxy for them (``people.proxies``): their referrals, read only;
 - operations and administrators: every referral, status and counts only (no clinical content).
 Everyone else sees none.
 """
@@ -26,6 +26,7 @@ from django.utils import timezone
 from tiercare.care.scope import team_household_ids
 from tiercare.core.models import Role, User
 from tiercare.network.models import OrgKind, PractitionerRole
+from tiercare.people.proxies import patient_q as portal_patient_q
 from tiercare.referrals.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -103,10 +104,7 @@ def receiving_q(user: User, roles: list[PractitionerRole] | None = None) -> Q:
 def patient_q(user: User) -> Q:
     if not (user.is_authenticated and user.is_active and user.role == Role.PATIENT):
         return NO_ONE
-    person = getattr(user, "person", None)
-    if person is None:
-        return NO_ONE
-    return Q(person=person) | Q(person__membership__household__proxy=person)
+    return portal_patient_q(user, "person")
 
 
 def scope_q(user: User) -> Q:

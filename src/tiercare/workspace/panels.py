@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-WORKFLOW_APPS = ("outreach", "consults", "referrals", "care", "programs", "triage", "finance")
+WORKFLOW_APPS = ("outreach", "consults", "referrals", "care", "programs", "triage", "portal", "finance")
 
 
 def _hooks(module: str, name: str) -> Iterator[tuple[str, Callable[..., Any]]]:

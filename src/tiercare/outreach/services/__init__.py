@@ -19,7 +19,14 @@ Imports run one way, ``placement`` ← ``plans``, ``sessions`` ← ``confirm``, 
 """
 
 from tiercare.outreach.services.availability import availability_set, leave_add
-from tiercare.outreach.services.bookings import booking_cancel, booking_create
+from tiercare.outreach.services.bookings import (
+    SELF_CANCEL_HOURS,
+    booking_cancel,
+    booking_create,
+    booking_self_cancel,
+    booking_self_create,
+    is_public_clinic,
+)
 from tiercare.outreach.services.confirm import plan_confirm
 from tiercare.outreach.services.placement import placement_problems
 from tiercare.outreach.services.plans import (
@@ -43,9 +50,13 @@ __all__ = [
     "MAX_PLAN_WEEKS",
     "MAX_SOLVE_SECONDS",
     "PROGRESS_WRITE_SECONDS",
+    "SELF_CANCEL_HOURS",
     "availability_set",
     "booking_cancel",
     "booking_create",
+    "booking_self_cancel",
+    "booking_self_create",
+    "is_public_clinic",
     "leave_add",
     "next_session",
     "placement_problems",

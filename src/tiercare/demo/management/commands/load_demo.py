@@ -42,7 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo logins (username = role): ops, expert, coordinator, gp, health_manager, patient, auditor, admin,"
-                " director, finance, pharmacist"
+                " director, finance, pharmacist, mother (a patient holding a proxy for her son; also by SMS code"
+                " to 13800138016, shown on the console)"
                 " (and referral_desk_1…6 at the tertiary hospitals' referral desks)"
                 f" — password: {DEMO_PASSWORD}"
             )
