@@ -58,6 +58,7 @@ from tiercare.care.services.medication import (
     LONG_RX_MAX_DAYS,
     LONG_RX_NORMAL_MAX_DAYS,
     ORDINARY_RX_MAX_DAYS,
+    check_prescription_line,
     medication_prescribe,
 )
 from tiercare.care.services.membership import (
@@ -99,7 +100,19 @@ from tiercare.care.services.suggestions import (
     suggestions_escalate,
 )
 
+from tiercare.care.services.readings import (
+    READING_ITEMS,
+    home_reading_handle,
+    home_reading_report,
+    reading_enrollments,
+    urgent_rules_met,
+)
 __all__ = [
+    "READING_ITEMS",
+    "home_reading_handle",
+    "home_reading_report",
+    "reading_enrollments",
+    "urgent_rules_met",
     "AGE_SPECIFIC_TARGETS",
     "CENTER_LEAD_ROLES",
     "CONTROL_TARGETS",
@@ -144,6 +157,7 @@ __all__ = [
     "is_hypoglycaemic",
     "lapse_grace_days",
     "lapsed_membership",
+    "check_prescription_line",
     "medication_prescribe",
     "next_working_day",
     "outreach_call_record",
