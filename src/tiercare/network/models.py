@@ -274,6 +274,7 @@ class StaffRole(models.TextChoices):
     NURSE = "nurse", _("Nurse")
     HEALTH_MANAGER = "health_manager", _("Health manager")
     OPS = "ops", _("Operations")
+    PHARMACIST = "pharmacist", _("Pharmacist")
 
 
 class PractitionerRole(BaseModel):

@@ -81,6 +81,14 @@ from tiercare.care.services.outreach_calls import (
     outreach_call_record,
     unreachable_attempts,
 )
+from tiercare.care.services.readings import (
+    READING_ITEMS,
+    enrollment_visit_owed,
+    home_reading_handle,
+    home_reading_report,
+    reading_enrollments,
+    urgent_rules_met,
+)
 from tiercare.care.services.recompute import enrollments_recompute
 from tiercare.care.services.suggestions import (
     REFERRAL_ACTIONS,
@@ -100,15 +108,9 @@ from tiercare.care.services.suggestions import (
     suggestions_escalate,
 )
 
-from tiercare.care.services.readings import (
-    READING_ITEMS,
-    home_reading_handle,
-    home_reading_report,
-    reading_enrollments,
-    urgent_rules_met,
-)
 __all__ = [
     "READING_ITEMS",
+    "enrollment_visit_owed",
     "home_reading_handle",
     "home_reading_report",
     "reading_enrollments",

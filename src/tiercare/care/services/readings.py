@@ -12,14 +12,14 @@ untouched).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.care.models import ContractMember, Enrollment, EnrollmentStatus, GpTeamMember, HomeReading
+from tiercare.care.models import ContractMember, Enrollment, EnrollmentStatus, GpTeamMember, HomeReading, OwedReason
 from tiercare.care.plausibility import check_measurements
 from tiercare.care.protocols.conditions import EvalContext, MissingItem, evaluate
 from tiercare.care.services.enrollments import protocol_for_enrollment
@@ -45,7 +45,7 @@ register(
     "home_reading_urgent",
     "一位签约居民在家自测的读数达到紧急标准（{reading}），请在工作清单“家庭自测待处理”中处理。",
     "A contracted resident reported a home reading at the urgent level ({reading}); see the worklist "
-    "\"Home readings to act on\".",
+    '"Home readings to act on".',
 )
 
 
@@ -228,3 +228,25 @@ def home_reading_handle(*, by: User, reading: HomeReading, note: str) -> HomeRea
         r.save(update_fields=["handled_by", "handled_at", "handled_note", "updated_at"])
         audit_write(actor=by, action=AuditAction.UPDATE, obj=r, changes={"handled": r.handled_note})
     return r
+
+
+def enrollment_visit_owed(*, by: User, enrollment: Enrollment, on: date, reason: str) -> Enrollment:
+    """A face-to-face follow-up is owed by ``on`` (a doctor stopped an online consultation and sent the patient to a
+    visit in person): the enrolment's due date is brought forward to it and it stays owed, against the nightly
+    recompute, until a follow-up on or after today is filed (the screening worklist lists it once past). Only the
+    resident's contracted team. Never pushes an earlier owed date later."""
+    _require_resident_team(by, enrollment.person_id, _("Only the resident's contracted team asks for a visit."))
+    today = timezone.localdate()
+    with transaction.atomic():
+        e = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if e.status != EnrollmentStatus.ACTIVE:
+            raise Conflict(_("The enrolment has ended."), code="illegal_transition", details={"state": e.status})
+        owed = min(on, e.followup_owed_by) if e.followup_owed_by else on
+        e.followup_owed_by = owed
+        e.followup_owed_since = today
+        e.followup_owed_reason = OwedReason.URGENT_RECHECK
+        e.next_due_on = min(e.next_due_on, owed) if e.next_due_on else owed
+        e.save(update_fields=["followup_owed_by", "followup_owed_since", "followup_owed_reason", "next_due_on",
+                              "updated_at"])  # fmt: skip
+        audit_write(actor=by, action=AuditAction.UPDATE, obj=e, changes={"visit_owed_by": owed, "reason": reason})
+    return e

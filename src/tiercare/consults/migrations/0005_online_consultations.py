@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('care', '0009_home_readings'),
         ('consults', '0004_mdt_meeting_hours'),
-        ('network', '0004_online_practice_consent'),
+        ('network', '0004_online_practice_consent_pharmacist'),
         ('people', '0004_consent_evidence_validity_person_moved_away'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
