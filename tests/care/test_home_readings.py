@@ -53,9 +53,7 @@ def test_an_urgent_reading_puts_the_patient_on_the_teams_urgent_list(cast, world
     assert not selectors.worklist(team=team, kind="home_urgent").exists()
 
 
-@pytest.mark.parametrize(
-    "sbp, dbp, urgent", [(180, 100, True), (179, 109, False), (150, 110, True), (179, 100, False)]
-)
+@pytest.mark.parametrize("sbp, dbp, urgent", [(180, 100, True), (179, 109, False), (150, 110, True), (179, 100, False)])
 def test_the_urgent_level_is_the_protocols_at_its_threshold(cast, world, sbp, dbp, urgent):
     _team, e = world
     assert report(cast, e, sbp_mmhg=sbp, dbp_mmhg=dbp).urgent is urgent

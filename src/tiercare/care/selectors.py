@@ -435,7 +435,11 @@ def urgent_readings(*, team: GpTeam) -> QuerySet[HomeReading]:
 
 def home_readings(*, person: Any, limit: int = 20) -> QuerySet[HomeReading]:
     """A person's latest home readings (the caller resolved the person for the user)."""
-    return HomeReading.objects.filter(person=person).select_related("enrollment").order_by("-measured_at")[:limit]
+    return (
+        HomeReading.objects.filter(person=person)
+        .select_related("enrollment", "person")
+        .order_by("-measured_at")[:limit]
+    )
 
 
 def returned_referrals(*, team: GpTeam) -> QuerySet[ReferralSuggestion]:

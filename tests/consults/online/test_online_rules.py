@@ -27,7 +27,12 @@ AMLODIPINE = {"drug": "amlodipine_5mg", "dose": "5mg 每日一次", "supply_days
 
 
 def ask(cast: Any, online: Any, **kw: Any) -> OnlineConsult:
-    args = {"by": cast.patient, "person": cast.patient_person, "diagnosis": online.enrollment, "question": "血压还行，药要续吗？"}
+    args = {
+        "by": cast.patient,
+        "person": cast.patient_person,
+        "diagnosis": online.enrollment,
+        "question": "血压还行，药要续吗？",
+    }
     return services.online_consult_request(**(args | kw))
 
 
@@ -266,13 +271,13 @@ def test_the_long_prescription_rules_of_care_hold(cast, online):
 
 def test_a_child_under_six_needs_a_guardian_present(cast, online):
     toddler = f.PersonFactory(
-        name="张小小", birth_date=timezone.localdate().replace(year=timezone.localdate().year - 5), household=cast.household_a
+        name="张小小",
+        birth_date=timezone.localdate().replace(year=timezone.localdate().year - 5),
+        household=cast.household_a,
     )
     from tiercare.care.models import ContractMember
 
-    ContractMember.objects.create(
-        contract=online.team.contracts.first(), person=toddler, team=online.team, active=True
-    )
+    ContractMember.objects.create(contract=online.team.contracts.first(), person=toddler, team=online.team, active=True)
     # care's programs enrol adults only: the diagnosis made in person is written directly (the rule under test is
     # the guardian's presence, whatever record holds the child's diagnosis)
     e = Enrollment.objects.create(

@@ -37,7 +37,9 @@ def _consult_with_chat(cast, online):
 def test_purge_keeps_what_the_law_keeps(cast, online, time_machine, django_capture_on_commit_callbacks):
     c, rx = _consult_with_chat(cast, online)
     today = timezone.localdate()
-    assert c.retain_until == years_after(15, today) and rx.__class__.objects.get(pk=rx.pk).retain_until == c.retain_until
+    assert (
+        c.retain_until == years_after(15, today) and rx.__class__.objects.get(pk=rx.pk).retain_until == c.retain_until
+    )
     message = OnlineMessage.objects.get(consult=c)
     assert message.retain_until == years_after(3, today)
     image_name = message.image.name
