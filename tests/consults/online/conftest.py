@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+
 from tests import factories as f
 from tests.care.factories import HTN_OK, contract, enrol, followup, team_with
-
 from tiercare.core.models import Role
 from tiercare.network.models import OnlinePracticeConsent, StaffRole
 

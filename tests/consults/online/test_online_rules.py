@@ -10,10 +10,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from tests import factories as f
-from tests.care.factories import HTN_OK, enrol, followup
-from tests.consults.online.conftest import PASSWORD
 
+from tests import factories as f
+from tests.care.factories import enrol
+from tests.consults.online.conftest import PASSWORD
 from tiercare.care.models import Enrollment, FollowUp, HomeReading
 from tiercare.consults import services
 from tiercare.consults.models import EPrescription, OnlineConsult, OnlineStatus, PrescriptionStatus, Transition

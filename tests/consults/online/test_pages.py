@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
 from tests.care.factories import page_client, page_text
 from tests.consults.online.conftest import PASSWORD
-
 from tiercare.consults.models import EPrescription, OnlineConsult
 from tiercare.core.models import AuditAction, AuditEvent
 

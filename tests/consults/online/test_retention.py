@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
-from tests.consults.online.conftest import PASSWORD
 
+from tests.consults.online.conftest import PASSWORD
 from tiercare.consults import services
 from tiercare.consults.models import EPrescription, OnlineConsult, OnlineMessage
 from tiercare.consults.models.online import online_chat_retention, online_record_retention, years_after
