@@ -127,7 +127,20 @@ NO_PAGE_YET: dict[str, str] = {}
 
 # POST pages with no API operation, with the reason.
 _TEAMS = "sets up a GP center's teams (operations or the center's lead, on the teams page); no integration of the "
+_ONLINE = (
+    "an online follow-up (issue 16) between the patient and their family doctor is held in its pages; no API yet: "
+)
 PAGE_ONLY: dict[str, str] = {
+    "consults:online_new": _ONLINE + "the patient asks about a diagnosis made in person",
+    "consults:online_message": _ONLINE + "a text, photo or reading in the thread",
+    "consults:online_reauth": _ONLINE + "the doctor's re-authentication before acting, never delegated",
+    "consults:online_prescribe": _ONLINE + "the doctor writes and signs an e-prescription personally",
+    "consults:online_close": _ONLINE + "the doctor closes the consultation",
+    "consults:online_stop": _ONLINE + "the doctor stops it and sends the patient to a visit in person",
+    "consults:online_review": _ONLINE + "the pharmacist's review of an e-prescription",
+    "consults:online_dispense": _ONLINE + "the pharmacist dispenses an approved e-prescription",
+    "consults:online_readings": "a patient reports a home reading from their phone (issue 16); no API yet",
+    "care:reading_handle": "the team marks an urgent home reading handled from its worklist (issue 16); no API yet",
     "password_change": "changes the signed-in user's own password, checking the old one; an integration signs in "
     "with a token and never changes a password",
     "token_revoke": "token management: revokes one of the user's own API tokens from the tokens page (the API's "
