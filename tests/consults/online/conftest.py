@@ -16,7 +16,7 @@ from tests.care.factories import HTN_OK, contract, enrol, followup, team_with
 from tiercare.core.models import Role
 from tiercare.network.models import OnlinePracticeConsent, StaffRole
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = f.PASSWORD  # the factories' password: the doctor re-authenticates with the one they sign in with
 
 
 @pytest.fixture
