@@ -152,7 +152,7 @@ def online_demo(seed: int, today: date) -> dict[str, int]:
     center = Organization.objects.filter(gp_mode="flagship").order_by("name").first()
     doctor = getattr(gp, "practitioner", None)
     person = Person.objects.filter(user=patient_user).first() if patient_user else None
-    if center is None or doctor is None or person is None or pharmacist is None:
+    if gp is None or patient_user is None or pharmacist is None or center is None or doctor is None or person is None:
         return {}
     if doctor.independent_practice_since is None or doctor.independent_practice_since > date(today.year - 3, 1, 1):
         doctor.independent_practice_since = date(today.year - 9, 9, 1)

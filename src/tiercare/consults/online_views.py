@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -29,7 +30,7 @@ from tiercare.consults.online_forms import (
 )
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
-from tiercare.core.errors import DomainError, Forbidden
+from tiercare.core.errors import DomainError, Forbidden, NotFound
 from tiercare.core.files import attachment_response
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
@@ -42,7 +43,7 @@ def index(request: AuthedRequest) -> HttpResponse:
     if user.role == Role.PHARMACIST:
         return redirect("consults:online_pharmacy")
     if user.role != Role.PATIENT and getattr(user, "practitioner", None) is None:
-        raise Forbidden()
+        raise Forbidden(gettext("Your role may not do this."))
     consults = list(selectors.online_consult_list(for_user=user)[:200])
     prescriptions = list(selectors.prescription_list(for_user=user)[:200]) if user.role == Role.PATIENT else []
     audit_patient_read(
@@ -218,10 +219,10 @@ def close(request: AuthedRequest, consult_id: str) -> HttpResponse:
 
 
 @login_required
-def photo(request: AuthedRequest, message_id: str) -> HttpResponse:
+def photo(request: AuthedRequest, message_id: str) -> FileResponse:
     m = access.access_online_message_by_id(request.user, message_id)
     if not m.image:
-        raise Forbidden()
+        raise NotFound(gettext("Not found."))
     return attachment_response(m.image.open("rb"), filename=m.image_name, content_type=m.image_type)
 
 

@@ -726,6 +726,11 @@ def eprescription_dispense(*, by: User, prescription: EPrescription) -> EPrescri
     return rx
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 # --- retention -----------------------------------------------------------------------------------------------------
 def online_records_purge(*, today: date | None = None, dry_run: bool = False) -> dict[str, int]:
     """Delete what the law no longer keeps: messages (and their photos) past their ≥3-year ``retain_until``; then
@@ -749,5 +754,5 @@ def online_records_purge(*, today: date | None = None, dry_run: bool = False) ->
         OnlineConsult.objects.filter(pk__in=consult_ids).delete()
         audit_record(actor=None, action=AuditAction.DELETE, object_type="consults.online_retention",
                      reason=f"retention purge before {today.isoformat()}", details=counts)  # fmt: skip
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in files])
+        transaction.on_commit(lambda: _delete_files(files))
     return counts
