@@ -58,6 +58,7 @@ PAGE: dict[str, str] = {
     "set_expert_availability": "outreach:availability",
     "create_expert_leave": "outreach:availability",
     "create_roster_plan": "outreach:plan_new",
+    "eprescription_dispense": "consults:online_dispense",
     "create_roster_replan": "outreach:plan_new",
     "confirm_roster_plan": "outreach:plan_confirm",
     "adjust_plan_assignment": "outreach:plan_adjust",
@@ -138,7 +139,6 @@ PAGE_ONLY: dict[str, str] = {
     "consults:online_close": _ONLINE + "the doctor closes the consultation",
     "consults:online_stop": _ONLINE + "the doctor stops it and sends the patient to a visit in person",
     "consults:online_review": _ONLINE + "the pharmacist's review of an e-prescription",
-    "consults:online_dispense": _ONLINE + "the pharmacist dispenses an approved e-prescription",
     "consults:online_readings": "a patient reports a home reading from their phone (issue 16); no API yet",
     "care:reading_handle": "the team marks an urgent home reading handled from its worklist (issue 16); no API yet",
     "password_change": "changes the signed-in user's own password, checking the old one; an integration signs in "

@@ -334,3 +334,21 @@ def test_a_prescription_changed_after_signing_is_not_approved(cast, online):
     with pytest.raises(Conflict) as e:
         services.eprescription_review(by=online.pharmacist, prescription=rx, approve=True)
     assert e.value.code == "signature_mismatch"
+
+
+def test_a_dispensing_system_is_refused_an_unreviewed_prescription_through_the_api(cast, online, api):
+    c = ready(cast, ask(cast, online))
+    rx = services.eprescription_sign(by=cast.gp, consult=c, lines=[AMLODIPINE])
+    status, body = api(online.pharmacist).post(f"consults/eprescriptions/{rx.pk}/dispense")
+    assert status == 409 and body["code"] == "prescription_unreviewed"
+    status, body = api(online.pharmacist).get(f"consults/eprescriptions/{rx.pk}")
+    assert status == 200 and body["valid"] is False and body["signature_matches"] is True
+    services.eprescription_review(by=online.pharmacist, prescription=rx, approve=True)
+    for user in (online.pharmacist_b, cast.gp_b, cast.outsider):
+        assert api(user).post(f"consults/eprescriptions/{rx.pk}/dispense")[0] == 404
+        assert api(user).get(f"consults/eprescriptions/{rx.pk}")[0] == 404
+    status, body = api(online.pharmacist).post(f"consults/eprescriptions/{rx.pk}/dispense")
+    assert status == 200 and body["status"] == "dispensed" and body["dispensed_at"]
+    status, body = api(cast.patient).get("consults/eprescriptions")
+    assert status == 200 and [r["id"] for r in body["items"]] == [str(rx.pk)]
+    assert api(online.pharmacist_b).get("consults/eprescriptions")[1]["count"] == 0
