@@ -462,6 +462,8 @@ class HomeReading(BaseModel):
 
     class Meta:
         ordering = ["-measured_at"]
+        verbose_name = _("home reading")
+        verbose_name_plural = _("home readings")
         indexes = [models.Index(fields=["urgent", "handled_at"], name="care_home_reading_open")]
         constraints = [
             models.CheckConstraint(condition=Q(self_reported=True), name="care_home_reading_self_reported"),

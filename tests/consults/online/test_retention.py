@@ -68,7 +68,12 @@ def test_purge_keeps_what_the_law_keeps(cast, online, time_machine, django_captu
     time_machine.move_to(timezone.now() + timedelta(days=20))
     call_command("purge_online_records", stdout=StringIO())
     assert not OnlineConsult.objects.filter(pk=c.pk).exists() and not EPrescription.objects.filter(pk=rx.pk).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.DELETE, object_type="consults.online_retention").count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.DELETE, object_type="consults.onlineconsult", reason="retention purge"
+        ).count()
+        == 2
+    )
 
 
 def test_a_retention_setting_lengthens_but_never_shortens(settings):

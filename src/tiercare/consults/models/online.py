@@ -164,6 +164,8 @@ class OnlineMessage(BaseModel):
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("online consultation message")
+        verbose_name_plural = _("online consultation messages")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(body="") | ~Q(image="") | ~Q(reading={}), name="online_message_not_empty"

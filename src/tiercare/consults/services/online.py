@@ -752,7 +752,7 @@ def online_records_purge(*, today: date | None = None, dry_run: bool = False) ->
         messages.delete()
         prescriptions.delete()
         OnlineConsult.objects.filter(pk__in=consult_ids).delete()
-        audit_record(actor=None, action=AuditAction.DELETE, object_type="consults.online_retention",
-                     reason=f"retention purge before {today.isoformat()}", details=counts)  # fmt: skip
+        audit_record(actor=None, action=AuditAction.DELETE, object_type="consults.onlineconsult",
+                     reason="retention purge", details={**counts, "before": today.isoformat()})  # fmt: skip
         transaction.on_commit(lambda: _delete_files(files))
     return counts
