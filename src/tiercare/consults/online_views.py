@@ -96,6 +96,15 @@ def _consult_page(request: AuthedRequest, consult: Any, status: int = 200, **for
         "stop_form": forms.get("stop_form") or StopForm(),
         "close_form": forms.get("close_form") or CloseForm(),
         "VisitKind": VisitKind,
+        # a refusal of a form the page no longer shows (an urgent report hides prescribing and closing)
+        "hidden_refusal": [
+            str(m)
+            for f in (forms.get("prescribe_form"), forms.get("close_form"))
+            if f is not None
+            for m in f.non_field_errors()
+        ]
+        if consult.urgent_reported
+        else [],
     }
     return render(request, "consults/online/consult.html", ctx, status=status)
 

@@ -212,6 +212,19 @@ def test_an_urgent_report_forces_a_visit_in_person(cast, online):
         services.online_message(by=cast.patient, consult=c, body="还在吗")
 
 
+def test_an_urgent_report_before_the_doctor_opens_it_is_recorded_too(cast, online):
+    c = ask(cast, online)  # still waiting for the doctor
+    services.online_message(by=cast.patient, consult=c, reading={"sbp_mmhg": 185, "dbp_mmhg": 100})
+    c.refresh_from_db()
+    assert c.urgent_reported and c.status == OnlineStatus.WAITING
+    t = Transition.objects.filter(object_id=c.pk).last()
+    assert (t.from_state, t.to_state, t.reason) == ("waiting", "waiting", "urgent criterion met")
+    c = ready(cast, c)
+    with pytest.raises(Conflict) as e:
+        services.eprescription_sign(by=cast.gp, consult=c, lines=[AMLODIPINE])
+    assert e.value.code == "must_send_to_visit"
+
+
 def test_the_doctor_refers_up_through_the_referral_seam(cast, online):
     from tiercare.people.models import Consent, ConsentScope
     from tiercare.referrals.models import Referral

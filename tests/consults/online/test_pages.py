@@ -122,3 +122,35 @@ def test_a_reported_190_115_puts_the_patient_on_the_teams_urgent_list(cast, onli
     assert cast.patient_person.name in text and "190/115" in text and "自测" in text
     other = page_client(cast.gp_b)
     assert other.get(f"/care/teams/{online.team.pk}/worklists/home_urgent/").status_code == 404
+
+
+def test_an_urgent_report_leaves_the_doctor_only_the_visit_in_person(cast, online):
+    from tiercare.care.models import Enrollment
+    from tiercare.consults import services
+
+    c = services.online_consult_request(
+        by=cast.patient, person=cast.patient_person, diagnosis=online.enrollment, question="头晕"
+    )
+    patient = page_client(cast.patient)
+    r = patient.post(f"/consults/online/{c.pk}/messages/", {"body": "刚量的", "sbp_mmhg": 190, "dbp_mmhg": 115})
+    assert r.status_code == 302
+    doctor = page_client(cast.gp)
+    doctor.post(f"/consults/online/{c.pk}/reauth/", {"password": PASSWORD})
+    text = page_text(doctor.get(f"/consults/online/{c.pk}/"))
+    assert "紧急" in text and 'id="prescribe"' not in text and 'id="close"' not in text and 'id="stop"' in text
+    r = doctor.post(f"/consults/online/{c.pk}/close/", {"summary": "继续观察"})  # posted anyway: refused, with why
+    assert r.status_code == 422 and "必须终止" in page_text(r)
+    today = timezone.localdate()
+    r = doctor.post(
+        f"/consults/online/{c.pk}/stop/",
+        {"kind": "gp_visit", "reason": "血压 190/115，今天来中心", "visit_by": (today + timedelta(days=5)).isoformat()},
+    )
+    assert r.status_code == 422 and today.isoformat() in page_text(r)  # urgent: within a day
+    r = doctor.post(
+        f"/consults/online/{c.pk}/stop/",
+        {"kind": "gp_visit", "reason": "血压 190/115，今天来中心", "visit_by": today.isoformat()},
+    )
+    assert r.status_code == 302
+    c.refresh_from_db()
+    assert c.status == "sent_to_visit" and Enrollment.objects.get(pk=online.enrollment.pk).followup_owed_by == today
+    assert "请到线下就诊" in page_text(patient.get(f"/consults/online/{c.pk}/"))

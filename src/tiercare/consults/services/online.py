@@ -86,7 +86,13 @@ URGENT_VISIT_WITHIN_DAYS = 1
 VISIT_WITHIN_DAYS = 14
 
 MOVES: dict[str, tuple[str, ...]] = {
-    OnlineStatus.WAITING: (OnlineStatus.IN_PROGRESS, OnlineStatus.SENT_TO_VISIT, OnlineStatus.CLOSED),
+    # an open consultation may record an event without changing state (an urgent report while it waits)
+    OnlineStatus.WAITING: (
+        OnlineStatus.WAITING,
+        OnlineStatus.IN_PROGRESS,
+        OnlineStatus.SENT_TO_VISIT,
+        OnlineStatus.CLOSED,
+    ),
     OnlineStatus.IN_PROGRESS: (OnlineStatus.IN_PROGRESS, OnlineStatus.SENT_TO_VISIT, OnlineStatus.CLOSED),
     OnlineStatus.CLOSED: (),
     OnlineStatus.SENT_TO_VISIT: (),
