@@ -286,6 +286,10 @@ TASKS = {
 CARE_RECOMPUTE_WORKERS = envint("CARE_RECOMPUTE_WORKERS", 1 if TESTING else 2, minimum=1)
 # After a family-doctor contract expires, its last team may still file an urgent follow-up for this many days.
 CARE_LAPSE_GRACE_DAYS = envint("CARE_LAPSE_GRACE_DAYS", 30, minimum=0)
+# Online follow-up consultations (issue 16): records are kept as outpatient records, chat and images as chat
+# (互联网诊疗监管细则 2022: ≥15 and ≥3 years). An operator may lengthen them; values below the law are refused.
+ONLINE_RECORD_RETENTION_YEARS = envint("TIERCARE_ONLINE_RECORD_RETENTION_YEARS", 15, minimum=15)
+ONLINE_CHAT_RETENTION_YEARS = envint("TIERCARE_ONLINE_CHAT_RETENTION_YEARS", 3, minimum=3)
 # An "unreachable" call takes a patient off the overdue worklist only after this many failed attempts, each on a
 # different day, since the last contact (a follow-up, or a call that reached them). Clinical-safety hazard H-17.
 CARE_UNREACHABLE_ATTEMPTS = envint("CARE_UNREACHABLE_ATTEMPTS", 3, minimum=1)

@@ -26,13 +26,14 @@ from tests.profiles.factories import held_session
 from tests.profiles.factories import review as profiles_review
 from tests.programs.factories import make_program
 
+from tiercare.care import services as care_services
 from tiercare.care.models import GpTeamMember, ReferralSuggestion
 from tiercare.consults import services as consults
 from tiercare.consults.models import MeetingHours
 from tiercare.core.models import Role
 from tiercare.core.services import api_token_issue
 from tiercare.finance import services as finance
-from tiercare.network.models import ImportBatch, ImportKind
+from tiercare.network.models import ImportBatch, ImportKind, OnlinePracticeConsent, StaffRole
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
 from tiercare.people.models import Consent, ConsentScope
 from tiercare.profiles import services as profiles
@@ -111,6 +112,24 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     )
     held = held_session(cast.expert_practitioner, cast.dept_a, days_ago=9)
     review = profiles_review(profiles_booking(held, patient_a, cast.coordinator), by=cast.patient, stars=4)
+    # The patient's online follow-up with their GP (eligible: practice, the center's consent, cover), an e-prescription
+    # waiting for center A's pharmacist, and an urgent home reading on the team's worklist (issue 16).
+    f.InsurancePolicyFactory(practitioner=cast.gp.practitioner)
+    OnlinePracticeConsent.objects.create(
+        practitioner=cast.gp.practitioner, organization=cast.center_a, valid_from=today - timedelta(days=30)
+    )
+    f.staff_user(Role.PHARMACIST, cast.center_a, username="pharmacist", staff_role=StaffRole.PHARMACIST)
+    online = consults.online_consult_request(by=cast.patient, person=cast.patient_person, diagnosis=e, question="续药")
+    cast.gp.set_password("world-password")
+    cast.gp.save()
+    online = consults.online_reauth(by=cast.gp, consult=online, password="world-password")
+    prescription = consults.eprescription_sign(
+        by=cast.gp, consult=online, lines=[{"drug": "amlodipine_5mg", "dose": "5mg qd", "supply_days": 28}]
+    )
+    home_reading = care_services.home_reading_report(
+        by=cast.patient, enrollment=e, measured_at=timezone.now() - timedelta(hours=1),
+        measurements={"sbp_mmhg": 190, "dbp_mmhg": 115},
+    )  # fmt: skip
     return {
         "person": cast.patient_person,
         "household": cast.household_a,
@@ -144,6 +163,9 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "unpriced": unpriced,
         "article": article,
         "review": review,
+        "online_consult": online,
+        "prescription": prescription,
+        "home_reading": home_reading,
     }
 
 

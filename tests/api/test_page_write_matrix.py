@@ -96,6 +96,9 @@ PATH_IDS = {
     "work_id": "unpriced",
     "article_id": "article",
     "review_id": "review",
+    "consult_id": "online_consult",
+    "prescription_id": "prescription",
+    "reading_id": "home_reading",
 }
 
 
@@ -155,6 +158,29 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
     "care/enrollments/<uuid:enrollment_id>/end/": [lambda ids: {"reason": "失访"}],
     "care/teams/new/": [lambda ids: {"center": ids["lone_center"], "name": "B组"}],
     "consults/cases/new/": [lambda ids: {"person": ids["person"], "question": "持续发热？"}],
+    # a patient's own pages (issue 16): staff are refused by role, another family's member is not among the choices
+    "consults/online/new/": [
+        lambda ids: {"person": ids["person"], "diagnosis": ids["enrollment"], "question": "续药？"}
+    ],
+    "consults/online/readings/": [
+        lambda ids: {
+            "enrollment": ids["enrollment"],
+            "measured_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+            "sbp_mmhg": 130,
+            "dbp_mmhg": 80,
+        }
+    ],
+    "consults/online/<uuid:consult_id>/messages/": [lambda ids: {"body": "你好"}],
+    "consults/online/<uuid:consult_id>/reauth/": [lambda ids: {"password": "world-password"}],
+    "consults/online/<uuid:consult_id>/prescriptions/": [
+        lambda ids: {"drug": "amlodipine_5mg", "dose": "5mg qd", "supply_days": 28}
+    ],
+    "consults/online/<uuid:consult_id>/close/": [lambda ids: {"summary": "续方"}],
+    "consults/online/<uuid:consult_id>/stop/": [
+        lambda ids: {"kind": "gp_visit", "reason": "复查", "visit_by": timezone.localdate().isoformat()}
+    ],
+    "consults/online/prescriptions/<uuid:prescription_id>/review/": [lambda ids: {"decision": "approve"}],
+    "care/home-readings/<uuid:reading_id>/handled/": [lambda ids: {"note": "已电话联系"}],
     "people/households/new/": [lambda ids: {"name": "新户", "registered_at": ids["lone_center"]}],
     "people/consents/new/": [
         lambda ids: {QUERY: f"person={ids['person']}", "purpose": "referral", "signer": "patient", "method": "paper"}

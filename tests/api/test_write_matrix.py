@@ -81,6 +81,7 @@ FOREIGN = {
     "assignment_id": "assignment",
     "hours_id": "meeting_hours",
     "program_id": "program",
+    "rx_id": "prescription",
 }
 # Valid-looking bodies where the generated one would be refused for its shape before the id is ever looked at.
 BODIES = {

@@ -61,6 +61,7 @@ PAGE: dict[str, str] = {
     # the family's pages (issue 16)
     "family_book": "portal:book",
     "family_booking_cancel": "portal:booking_cancel",
+    "eprescription_dispense": "consults:online_dispense",
     "create_roster_replan": "outreach:plan_new",
     "confirm_roster_plan": "outreach:plan_confirm",
     "adjust_plan_assignment": "outreach:plan_adjust",
@@ -130,6 +131,9 @@ NO_PAGE_YET: dict[str, str] = {}
 
 # POST pages with no API operation, with the reason.
 _TEAMS = "sets up a GP center's teams (operations or the center's lead, on the teams page); no integration of the "
+_ONLINE = (
+    "an online follow-up (issue 16) between the patient and their family doctor is held in its pages; no API yet: "
+)
 PAGE_ONLY: dict[str, str] = {
     "portal:login": "signs a patient in by SMS code and real-name check; an integration signs in with a token",
     "portal:reminders": "a family member switches SMS reminders about a member off or on from their phone; no "
@@ -138,6 +142,15 @@ PAGE_ONLY: dict[str, str] = {
     "send none",
     "portal:team_proxies": "the care team records, renews and revokes a proxy from the person's record, with the "
     "evidence in hand; no integration holds such evidence",
+    "consults:online_new": _ONLINE + "the patient asks about a diagnosis made in person",
+    "consults:online_message": _ONLINE + "a text, photo or reading in the thread",
+    "consults:online_reauth": _ONLINE + "the doctor's re-authentication before acting, never delegated",
+    "consults:online_prescribe": _ONLINE + "the doctor writes and signs an e-prescription personally",
+    "consults:online_close": _ONLINE + "the doctor closes the consultation",
+    "consults:online_stop": _ONLINE + "the doctor stops it and sends the patient to a visit in person",
+    "consults:online_review": _ONLINE + "the pharmacist's review of an e-prescription",
+    "consults:online_readings": "a patient reports a home reading from their phone (issue 16); no API yet",
+    "care:reading_handle": "the team marks an urgent home reading handled from its worklist (issue 16); no API yet",
     "password_change": "changes the signed-in user's own password, checking the old one; an integration signs in "
     "with a token and never changes a password",
     "token_revoke": "token management: revokes one of the user's own API tokens from the tokens page (the API's "

@@ -24,3 +24,15 @@ def test_consults_demo_on_the_demo_network(api):
     assert api(gp).get("consults/teleconsults")[1]["count"] == 3
     opinions = api(patient).get("consults/opinions")[1]
     assert opinions["count"] == 1 and opinions["items"][0]["signed_at"]
+
+
+def test_the_full_demo_has_an_online_follow_up_in_progress_and_a_reviewed_prescription(api):
+    from tiercare.consults.models import EPrescription, OnlineConsult
+
+    call_command("load_demo", "--households", "20", "--seed", "7", stdout=StringIO())
+    patient = User.objects.get(username="patient")
+    consults = OnlineConsult.objects.filter(requested_by=patient)
+    assert set(consults.values_list("status", flat=True)) == {"closed", "in_progress"}
+    rx = EPrescription.objects.get(consult__requested_by=patient)
+    assert rx.is_valid and rx.reviewed_by.username == "pharmacist"
+    assert rx.reviewed_by.practitioner.roles.filter(organization__gp_mode="flagship", role="pharmacist").exists()

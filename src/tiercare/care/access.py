@@ -12,7 +12,15 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tiercare.care import selectors
-from tiercare.care.models import CareContract, Enrollment, FollowUp, GpTeam, GpTeamMember, ReferralSuggestion
+from tiercare.care.models import (
+    CareContract,
+    Enrollment,
+    FollowUp,
+    GpTeam,
+    GpTeamMember,
+    HomeReading,
+    ReferralSuggestion,
+)
 from tiercare.care.teams import managed_teams
 from tiercare.core.access import access_one
 from tiercare.core.audit import audit_patient_read
@@ -141,3 +149,11 @@ def access_team_member(user: User, member_id: object) -> GpTeamMember:
     """A membership of a team ``user`` manages, else NotFound (audited refusal)."""
     qs = GpTeamMember.objects.filter(team__in=managed_teams(user)).select_related("team", "practitioner")
     return _one(user, qs, member_id, "care.gpteammember", "manage team")
+
+
+def access_home_reading(user: User, reading_id: object, *, reason: str = "handle") -> HomeReading:
+    """A home reading of a resident in ``user``'s care scope (read audited), else NotFound (audited)."""
+    qs = HomeReading.objects.filter(person__in=Person.objects.filter(selectors.care_person_scope_q(user)))
+    r = _one(user, qs, reading_id, "care.homereading", reason)
+    _read(user, [r.person_id], "care.homereading", r.pk, reason)
+    return r

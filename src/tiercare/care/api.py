@@ -427,7 +427,8 @@ def worklist_download(request: AuthedRequest, team_id: UUID, kind: str) -> HttpR
     operation_id="care_worklist",
 )
 def worklist(request: AuthedRequest, team_id: UUID, kind: str, paging: Query[PageParams]) -> dict[str, Any]:
-    """overdue, due_this_week, uncontrolled, risk_rose, suggestions, screening (a screening re-measurement or urgent
+    """overdue, due_this_week, uncontrolled, risk_rose, suggestions, home_urgent (an urgent home reading not yet
+    handled), screening (a screening re-measurement or urgent
     re-check owed and past its date), lost (over 12 months overdue), removed; sickest first
     (``selectors.sickest_first``: a stale risk counts as none)."""
     qs = _worklist(request, team_id, kind)

@@ -434,3 +434,44 @@ class ProtocolVariantDecision(BaseModel):
         ordering = ["-decided_at", "-created_at"]
         indexes = [models.Index(fields=["center", "protocol_code", "variant", "-decided_at"])]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="care_variant_decision_has_reason")]
+
+
+class HomeReading(BaseModel):
+    """A blood pressure or glucose a patient with hypertension or diabetes measured at home and reported themselves
+    (issue 16, item 5), between visits. Checked like a follow-up's measurements (``plausibility``), marked
+    self-reported (always: a check constraint), and never a face-to-face follow-up: it is not a ``FollowUp``, so it
+    never moves the enrolment's due date, control class or adherence. When the protocol's urgent criterion is met
+    (``urgent``, with the rules that fired) it is an item on the team's "home readings to act on" worklist until a
+    team member marks it handled (``handled_at``, with a note)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="care_home_readings")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="home_readings")
+    measured_at = models.DateTimeField(_("measured at"))
+    measurements = models.JSONField(default=dict)
+    self_reported = models.BooleanField(_("self-reported"), default=True, editable=False)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # where it came from: the patient's readings page, or a message of an online consultation
+    source = models.CharField(max_length=20, default="home")
+    urgent = models.BooleanField(default=False)
+    fired_rules = models.JSONField(default=list)  # [{"id", "explanation_en", "explanation_zh"}]
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_note = models.CharField(_("what was done"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-measured_at"]
+        verbose_name = _("home reading")
+        verbose_name_plural = _("home readings")
+        indexes = [models.Index(fields=["urgent", "handled_at"], name="care_home_reading_open")]
+        constraints = [
+            models.CheckConstraint(condition=Q(self_reported=True), name="care_home_reading_self_reported"),
+            models.CheckConstraint(
+                condition=Q(handled_at__isnull=True) | ~Q(handled_note=""), name="care_home_reading_handled_note"
+            ),
+        ]
+
+    @property
+    def audit_person_id(self) -> uuid.UUID:
+        return self.person_id

@@ -42,6 +42,7 @@ from tiercare.care.models import (
     FollowUp,
     GpTeam,
     GpTeamMember,
+    HomeReading,
     MedicationRecord,
     RecomputeRun,
     ReferralSuggestion,
@@ -58,7 +59,17 @@ CARE_READER_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.PATIENT, Role.ADMIN)
 DASHBOARD_ROLES = (Role.GP, Role.HEALTH_MANAGER, Role.OPS, Role.ADMIN)
 # More than 12 months overdue: off the worklist, onto the lost-to-follow-up list (issue 6 §5).
 LOST_AFTER_DAYS = 365
-WORKLISTS = ("overdue", "due_this_week", "uncontrolled", "risk_rose", "suggestions", "screening", "lost", "removed")
+WORKLISTS = (
+    "overdue",
+    "due_this_week",
+    "uncontrolled",
+    "risk_rose",
+    "suggestions",
+    "home_urgent",
+    "screening",
+    "lost",
+    "removed",
+)
 # The owed follow-ups the "screening" worklist shows once past their date (hazard log H-16): the NBPHS hypertension
 # screening path's re-measurement and an alarm sign's urgent re-check (services.OWED_FOLLOWUP_INTERVALS).
 SCREENING_OWED = ("screening", "urgent_recheck")
@@ -376,6 +387,9 @@ def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[
         qs = qs.exclude(outreach_removed_reason="")
     elif kind == "suggestions":
         qs = qs.filter(open_suggestion_q())
+    elif kind == "home_urgent":
+        # an urgent home reading not yet handled: on the list whatever a call outcome said (issue 16, item 5)
+        qs = qs.filter(Exists(open_urgent_readings().filter(enrollment=OuterRef("pk"))))
     elif kind == "screening":
         # owed and past its date, whatever a call outcome or a reminder said: a screening is never deferred silently
         qs = qs.filter(followup_owed_reason__in=SCREENING_OWED, followup_owed_by__lt=today)
@@ -396,6 +410,31 @@ def worklist(*, team: GpTeam, kind: str, today: date | None = None) -> QuerySet[
         else:
             raise ValueError(kind)
     return sickest_first(qs.select_related("person", "person__membership"), today)
+
+
+def open_urgent_readings() -> QuerySet[HomeReading]:
+    """Urgent home readings no team member has handled yet."""
+    return HomeReading.objects.filter(urgent=True, handled_at__isnull=True)
+
+
+def urgent_readings(*, team: GpTeam) -> QuerySet[HomeReading]:
+    """The team's residents' urgent home readings not yet handled, latest first (the caller checked the team)."""
+    members = ContractMember.objects.filter(team=team, active=True).values("person_id")
+    return (
+        open_urgent_readings()
+        .filter(person_id__in=members)
+        .select_related("person", "enrollment")
+        .order_by("-measured_at", "pk")
+    )
+
+
+def home_readings(*, person: Any, limit: int = 20) -> QuerySet[HomeReading]:
+    """A person's latest home readings (the caller resolved the person for the user)."""
+    return (
+        HomeReading.objects.filter(person=person)
+        .select_related("enrollment", "person")
+        .order_by("-measured_at")[:limit]
+    )
 
 
 def returned_referrals(*, team: GpTeam) -> QuerySet[ReferralSuggestion]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tiercare.care import center_views, contract_views, views
+from tiercare.care import center_views, contract_views, reading_views, views
 
 app_name = "care"
 urlpatterns = [
@@ -30,5 +30,6 @@ urlpatterns = [
     path("referral-suggestions/<uuid:suggestion_id>/refer/", views.suggestion_refer, name="suggestion_refer"),
     path("referral-suggestions/<uuid:suggestion_id>/dismiss/", views.suggestion_dismiss, name="suggestion_dismiss"),
     path("me/", views.my_plan, name="my_plan"),
+    path("home-readings/<uuid:reading_id>/handled/", reading_views.reading_handle, name="reading_handle"),
     path("dashboard/", center_views.dashboard, name="dashboard"),
 ]

@@ -55,6 +55,7 @@ WORKLIST_LABELS = {
     "uncontrolled": _("Not controlled"),
     "risk_rose": _("Risk rose"),
     "suggestions": _("Referral suggested"),
+    "home_urgent": _("Home readings to act on"),
     "screening": _("Screening or re-check overdue"),
     "lost": _("Lost to follow-up"),
     "removed": _("Removed"),
@@ -142,9 +143,10 @@ def worklist(request: AuthedRequest, team_id: str, kind: str) -> HttpResponse:
     kind = kind if kind in selectors.WORKLISTS else "overdue"
     rows = list(selectors.worklist(team=team, kind=kind)[:500])
     returned = list(selectors.returned_referrals(team=team)[:500]) if kind == "suggestions" else []
+    readings = list(selectors.urgent_readings(team=team)[:500]) if kind == "home_urgent" else []
     audit_patient_read(
         actor=request.user,
-        person_ids=[e.person_id for e in rows] + [s.person_id for s in returned],
+        person_ids=[e.person_id for e in rows] + [s.person_id for s in returned] + [r.person_id for r in readings],
         object_type="care.worklist",
     )
     ctx = {
@@ -154,6 +156,7 @@ def worklist(request: AuthedRequest, team_id: str, kind: str) -> HttpResponse:
         "kinds": _kinds(),
         "rows": _worklist_rows(rows),
         "returned": returned,
+        "readings": readings,
         "can_call": request.user.role in selectors.TEAM_ROLES,
     }
     return render(request, "care/worklist.html", ctx)

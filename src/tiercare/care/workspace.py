@@ -17,7 +17,8 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
     if user.role in selectors.TEAM_ROLES:
         teams = [
             {"team": t, "overdue": selectors.worklist(team=t, kind="overdue").count(),
-             "due_this_week": selectors.worklist(team=t, kind="due_this_week").count()}
+             "due_this_week": selectors.worklist(team=t, kind="due_this_week").count(),
+             "home_urgent": selectors.urgent_readings(team=t).count()}
             for t in selectors.team_list(for_user=user)
         ]  # fmt: skip
         return (

@@ -17,7 +17,17 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from tiercare.consults.models import Case, CaseAttachment, MdtCase, MeetingHours, SecondOpinion, Teleconsult
+from tiercare.consults.models import (
+    Case,
+    CaseAttachment,
+    EPrescription,
+    MdtCase,
+    MeetingHours,
+    OnlineConsult,
+    OnlineMessage,
+    SecondOpinion,
+    Teleconsult,
+)
 from tiercare.core.access import access_one, as_uuid
 from tiercare.core.errors import NotFound
 from tiercare.core.models import Role, User
@@ -166,3 +176,77 @@ def access_meeting_hours_by_id(user: User, hours_id: object) -> MeetingHours:
     if row is None:
         raise NotFound(gettext("Not found."))
     return row
+
+
+# --- online follow-up consultations (issue 16) ---------------------------------------------------------------------
+def online_consult_scope_q(user: User) -> Q:
+    """A filter on OnlineConsult: the patient and their household proxy, and the consultation's doctor. Nobody else
+    reads the chat (a pharmacist reads the prescription only: ``prescription_scope_q``)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.PATIENT:
+        person = getattr(user, "person", None)
+        if person is None:
+            return Q(pk__in=[])
+        return Q(person=person) | Q(person__membership__household__proxy=person)
+    practitioner = getattr(user, "practitioner", None)
+    if practitioner is not None:
+        return Q(doctor=practitioner)
+    return Q(pk__in=[])
+
+
+def prescription_scope_q(user: User) -> Q:
+    """A filter on EPrescription: whoever reads its consultation, and the pharmacists of the prescribing institution."""
+    from tiercare.network.selectors import user_organization_ids
+
+    if user.is_authenticated and user.is_active and user.role == Role.PHARMACIST:
+        return Q(institution_id__in=user_organization_ids(user))
+    return Q(consult__in=OnlineConsult.objects.filter(online_consult_scope_q(user)).values("pk"))
+
+
+def access_online_consult_by_id(user: User, consult_id: object, *, reason: str = "") -> OnlineConsult:
+    """An online consultation ``user`` may read (read audited against the patient), else NotFound (audited)."""
+    return access_one(
+        user,
+        OnlineConsult.objects.filter(online_consult_scope_q(user)).select_related(
+            "person", "doctor__user", "institution", "diagnosis_enrollment", "requested_by"
+        ),
+        consult_id,
+        object_type="consults.onlineconsult",
+        refusal="not on the online consultation",
+        not_found=gettext("Not found."),
+        persons=lambda c: [c.person_id],
+        reason=reason,
+    )
+
+
+def access_prescription_by_id(user: User, prescription_id: object, *, reason: str = "") -> EPrescription:
+    """An e-prescription ``user`` may read (read audited against the patient), else NotFound (audited)."""
+    return access_one(
+        user,
+        EPrescription.objects.filter(prescription_scope_q(user)).select_related(
+            "consult__requested_by", "person", "doctor__user", "institution", "reviewed_by"
+        ),
+        prescription_id,
+        object_type="consults.eprescription",
+        refusal="not on the e-prescription",
+        not_found=gettext("Not found."),
+        persons=lambda rx: [rx.person_id],
+        reason=reason,
+    )
+
+
+def access_online_message_by_id(user: User, message_id: object, *, reason: str = "photo") -> OnlineMessage:
+    """A message (its photo) of a consultation ``user`` reads: a copied URL answers 404 to anyone else."""
+    return access_one(
+        user,
+        OnlineMessage.objects.filter(
+            consult__in=OnlineConsult.objects.filter(online_consult_scope_q(user)).values("pk")
+        ).select_related("consult"),
+        message_id,
+        object_type="consults.onlinemessage",
+        refusal="not on the online consultation",
+        not_found=gettext("Not found."),
+        persons=lambda m: [m.consult.person_id],
+        reason=reason,
+    )

@@ -28,6 +28,7 @@ from tiercare.consults.schemas import (
     CloseIn,
     ConclusionIn,
     ConsultReasonIn,
+    EPrescriptionOut,
     MdtIn,
     MdtOut,
     MeetingHoursIn,
@@ -38,6 +39,7 @@ from tiercare.consults.schemas import (
     MinutesIn,
     OpinionOut,
     OpinionPatch,
+    PrescriptionFilter,
     SignIn,
     SlotOut,
     TeleconsultDetailOut,
@@ -396,3 +398,33 @@ def metrics(request: AuthedRequest, days: int = 90) -> Any:
     require_role(request.user, Role.OPS, Role.ADMIN, Role.AUDITOR)
     days = max(1, min(days, 3650))
     return consult_metrics(since=timezone.now() - timedelta(days=days))
+
+
+# --- online follow-ups: e-prescriptions for dispensing systems (issue 16) ----------------------------------------
+EPrescriptionPage = _page_schema(EPrescriptionOut)
+
+
+@router.get("/consults/eprescriptions", response={200: EPrescriptionPage, **ERR}, operation_id="eprescription_list")
+def eprescription_list(request: AuthedRequest, filters: Query[PrescriptionFilter], paging: Query[PageParams]) -> Any:
+    """The e-prescriptions the caller reads: a pharmacist's institutions', a patient's own, a doctor's."""
+    qs = selectors.prescription_list(for_user=request.user, status=filters.status)
+    return _page_audited(request, qs, paging, "consults.eprescription")
+
+
+@router.get(
+    "/consults/eprescriptions/{rx_id}", response={200: EPrescriptionOut, **ERR}, operation_id="eprescription_get"
+)
+def eprescription_get(request: AuthedRequest, rx_id: uuid.UUID) -> Any:
+    return access.access_prescription_by_id(request.user, rx_id, reason="api")
+
+
+@router.post(
+    "/consults/eprescriptions/{rx_id}/dispense",
+    response={200: EPrescriptionOut, **ERR},
+    operation_id="eprescription_dispense",
+)
+def eprescription_dispense(request: AuthedRequest, rx_id: uuid.UUID) -> Any:
+    """Dispense an approved e-prescription (a pharmacist of its institution). One not yet reviewed is refused: 409
+    ``prescription_unreviewed``; returned or already dispensed: 409 ``illegal_transition``."""
+    rx = access.access_prescription_by_id(request.user, rx_id, reason="dispense")
+    return services.eprescription_dispense(by=request.user, prescription=rx)

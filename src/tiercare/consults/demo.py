@@ -129,4 +129,97 @@ def consults_demo(seed: int, today: date) -> dict[str, int]:
             video_link="https://meet.example.org/mdt",
         )
         counts["mdt_meetings"] = 1
+    counts |= online_demo(seed, today)
     return counts
+
+
+def online_demo(seed: int, today: date) -> dict[str, int]:
+    """Online follow-ups (issue 16) at the flagship GP center: the demo ``gp`` may consult online (≥3 years of
+    practice, the center's consent, cover); the demo ``pharmacist`` works at the center; the demo ``patient`` (张伟)
+    has hypertension diagnosed in person and two online follow-ups: one closed with an e-prescription the pharmacist
+    approved (valid), and one in progress (the doctor re-authenticated and answered). Through the services, except the
+    doctor's re-authentication, which is written as the record of one (the demo holds no password here)."""
+    from datetime import datetime, time
+
+    from tiercare.care import services as care
+    from tiercare.care.models import Enrollment, FollowUp
+    from tiercare.consults.models import OnlineStatus, Transition
+    from tiercare.consults.services.online import family_doctor
+    from tiercare.core.errors import DomainError
+    from tiercare.network.models import InsurancePolicy, OnlinePracticeConsent, StaffRole, Title
+
+    gp, patient_user, pharmacist = _user(Role.GP), _user(Role.PATIENT), _user(Role.PHARMACIST)
+    center = Organization.objects.filter(gp_mode="flagship").order_by("name").first()
+    doctor = getattr(gp, "practitioner", None)
+    person = Person.objects.filter(user=patient_user).first() if patient_user else None
+    if gp is None or patient_user is None or pharmacist is None or center is None or doctor is None or person is None:
+        return {}
+    if doctor.independent_practice_since is None or doctor.independent_practice_since > date(today.year - 3, 1, 1):
+        doctor.independent_practice_since = date(today.year - 9, 9, 1)
+        doctor.save(update_fields=["independent_practice_since", "updated_at"])
+    if not any(p.is_valid_on(today) for p in InsurancePolicy.objects.filter(practitioner=doctor)):
+        InsurancePolicy.objects.create(
+            practitioner=doctor, insurer="中国人保财险", number=f"GP-{seed:04d}-{today.year}",
+            valid_from=today - timedelta(days=120), valid_to=today + timedelta(days=245), cover_amount="1000000.00",
+        )  # fmt: skip
+    OnlinePracticeConsent.objects.create(
+        practitioner=doctor, organization=center, reference="旗舰全科中心〔互联网诊疗〕同意书 1 号",
+        valid_from=today - timedelta(days=90),
+    )  # fmt: skip
+    if getattr(pharmacist, "practitioner", None) is None:
+        rx_p = Practitioner.objects.create(
+            user=pharmacist, name="周药师", title=Title.ATTENDING, home_organization=center,
+            independent_practice_since=date(today.year - 6, 7, 1),
+        )  # fmt: skip
+        PractitionerRole.objects.create(
+            practitioner=rx_p, organization=center, role=StaffRole.PHARMACIST, valid_from=today - timedelta(days=365)
+        )
+    found = family_doctor(person)
+    if found is None or found[0] != doctor:  # the care demo did not contract the patient with the gp's team
+        return {}
+    e = Enrollment.objects.active().filter(person=person, protocol_code="hypertension").first()
+    try:
+        if e is None:
+            e = care.enrollment_create(
+                by=gp, person=person, protocol_code="hypertension", diagnosis_code="I10",
+                enrolled_on=today - timedelta(days=200),
+            )  # fmt: skip
+        if not FollowUp.objects.filter(enrollment=e, voided_at__isnull=True).exists():
+            care.followup_record(
+                by=gp, enrollment=e, person_id=person.pk,
+                measured_at=timezone.make_aware(datetime.combine(today - timedelta(days=40), time(9, 30))),
+                measurements={"sbp_mmhg": 136, "dbp_mmhg": 84, "adverse_reaction": False,
+                              "new_or_worse_complication": False},
+            )  # fmt: skip
+    except DomainError:  # the demo patient is not eligible for the program: no online follow-up to show
+        return {}
+
+    def reauth(c: Any) -> Any:
+        c.doctor_reauth_at = timezone.now()
+        Transition.objects.create(
+            object_type="online_consult", object_id=c.pk, from_state=c.status, to_state=OnlineStatus.IN_PROGRESS,
+            by=gp, reason="doctor re-authenticated",
+        )  # fmt: skip
+        c.status = OnlineStatus.IN_PROGRESS
+        c.save(update_fields=["doctor_reauth_at", "status", "updated_at"])
+        return c
+
+    done = services.online_consult_request(
+        by=patient_user, person=person, diagnosis=e, question="最近在家量血压都在 130/80 左右，氨氯地平还要继续吃吗？"
+    )
+    services.online_message(by=patient_user, consult=done, reading={"sbp_mmhg": 132, "dbp_mmhg": 82})
+    done = reauth(done)
+    services.online_message(by=gp, consult=done, body="血压控制得不错，继续每天一片，我给您续 4 周的药。")
+    rx = services.eprescription_sign(
+        by=gp, consult=done, lines=[{"drug": "amlodipine_5mg", "dose": "5mg 每日一次 口服", "supply_days": 28}]
+    )
+    services.eprescription_review(by=pharmacist, prescription=rx, approve=True)
+    services.online_close(by=gp, consult=done, summary="高血压控制良好，续方 4 周，1 个月后来中心面诊随访。")
+    now = services.online_consult_request(
+        by=patient_user, person=person, diagnosis=e, question="这两天早上起来有点头晕，血压 145/92，需要加药吗？"
+    )
+    now = reauth(now)
+    services.online_message(
+        by=gp, consult=now, body="头晕持续多久了？请再量一次血压并发给我，如有胸闷、视物模糊请立即就医。"
+    )
+    return {"online_consults": 2, "eprescriptions": 1}

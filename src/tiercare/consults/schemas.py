@@ -264,3 +264,71 @@ class MeetingHoursOut(Schema):
     weekday: int
     start: time
     end: time
+
+
+# --- online follow-ups: e-prescriptions (issue 16) -----------------------------------------------------------------
+class PrescriptionLineOut(Schema):
+    drug: str
+    name: str
+    drug_class: str
+    dose: str
+    supply_days: int
+
+
+class EPrescriptionOut(Schema):
+    """An e-prescription as a dispensing system sees it: ``valid`` only once a pharmacist approved it."""
+
+    id: uuid.UUID
+    consult: uuid.UUID
+    person: uuid.UUID
+    institution: uuid.UUID
+    doctor: str
+    diagnosis: str
+    lines: list[PrescriptionLineOut]
+    content_sha256: str
+    signature_matches: bool
+    signed_at: datetime
+    status: str
+    valid: bool
+    reviewed_by: str
+    reviewed_at: datetime | None
+    return_reason: str
+    dispensed_at: datetime | None
+
+    @staticmethod
+    def resolve_consult(obj: Any) -> uuid.UUID:
+        return obj.consult_id
+
+    @staticmethod
+    def resolve_person(obj: Any) -> uuid.UUID:
+        return obj.person_id
+
+    @staticmethod
+    def resolve_institution(obj: Any) -> uuid.UUID:
+        return obj.institution_id
+
+    @staticmethod
+    def resolve_doctor(obj: Any) -> str:
+        return str(obj.content.get("doctor_name", ""))
+
+    @staticmethod
+    def resolve_diagnosis(obj: Any) -> str:
+        return str(obj.content.get("diagnosis", ""))
+
+    @staticmethod
+    def resolve_signature_matches(obj: Any) -> bool:
+        from tiercare.consults.services.online import content_digest
+
+        return content_digest(obj.content) == obj.content_sha256
+
+    @staticmethod
+    def resolve_valid(obj: Any) -> bool:
+        return bool(obj.is_valid)
+
+    @staticmethod
+    def resolve_reviewed_by(obj: Any) -> str:
+        return obj.reviewed_by.username if obj.reviewed_by_id else ""
+
+
+class PrescriptionFilter(Schema):
+    status: str | None = None

@@ -9,18 +9,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from tiercare.consults.access import case_scope_q
+from tiercare.consults.access import case_scope_q, online_consult_scope_q, prescription_scope_q
 from tiercare.consults.models import (
     ESCALATE_AT_FRACTION,
     OPEN_CONSULT,
+    OPEN_ONLINE,
     OPEN_OPINION,
     Case,
+    EPrescription,
     MdtCase,
     MdtParticipant,
     MdtStatus,
+    OnlineConsult,
     OpinionAddendum,
     SecondOpinion,
     Teleconsult,
@@ -163,3 +167,26 @@ def ops_late_or_at_risk(*, for_user: User, now: datetime | None = None) -> dict[
 
 def transitions_of(obj: Any) -> QuerySet[Transition]:
     return Transition.objects.filter(object_id=obj.pk).select_related("by")
+
+
+# --- online follow-up consultations (issue 16) ---------------------------------------------------------------------
+def online_consult_list(*, for_user: User) -> QuerySet[OnlineConsult]:
+    """The online consultations ``for_user`` reads (access.online_consult_scope_q), open ones first, latest first."""
+    return (
+        OnlineConsult.objects.filter(online_consult_scope_q(for_user))
+        .select_related("person", "doctor", "institution")
+        .annotate(
+            open_first=DbCase(
+                When(status__in=OPEN_ONLINE, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("open_first", "-created_at", "pk")
+    )
+
+
+def prescription_list(*, for_user: User, status: str | None = None) -> QuerySet[EPrescription]:
+    """The e-prescriptions ``for_user`` reads (access.prescription_scope_q); waiting ones oldest first."""
+    qs = EPrescription.objects.filter(prescription_scope_q(for_user)).select_related("person", "doctor", "institution")
+    if status:
+        return qs.filter(status=status).order_by("signed_at", "pk")
+    return qs.order_by("-signed_at", "pk")

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from tiercare.consults import mdt_views, views
+from tiercare.care import reading_views
+from tiercare.consults import mdt_views, online_views, views
 
 app_name = "consults"
 urlpatterns = [
@@ -29,4 +30,19 @@ urlpatterns = [
     path("hours/<uuid:hours_id>/remove/", mdt_views.hours_remove, name="hours_remove"),
     path("attachments/<uuid:attachment_id>/", views.attachment_download, name="attachment"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    # online follow-up consultations (issue 16): the patient's pages are mobile-first
+    path("online/", online_views.index, name="online"),
+    path("online/new/", online_views.new, name="online_new"),
+    path("online/readings/", reading_views.my_readings, name="online_readings"),
+    path("online/pharmacy/", online_views.pharmacy, name="online_pharmacy"),
+    path("online/<uuid:consult_id>/", online_views.consult_detail, name="online_consult"),
+    path("online/<uuid:consult_id>/messages/", online_views.message, name="online_message"),
+    path("online/<uuid:consult_id>/reauth/", online_views.reauth, name="online_reauth"),
+    path("online/<uuid:consult_id>/prescriptions/", online_views.prescribe, name="online_prescribe"),
+    path("online/<uuid:consult_id>/stop/", online_views.stop, name="online_stop"),
+    path("online/<uuid:consult_id>/close/", online_views.close, name="online_close"),
+    path("online/photos/<uuid:message_id>/", online_views.photo, name="online_photo"),
+    path("online/prescriptions/<uuid:prescription_id>/", online_views.prescription, name="online_prescription"),
+    path("online/prescriptions/<uuid:prescription_id>/review/", online_views.review, name="online_review"),
+    path("online/prescriptions/<uuid:prescription_id>/dispense/", online_views.dispense, name="online_dispense"),
 ]

@@ -36,5 +36,6 @@ for model in (
     m.AllianceMembership,
     m.SupportAgreement,
     m.Invitation,
+    m.OnlinePracticeConsent,
 ):
     admin.site.register(model, AuditedAdmin)

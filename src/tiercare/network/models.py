@@ -274,6 +274,7 @@ class StaffRole(models.TextChoices):
     NURSE = "nurse", _("Nurse")
     HEALTH_MANAGER = "health_manager", _("Health manager")
     OPS = "ops", _("Operations")
+    PHARMACIST = "pharmacist", _("Pharmacist")
 
 
 class PractitionerRole(BaseModel):
@@ -573,3 +574,36 @@ class ImportBatch(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename} ({self.status})"
+
+
+class OnlinePracticeConsent(BaseModel):
+    """The consent of the institution where a practitioner is registered to their online follow-up practice
+    (在线复诊): 互联网诊疗管理办法（试行）2018 Art. 25 [P, reproduced]; 医师法 2021 Art. 30 [P]. Valid from a day,
+    until a day (or open), unless revoked; an online consultation is held only on a day it is valid."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="online_consents")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("consenting institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(_("reference of the consent"), max_length=120, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("online-practice consent")
+        verbose_name_plural = _("online-practice consents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="online_consent_dates",
+                violation_error_message=_("valid_to: the consent ends before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} @ {self.organization}"
+
+    def is_valid_on(self, on: date) -> bool:
+        return self.revoked_at is None and self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)

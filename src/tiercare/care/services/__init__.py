@@ -58,6 +58,7 @@ from tiercare.care.services.medication import (
     LONG_RX_MAX_DAYS,
     LONG_RX_NORMAL_MAX_DAYS,
     ORDINARY_RX_MAX_DAYS,
+    check_prescription_line,
     medication_prescribe,
 )
 from tiercare.care.services.membership import (
@@ -80,6 +81,14 @@ from tiercare.care.services.outreach_calls import (
     outreach_call_record,
     unreachable_attempts,
 )
+from tiercare.care.services.readings import (
+    READING_ITEMS,
+    enrollment_visit_owed,
+    home_reading_handle,
+    home_reading_report,
+    reading_enrollments,
+    urgent_rules_met,
+)
 from tiercare.care.services.recompute import enrollments_recompute
 from tiercare.care.services.suggestions import (
     REFERRAL_ACTIONS,
@@ -100,6 +109,12 @@ from tiercare.care.services.suggestions import (
 )
 
 __all__ = [
+    "READING_ITEMS",
+    "enrollment_visit_owed",
+    "home_reading_handle",
+    "home_reading_report",
+    "reading_enrollments",
+    "urgent_rules_met",
     "AGE_SPECIFIC_TARGETS",
     "CENTER_LEAD_ROLES",
     "CONTROL_TARGETS",
@@ -144,6 +159,7 @@ __all__ = [
     "is_hypoglycaemic",
     "lapse_grace_days",
     "lapsed_membership",
+    "check_prescription_line",
     "medication_prescribe",
     "next_working_day",
     "outreach_call_record",

@@ -61,6 +61,36 @@ def medication_prescribe(
     """
     if by.role not in (Role.GP, Role.ADMIN):
         raise Forbidden(_("Only a doctor prescribes."))
+    check_prescription_line(
+        person=person,
+        drug_class=drug_class,
+        supply_days=supply_days,
+        assessment=assessment,
+        patient_confirmed=patient_confirmed,
+        tb_or_fungal=tb_or_fungal,
+    )
+    with transaction.atomic():
+        rx = MedicationRecord.objects.create(
+            person=person, drug_name=drug_name, drug_class=drug_class, dose=dose, supply_days=supply_days,
+            prescribed_on=prescribed_on, prescribed_by=by, assessment=assessment,
+            patient_confirmed_at=timezone.now() if patient_confirmed else None, tb_or_fungal=tb_or_fungal,
+        )  # fmt: skip
+        audit_write(actor=by, action=AuditAction.CREATE, obj=rx)
+    return rx
+
+
+def check_prescription_line(
+    *,
+    person: Person,
+    drug_class: str,
+    supply_days: int,
+    assessment: str = "",
+    patient_confirmed: bool = False,
+    tb_or_fungal: bool = False,
+) -> None:
+    """The long-prescription rules for one drug (长期处方管理规范（试行）, 2021; 处方管理办法 2007), shared by every
+    prescription of the network (``medication_prescribe``, online e-prescriptions): see ``medication_prescribe``.
+    Raises ValidationFailed naming the field."""
     if drug_class not in DrugClass.values:
         raise ValidationFailed(_("drug_class: unknown drug class."), details={"field": "drug_class"})
     if supply_days < 1:
@@ -101,11 +131,3 @@ def medication_prescribe(
                 code="long_rx_needs_confirmation",
                 details={"field": "patient_confirmed"},
             )
-    with transaction.atomic():
-        rx = MedicationRecord.objects.create(
-            person=person, drug_name=drug_name, drug_class=drug_class, dose=dose, supply_days=supply_days,
-            prescribed_on=prescribed_on, prescribed_by=by, assessment=assessment,
-            patient_confirmed_at=timezone.now() if patient_confirmed else None, tb_or_fungal=tb_or_fungal,
-        )  # fmt: skip
-        audit_write(actor=by, action=AuditAction.CREATE, obj=rx)
-    return rx

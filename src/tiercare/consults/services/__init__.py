@@ -11,6 +11,7 @@ One module per concept; this package re-exports their public names, so callers w
 - ``teleconsults``: tele-consultations, their thread and outcome.
 - ``opinions``: second opinions, signed and then immutable, with addenda.
 - ``mdt``: MDT cases, meeting times, booking, minutes and the signed conclusion.
+- ``online``: online follow-up consultations (在线复诊), e-prescriptions and their retention.
 - ``moves``: what they share (transition tables, save and audit, notices).
 
 Imports run one way, ``moves`` ← ``assignment`` ← ``teleconsults``, ``opinions``.
@@ -40,6 +41,25 @@ from tiercare.consults.services.moves import (
     notify_expert,
     notify_ops,
 )
+from tiercare.consults.services.online import (
+    ONLINE_BANNED_CLASSES,
+    content_digest,
+    doctor_refusals,
+    eprescription_dispense,
+    eprescription_review,
+    eprescription_sign,
+    formulary,
+    is_pharmacist_of,
+    online_close,
+    online_consult_request,
+    online_diagnoses,
+    online_formulary,
+    online_mark_read,
+    online_message,
+    online_reauth,
+    online_records_purge,
+    online_send_to_visit,
+)
 from tiercare.consults.services.opinions import opinion_addendum, opinion_draft, opinion_request, opinion_sign
 from tiercare.consults.services.teleconsults import (
     TELECONSULT_ASKERS,
@@ -50,6 +70,23 @@ from tiercare.consults.services.teleconsults import (
 )
 
 __all__ = [
+    "ONLINE_BANNED_CLASSES",
+    "content_digest",
+    "doctor_refusals",
+    "eprescription_dispense",
+    "eprescription_review",
+    "eprescription_sign",
+    "formulary",
+    "is_pharmacist_of",
+    "online_close",
+    "online_consult_request",
+    "online_diagnoses",
+    "online_formulary",
+    "online_mark_read",
+    "online_message",
+    "online_reauth",
+    "online_records_purge",
+    "online_send_to_visit",
     "CASE_OPENERS",
     "MDT_MOVES",
     "MDT_OPENERS",

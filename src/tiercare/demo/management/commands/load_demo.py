@@ -42,9 +42,9 @@ class Command(BaseCommand):
 
     def _analyze(self) -> None:
         """After a bulk load, give PostgreSQL's planner the tables' new sizes and values at once instead of waiting
-        for autovacuum. Statistics taken while the tables were nearly empty are the likely cause of a CI run in which one
-        query of a patient's pages ran for many minutes on the demo's data. Inside a transaction (the tests load the
-        demo in one) ANALYZE counts the transaction's own rows."""
+        for autovacuum. Statistics taken while the tables were nearly empty are the likely cause of a CI run in which
+        one query of a patient's pages ran for many minutes on the demo's data. Inside a transaction (the tests load
+        the demo in one) ANALYZE counts the transaction's own rows."""
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")

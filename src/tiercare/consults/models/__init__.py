@@ -452,3 +452,25 @@ class MeetingHours(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+# Online follow-up consultations live in their own module (this one passed 600 lines); re-exported here.
+from tiercare.consults.models.online import (  # noqa: E402
+    OPEN_ONLINE,
+    EPrescription,
+    OnlineConsult,
+    OnlineMessage,
+    OnlineStatus,
+    PrescriptionStatus,
+    VisitKind,
+)
+
+__all__ = [
+    "OPEN_ONLINE",
+    "EPrescription",
+    "OnlineConsult",
+    "OnlineMessage",
+    "OnlineStatus",
+    "PrescriptionStatus",
+    "VisitKind",
+]
