@@ -25,7 +25,7 @@ migrate: $(STAMP)
 demo: migrate
 	$(DEMO_ENV) $(PY) manage.py load_demo --if-empty
 	$(DEMO_ENV) $(PY) manage.py tick
-	@echo "tiercare demo: http://127.0.0.1:$(PORT)/  (logins: ops, expert, coordinator, director, gp, health_manager, patient, auditor, finance, pharmacist, admin; password tiercare-demo)"
+	@echo "tiercare demo: http://127.0.0.1:$(PORT)/  (logins: ops, expert, coordinator, director, gp, health_manager, pharmacist, finance, patient, mother, auditor, admin; password tiercare-demo)"
 	trap 'kill 0' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py tick --every 60 >var/demo-tick.log 2>&1 & \
 	$(DEMO_ENV) $(PY) manage.py db_worker >var/demo-worker.log 2>&1 & \
