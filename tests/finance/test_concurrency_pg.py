@@ -3,40 +3,18 @@ issuing the same expert's month from several requests at once issues one stateme
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
 
+from tests.concurrency import race
 from tests.finance.conftest import held_session
 from tiercare.finance import services
 from tiercare.finance.models import Charge, ChargedFact, Statement, StatementLine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def race(n, work):
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors[:3]
 
 
 def test_fifty_concurrent_charge_creations_for_one_fact_store_one_charge(priced):

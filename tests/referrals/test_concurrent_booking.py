@@ -3,39 +3,17 @@ arrival order, none lost; and the same Idempotency-Key sent twice at once create
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
+from tests.concurrency import race
 from tests.referrals.conftest import publish
 
 from tiercare.referrals.models import CapacityBooking, QueueEntry, Referral
 from tiercare.referrals.services import referral_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def race(n, work):
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors[:3]
 
 
 def test_fifty_referrals_for_ten_places(net):
