@@ -22,7 +22,9 @@ from django.utils import timezone, translation
 
 from tiercare.consults.models import OpinionStatus, SecondOpinion
 from tiercare.core.models import Role, User
-from tiercare.network.models import OrgKind, Practitioner, Specialty, Title
+from tiercare.network.models import Practitioner, Specialty, Title
+from tiercare.network.selectors import PUBLIC_EXPERT_Q as PUBLIC_EXPERT_Q
+from tiercare.network.selectors import expert_slug as expert_slug
 from tiercare.outreach.models import (
     ACTIVE_SESSION_STATUSES,
     Booking,
@@ -49,18 +51,9 @@ def _active(user: User) -> bool:
     return user.is_authenticated and user.is_active
 
 
-PUBLIC_EXPERT_Q = Q(is_active=True, doctor_group__isnull=False, doctor_group__kind=OrgKind.DOCTOR_GROUP)
-
-
 def public_experts() -> QuerySet[Practitioner]:
     """Active experts of the doctor group: the only practitioners with a public page."""
     return Practitioner.objects.filter(PUBLIC_EXPERT_Q).select_related("home_organization", "home_department")
-
-
-def expert_slug(expert: Practitioner) -> str:
-    """The expert's address on the site: their name's pinyin and the first 8 hex digits of their id
-    (``zhaozhuanjia-1a2b3c4d``): readable, stable, and unique in practice among namesakes."""
-    return f"{expert.name_pinyin or 'expert'}-{expert.pk.hex[:8]}"
 
 
 def public_expert_by_slug(slug: str) -> Practitioner | None:
