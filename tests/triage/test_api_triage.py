@@ -103,4 +103,3 @@ def test_the_rate_limit_answers_429_per_address_in_the_error_shape(api, db, sett
 def test_a_signed_in_user_may_use_it_too(cast, api):
     status, body = api(cast.gp).post("triage", CHILD_FEVER)
     assert status == 200 and body["specialties"][0]["code"] == "pediatrics"
-
