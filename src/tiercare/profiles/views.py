@@ -122,7 +122,8 @@ def _review_form(request: AuthedRequest, kind: str, encounter: Any, expert: Prac
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            field = {EncounterKind.SESSION: "booking", EncounterKind.OPINION: "opinion"}.get(kind, "online")
+            fields: dict[str, str] = {EncounterKind.SESSION: "booking", EncounterKind.OPINION: "opinion"}
+            field = fields.get(kind, "online")
             target = {field: encounter}
             try:
                 services.review_create(
