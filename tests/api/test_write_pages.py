@@ -190,6 +190,7 @@ PAGE_ONLY: dict[str, str] = {
     # write articles and reply, operations moderate on these pages.
     "profiles:review_booking": "a patient reviews a visit at a held session; no integration writes reviews",
     "profiles:review_opinion": "a patient reviews a signed second opinion; no integration writes reviews",
+    "profiles:review_online": "a patient reviews an answered online follow-up; no integration writes reviews",
     "profiles:article_new": "an expert writes an article on their own page; no integration of the issue's roles",
     "profiles:article_edit": "an expert changes or submits their draft on their own page",
     "profiles:review_reply": "an expert replies once, in public, to a review on their own page",

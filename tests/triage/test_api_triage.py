@@ -4,6 +4,7 @@ public experts and sessions it offers (and nothing private)."""
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from tests.outreach.factories import make_session
@@ -35,8 +36,10 @@ def test_anonymous_triage_of_a_childs_fever_offers_pediatrics_its_experts_and_ne
             "specialty": "pediatrics",
             "specialty_name": "儿科",
             "hospital": "示例大学附属医院",
+            "url": f"/experts/zhaozhuanjia-{cast.expert_practitioner.pk.hex[:8]}/",
         }
     ]
+    assert Client().get(body["experts"][0]["url"]).status_code == 200  # the link opens the expert's public page
     assert [(s["date"], s["expert"], s["hospital"]) for s in body["sessions"]] == [
         (tomorrow.isoformat(), "赵专家", "甲县人民医院")
     ]  # the past session is not offered

@@ -23,6 +23,7 @@ def test_a_childs_fever_shows_pediatrics_first(cast):
     text = response.content.decode()
     assert '<ol id="triage-specialties"><li>儿科</li>' in text
     assert "赵专家" in text
+    assert f'<a href="/experts/zhaozhuanjia-{cast.expert_practitioner.pk.hex[:8]}/">赵专家</a>' in text
     assert 'id="red-flags"' not in text
     # words, never codes or English labels (tests/workspace/test_pages_in_chinese.py does not reach this page)
     leaks = {"pediatrics", "Pediatrics", "chief", "Chief physician", "Morning"}

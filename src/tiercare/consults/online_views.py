@@ -34,25 +34,39 @@ from tiercare.core.errors import DomainError, Forbidden, NotFound
 from tiercare.core.files import attachment_response
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
+from tiercare.people.access import access_person_by_id
 
 
 @login_required
 def index(request: AuthedRequest) -> HttpResponse:
-    """The patient's consultations and prescriptions; the doctor's queue; the pharmacist's review queue."""
+    """The patient's consultations and prescriptions; the doctor's queue; the pharmacist's review queue.
+    ``?person=<id>`` (the family page's link) shows one person's only: a patient's self or a member they hold a
+    proxy for, resolved through the people scope (anyone else: 404)."""
     user = request.user
     if user.role == Role.PHARMACIST:
         return redirect("consults:online_pharmacy")
     if user.role != Role.PATIENT and getattr(user, "practitioner", None) is None:
         raise Forbidden(gettext("Your role may not do this."))
-    consults = list(selectors.online_consult_list(for_user=user)[:200])
-    prescriptions = list(selectors.prescription_list(for_user=user)[:200]) if user.role == Role.PATIENT else []
+    consult_qs = selectors.online_consult_list(for_user=user)
+    prescription_qs = selectors.prescription_list(for_user=user)
+    person = None
+    if request.GET.get("person"):
+        person = access_person_by_id(user, request.GET["person"], reason="online consultations")
+        consult_qs, prescription_qs = consult_qs.filter(person=person), prescription_qs.filter(person=person)
+    consults = list(consult_qs[:200])
+    prescriptions = list(prescription_qs[:200]) if user.role == Role.PATIENT else []
     audit_patient_read(
         actor=user,
         person_ids=[c.person_id for c in consults] + [rx.person_id for rx in prescriptions],
         object_type="consults.onlineconsult",
         reason="online consultations",
     )
-    ctx = {"consults": consults, "prescriptions": prescriptions, "is_patient": user.role == Role.PATIENT}
+    ctx = {
+        "consults": consults,
+        "prescriptions": prescriptions,
+        "is_patient": user.role == Role.PATIENT,
+        "person": person,
+    }
     return render(request, "consults/online/index.html", ctx)
 
 
@@ -60,7 +74,10 @@ def index(request: AuthedRequest) -> HttpResponse:
 def new(request: AuthedRequest) -> HttpResponse:
     """Ask an online follow-up: pick a diagnosis made in person; a first visit is refused with the reason."""
     require_role(request.user, Role.PATIENT)
-    form = AskForm(request.POST or None, user=request.user)
+    initial = {}
+    if request.method == "GET" and request.GET.get("person"):  # the family page's link: that member chosen
+        initial["person"] = access_person_by_id(request.user, request.GET["person"], reason="online consultation").pk
+    form = AskForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         diagnosis = None if d["diagnosis"] == FIRST_VISIT else form.enrollments[d["diagnosis"]]

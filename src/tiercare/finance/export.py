@@ -17,6 +17,7 @@ FACT_URLS = {
     FactKind.TELECONSULT: ("consults:teleconsult", "tc_id"),
     FactKind.OPINION: ("consults:opinion", "opinion_id"),
     FactKind.MDT: ("consults:mdt", "mdt_id"),
+    FactKind.ONLINE: ("consults:online_consult", "consult_id"),
 }
 
 

@@ -5,10 +5,12 @@
 - an answered tele-consultation (the expert's first answer), per consultation;
 - a signed second opinion, per opinion;
 - a concluded MDT (its conclusion signed), one line per participating expert;
-- a signed family-doctor contract, per contract, by its service package.
+- a signed family-doctor contract, per contract, by its service package;
+- a closed online follow-up consultation (consults, issue 16), per consultation, at its institution; the doctor's
+  share is an expert's when the doctor is one of the doctor group's, else it stays with the institution (a family
+  doctor of the center, as for a contract). One stopped to send the patient to a visit in person is not charged.
 
-A line is one ``(fact_kind, fact_id, item)``; the charge it makes is unique on that key. There is no online
-consultation in the workflow apps yet: its price can be kept, nothing charges it.
+A line is one ``(fact_kind, fact_id, item)``; the charge it makes is unique on that key.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from tiercare.care.models import CareContract
-from tiercare.consults.models import MdtCase, MdtStatus, SecondOpinion, Teleconsult
+from tiercare.consults.models import MdtCase, MdtStatus, OnlineConsult, OnlineStatus, SecondOpinion, Teleconsult
 from tiercare.finance.models import ChargedFact, FactKind, Service
 from tiercare.outreach.models import ExpertSession, SessionKind, SessionStatus
 
@@ -148,6 +150,24 @@ def contract_lines(contract: CareContract) -> list[FactLine]:
     ]
 
 
+def online_lines(consult: OnlineConsult) -> list[FactLine]:
+    if consult.status != OnlineStatus.CLOSED or consult.closed_at is None:
+        return []
+    return [
+        FactLine(
+            fact_kind=FactKind.ONLINE,
+            fact_id=consult.pk,
+            item="",
+            service=Service.ONLINE_CONSULT,
+            hospital_id=consult.institution_id,
+            expert_id=consult.doctor_id if consult.doctor.doctor_group_id else None,
+            occurred_on=_day(consult.closed_at),
+            quantity=1,
+            description=consult.diagnosis_label,
+        )
+    ]
+
+
 def _unswept(qs: QuerySet, kind: str) -> QuerySet:
     return qs.exclude(Exists(ChargedFact.objects.filter(fact_kind=kind, fact_id=OuterRef("pk"))))
 
@@ -173,6 +193,9 @@ def pending_facts() -> Iterator[tuple[str, object, list[FactLine]]]:
     contracts = CareContract.objects.filter(signed_by__isnull=False).select_related("team")
     for c in _unswept(contracts, FactKind.CONTRACT).iterator(chunk_size=500):
         yield FactKind.CONTRACT, c, contract_lines(c)
+    onlines = OnlineConsult.objects.filter(status=OnlineStatus.CLOSED, closed_at__isnull=False).select_related("doctor")
+    for oc in _unswept(onlines, FactKind.ONLINE).iterator(chunk_size=500):
+        yield FactKind.ONLINE, oc, online_lines(oc)
 
 
 def lines_of(kind: str, fact_id: Any) -> list[FactLine]:
@@ -192,4 +215,7 @@ def lines_of(kind: str, fact_id: Any) -> list[FactLine]:
     if kind == FactKind.CONTRACT:
         c = CareContract.objects.filter(pk=fact_id).select_related("team").first()
         return contract_lines(c) if c else []
+    if kind == FactKind.ONLINE:
+        oc = OnlineConsult.objects.filter(pk=fact_id).select_related("doctor").first()
+        return online_lines(oc) if oc else []
     return []

@@ -53,6 +53,7 @@ class FactKind(models.TextChoices):
     OPINION = "opinion", _("Second opinion")
     MDT = "mdt", _("MDT")
     CONTRACT = "contract", _("Family-doctor contract")
+    ONLINE = "online", _("Online follow-up consultation")
 
 
 class Price(BaseModel):

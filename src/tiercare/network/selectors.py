@@ -24,6 +24,7 @@ from tiercare.network.models import (
     Department,
     InsurancePolicy,
     Organization,
+    OrgKind,
     Partnership,
     Practitioner,
     PractitionerRole,
@@ -234,6 +235,17 @@ def network_overview(*, for_user: User) -> dict[str, Any]:
     }
 
 
+# The practitioners with a public page (profiles, /experts/<slug>/): active experts of the doctor group.
+PUBLIC_EXPERT_Q = Q(is_active=True, doctor_group__isnull=False, doctor_group__kind=OrgKind.DOCTOR_GROUP)
+
+
+def expert_slug(expert: Practitioner) -> str:
+    """The expert's address on the site: their name's pinyin and the first 8 hex digits of their id
+    (``zhaozhuanjia-1a2b3c4d``): readable, stable, and unique in practice among namesakes. Here, below profiles and
+    triage, so that both name the public page (the ``profiles:expert`` URL) without importing each other."""
+    return f"{expert.name_pinyin or 'expert'}-{expert.pk.hex[:8]}"
+
+
 def public_expert_list(*, specialties: list[str], limit: int = 6) -> list[Practitioner]:
     """Active experts of the doctor group whose main specialty is one of ``specialties``, in the order of that
     list and senior titles first, for anonymous readers (triage). Callers show public facts only: name, title,
@@ -241,7 +253,7 @@ def public_expert_list(*, specialties: list[str], limit: int = 6) -> list[Practi
     if not specialties:
         return []
     qs = (
-        Practitioner.objects.filter(is_active=True, doctor_group__isnull=False, specialty__in=specialties)
+        Practitioner.objects.filter(PUBLIC_EXPERT_Q, specialty__in=specialties)
         .select_related("home_organization")
         .order_by("name_pinyin")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from tiercare.consults.models import SecondOpinion
+from tiercare.consults.models import OnlineConsult, SecondOpinion
 from tiercare.core.access import access_one
 from tiercare.core.models import User
 from tiercare.outreach.models import Booking
@@ -19,6 +19,7 @@ from tiercare.profiles.selectors import (
     own_articles,
     own_reviews,
     reviewable_bookings,
+    reviewable_online,
     reviewable_opinions,
     reviews_to_moderate,
 )
@@ -29,6 +30,7 @@ AUDIT_REASONS = (
     pgettext_lazy("audit reason", "review"),
     pgettext_lazy("audit reason", "not a completed visit of the reviewer"),
     pgettext_lazy("audit reason", "not a signed opinion shared with the reviewer"),
+    pgettext_lazy("audit reason", "not an answered online consultation of the reviewer"),
     pgettext_lazy("audit reason", "not the user's article"),
     pgettext_lazy("audit reason", "not an article awaiting moderation"),
     pgettext_lazy("audit reason", "not a review moderator"),
@@ -62,6 +64,21 @@ def access_opinion_to_review(user: User, opinion_id: object) -> SecondOpinion:
         refusal="not a signed opinion shared with the reviewer",
         not_found=_("No signed second opinion of yours with this id."),
         persons=lambda o: [o.case.person_id],
+        reason="review",
+    )
+
+
+def access_online_to_review(user: User, consult_id: object) -> OnlineConsult:
+    """An online follow-up of the patient ``user`` (or of a member they hold a proxy for) that the doctor answered
+    or closed, else 404."""
+    return access_one(
+        user,
+        reviewable_online(user),
+        consult_id,
+        object_type="consults.onlineconsult",
+        refusal="not an answered online consultation of the reviewer",
+        not_found=_("No answered online consultation of yours with this id."),
+        persons=lambda c: [c.person_id],
         reason="review",
     )
 

@@ -84,6 +84,7 @@ class Article(BaseModel):
 class EncounterKind(models.TextChoices):
     SESSION = "session", _("Visit at an expert session")
     OPINION = "opinion", _("Second opinion")
+    ONLINE = "online", _("Online follow-up consultation")
 
 
 class ReviewStatus(models.TextChoices):
@@ -112,6 +113,11 @@ class Review(BaseModel):
     )
     opinion = models.ForeignKey(
         "consults.SecondOpinion", null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
+    )
+    # An answered or closed online follow-up (consults). When consults purges the consultation at the end of its
+    # retention, its review goes with it (the encounter that verified it is gone).
+    online = models.ForeignKey(
+        "consults.OnlineConsult", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     encounter_on = models.DateField(_("date of the encounter"))
     stars = models.PositiveSmallIntegerField(_("stars"), choices=[(s, str(s)) for s in STARS])
@@ -142,9 +148,18 @@ class Review(BaseModel):
                 name="review_once_per_opinion",
                 violation_error_message=_("This second opinion has already been reviewed."),
             ),
+            models.UniqueConstraint(
+                fields=["online"],
+                condition=Q(online__isnull=False),
+                name="review_once_per_online",
+                violation_error_message=_("This online consultation has already been reviewed."),
+            ),
             models.CheckConstraint(
-                condition=(Q(kind="session") & Q(booking__isnull=False) & Q(opinion__isnull=True))
-                | (Q(kind="opinion") & Q(opinion__isnull=False) & Q(booking__isnull=True)),
+                condition=(
+                    Q(kind="session") & Q(booking__isnull=False) & Q(opinion__isnull=True) & Q(online__isnull=True)
+                )
+                | (Q(kind="opinion") & Q(opinion__isnull=False) & Q(booking__isnull=True) & Q(online__isnull=True))
+                | (Q(kind="online") & Q(online__isnull=False) & Q(booking__isnull=True) & Q(opinion__isnull=True)),
                 name="review_one_encounter",
             ),
             models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="review_stars_1_to_5"),

@@ -17,12 +17,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.utils import timezone, translation
 
-from tiercare.consults.models import OpinionStatus, SecondOpinion
+from tiercare.consults.models import OnlineConsult, OnlineStatus, OpinionStatus, SecondOpinion
 from tiercare.core.models import Role, User
-from tiercare.network.models import OrgKind, Practitioner, Specialty, Title
+from tiercare.network.models import Practitioner, Specialty, Title
+from tiercare.network.selectors import PUBLIC_EXPERT_Q as PUBLIC_EXPERT_Q
+from tiercare.network.selectors import expert_slug as expert_slug
 from tiercare.outreach.models import (
     ACTIVE_SESSION_STATUSES,
     Booking,
@@ -49,18 +51,9 @@ def _active(user: User) -> bool:
     return user.is_authenticated and user.is_active
 
 
-PUBLIC_EXPERT_Q = Q(is_active=True, doctor_group__isnull=False, doctor_group__kind=OrgKind.DOCTOR_GROUP)
-
-
 def public_experts() -> QuerySet[Practitioner]:
     """Active experts of the doctor group: the only practitioners with a public page."""
     return Practitioner.objects.filter(PUBLIC_EXPERT_Q).select_related("home_organization", "home_department")
-
-
-def expert_slug(expert: Practitioner) -> str:
-    """The expert's address on the site: their name's pinyin and the first 8 hex digits of their id
-    (``zhaozhuanjia-1a2b3c4d``): readable, stable, and unique in practice among namesakes."""
-    return f"{expert.name_pinyin or 'expert'}-{expert.pk.hex[:8]}"
 
 
 def public_expert_by_slug(slug: str) -> Practitioner | None:
@@ -327,6 +320,24 @@ def reviewable_opinions(user: User) -> QuerySet[SecondOpinion]:
     )
 
 
+def reviewable_online(user: User) -> QuerySet[OnlineConsult]:
+    """Online follow-up consultations of ``user`` (or of a member they hold a proxy for) that the doctor answered
+    (wrote in the thread) or closed: a completed encounter with that doctor or expert. ``answered_at`` is the
+    doctor's first answer."""
+    return (
+        OnlineConsult.objects.filter(_reviewer_person_q(user, "person"))
+        .annotate(answered_at=Min("messages__created_at", filter=Q(messages__from_doctor=True)))
+        .filter(Q(status=OnlineStatus.CLOSED) | Q(answered_at__isnull=False))
+        .select_related("doctor", "person")
+    )
+
+
+def online_encounter_on(consult: OnlineConsult) -> date:
+    """The day of an online encounter: its closing, else the doctor's first answer."""
+    when = consult.closed_at or getattr(consult, "answered_at", None) or consult.created_at
+    return timezone.localdate(when)
+
+
 @dataclass
 class Encounter:
     kind: str
@@ -343,9 +354,15 @@ def patient_encounters(user: User) -> list[Encounter]:
     """The completed encounters ``user`` may review, newest first, each with its review if written."""
     bookings = list(reviewable_bookings(user).order_by("-session__date")[:100])
     opinions = list(reviewable_opinions(user).order_by("-signed_at")[:100])
-    reviews = Review.objects.filter(Q(booking__in=[b.pk for b in bookings]) | Q(opinion__in=[o.pk for o in opinions]))
+    onlines = list(reviewable_online(user).order_by("-created_at")[:100])
+    reviews = Review.objects.filter(
+        Q(booking__in=[b.pk for b in bookings])
+        | Q(opinion__in=[o.pk for o in opinions])
+        | Q(online__in=[c.pk for c in onlines])
+    )
     by_booking = {r.booking_id: r for r in reviews if r.booking_id}
     by_opinion = {r.opinion_id: r for r in reviews if r.opinion_id}
+    by_online = {r.online_id: r for r in reviews if r.online_id}
     rows = [
         Encounter(
             EncounterKind.SESSION,
@@ -372,6 +389,19 @@ def patient_encounters(user: User) -> list[Encounter]:
         )
         for o in opinions
         if o.signed_at and o.expert
+    ]
+    rows += [
+        Encounter(
+            EncounterKind.ONLINE,
+            c.pk,
+            c.doctor,
+            c.person_id,
+            c.person.name,
+            online_encounter_on(c),
+            "",
+            by_online.get(c.pk),
+        )
+        for c in onlines
     ]
     return sorted(rows, key=lambda e: e.on, reverse=True)
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiercare.consults.models import SecondOpinion
+from tiercare.consults.models import OnlineConsult, SecondOpinion
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_write
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
@@ -35,8 +35,10 @@ from tiercare.profiles.models import (
 from tiercare.profiles.selectors import (
     MODERATORS,
     forget_public_page,
+    online_encounter_on,
     own_practitioner,
     reviewable_bookings,
+    reviewable_online,
     reviewable_opinions,
 )
 
@@ -157,9 +159,19 @@ def _stars(value: Any) -> int:
     return stars
 
 
-def _completed_encounter(by: User, *, booking: Booking | None, opinion: SecondOpinion | None) -> Review | None:
+def _completed_encounter(
+    by: User, *, booking: Booking | None, opinion: SecondOpinion | None, online: OnlineConsult | None = None
+) -> Review | None:
     """An unsaved review of the encounter if it is a completed one that ``by`` may review (their own or their
-    household's as proxy: a kept place in a held session, a signed opinion), else None."""
+    household's as proxy: a kept place in a held session, a signed opinion, an answered or closed online
+    follow-up), else None."""
+    if online is not None:
+        c = reviewable_online(by).filter(pk=online.pk).first()
+        if c is None:
+            return None
+        return Review(
+            kind=EncounterKind.ONLINE, online=c, expert=c.doctor, person=c.person, encounter_on=online_encounter_on(c)
+        )
     if booking is not None:
         b = reviewable_bookings(by).filter(pk=booking.pk).first()
         if b is None:
@@ -180,27 +192,40 @@ def _completed_encounter(by: User, *, booking: Booking | None, opinion: SecondOp
 
 
 def review_create(
-    *, by: User, stars: Any, text: str, booking: Booking | None = None, opinion: SecondOpinion | None = None
+    *,
+    by: User,
+    stars: Any,
+    text: str,
+    booking: Booking | None = None,
+    opinion: SecondOpinion | None = None,
+    online: OnlineConsult | None = None,
 ) -> Review:
     """A patient (or the proxy of their household) reviews one completed encounter with an expert: a booking of a
-    session that was held, or a signed second opinion on their case. Refused: anyone but a patient (403); an
+    session that was held, a signed second opinion on their case, or an online follow-up the doctor answered or
+    closed. Refused: anyone but a patient (403); an
     encounter that is not completed or not theirs (403 ``no_completed_encounter``); a second review of the same
     encounter (409 ``already_reviewed``, kept by a unique constraint when two race); stars outside 1–5 or an empty
     or over-long text (422 naming the field)."""
     require_role(by, Role.PATIENT)
-    if (booking is None) == (opinion is None):
-        raise ValidationFailed(_("encounter: name one visit or one second opinion."), details={"field": "encounter"})
+    if [booking, opinion, online].count(None) != 2:
+        raise ValidationFailed(
+            _("encounter: name one visit, one second opinion or one online consultation."),
+            details={"field": "encounter"},
+        )
     stars = _stars(stars)
     text = _text(text, field="text", max_length=REVIEW_TEXT_MAX, label=_("your review"))
-    review = _completed_encounter(by, booking=booking, opinion=opinion)
+    review = _completed_encounter(by, booking=booking, opinion=opinion, online=online)
     if review is None:
         raise Forbidden(
-            _("Only a patient with a completed visit or a signed second opinion from this expert may review them."),
+            _(
+                "Only a patient with a completed visit, a signed second opinion or an answered online consultation"
+                " with this doctor may review them."
+            ),
             code="no_completed_encounter",
         )
     review.written_by, review.stars, review.text = by, stars, text
     already = Conflict(_("This encounter has already been reviewed."), code="already_reviewed")
-    if Review.objects.filter(booking=review.booking_id, opinion=review.opinion_id).exists():
+    if Review.objects.filter(booking=review.booking_id, opinion=review.opinion_id, online=review.online_id).exists():
         raise already
     try:
         with transaction.atomic():

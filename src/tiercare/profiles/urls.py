@@ -12,6 +12,7 @@ urlpatterns = [
     path("profiles/reviews/", views.my_reviews, name="my_reviews"),
     path("profiles/reviews/visit/<uuid:booking_id>/", views.review_booking, name="review_booking"),
     path("profiles/reviews/opinion/<uuid:opinion_id>/", views.review_opinion, name="review_opinion"),
+    path("profiles/reviews/online/<uuid:consult_id>/", views.review_online, name="review_online"),
     path("profiles/mine/", views.mine, name="mine"),
     path("profiles/mine/articles/new/", views.article_new, name="article_new"),
     path("profiles/mine/articles/<uuid:article_id>/", views.article_edit, name="article_edit"),

@@ -28,6 +28,7 @@ from tiercare.profiles import selectors, services
 from tiercare.profiles.access import (
     access_article_to_moderate,
     access_booking_to_review,
+    access_online_to_review,
     access_opinion_to_review,
     access_own_article,
     access_review_to_moderate,
@@ -121,7 +122,9 @@ def _review_form(request: AuthedRequest, kind: str, encounter: Any, expert: Prac
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            target = {"booking": encounter} if kind == EncounterKind.SESSION else {"opinion": encounter}
+            fields: dict[str, str] = {EncounterKind.SESSION: "booking", EncounterKind.OPINION: "opinion"}
+            field = fields.get(kind, "online")
+            target = {field: encounter}
             try:
                 services.review_create(
                     by=request.user, stars=form.cleaned_data["stars"], text=form.cleaned_data["text"], **target
@@ -150,6 +153,14 @@ def review_opinion(request: AuthedRequest, opinion_id: str) -> HttpResponse:
     opinion = access_opinion_to_review(request.user, opinion_id)
     assert opinion.expert is not None  # reviewable opinions have an expert
     return _review_form(request, EncounterKind.OPINION, opinion, opinion.expert)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_online(request: AuthedRequest, consult_id: str) -> HttpResponse:
+    """Review an online follow-up the doctor answered or closed (the patient or a proxy holder)."""
+    consult = access_online_to_review(request.user, consult_id)
+    return _review_form(request, EncounterKind.ONLINE, consult, consult.doctor)
 
 
 # --- an expert's own page ----------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class TriageExpertOut(Schema):
     specialty: str
     specialty_name: str
     hospital: str
+    url: str = Field(description="The expert's public page (/experts/<slug>/).")
 
 
 class TriageSessionOut(Schema):

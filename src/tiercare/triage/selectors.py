@@ -12,11 +12,12 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, QuerySet
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 
 from tiercare.care.selectors import lead_center_ids
 from tiercare.core.models import Role, User
 from tiercare.network.models import Specialty, Title
-from tiercare.network.selectors import public_expert_list
+from tiercare.network.selectors import expert_slug, public_expert_list
 from tiercare.outreach.models import HalfDay
 from tiercare.outreach.selectors import public_session_list
 from tiercare.triage.models import Episode, Scenario
@@ -32,6 +33,7 @@ class ExpertOffer:
     specialty: str
     specialty_name: str
     hospital: str
+    url: str  # the expert's public page (profiles)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def triage_offers(*, specialties: list[str], on: date) -> tuple[list[ExpertOffer
             specialty=p.specialty,
             specialty_name=_label(Specialty, p.specialty),
             hospital=p.home_organization.name if p.home_organization else "",
+            url=reverse("profiles:expert", kwargs={"slug": expert_slug(p)}),
         )
         for p in public_expert_list(specialties=wanted, limit=OFFER_LIMIT)
     ]
