@@ -5,7 +5,7 @@ are issued, prices and rules kept, on the pages (``finance:statements``, ``finan
 from typing import Any
 from uuid import UUID
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, page, page_schema
@@ -113,7 +113,7 @@ def record_incident(request: AuthedRequest, payload: IncidentIn) -> Any:
         expert=expert,
         person=person,
     )
-    return 201, incident
+    return Status(201, incident)
 
 
 @router.post(

@@ -404,10 +404,10 @@ class IncidentSource(models.TextChoices):
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("incident", "Open")
     INSURER_NOTIFIED = "insurer_notified", _("Insurer notified")
     UNDER_REVIEW = "under_review", _("Under review")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident", "Closed")
 
 
 class IncidentOutcome(models.TextChoices):
