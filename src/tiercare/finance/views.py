@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_patient_read
-from tiercare.core.errors import DomainError, ValidationFailed
+from tiercare.core.errors import DomainError, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.core.pdf import pdf_response, render_pdf_template
@@ -381,6 +381,8 @@ def _record_incident(request: AuthedRequest, form: IncidentForm) -> Incident | N
             expert=expert,
             person=person,
         )
+    except NotFound:
+        raise
     except DomainError as exc:
         show_domain_error(form, exc)
         return None
