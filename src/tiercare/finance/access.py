@@ -8,10 +8,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tiercare.core.access import access_one
-from tiercare.core.models import User
 from tiercare.core.audit import audit_record
-from tiercare.core.models import AuditAction
 from tiercare.core.errors import ValidationFailed
+from tiercare.core.models import AuditAction, User
 from tiercare.finance.models import Incident, IncidentSource, Statement, StatementLine, UnpricedWork
 from tiercare.finance.selectors import incident_list, is_reader, is_writer, statement_list
 from tiercare.network.models import Organization, Practitioner

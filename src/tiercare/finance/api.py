@@ -1,6 +1,6 @@
-"""The finance API, read-only for integrations (incidents aside: recorded and moved here too) (an accounting system): statements (an expert's own; all for
-operations, finance, auditors), charges with their split, unpriced work and the monthly reconciliation. Statements
-are issued, prices and rules kept, on the pages (``finance:statements``, ``finance:prices``, ``finance:shares``)."""
+"""The finance API, read-only for integrations (an accounting system), incidents aside (recorded and moved here
+too): statements (an expert's own; all for operations, finance, auditors), charges with their split, unpriced
+work and the monthly reconciliation. Statements are issued, prices and rules kept, on the pages (``finance:statements``, ``finance:prices``, ``finance:shares``)."""
 
 from typing import Any
 from uuid import UUID
@@ -9,9 +9,9 @@ from ninja import Query, Router, Status
 
 from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, page, page_schema
+from tiercare.core.audit import audit_patient_read
 from tiercare.core.http import AuthedRequest
 from tiercare.finance import selectors, services
-from tiercare.core.audit import audit_patient_read
 from tiercare.finance.access import (
     access_incident_by_id,
     access_incident_expert,

@@ -533,8 +533,8 @@ def incident_source_parts(source: Any) -> tuple[str, Organization, list[Practiti
         }
         return IncidentSource.CASE, source.requesting_org, list(Practitioner.objects.filter(pk__in=ids))
     if isinstance(source, Referral):
-        experts = [source.named_expert] if source.named_expert_id else []
-        return IncidentSource.REFERRAL, source.referring_organization, experts  # type: ignore[list-item]
+        experts = [source.named_expert] if source.named_expert is not None else []
+        return IncidentSource.REFERRAL, source.referring_organization, experts
     raise ValidationFailed(_("Choose what the incident arose from."), details={"field": "source"})
 
 
@@ -567,9 +567,7 @@ def incident_record(
         raise ValidationFailed(_("The day it happened cannot be in the future."), details={"field": "occurred_on"})
     source_kind, hospital, experts = incident_source_parts(source)
     if by.role == Role.COORDINATOR and hospital.pk not in user_organization_ids(by):
-        raise ValidationFailed(
-            _("You record incidents of your own hospital only."), details={"field": "source"}
-        )
+        raise ValidationFailed(_("You record incidents of your own hospital only."), details={"field": "source"})
     if expert is None:
         if len(experts) != 1:
             raise ValidationFailed(

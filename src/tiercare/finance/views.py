@@ -26,11 +26,11 @@ from tiercare.core.pdf import pdf_response, render_pdf_template
 from tiercare.finance import selectors, services
 from tiercare.finance.access import (
     access_expert_for_statements,
+    access_hospital_for_prices,
     access_incident_by_id,
     access_incident_expert,
     access_incident_person,
     access_incident_source,
-    access_hospital_for_prices,
     access_statement_by_id,
     access_unpriced_by_id,
 )
@@ -333,11 +333,13 @@ def incident_sources(user: Any) -> list[tuple[str, str]]:
         .order_by("-created_at")
     )
     choices = [
-        (f"session:{s.pk}", f"{_('Expert session')} {s.date:%Y-%m-%d} {s.site.name} {s.expert.name}")
-        for s in sessions
+        (f"session:{s.pk}", f"{_('Expert session')} {s.date:%Y-%m-%d} {s.site.name} {s.expert.name}") for s in sessions
     ]
     choices += [
-        (f"case:{c.pk}", f"{_('Consultation case')} {timezone.localtime(c.created_at):%Y-%m-%d} {c.requesting_org.name}")
+        (
+            f"case:{c.pk}",
+            f"{_('Consultation case')} {timezone.localtime(c.created_at):%Y-%m-%d} {c.requesting_org.name}",
+        )
         for c in cases.distinct()[:SOURCE_ROWS]
     ]
     choices += [
