@@ -1,6 +1,7 @@
 """The finance API, read-only for integrations (an accounting system), incidents aside (recorded and moved here
 too): statements (an expert's own; all for operations, finance, auditors), charges with their split, unpriced
-work and the monthly reconciliation. Statements are issued, prices and rules kept, on the pages (``finance:statements``, ``finance:prices``, ``finance:shares``)."""
+work and the monthly reconciliation. Statements are issued, prices and rules kept, on the pages
+(``finance:statements``, ``finance:prices``, ``finance:shares``)."""
 
 from typing import Any
 from uuid import UUID
