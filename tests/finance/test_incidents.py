@@ -222,3 +222,19 @@ def test_api_list_detail_create_move_and_wrong_users(cast: Any, session: Any, ap
          "occurred_on": session.date.isoformat(), "summary": "x"},
     )  # fmt: skip
     assert status == 403 and Incident.objects.count() == 1
+
+
+def test_a_read_of_an_incident_naming_a_patient_is_audited_as_their_record(cast: Any, session: Any, api: Any) -> None:
+    incident = record(cast, session, person=cast.patient_person)
+    assert api(cast.ops).get(f"finance/incidents/{incident.pk}")[0] == 200
+    assert (
+        AuditEvent.objects.about_person(cast.patient_person.pk)
+        .filter(actor=cast.ops, action=AuditAction.READ, object_type="finance.incident")
+        .exists()
+    )
+    assert api(cast.ops).get("finance/incidents")[1]["count"] == 1
+    assert (
+        AuditEvent.objects.about_person(cast.patient_person.pk)
+        .filter(actor=cast.ops, action=AuditAction.LIST, object_type="finance.incident")
+        .exists()
+    )

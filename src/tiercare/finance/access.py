@@ -82,15 +82,12 @@ def access_line_to_correct(user: User, line_id: object) -> StatementLine:
     )
 
 
-def access_incident_by_id(user: User, incident_id: object, *, for_update: bool = False) -> Incident:
+def access_incident_by_id(user: User, incident_id: object) -> Incident:
     """An incident ``user`` may see (``selectors.incident_list``), else 404 and an audited refusal. The read is
     audited as a read of the patient's record when it names one, else as a read of the incident."""
-    qs = incident_list(for_user=user)
-    if for_update:
-        qs = qs.select_for_update(of=("self",))
     incident = access_one(
         user,
-        qs,
+        incident_list(for_user=user),
         incident_id,
         object_type="finance.incident",
         refusal="not in the user's incidents",
