@@ -130,7 +130,12 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         by=cast.patient, enrollment=e, measured_at=timezone.now() - timedelta(hours=1),
         measurements={"sbp_mmhg": 190, "dbp_mmhg": 115},
     )  # fmt: skip
+    # An adverse event at hospital A's session of the standing expert (finance: incidents and disputes).
+    incident = finance.incident_record(
+        by=cast.ops, kind="adverse_event", source=session, occurred_on=today, summary="术后切口感染"
+    )
     return {
+        "incident": incident,
         "person": cast.patient_person,
         "household": cast.household_a,
         "case": case,

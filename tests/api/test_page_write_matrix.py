@@ -66,6 +66,7 @@ NO_FOREIGN_IDS = {
 }
 # Path parameter → the world's object whose id fills it.
 PATH_IDS = {
+    "incident_id": "incident",
     "team_id": "team",
     "contract_id": "contract",
     "enrollment_id": "enrollment",
@@ -103,6 +104,10 @@ PATH_IDS = {
 
 
 QUERY = "?"
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
 
 
 def _soon() -> str:
@@ -152,6 +157,10 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
     ],
     "consults/opinions/<uuid:opinion_id>/edit/": [lambda ids: {"text": "意见", "sign": "1"}],
     "finance/statements/<uuid:statement_id>/": [lambda ids: {"amount": "-5", "reason": "更正"}],
+    "finance/incidents/": [
+        lambda ids: {"kind": "dispute", "source": f"session:{ids['session']}", "occurred_on": _today(), "summary": "x"}
+    ],
+    "finance/incidents/<uuid:incident_id>/": [lambda ids: {"to": "insurer_notified", "reason": "已报案"}],
     "finance/unpriced/<uuid:work_id>/price/": [lambda ids: {"amount": "1200", "effective_from": "2026-01-01"}],
     "consults/opinions/<uuid:opinion_id>/addendum/": [lambda ids: {"text": "补充"}],
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],
@@ -207,6 +216,7 @@ REFUSED_AS_A_CHOICE = {
     "care/teams/new/",
     "consults/cases/new/",
     "people/households/new/",
+    "finance/incidents/",  # the source is a choice among the sessions, cases and referrals the recorder may see
 }
 # Operations coordinate referrals and outreach by role (they may cancel a session or a referral), and name a GP
 # center's lead: not probed there.

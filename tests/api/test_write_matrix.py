@@ -82,6 +82,8 @@ FOREIGN = {
     "hours_id": "meeting_hours",
     "program_id": "program",
     "rx_id": "prescription",
+    "incident_id": "incident",
+    "source_id": "session",
 }
 # Valid-looking bodies where the generated one would be refused for its shape before the id is ever looked at.
 BODIES = {
@@ -90,6 +92,8 @@ BODIES = {
     "POST /api/v1/consults/teleconsults": {"specialty": "pediatrics"},
     "POST /api/v1/consults/opinions": {"specialty": "pediatrics"},
     "POST /api/v1/programs/{program_id}/actuals": {"values": {"neonates_admitted": 3}},
+    "POST /api/v1/finance/incidents": {"kind": "dispute", "source_kind": "session", "summary": "x"},
+    "POST /api/v1/finance/incidents/{incident_id}/transitions": {"to": "insurer_notified", "reason": "已报案"},
 }
 # Operations coordinate referrals, requests, plans and sessions by role: probed on clinical writes only.
 CLINICAL = ("/persons", "/households", "/consults/", "/care/", "/outreach/bookings")

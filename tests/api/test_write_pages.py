@@ -117,6 +117,9 @@ PAGE: dict[str, str] = {
     "care_variant_decide": "care:target_decide",
     # triage: anonymous, for patients and GP-center front desks
     "triage": "triage:index",
+    # finance: incidents and disputes are recorded on the worklist page and moved on the incident's page
+    "record_incident": "finance:incidents",
+    "move_incident": "finance:incident",
 }
 
 # operation_id → why no page does it (integration only, or not a write at all).

@@ -49,3 +49,30 @@ def test_issuing_the_same_month_at_once_issues_one(priced):
     assert Statement.objects.count() == 1 and StatementLine.objects.count() == 2
     assert sum(1 for _s, new in results if new) == 1
     assert {s.pk for s, _new in results} == {Statement.objects.get().pk}
+
+
+def test_racing_moves_of_one_incident_pass_once(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.outreach.factories import make_session
+    from tiercare.core.errors import Conflict
+    from tiercare.finance.models import Incident, IncidentTransition
+
+    session = make_session(cast.expert_practitioner, cast.dept_a, on=timezone.localdate() - timedelta(days=2))
+    incident = services.incident_record(
+        by=cast.ops, kind="dispute", source=session, occurred_on=session.date, summary="家属投诉"
+    )
+    refused = []
+
+    def work(i):
+        try:
+            services.incident_move(by=cast.ops, incident=incident, to="insurer_notified", reason=f"报案{i}")
+        except Conflict:
+            refused.append(i)
+
+    race(8, work)
+    assert len(refused) == 7
+    assert Incident.objects.get().status == "insurer_notified"
+    assert IncidentTransition.objects.filter(to_status="insurer_notified").count() == 1

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from tiercare.finance import selectors
-from tiercare.finance.models import Charge, Price, Statement, UnpricedWork
+from tiercare.finance.models import Charge, Incident, Price, Statement, UnpricedWork
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +25,9 @@ def test_the_demo_has_issued_statements_that_reconcile():
     assert UnpricedWork.objects.filter(resolved_at__isnull=True).exists()
     months = selectors.reconciliation()
     assert len(months) >= 3 and all(m.balanced for m in months)
+    # incidents: one open adverse event whose insurer is named, one dispute closed with an outcome after every step
+    open_event = Incident.objects.get(kind="adverse_event", status="open")
+    assert open_event.insurer and open_event.expert.user.username == "expert"
+    closed = Incident.objects.get(kind="dispute", status="closed")
+    assert closed.outcome == "settled" and closed.person_id is not None
+    assert [t.to_status for t in closed.transitions.all()] == ["open", "insurer_notified", "under_review", "closed"]

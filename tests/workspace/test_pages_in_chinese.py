@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 START_PAGES: dict[str, list[str]] = {
     "ops": ["/", "/directory/experts/", "/directory/organizations/", "/directory/overview/", "/outreach/plan/",
             "/consults/", "/referrals/", "/directory/excel/", "/triage/registrations/", "/finance/unpriced/",
-            "/finance/statements/", "/profiles/moderation/"],
+            "/finance/statements/", "/finance/incidents/", "/profiles/moderation/"],
     "expert": ["/", "/outreach/calendar/", "/consults/", "/referrals/", "/directory/experts/", "/finance/statements/",
                "/profiles/mine/"],
     "finance": ["/", "/finance/reconciliation/", "/finance/settlements/", "/finance/charges/", "/finance/statements/",

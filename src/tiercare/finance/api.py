@@ -1,26 +1,37 @@
-"""The finance API, read-only for integrations (an accounting system): statements (an expert's own; all for
-operations, finance, auditors), charges with their split, unpriced work and the monthly reconciliation. Statements
-are issued, prices and rules kept, on the pages (``finance:statements``, ``finance:prices``, ``finance:shares``)."""
+"""The finance API, read-only for integrations (an accounting system), incidents aside (recorded and moved here
+too): statements (an expert's own; all for operations, finance, auditors), charges with their split, unpriced
+work and the monthly reconciliation. Statements are issued, prices and rules kept, on the pages
+(``finance:statements``, ``finance:prices``, ``finance:shares``)."""
 
 from typing import Any
 from uuid import UUID
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, page, page_schema
+from tiercare.core.audit import audit_patient_read
 from tiercare.core.http import AuthedRequest
-from tiercare.finance import selectors
-from tiercare.finance.access import access_statement_by_id
+from tiercare.finance import selectors, services
+from tiercare.finance.access import (
+    access_incident_by_id,
+    access_incident_expert,
+    access_incident_person,
+    access_incident_source,
+    access_statement_by_id,
+)
 from tiercare.finance.schemas import (
     ChargeFilter,
     ChargeOut,
+    IncidentDetailOut,
+    IncidentIn,
+    IncidentMoveIn,
+    IncidentOut,
     MonthOut,
     StatementDetailOut,
     StatementOut,
     UnpricedOut,
 )
-from tiercare.finance.services import month_start
 
 router = Router(tags=["finance"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -46,7 +57,7 @@ def get_statement(request: AuthedRequest, statement_id: UUID) -> Any:
 def list_charges(request: AuthedRequest, paging: Query[PageParams], filters: Query[ChargeFilter]) -> dict[str, Any]:
     """Charges, newest first, each with its fact, price and rule versions and its split (finance readers)."""
     require_role(request.user, *selectors.READERS)
-    month = month_start(filters.month) if filters.month else None
+    month = services.month_start(filters.month) if filters.month else None
     return page(selectors.charge_list(for_user=request.user, month=month), paging)
 
 
@@ -62,3 +73,58 @@ def reconciliation(request: AuthedRequest) -> list[dict[str, Any]]:
     """Per month: the charges and the same money by who gets it, to the fen (finance readers)."""
     require_role(request.user, *selectors.READERS)
     return [{**vars(m), "balanced": m.balanced} for m in selectors.reconciliation()]
+
+
+@router.get("/finance/incidents", response={200: page_schema(IncidentOut), **ERRORS}, operation_id="list_incidents")
+def list_incidents(request: AuthedRequest, paging: Query[PageParams], open_only: bool = False) -> dict[str, Any]:
+    """Incidents and disputes the caller may see (operations, finance: all; a coordinator: their hospital's; an
+    expert: their own), newest first; the patients named are audited as read."""
+    result = page(selectors.incident_list(for_user=request.user, open_only=open_only), paging)
+    audit_patient_read(
+        actor=request.user,
+        person_ids=[i.person_id for i in result["items"] if i.person_id],
+        object_type="finance.incident",
+    )
+    return result
+
+
+@router.get(
+    "/finance/incidents/{incident_id}", response={200: IncidentDetailOut, **ERRORS}, operation_id="get_incident"
+)
+def get_incident(request: AuthedRequest, incident_id: UUID) -> Any:
+    """One incident with its history (404, audited, when the caller may not see it)."""
+    return access_incident_by_id(request.user, incident_id)
+
+
+@router.post("/finance/incidents", response={201: IncidentDetailOut, **ERRORS}, operation_id="record_incident")
+def record_incident(request: AuthedRequest, payload: IncidentIn) -> Any:
+    """Record an adverse event or a dispute (operations; a coordinator for their hospital). The source and the
+    patient are resolved through their apps' access functions (404 when the caller may not see them); the insurer on
+    the expert's valid policy is notified after the transaction commits."""
+    require_role(request.user, *selectors.INCIDENT_RECORDERS)
+    source = access_incident_source(request.user, payload.source_kind, payload.source_id)
+    expert = access_incident_expert(request.user, payload.expert_id) if payload.expert_id else None
+    person = access_incident_person(request.user, payload.person_id)
+    incident = services.incident_record(
+        by=request.user,
+        kind=payload.kind,
+        source=source,
+        occurred_on=payload.occurred_on,
+        summary=payload.summary,
+        expert=expert,
+        person=person,
+    )
+    return Status(201, incident)
+
+
+@router.post(
+    "/finance/incidents/{incident_id}/transitions",
+    response={200: IncidentDetailOut, **ERRORS},
+    operation_id="move_incident",
+)
+def move_incident(request: AuthedRequest, incident_id: UUID, payload: IncidentMoveIn) -> Any:
+    """Move an incident one step (operations); an illegal move answers 409 naming both states."""
+    incident = access_incident_by_id(request.user, incident_id)
+    return services.incident_move(
+        by=request.user, incident=incident, to=payload.to, reason=payload.reason, outcome=payload.outcome
+    )

@@ -118,7 +118,58 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
         if n == 1:
             _one_correction(ops, month)
         issued += len(services.statements_issue_month(by=ops, month=month))
-    return {"sessions": sessions, **sweep, "statements": issued}
+    incidents = _incidents(ops, today)
+    return {"sessions": sessions, **sweep, "statements": issued, "incidents": incidents}
+
+
+def _incidents(ops: User, today: date) -> int:
+    """One open adverse event at a held session of the demo expert (its insurer told), and one patient dispute about
+    a consultation case taken through every step to closure (settled by agreement)."""
+    from tiercare.consults.models import SecondOpinion, Teleconsult
+    from tiercare.outreach.models import SessionStatus
+
+    made = 0
+    session = (
+        ExpertSession.objects.filter(status=SessionStatus.HELD, expert__user__username="expert", date__lt=today)
+        .select_related("site", "expert")
+        .order_by("-date")
+        .first()
+    )
+    if session is not None:
+        services.incident_record(
+            by=ops,
+            kind="adverse_event",
+            source=session,
+            occurred_on=session.date,
+            summary="示例：术后第二天切口渗液，已换药观察，患者家属要求说明情况。",
+        )
+        made += 1
+    worked = [
+        *Teleconsult.objects.filter(expert__isnull=False).values_list("case_id", flat=True),
+        *SecondOpinion.objects.filter(expert__isnull=False).values_list("case_id", flat=True),
+    ]
+    case = Case.objects.filter(pk__in=worked).select_related("requesting_org").order_by("created_at").first()
+    if case is not None:
+        _kind, _hospital, experts = services.incident_source_parts(case)
+        dispute = services.incident_record(
+            by=ops,
+            kind="dispute",
+            source=case,
+            occurred_on=min(timezone.localtime(case.created_at).date(), today),
+            summary="示例：患者对会诊意见与后续治疗效果有异议，要求复核。",
+            expert=experts[0],
+            person=case.person,
+        )
+        for to, reason in (
+            ("insurer_notified", "示例：已电话向保险公司报案，取得报案号。"),
+            ("under_review", "示例：医务科组织专家复核病历。"),
+        ):
+            dispute = services.incident_move(by=ops, incident=dispute, to=to, reason=reason)
+        services.incident_move(
+            by=ops, incident=dispute, to="closed", outcome="settled", reason="示例：经沟通双方达成和解，患者撤回投诉。"
+        )
+        made += 1
+    return made
 
 
 def _held_sessions(rng: random.Random, partnerships: list[Partnership], first: date, today: date) -> int:

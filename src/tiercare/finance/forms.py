@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tiercare.finance.models import Service
+from tiercare.finance.models import IncidentKind, IncidentOutcome, IncidentStatus, Service
 from tiercare.network.models import Organization
 
 
@@ -99,3 +99,27 @@ class CorrectionForm(forms.Form):
         self.fields["line"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (str(ln.pk), f"{ln.occurred_on:%Y-%m-%d} {ln.hospital_name} ¥{ln.share}") for ln in lines
         ]
+
+
+class IncidentForm(forms.Form):
+    """Record an adverse event or a dispute. ``source`` is "kind:id" among the sessions, cases and referrals the
+    user may see (resolved again through their apps' access functions on saving); the expert may stay blank when
+    the work has one expert; the patient is optional."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *IncidentKind.choices])
+    source = forms.ChoiceField(label=_("Arose from"))
+    expert = forms.ChoiceField(label=_("Expert involved"), required=False)
+    about_patient = forms.BooleanField(label=_("About the patient of this case or referral"), required=False)
+    occurred_on = forms.DateField(label=_("Occurred on"))
+    summary = forms.CharField(label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, sources: Any = (), experts: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "—"), *sources]  # type: ignore[attr-defined]
+        self.fields["expert"].choices = [("", _("The work's expert")), *experts]  # type: ignore[attr-defined]
+
+
+class IncidentMoveForm(forms.Form):
+    to = forms.ChoiceField(label=_("Next state"), choices=IncidentStatus.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "—"), *IncidentOutcome.choices])
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -388,3 +388,110 @@ class ChargedFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fact_kind} {self.fact_id}"
+
+
+# --- incidents and disputes (医疗安全险 / 医患纠纷) ------------------------------------------------------------------
+class IncidentKind(models.TextChoices):
+    ADVERSE_EVENT = "adverse_event", _("Adverse event")
+    DISPUTE = "dispute", _("Patient dispute")
+
+
+class IncidentSource(models.TextChoices):
+    """The work an incident arose from."""
+
+    SESSION = "session", _("Expert session")
+    CASE = "case", _("Consultation case")
+    REFERRAL = "referral", _("Referral")
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("incident", "Open")
+    INSURER_NOTIFIED = "insurer_notified", _("Insurer notified")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CLOSED = "closed", pgettext_lazy("incident", "Closed")
+
+
+class IncidentOutcome(models.TextChoices):
+    NO_LIABILITY = "no_liability", _("No liability found")
+    SETTLED = "settled", _("Settled by agreement")
+    COMPENSATED = "compensated", _("Compensated by the insurer")
+    MEDIATED = "mediated", _("Resolved by mediation")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the patient")
+
+
+class Incident(BaseModel):
+    """An adverse event or a patient dispute about an expert's work: the session, consultation case or referral it
+    arose from (exactly one), the host hospital, the expert, optionally the patient, and the malpractice insurer named
+    on the expert's policy valid on the day it happened. Only ``services`` change ``status`` (open → insurer notified
+    → under review → closed with an outcome), each step kept in ``IncidentTransition``."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
+    source_kind = models.CharField(_("arose from"), max_length=10, choices=IncidentSource.choices)
+    session = models.ForeignKey(
+        "outreach.ExpertSession", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey("consults.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hospital = models.ForeignKey(
+        "network.Organization", verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="+"
+    )
+    expert = models.ForeignKey(
+        "network.Practitioner", verbose_name=_("expert"), on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("patient"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_on = models.DateField(_("occurred on"))
+    summary = models.TextField(_("what happened"), max_length=4000)
+    status = models.CharField(_("status"), max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    insurer = models.CharField(_("insurer"), max_length=80, blank=True)
+    policy_number = models.CharField(_("policy number"), max_length=60, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=IncidentOutcome.choices, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(source_kind="session", session__isnull=False, case__isnull=True, referral__isnull=True))
+                | (Q(source_kind="case", session__isnull=True, case__isnull=False, referral__isnull=True))
+                | (Q(source_kind="referral", session__isnull=True, case__isnull=True, referral__isnull=False)),
+                name="finance_incident_one_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", outcome__gt="") | (~Q(status="closed") & Q(outcome="")),
+                name="finance_incident_outcome_when_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="finance_incident_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+    @property
+    def audit_person_id(self) -> Any:
+        return self.person_id
+
+    @property
+    def source(self) -> Any:
+        return self.session or self.case or self.referral
+
+
+class IncidentTransition(BaseModel):
+    """One step of an incident: who moved it, when, from which state to which, and why."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=IncidentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=IncidentStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -85,3 +85,60 @@ class MonthOut(Schema):
 
 class ChargeFilter(Schema):
     month: date | None = Field(None, description="Any day of the month whose charges to list")
+
+
+class IncidentOut(Schema):
+    id: UUID
+    kind: str = Field(description="adverse_event or dispute")
+    source_kind: str = Field(description="session, case or referral")
+    source_id: UUID | None = Field(description="the session's, case's or referral's id")
+    hospital: UUID = Field(alias="hospital_id")
+    expert: UUID = Field(alias="expert_id")
+    person: UUID | None = Field(alias="person_id")
+    occurred_on: date
+    status: str = Field(description="open, insurer_notified, under_review or closed")
+    outcome: str
+    insurer: str
+    policy_number: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_source_id(obj: object) -> UUID | None:
+        return getattr(obj, "session_id", None) or getattr(obj, "case_id", None) or getattr(obj, "referral_id", None)
+
+
+class IncidentTransitionOut(Schema):
+    from_status: str
+    to_status: str
+    by: str
+    reason: str
+    at: datetime = Field(alias="created_at")
+
+    @staticmethod
+    def resolve_by(obj: object) -> str:
+        return str(getattr(obj, "by", ""))
+
+
+class IncidentDetailOut(IncidentOut):
+    summary: str
+    transitions: list[IncidentTransitionOut]
+
+    @staticmethod
+    def resolve_transitions(obj: object) -> list[object]:
+        return list(obj.transitions.select_related("by"))  # type: ignore[attr-defined]
+
+
+class IncidentIn(Schema):
+    kind: str = Field(description="adverse_event or dispute")
+    source_kind: str = Field(description="session, case or referral")
+    source_id: UUID
+    expert_id: UUID | None = Field(None, description="the expert involved; may be left out when the work has one")
+    person_id: UUID | None = Field(None, description="the patient, optional")
+    occurred_on: date
+    summary: str = Field(max_length=4000)
+
+
+class IncidentMoveIn(Schema):
+    to: str = Field(description="insurer_notified, under_review or closed (one step at a time)")
+    reason: str = Field(max_length=500)
+    outcome: str = Field("", description="required to close: no_liability, settled, compensated, mediated, withdrawn")

@@ -16,7 +16,16 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from tiercare.core.models import Role, User
-from tiercare.finance.models import Charge, Price, ShareRule, Statement, StatementLine, UnpricedWork
+from tiercare.finance.models import (
+    Charge,
+    Incident,
+    IncidentStatus,
+    Price,
+    ShareRule,
+    Statement,
+    StatementLine,
+    UnpricedWork,
+)
 
 READERS = (Role.OPS, Role.ADMIN, Role.AUDITOR, Role.FINANCE)
 WRITERS = (Role.OPS, Role.ADMIN)
@@ -218,3 +227,35 @@ def charge_months() -> list[date]:
         .distinct()
         .order_by("-m")
     ]
+
+
+# --- incidents and disputes ---------------------------------------------------------------------------------------
+INCIDENT_MOVERS = (Role.OPS, Role.ADMIN)
+INCIDENT_RECORDERS = (Role.OPS, Role.ADMIN, Role.COORDINATOR)
+
+
+def incident_list(*, for_user: User, open_only: bool = False) -> QuerySet[Incident]:
+    """Incidents ``for_user`` may see: all for operations, finance, auditors and administrators; those of their own
+    hospital for a coordinator; their own for an expert; none for anyone else. Newest first."""
+    from tiercare.network.selectors import user_organization_ids
+
+    qs = Incident.objects.select_related("hospital", "expert", "person")
+    if open_only:
+        qs = qs.exclude(status=IncidentStatus.CLOSED)
+    if not (for_user.is_authenticated and for_user.is_active):
+        return qs.none()
+    if for_user.role in READERS:
+        return qs
+    if for_user.role == Role.COORDINATOR:
+        return qs.filter(hospital_id__in=user_organization_ids(for_user))
+    if for_user.role == Role.EXPERT:
+        return qs.filter(expert__user=for_user)
+    return qs.none()
+
+
+def can_record_incidents(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in INCIDENT_RECORDERS)
+
+
+def can_move_incidents(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in INCIDENT_MOVERS)

@@ -25,6 +25,7 @@ from tiercare.core.access import require_role
 from tiercare.core.audit import audit_record, audit_write
 from tiercare.core.errors import Conflict, ValidationFailed
 from tiercare.core.models import AuditAction, Role, User
+from tiercare.core.notify import notify_on_commit, register
 from tiercare.finance import facts as fact_source
 from tiercare.finance.models import (
     MIN_PLATFORM_PERCENT,
@@ -32,6 +33,12 @@ from tiercare.finance.models import (
     Adjustment,
     Charge,
     ChargedFact,
+    Incident,
+    IncidentKind,
+    IncidentOutcome,
+    IncidentSource,
+    IncidentStatus,
+    IncidentTransition,
     LineKind,
     Price,
     Service,
@@ -40,6 +47,7 @@ from tiercare.finance.models import (
     StatementLine,
     UnpricedWork,
 )
+from tiercare.finance.selectors import INCIDENT_MOVERS
 from tiercare.finance.split import split_charge
 from tiercare.finance.tax import fen, labour_remuneration_withholding
 from tiercare.network.models import Organization, Practitioner
@@ -491,3 +499,160 @@ def statements_issue_month(*, by: User, month: date) -> list[Statement]:
         if new:
             issued.append(statement)
     return issued
+
+
+# --- incidents and disputes (医疗安全险 / 医患纠纷) ------------------------------------------------------------------
+register(
+    "finance_incident_insurer",
+    "【医疗责任险报案】{kind}：专家{expert}，{hospital}，发生日期{occurred_on}，保单号{policy}。平台事件编号{incident}。",
+    "[Malpractice report] {kind}: expert {expert}, {hospital}, occurred {occurred_on}, policy {policy}. "
+    "Incident {incident}.",
+)
+
+# The only moves an incident makes; anything else is refused with the states named.
+INCIDENT_MOVES: dict[str, tuple[str, ...]] = {
+    IncidentStatus.OPEN: (IncidentStatus.INSURER_NOTIFIED,),
+    IncidentStatus.INSURER_NOTIFIED: (IncidentStatus.UNDER_REVIEW,),
+    IncidentStatus.UNDER_REVIEW: (IncidentStatus.CLOSED,),
+    IncidentStatus.CLOSED: (),
+}
+
+
+def incident_source_parts(source: Any) -> tuple[str, Organization, list[Practitioner]]:
+    """The kind of an incident's source, its host hospital and the experts who worked on it."""
+    from tiercare.consults.models import Case, SecondOpinion, Teleconsult
+    from tiercare.outreach.models import ExpertSession
+    from tiercare.referrals.models import Referral
+
+    if isinstance(source, ExpertSession):
+        return IncidentSource.SESSION, source.site, [source.expert]
+    if isinstance(source, Case):
+        ids = {
+            *Teleconsult.objects.filter(case=source, expert__isnull=False).values_list("expert_id", flat=True),
+            *SecondOpinion.objects.filter(case=source, expert__isnull=False).values_list("expert_id", flat=True),
+        }
+        return IncidentSource.CASE, source.requesting_org, list(Practitioner.objects.filter(pk__in=ids))
+    if isinstance(source, Referral):
+        experts = [source.named_expert] if source.named_expert is not None else []
+        return IncidentSource.REFERRAL, source.referring_organization, experts
+    raise ValidationFailed(_("Choose what the incident arose from."), details={"field": "source"})
+
+
+def incident_record(
+    *,
+    by: User,
+    kind: str,
+    source: Any,
+    occurred_on: date,
+    summary: str,
+    expert: Practitioner | None = None,
+    person: Any = None,
+) -> Incident:
+    """Record an adverse event or a dispute against the work it arose from (already resolved through its app's
+    access function for ``by``). The expert is the source's (one of them, for a case); the insurer is the one on the
+    expert's policy valid on the day, told after the transaction commits. Operations record any; a coordinator
+    those of their own hospital."""
+    from tiercare.network.models import InsurancePolicy
+    from tiercare.network.selectors import user_organization_ids
+
+    require_role(by, Role.OPS, Role.ADMIN, Role.COORDINATOR)
+    if kind not in IncidentKind.values:
+        raise ValidationFailed(_("Choose an adverse event or a patient dispute."), details={"field": "kind"})
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationFailed(_("Say what happened."), details={"field": "summary"})
+    if len(summary) > 4000:
+        raise ValidationFailed(_("At most 4000 characters."), details={"field": "summary"})
+    if occurred_on > timezone.localdate():
+        raise ValidationFailed(_("The day it happened cannot be in the future."), details={"field": "occurred_on"})
+    source_kind, hospital, experts = incident_source_parts(source)
+    if by.role == Role.COORDINATOR and hospital.pk not in user_organization_ids(by):
+        raise ValidationFailed(_("You record incidents of your own hospital only."), details={"field": "source"})
+    if expert is None:
+        if len(experts) != 1:
+            raise ValidationFailed(
+                _("Choose the expert involved: this work has none or several."), details={"field": "expert"}
+            )
+        expert = experts[0]
+    elif expert.pk not in {e.pk for e in experts}:
+        raise ValidationFailed(_("This expert did not work on it."), details={"field": "expert"})
+    policy = (
+        InsurancePolicy.objects.filter(practitioner=expert, valid_from__lte=occurred_on, valid_to__gte=occurred_on)
+        .order_by("-valid_to")
+        .first()
+    )
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            kind=kind,
+            source_kind=source_kind,
+            session=source if source_kind == IncidentSource.SESSION else None,
+            case=source if source_kind == IncidentSource.CASE else None,
+            referral=source if source_kind == IncidentSource.REFERRAL else None,
+            hospital=hospital,
+            expert=expert,
+            person=person,
+            occurred_on=occurred_on,
+            summary=summary,
+            insurer=policy.insurer if policy else "",
+            policy_number=policy.number if policy else "",
+            recorded_by=by,
+        )
+        IncidentTransition.objects.create(incident=incident, to_status=IncidentStatus.OPEN, by=by, reason=summary[:500])
+        audit_write(
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=incident,
+            changes={"kind": kind, "source": f"{source_kind}:{source.pk}", "expert": str(expert.pk), "status": "open"},
+        )
+        if policy is not None:
+            notify_on_commit(
+                f"insurer:{policy.insurer}",
+                "finance_incident_insurer",
+                {
+                    "kind": IncidentKind(kind).label,
+                    "expert": expert.name,
+                    "hospital": hospital.name,
+                    "occurred_on": occurred_on.isoformat(),
+                    "policy": policy.number,
+                    "incident": str(incident.pk)[:8],
+                },
+            )
+    return incident
+
+
+def incident_move(*, by: User, incident: Incident, to: str, reason: str, outcome: str = "") -> Incident:
+    """Move an incident one step (operations): open → insurer notified → under review → closed. Every move says
+    why; closing also names the outcome. Any other move is refused naming both states. The row is locked, so two
+    racing moves cannot both pass from the same state."""
+    require_role(by, *INCIDENT_MOVERS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why."), details={"field": "reason"})
+    if len(reason) > 500:
+        raise ValidationFailed(_("At most 500 characters."), details={"field": "reason"})
+    if to not in IncidentStatus.values:
+        raise ValidationFailed(_("Choose the next state."), details={"field": "to"})
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if to not in INCIDENT_MOVES[locked.status]:
+            raise Conflict(
+                _("An incident that is “%(now)s” cannot move to “%(to)s”.")
+                % {"now": IncidentStatus(locked.status).label, "to": IncidentStatus(to).label},
+                details={"field": "to"},
+            )
+        if to == IncidentStatus.CLOSED:
+            if outcome not in IncidentOutcome.values:
+                raise ValidationFailed(_("Name the outcome to close the incident."), details={"field": "outcome"})
+            locked.outcome = outcome
+        before = locked.status
+        locked.status = to
+        locked.save(update_fields=["status", "outcome", "updated_at"])
+        IncidentTransition.objects.create(incident=locked, from_status=before, to_status=to, by=by, reason=reason)
+        audit_write(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"status": [before, to], **({"outcome": outcome} if outcome else {})},
+            reason=reason,
+        )
+    return locked

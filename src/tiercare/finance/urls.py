@@ -16,4 +16,6 @@ urlpatterns = [
     path("statements/<uuid:statement_id>/", views.statement, name="statement"),
     path("statements/<uuid:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
     path("statements/<uuid:statement_id>/xlsx/", views.statement_xlsx_download, name="statement_xlsx"),
+    path("incidents/", views.incidents, name="incidents"),
+    path("incidents/<uuid:incident_id>/", views.incident, name="incident"),
 ]

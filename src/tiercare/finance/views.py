@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tiercare.care.forms import show_domain_error
 from tiercare.core.access import require_role
-from tiercare.core.errors import DomainError
+from tiercare.core.audit import audit_patient_read
+from tiercare.core.errors import DomainError, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.core.pdf import pdf_response, render_pdf_template
@@ -26,11 +27,25 @@ from tiercare.finance import selectors, services
 from tiercare.finance.access import (
     access_expert_for_statements,
     access_hospital_for_prices,
+    access_incident_by_id,
+    access_incident_expert,
+    access_incident_person,
+    access_incident_source,
     access_statement_by_id,
     access_unpriced_by_id,
 )
 from tiercare.finance.export import statement_context, statement_xlsx
-from tiercare.finance.forms import CorrectionForm, IssueForm, MonthField, PriceForm, ShareRuleForm, UnpricedPriceForm
+from tiercare.finance.forms import (
+    CorrectionForm,
+    IncidentForm,
+    IncidentMoveForm,
+    IssueForm,
+    MonthField,
+    PriceForm,
+    ShareRuleForm,
+    UnpricedPriceForm,
+)
+from tiercare.finance.models import Incident, IncidentStatus
 
 PAGE_ROWS = 300
 
@@ -287,3 +302,151 @@ def statement_xlsx_download(request: AuthedRequest, statement_id: str) -> HttpRe
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="statement-{st.number}.xlsx"'
     return response
+
+
+# --- incidents and disputes ---------------------------------------------------------------------------------------
+SOURCE_ROWS = 100
+
+
+def incident_sources(user: Any) -> list[tuple[str, str]]:
+    """The work ``user`` may record an incident against, as choices "kind:id" (the latest of each kind; no
+    patient names, so offering them reads no patient's record)."""
+    from tiercare.consults.access import case_scope_q
+    from tiercare.consults.models import Case
+    from tiercare.outreach.models import ExpertSession
+    from tiercare.outreach.selectors import session_scope_q
+    from tiercare.referrals.models import Referral
+    from tiercare.referrals.selectors import scope_q
+
+    if not selectors.can_record_incidents(user):
+        return []
+    today = timezone.localdate()
+    sessions = (
+        ExpertSession.objects.filter(session_scope_q(user), date__lte=today)
+        .select_related("site", "expert")
+        .order_by("-date")[:SOURCE_ROWS]
+    )
+    cases = Case.objects.filter(case_scope_q(user)).select_related("requesting_org").order_by("-created_at")
+    referrals = (
+        Referral.objects.filter(scope_q(user))
+        .select_related("referring_organization", "receiving_organization")
+        .order_by("-created_at")
+    )
+    choices = [
+        (f"session:{s.pk}", f"{_('Expert session')} {s.date:%Y-%m-%d} {s.site.name} {s.expert.name}") for s in sessions
+    ]
+    choices += [
+        (
+            f"case:{c.pk}",
+            f"{_('Consultation case')} {timezone.localtime(c.created_at):%Y-%m-%d} {c.requesting_org.name}",
+        )
+        for c in cases.distinct()[:SOURCE_ROWS]
+    ]
+    choices += [
+        (
+            f"referral:{r.pk}",
+            f"{_('Referral')} {timezone.localtime(r.created_at):%Y-%m-%d} "
+            f"{r.referring_organization.name} → {r.receiving_organization.name}",
+        )
+        for r in referrals[:SOURCE_ROWS]
+    ]
+    return choices
+
+
+def _incident_experts() -> list[tuple[str, str]]:
+    from tiercare.network.models import Practitioner
+
+    return [(str(p.pk), p.name) for p in Practitioner.objects.filter(user__role=Role.EXPERT).order_by("name")]
+
+
+def _record_incident(request: AuthedRequest, form: IncidentForm) -> Incident | None:
+    """Resolve the form's ids through the access functions and record; a refusal goes beside its field."""
+    data = form.cleaned_data
+    kind, _sep, source_id = data["source"].partition(":")
+    try:
+        source = access_incident_source(request.user, kind, source_id)
+        expert = access_incident_expert(request.user, data["expert"]) if data["expert"] else None
+        person = None
+        if data["about_patient"]:
+            person_id = getattr(source, "person_id", None)
+            if person_id is None:
+                raise ValidationFailed(
+                    _("An expert session names no single patient."), details={"field": "about_patient"}
+                )
+            person = access_incident_person(request.user, person_id)
+        return services.incident_record(
+            by=request.user,
+            kind=data["kind"],
+            source=source,
+            occurred_on=data["occurred_on"],
+            summary=data["summary"],
+            expert=expert,
+            person=person,
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        show_domain_error(form, exc)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incidents(request: AuthedRequest) -> HttpResponse:
+    """The incidents and disputes the user may see (open ones; ?all=1 for closed too), and the form to record one
+    (operations; a coordinator for their own hospital). Reading the list is audited for the patients it names."""
+    if request.method == "POST":
+        require_role(request.user, *selectors.INCIDENT_RECORDERS)
+    can_record = selectors.can_record_incidents(request.user)
+    form = IncidentForm(
+        request.POST or None,
+        sources=incident_sources(request.user) if can_record else (),
+        experts=_incident_experts() if can_record else (),
+    )
+    if request.method == "POST" and form.is_valid():
+        incident = _record_incident(request, form)
+        if incident is not None:
+            return redirect("finance:incident", incident_id=incident.pk)
+    show_all = request.GET.get("all") == "1"
+    rows = list(selectors.incident_list(for_user=request.user, open_only=not show_all)[:PAGE_ROWS])
+    audit_patient_read(
+        actor=request.user, person_ids=[r.person_id for r in rows if r.person_id], object_type="finance.incident"
+    )
+    return render(
+        request,
+        "finance/incidents.html",
+        {"incidents": rows, "form": form, "can_record": can_record, "show_all": show_all},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident(request: AuthedRequest, incident_id: str) -> HttpResponse:
+    """One incident with its history; operations move it one step (closing names the outcome), with a reason."""
+    item = access_incident_by_id(request.user, incident_id)
+    form = IncidentMoveForm(request.POST or None)
+    if request.method == "POST":
+        require_role(request.user, *selectors.INCIDENT_MOVERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.incident_move(
+                    by=request.user, incident=item, to=data["to"], reason=data["reason"], outcome=data["outcome"]
+                )
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                return redirect("finance:incident", incident_id=item.pk)
+    return render(
+        request,
+        "finance/incident.html",
+        {
+            "incident": item,
+            "transitions": item.transitions.select_related("by"),
+            "next_states": [IncidentStatus(s).label for s in services.INCIDENT_MOVES[item.status]],
+            "form": form,
+            "can_move": selectors.can_move_incidents(request.user) and item.status != IncidentStatus.CLOSED,
+        },
+        status=422 if form.errors else 200,
+    )

@@ -15,8 +15,9 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
     user = request.user
     if not isinstance(user, User):
         return []
+    out = _incidents_panel(user)
     if selectors.is_reader(user):
-        return [
+        return out + [
             {
                 "template": "finance/_panel.html",
                 "unpriced": selectors.unpriced_list(for_user=user).count(),
@@ -25,5 +26,19 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
         ]
     if user.role == Role.EXPERT:
         statements = list(selectors.statement_list(for_user=user)[:3])
-        return [{"template": "finance/_expert_panel.html", "statements": statements}] if statements else []
-    return []
+        return out + ([{"template": "finance/_expert_panel.html", "statements": statements}] if statements else [])
+    return out
+
+
+def _incidents_panel(user: User) -> list[dict[str, Any]]:
+    """Open incidents and disputes, for operations, finance and a host hospital's coordinator (read audited for the
+    patients named)."""
+    from tiercare.core.audit import audit_patient_read
+
+    if not (selectors.is_reader(user) or user.role == Role.COORDINATOR):
+        return []
+    qs = selectors.incident_list(for_user=user, open_only=True)
+    rows = list(qs[:5])
+    ids = [r.person_id for r in rows if r.person_id]
+    audit_patient_read(actor=user, person_ids=ids, object_type="finance.incident")
+    return [{"template": "finance/_incidents_panel.html", "incidents": rows, "count": qs.count()}]
