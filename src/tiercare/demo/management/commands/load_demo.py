@@ -3,8 +3,10 @@
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils import translation
 
 from tiercare.demo.builder import DEMO_PASSWORD, DemoBuilder, demo_is_loaded, load_workflow_demos
 
@@ -22,6 +24,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's stored texts (an expert's biography names their title, …) are written in the product's default
+        # language, whatever language the calling thread has active (a test that asked for ?lang=en left English on).
+        with translation.override(settings.LANGUAGE_CODE):
+            self._load(**options)
+
+    def _load(self, **options: Any) -> None:
         if demo_is_loaded():
             if options["if_empty"]:
                 self.stdout.write("The demo network is already loaded.")
