@@ -55,16 +55,6 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
     return _real_connect(self, address)
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Any:
-    """Each test starts with an empty cache: the local-memory cache lives as long as the test process, and a page
-    cached by one test (the public expert page keeps its facts two minutes) must not show up in another's."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _block_network() -> Any:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
