@@ -26,6 +26,7 @@ from tests.profiles.factories import held_session
 from tests.profiles.factories import review as profiles_review
 from tests.programs.factories import make_program
 
+from tiercare.portal.models import GpVisit
 from tiercare.care import services as care_services
 from tiercare.care.models import GpTeamMember, ReferralSuggestion
 from tiercare.consults import services as consults
@@ -171,6 +172,15 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "online_consult": online,
         "prescription": prescription,
         "home_reading": home_reading,
+        "gp_visit": GpVisit.objects.create(
+            team=team,
+            person=cast.patient_person,
+            starts_at=timezone.now() + timedelta(days=3),
+            ends_at=timezone.now() + timedelta(days=3, minutes=30),
+            day=timezone.localdate() + timedelta(days=3),
+            place_number=1,
+            booked_by=cast.patient,
+        ),
     }
 
 
