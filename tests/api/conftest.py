@@ -26,7 +26,6 @@ from tests.profiles.factories import held_session
 from tests.profiles.factories import review as profiles_review
 from tests.programs.factories import make_program
 
-from tiercare.portal.models import GpVisit
 from tiercare.care import services as care_services
 from tiercare.care.models import GpTeamMember, ReferralSuggestion
 from tiercare.consults import services as consults
@@ -37,6 +36,7 @@ from tiercare.finance import services as finance
 from tiercare.network.models import ImportBatch, ImportKind, OnlinePracticeConsent, StaffRole
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
 from tiercare.people.models import Consent, ConsentScope
+from tiercare.portal.models import GpVisit
 from tiercare.profiles import services as profiles
 from tiercare.programs import services as programs
 from tiercare.referrals import services as referrals

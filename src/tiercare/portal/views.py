@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from tiercare.care.access import access_team
 from tiercare.care.forms import program_name
 from tiercare.care.models import Enrollment
-from tiercare.care.access import access_team
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_denied
 from tiercare.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -35,8 +35,7 @@ from tiercare.people.access import access_person_by_id, access_proxy_by_id
 from tiercare.people.models import ProxyEvidence
 from tiercare.people.proxies import portal_person_ids
 from tiercare.people.selectors import person_list
-from tiercare.portal import reminders, selectors, signin
-from tiercare.portal import gp_visits
+from tiercare.portal import gp_visits, reminders, selectors, signin
 from tiercare.portal.access import (
     access_family_booking,
     access_family_gp_visit,
