@@ -234,3 +234,15 @@ def test_two_patients_racing_for_the_last_place_one_wins(cast, gp):
         t.join()
     assert sorted(results) == ["ok", "slot_full"]
     assert GpVisit.objects.filter(team=gp.team, status="active").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_teams_worklist_links_to_its_booked_visits(cast, gp):
+    page = _client(cast.gp).get(f"/care/teams/{gp.team.pk}/worklists/overdue/").content.decode()
+    assert f"/family/team/{gp.team.pk}/visits/" in page
+
+
+@pytest.mark.django_db
+def test_the_hours_page_is_in_chinese(cast, gp):
+    page = _client(cast.gp).get(f"/family/team/{gp.team.pk}/visits/").content.decode()
+    assert "星期二" in page and "Tuesday" not in page and "每周门诊时间" in page
