@@ -36,6 +36,7 @@ from tiercare.finance import services as finance
 from tiercare.network.models import ImportBatch, ImportKind, OnlinePracticeConsent, StaffRole
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
 from tiercare.people.models import Consent, ConsentScope
+from tiercare.portal.models import GpVisit
 from tiercare.profiles import services as profiles
 from tiercare.programs import services as programs
 from tiercare.referrals import services as referrals
@@ -171,6 +172,15 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "online_consult": online,
         "prescription": prescription,
         "home_reading": home_reading,
+        "gp_visit": GpVisit.objects.create(
+            team=team,
+            person=cast.patient_person,
+            starts_at=timezone.now() + timedelta(days=3),
+            ends_at=timezone.now() + timedelta(days=3, minutes=30),
+            day=timezone.localdate() + timedelta(days=3),
+            place_number=1,
+            booked_by=cast.patient,
+        ),
     }
 
 

@@ -98,6 +98,7 @@ PATH_IDS = {
     "article_id": "article",
     "review_id": "review",
     "consult_id": "online_consult",
+    "visit_id": "gp_visit",
     "prescription_id": "prescription",
     "reading_id": "home_reading",
 }
@@ -151,6 +152,7 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
         lambda ids: {"action": "book", "person": ids["person"]},
     ],
     "family/reminders/": [lambda ids: {"person": ids["person"], "action": "off"}],
+    "family/gp-visits/": [lambda ids: {"person": ids["person"], "team": ids["team"], "slot": f"{_soon()}T09:00"}],
     "outreach/plan/<uuid:plan_id>/assignments/<uuid:assignment_id>/": [
         lambda ids: {"action": "remove"},
         lambda ids: {"date": _soon(), "half_day": "pm"},

@@ -143,6 +143,11 @@ PAGE_ONLY: dict[str, str] = {
     "integration keeps this choice",
     "portal:team_education": "the care team sends a health text from the page that shows the texts; integrations "
     "send none",
+    "portal:gp_visit_book": "a patient or proxy books a visit with their own GP team from their phone (issue 16); "
+    "no integration books GP visits yet",
+    "portal:gp_visit_cancel": "a patient or proxy cancels their GP visit from the member's page; no integration yet",
+    "portal:team_visits": "the GP team keeps its weekly visiting hours on the page that lists its booked visits; "
+    "no integration keeps them",
     "portal:team_proxies": "the care team records, renews and revokes a proxy from the person's record, with the "
     "evidence in hand; no integration holds such evidence",
     "consults:online_new": _ONLINE + "the patient asks about a diagnosis made in person",

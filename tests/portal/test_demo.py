@@ -64,3 +64,27 @@ def test_the_patient_login_holds_proxies_for_the_rest_of_the_household(demo):
     others = head.membership.household.members.exclude(person=head).count()
     assert Proxy.objects.filter(holder=head).count() == others
     assert len(portal_person_ids(head.user)) == others + 1
+
+
+def test_the_patient_login_books_a_visit_with_the_flagship_team(db):
+    from tiercare.care.demo import care_demo
+    from tiercare.portal import gp_visits
+    from tiercare.portal.models import GpVisit
+
+    today = timezone.localdate()
+    DemoBuilder(seed=5, today=today, households=5).build()
+    care_demo(5, today)
+    portal_demo(seed=5, today=today)
+
+    head = Person.objects.get(user__username="patient")
+    team = gp_visits.contracted_team(head)
+    assert team is not None and team.center.gp_mode == "flagship"
+    c = Client()
+    assert c.post("/login/", {"username": "patient", "password": "tiercare-demo"}).status_code == 302
+    page = c.get(f"/family/gp-visits/?person={head.pk}").content.decode()
+    slot = gp_visits.slots(team, start=timezone.localdate())[0]
+    assert slot.key in page
+    response = c.post("/family/gp-visits/", {"person": str(head.pk), "team": str(team.pk), "slot": slot.key})
+    assert response.status_code == 302
+    assert GpVisit.objects.filter(person=head, team=team, starts_at=slot.starts_at, status="active").exists()
+    assert "家庭医生门诊" in c.get("/family/").content.decode()  # the booked visit shows on the family page

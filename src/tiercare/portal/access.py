@@ -12,6 +12,7 @@ from tiercare.outreach.models import ACTIVE_SESSION_STATUSES, Booking, ExpertRes
 from tiercare.people.access import access_person_by_id
 from tiercare.people.models import Person
 from tiercare.people.proxies import patient_q
+from tiercare.portal.models import GpVisit
 from tiercare.referrals.access import access_referral_by_id
 from tiercare.referrals.models import Referral
 
@@ -59,4 +60,19 @@ def access_public_clinic(user: User, session_id: object) -> ExpertSession:
         object_type="outreach.expertsession",
         refusal="not a public clinic",
         not_found=_("No such clinic."),
+    )
+
+
+def access_family_gp_visit(user: User, visit_id: object, *, reason: str) -> GpVisit:
+    """A GP-center visit of a person the login may act for (audited), else 404 (audited)."""
+    require_role(user, Role.PATIENT)
+    return access_one(
+        user,
+        GpVisit.objects.filter(patient_q(user, "person")).select_related("team__center", "person"),
+        visit_id,
+        object_type="portal.gpvisit",
+        refusal=REFUSAL,
+        not_found=_("No such visit."),
+        persons=lambda v: [v.person_id],
+        reason=reason,
     )

@@ -11,13 +11,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tiercare.care.models import GpTeam
 from tiercare.core.models import Role, User
 from tiercare.network.models import Organization, Partnership, Practitioner, PractitionerRole, StaffRole
 from tiercare.network.practice import practice_basis
 from tiercare.outreach.models import Booking, ExpertSession, SessionKind, SessionStatus
 from tiercare.people.identity import check_char, hash_id, id_last4, mask_id
 from tiercare.people.models import Household, HouseholdMember, Person, Proxy, Relation
-from tiercare.portal.models import EducationSent
+from tiercare.portal.models import EducationSent, GpHours
 
 MOTHER_USERNAME = "mother"
 MOTHER_NAME = "陈丽"
@@ -58,6 +59,7 @@ def _hospital() -> Organization | None:
 
 @transaction.atomic
 def portal_demo(*, seed: int, today: date) -> dict[str, int]:
+    _gp_hours()
     hospital = _hospital()
     if hospital is None or User.objects.filter(username=MOTHER_USERNAME).exists():
         return {"families": 0, "clinics": 0}
@@ -167,3 +169,16 @@ def _patient_login_proxies(today: date) -> None:
             valid_from=min(today, p.birth_date or today),
             valid_until=until,
         )
+
+
+def _gp_hours() -> None:
+    """The flagship GP center's teams see booked patients every weekday morning and on Tuesday and Thursday
+    afternoons, in 20-minute slots of 2 places (the ``patient`` login books its household's visits there)."""
+    teams = GpTeam.objects.filter(center__gp_mode="flagship", active=True)
+    for team in teams:
+        if GpHours.objects.filter(team=team).exists():
+            continue
+        for weekday in range(5):
+            GpHours.objects.create(team=team, weekday=weekday, half_day="am", slot_minutes=20, places_per_slot=2)
+        for weekday in (1, 3):
+            GpHours.objects.create(team=team, weekday=weekday, half_day="pm", slot_minutes=20, places_per_slot=2)

@@ -133,3 +133,78 @@ class EducationSent(BaseModel):
     @property
     def audit_person_id(self) -> uuid.UUID:
         return self.person_id
+
+
+class HalfDay(models.TextChoices):
+    AM = "am", _("Morning")
+    PM = "pm", _("Afternoon")
+
+
+# When a GP center's half-days run (local time): visits are slots inside these hours.
+GP_HALF_DAY_HOURS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "am": ((8, 0), (11, 30)),
+    "pm": ((14, 0), (17, 0)),
+}
+
+
+class GpHours(BaseModel):
+    """A GP team's weekly visiting hours, as data: on this weekday's half-day the team sees patients in slots of
+    ``slot_minutes``, ``places_per_slot`` patients a slot. Patients book these slots on the family's pages."""
+
+    team = models.ForeignKey("care.GpTeam", on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 = Monday
+    half_day = models.CharField(_("half-day"), max_length=2, choices=HalfDay.choices)
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=30)
+    places_per_slot = models.PositiveSmallIntegerField(_("places per slot"), default=2)
+
+    class Meta:
+        verbose_name = _("GP visiting hours")
+        verbose_name_plural = _("GP visiting hours")
+        ordering = ["team", "weekday", "half_day"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "weekday", "half_day"], name="portal_gp_hours_once"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="portal_gp_hours_weekday"),
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=5, places_per_slot__gte=1), name="portal_gp_hours_positive"
+            ),
+        ]
+
+
+class GpVisitStatus(models.TextChoices):
+    ACTIVE = "active", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class GpVisit(BaseModel):
+    """A person's booked visit with their contracted GP team: one place of one slot. The database refuses a place
+    twice and a second active visit of the same person on the same day."""
+
+    team = models.ForeignKey("care.GpTeam", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    day = models.DateField(_("day"))  # the local date of starts_at
+    place_number = models.PositiveSmallIntegerField(_("place"))
+    status = models.CharField(max_length=20, choices=GpVisitStatus.choices, default=GpVisitStatus.ACTIVE)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("GP visit booking")
+        verbose_name_plural = _("GP visit bookings")
+        ordering = ["starts_at", "place_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "starts_at", "place_number"],
+                condition=models.Q(status="active"),
+                name="portal_gp_visit_place_once",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "day"], condition=models.Q(status="active"), name="portal_gp_visit_one_a_day"
+            ),
+            models.CheckConstraint(condition=models.Q(place_number__gte=1), name="portal_gp_visit_place_positive"),
+        ]
+
+    @property
+    def audit_person_id(self) -> uuid.UUID:
+        return self.person_id

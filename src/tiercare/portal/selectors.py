@@ -27,6 +27,7 @@ from tiercare.outreach.models import ACTIVE_SESSION_STATUSES, Booking, BookingSt
 from tiercare.people.models import Person, Proxy
 from tiercare.people.proxies import patient_q
 from tiercare.people.selectors import person_list
+from tiercare.portal.models import GpVisit
 from tiercare.referrals.models import OPEN_STATUSES, Referral
 from tiercare.referrals.selectors import patient_q as referral_patient_q
 
@@ -167,6 +168,20 @@ def coming_visits(
                 place=s.site.name,
                 bring=_bring(BRING_TO_SESSION),
                 map_url=map_url(s.site),
+            )
+        )
+    for v in GpVisit.objects.filter(
+        person_id__in=person_ids, status="active", starts_at__gte=timezone.now()
+    ).select_related("team__center"):
+        local = timezone.localtime(v.starts_at)
+        out[v.person_id].append(
+            Visit(
+                on=local.date(),
+                at=local,
+                what=_("GP visit: %(team)s") % {"team": v.team.name},
+                place=v.team.center.name,
+                bring=_bring(),
+                map_url=map_url(v.team.center),
             )
         )
     for visits in out.values():

@@ -17,3 +17,9 @@ urlpatterns = [
     path("team/persons/<str:person_id>/education/", views.team_education, name="team_education"),
     path("team/persons/<str:person_id>/proxies/", views.team_proxies, name="team_proxies"),
 ]
+urlpatterns += [
+    path("gp-visits/", views.gp_visit_book, name="gp_visit_book"),
+    path("gp-visits/<str:visit_id>/cancel/", views.gp_visit_cancel, name="gp_visit_cancel"),
+    path("gp-visits/<str:visit_id>/calendar.ics", views.gp_visit_ics, name="gp_visit_ics"),
+    path("team/<str:team_id>/visits/", views.team_visits, name="team_visits"),
+]

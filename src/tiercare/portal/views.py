@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from tiercare.care.access import access_team
 from tiercare.care.forms import program_name
 from tiercare.care.models import Enrollment
 from tiercare.core.access import require_role
+from tiercare.core.audit import audit_denied
 from tiercare.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
 from tiercare.core.middleware import client_ip
@@ -33,12 +35,18 @@ from tiercare.people.access import access_person_by_id, access_proxy_by_id
 from tiercare.people.models import ProxyEvidence
 from tiercare.people.proxies import portal_person_ids
 from tiercare.people.selectors import person_list
-from tiercare.portal import reminders, selectors, signin
-from tiercare.portal.access import access_family_booking, access_family_referral, access_member, access_public_clinic
+from tiercare.portal import gp_visits, reminders, selectors, signin
+from tiercare.portal.access import (
+    access_family_booking,
+    access_family_gp_visit,
+    access_family_referral,
+    access_member,
+    access_public_clinic,
+)
 from tiercare.portal.content import topics
 from tiercare.portal.education import EDUCATION_SENDERS, education_mark_read, education_send
 from tiercare.portal.forms import ProxyForm, RenewForm
-from tiercare.portal.models import EducationSent, ReminderSent
+from tiercare.portal.models import EducationSent, GpHours, HalfDay, ReminderSent
 
 
 @login_required
@@ -60,6 +68,7 @@ def member(request: AuthedRequest, person_id: str) -> HttpResponse:
         "member": row,
         "referrals": referrals,
         "bookings": list(selectors.booking_list(for_user=request.user, person_ids=[person.pk])[:50]),
+        "gp_visits": list(gp_visits.active_visits(person_ids=[person.pk])[:20]),
         "documents": selectors.documents(for_user=request.user, person=person),
         **selectors.shared_conclusions(for_user=request.user, person=person),
     }
@@ -309,5 +318,117 @@ def team_proxies(request: AuthedRequest, person_id: str) -> HttpResponse:
             "errors": errors,
             "rows": [(r, r.in_force_on(today)) for r in rows],
             "evidence": ProxyEvidence.choices,
+        },
+    )
+
+
+@login_required
+def gp_visit_book(request: AuthedRequest) -> HttpResponse:
+    """Book a visit with a member's own contracted GP team: the member, then a free slot of the coming two weeks.
+    Errors beside the field; the choice kept."""
+    require_role(request.user, Role.PATIENT)
+    members = selectors.family_members(for_user=request.user)
+    selectors.audit_family_read(
+        actor=request.user, person_ids=[m.person.pk for m in members], reason="family page: GP visits"
+    )
+    chosen = request.POST.get("person") or request.GET.get("person") or (str(members[0].person.pk) if members else "")
+    errors: dict[str, str] = {}
+    person = access_member(request.user, chosen, reason="family page: GP visit") if chosen else None
+    team = gp_visits.contracted_team(person) if person else None
+    if request.method == "POST" and person is not None:
+        if team is None or request.POST.get("team") != str(team.pk):
+            audit_denied(
+                actor=request.user,
+                object_type="care.gpteam",
+                object_id=str(request.POST.get("team", ""))[:64],
+                reason="not the person's GP team",
+            )
+            raise NotFound(_("No such GP team."))
+        try:
+            visit = gp_visits.visit_book(
+                by=request.user, person=person, team=team, starts_at=gp_visits.parse_slot(request.POST.get("slot", ""))
+            )
+            messages.success(
+                request,
+                _("GP visit booked for %(name)s at %(at)s.")
+                % {"name": person.name, "at": timezone.localtime(visit.starts_at).strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("portal:member", person_id=person.pk)
+        except (ValidationFailed, Conflict) as exc:
+            errors["slot"] = exc.message.split(": ", 1)[-1]
+    rows = [s for s in gp_visits.slots(team, start=timezone.localdate()) if s.free] if team else []
+    return render(
+        request,
+        "portal/gp_visits.html",
+        {
+            "members": members,
+            "person": person,
+            "team": team,
+            "slots": rows,
+            "errors": errors,
+            "chosen_slot": request.POST.get("slot", ""),
+            "cancel_hours": gp_visits.SELF_CANCEL_HOURS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def gp_visit_cancel(request: AuthedRequest, visit_id: str) -> HttpResponse:
+    visit = access_family_gp_visit(request.user, visit_id, reason="family page: cancel GP visit")
+    try:
+        gp_visits.visit_cancel(by=request.user, visit=visit)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The visit is cancelled."))
+    return redirect("portal:member", person_id=visit.person_id)
+
+
+@login_required
+def gp_visit_ics(request: AuthedRequest, visit_id: str) -> HttpResponse:
+    visit = access_family_gp_visit(request.user, visit_id, reason="family page: calendar file")
+    response = HttpResponse(gp_visits.render_visit(visit), content_type="text/calendar")
+    day = timezone.localtime(visit.starts_at).date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="gp-visit-{day}.ics"'
+    return response
+
+
+@login_required
+def team_visits(request: AuthedRequest, team_id: str) -> HttpResponse:
+    """The GP team's day list of booked visits (the coming two weeks) and its weekly visiting hours, which a
+    member of the team keeps here (one row per weekday and half-day; places 0 removes it)."""
+    require_role(request.user, Role.GP, Role.HEALTH_MANAGER, Role.ADMIN)
+    team = access_team(request.user, team_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            gp_visits.hours_set(
+                by=request.user,
+                team=team,
+                weekday=request.POST.get("weekday", ""),
+                half_day=request.POST.get("half_day", ""),
+                slot_minutes=request.POST.get("slot_minutes", ""),
+                places=request.POST.get("places_per_slot", ""),
+            )
+            messages.success(request, _("The visiting hours are saved."))
+            return redirect("portal:team_visits", team_id=team.pk)
+        except ValidationFailed as exc:
+            error = exc.message.split(": ", 1)[-1]
+    visits = list(gp_visits.team_visits(team=team))
+    selectors.audit_family_read(
+        actor=request.user, person_ids=[v.person_id for v in visits], reason="GP team: booked visits"
+    )
+    return render(
+        request,
+        "portal/team_visits.html",
+        {
+            "team": team,
+            "visits": visits,
+            "hours": GpHours.objects.filter(team=team),
+            "error": error,
+            "data": request.POST,
+            "weekdays": gp_visits.WEEKDAYS,
+            "half_days": HalfDay.choices,
         },
     )
