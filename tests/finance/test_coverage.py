@@ -180,3 +180,10 @@ def test_api_lists_coverage_masked(cast: Any) -> None:
     [row] = r.json()
     assert row["scheme"] == "employee" and row["region_code"] == "510129"
     assert row["member_masked"] == "5101********5678" and "5101290012345678" not in r.content.decode()
+
+
+def test_the_persons_record_links_to_their_coverage(cast: Any) -> None:
+    c = Client()
+    c.force_login(cast.gp)
+    body = c.get(f"/people/persons/{cast.patient_person.pk}/").content.decode()
+    assert URL.format(cast.patient_person.pk) in body and "参保" in body

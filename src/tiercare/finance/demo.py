@@ -138,9 +138,12 @@ def _payers(today: date) -> dict[str, int]:
     member number; others: resident insurance; a few with commercial insurance on top), recorded by a GP."""
     from tiercare.finance.models import ReimbursementRule, Scheme
     from tiercare.people.models import Person
+    from tiercare.people.selectors import person_scope_q
 
     center = Organization.objects.filter(kind="gp_center", division__isnull=False).order_by("name").first()
-    gp = User.objects.filter(role=Role.GP, is_active=True).order_by("username").first()
+    gp = User.objects.filter(role=Role.GP, is_active=True, username="gp").first() or (
+        User.objects.filter(role=Role.GP, is_active=True).order_by("username").first()
+    )
     if center is None or gp is None or center.division is None:
         return {"coverages": 0}
     region = center.division.parent or center.division
@@ -160,7 +163,9 @@ def _payers(today: date) -> dict[str, int]:
                     "note": "示例规则，非官方政策",
                 },
             )
-    people = Person.objects.filter(membership__isnull=False).order_by("membership__household_id", "pk")[:24]
+    people = Person.objects.filter(person_scope_q(gp), membership__isnull=False).order_by(
+        "membership__household__name", "name", "pk"
+    )[:24]
     made = 0
     for n, person in enumerate(people):
         if person.coverages.exists():
