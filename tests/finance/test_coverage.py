@@ -141,7 +141,7 @@ def test_page_records_coverage_and_shows_the_estimate(cast: Any, rule: Any) -> N
     body = r.content.decode()
     assert r.status_code == 200
     assert 'id="insurer-pays">¥900.00' in body and 'id="patient-pays">¥100.00' in body
-    assert "示例" in body or "非官方" in body
+    assert "2026年度规则：起付线¥800.00" in body and "示例，非官方政策" in body
 
 
 def test_page_keeps_what_was_typed_and_puts_the_error_beside_the_field(cast: Any) -> None:
