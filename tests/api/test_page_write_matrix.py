@@ -163,6 +163,9 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
         lambda ids: {"kind": "dispute", "source": f"session:{ids['session']}", "occurred_on": _today(), "summary": "x"}
     ],
     "finance/incidents/<uuid:incident_id>/": [lambda ids: {"to": "insurer_notified", "reason": "已报案"}],
+    "finance/people/<uuid:person_id>/coverage/": [
+        lambda ids: {"scheme": "resident", "region_code": "510129", "valid_from": "2027-01-01"}
+    ],
     "finance/unpriced/<uuid:work_id>/price/": [lambda ids: {"amount": "1200", "effective_from": "2026-01-01"}],
     "consults/opinions/<uuid:opinion_id>/addendum/": [lambda ids: {"text": "补充"}],
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],

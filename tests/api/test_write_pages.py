@@ -194,6 +194,8 @@ PAGE_ONLY: dict[str, str] = {
     "finance:unpriced_price": "operations price one piece of unpriced work from the worklist",
     "finance:statements": "operations issue a month's expert statements",
     "finance:statement": "operations record a correction that the expert's next statement carries",
+    "finance:coverage": "the GP team or a coordinator records a person's coverage on the person's coverage page; the "
+    "API only reads coverage",
     # issue 17: the profiles API is public and read-only (the expert search and page); patients review, experts
     # write articles and reply, operations moderate on these pages.
     "profiles:review_booking": "a patient reviews a visit at a held session; no integration writes reviews",

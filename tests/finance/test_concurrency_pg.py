@@ -76,3 +76,26 @@ def test_racing_moves_of_one_incident_pass_once(cast):
     assert len(refused) == 7
     assert Incident.objects.get().status == "insurer_notified"
     assert IncidentTransition.objects.filter(to_status="insurer_notified").count() == 1
+
+
+def test_overlapping_coverage_recorded_at_once_is_stored_once(cast):
+    from tiercare.core.errors import Conflict
+    from tiercare.finance.models import Coverage
+
+    refused = []
+
+    def one(i):
+        try:
+            services.coverage_record(
+                by=cast.gp,
+                person=cast.patient_person,
+                scheme="resident",
+                region_code="510129",
+                valid_from=date(2026, 1 + i % 6, 1),  # different starts: only the lock on the person keeps one
+            )
+        except Conflict:
+            refused.append(i)
+
+    race(12, one)
+    assert Coverage.objects.filter(person=cast.patient_person, scheme="resident").count() == 1
+    assert len(refused) == 11

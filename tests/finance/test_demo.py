@@ -31,3 +31,31 @@ def test_the_demo_has_issued_statements_that_reconcile():
     closed = Incident.objects.get(kind="dispute", status="closed")
     assert closed.outcome == "settled" and closed.person_id is not None
     assert [t.to_status for t in closed.transitions.all()] == ["open", "insurer_notified", "under_review", "closed"]
+
+
+def test_the_demo_has_coverage_and_illustrative_rules_the_gp_can_estimate_with():
+    from datetime import date
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from tiercare.core.models import User
+    from tiercare.finance.models import Coverage, ReimbursementRule
+
+    call_command("load_demo", "--households", "30", "--seed", "3", stdout=StringIO())
+    year = timezone.localdate().year
+    rules = ReimbursementRule.objects.filter(year=year)
+    assert {"employee", "resident", "commercial"} <= set(rules.values_list("scheme", flat=True))
+    assert all(r.illustrative for r in rules)
+    assert all(r.grassroots_pct > r.tertiary_pct for r in rules.exclude(scheme="commercial"))  # the tiered-care lever
+    coverage = Coverage.objects.filter(scheme="employee").exclude(member_masked="").first()
+    assert coverage is not None and "*" in coverage.member_masked
+    c = Client()
+    c.force_login(User.objects.get(username="gp"))
+    r = c.get(
+        f"/finance/people/{coverage.person_id}/coverage/",
+        {"amount": "2000.00", "tier": "grassroots", "on": date(year, 6, 1).isoformat()},
+    )
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert 'id="insurer-pays">¥0.00' not in body and 'id="insurer-pays">' in body and "示例" in body

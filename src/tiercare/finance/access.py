@@ -135,3 +135,11 @@ def access_incident_expert(user: User, expert_id: object) -> Practitioner:
         refusal="no such expert",
         not_found=_("No such expert."),
     )
+
+
+def access_coverage_person(user: User, person_id: object) -> Person:
+    """The person whose coverage ``user`` reads or records, through people's access function (404, audited, when
+    their care relationship does not reach the person)."""
+    from tiercare.people.access import access_person_by_id
+
+    return access_person_by_id(user, person_id, reason="coverage")

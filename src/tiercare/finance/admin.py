@@ -63,3 +63,23 @@ class ShareRuleAdmin(ReadOnlyAdmin):
 class ChargeAdmin(ReadOnlyAdmin):
     list_display = ("occurred_on", "service", "hospital", "expert", "amount", "expert_share", "platform_share")
     list_filter = ("service", "fact_kind")
+
+
+@admin.register(m.ReimbursementRule)
+class ReimbursementRuleAdmin(AuditedAdmin):
+    """Reimbursement rules are data kept by administrators (audited); a new year is a new row. Coverage is patient
+    data and is recorded on the person's coverage page, not here."""
+
+    list_display = (
+        "region",
+        "scheme",
+        "year",
+        "deductible",
+        "grassroots_pct",
+        "secondary_pct",
+        "tertiary_pct",
+        "annual_cap",
+        "illustrative",
+    )
+    list_filter = ("scheme", "year", "illustrative")
+    raw_id_fields = ("region",)

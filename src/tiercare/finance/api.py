@@ -14,6 +14,7 @@ from tiercare.core.audit import audit_patient_read
 from tiercare.core.http import AuthedRequest
 from tiercare.finance import selectors, services
 from tiercare.finance.access import (
+    access_coverage_person,
     access_incident_by_id,
     access_incident_expert,
     access_incident_person,
@@ -23,6 +24,7 @@ from tiercare.finance.access import (
 from tiercare.finance.schemas import (
     ChargeFilter,
     ChargeOut,
+    CoverageOut,
     IncidentDetailOut,
     IncidentIn,
     IncidentMoveIn,
@@ -128,3 +130,14 @@ def move_incident(request: AuthedRequest, incident_id: UUID, payload: IncidentMo
     return services.incident_move(
         by=request.user, incident=incident, to=payload.to, reason=payload.reason, outcome=payload.outcome
     )
+
+
+@router.get(
+    "/finance/people/{person_id}/coverage",
+    response={200: list[CoverageOut], **ERRORS},
+    operation_id="list_person_coverage",
+)
+def list_person_coverage(request: AuthedRequest, person_id: UUID) -> Any:
+    """A person's coverage (404, audited, when the caller's care relationship does not reach the person)."""
+    person = access_coverage_person(request.user, person_id)
+    return list(person.coverages.all())

@@ -119,7 +119,79 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
             _one_correction(ops, month)
         issued += len(services.statements_issue_month(by=ops, month=month))
     incidents = _incidents(ops, today)
-    return {"sessions": sessions, **sweep, "statements": issued, "incidents": incidents}
+    payers = _payers(today)
+    return {"sessions": sessions, **sweep, "statements": issued, "incidents": incidents, **payers}
+
+
+# Illustrative reimbursement rules for the demo's pooling region (not any region's official policy): deductible,
+# percentage reimbursed at grassroots / secondary / tertiary institutions, annual cap.
+DEMO_RULES = {
+    "employee": (D("800.00"), D("90"), D("85"), D("75"), D("400000.00")),
+    "resident": (D("500.00"), D("80"), D("70"), D("55"), D("200000.00")),
+    "commercial": (D("0.00"), D("60"), D("60"), D("60"), D("50000.00")),
+}
+
+
+def _payers(today: date) -> dict[str, int]:
+    """Illustrative rules of this year and last for the pooling region above the flagship GP center's county, and
+    coverage for members of the first households the center's GPs care for (workers: employee insurance with a
+    member number; others: resident insurance; a few with commercial insurance on top), recorded by a GP."""
+    from tiercare.finance.models import ReimbursementRule, Scheme
+    from tiercare.people.models import Person
+    from tiercare.people.selectors import person_scope_q
+
+    center = Organization.objects.filter(kind="gp_center", division__isnull=False).order_by("name").first()
+    gp = User.objects.filter(role=Role.GP, is_active=True, username="gp").first() or (
+        User.objects.filter(role=Role.GP, is_active=True).order_by("username").first()
+    )
+    if center is None or gp is None or center.division is None:
+        return {"coverages": 0}
+    region = center.division.parent or center.division
+    for year in (today.year - 1, today.year):
+        for scheme, (deductible, g, s, t, cap) in DEMO_RULES.items():
+            ReimbursementRule.objects.get_or_create(
+                region=region,
+                scheme=scheme,
+                year=year,
+                defaults={
+                    "deductible": deductible,
+                    "grassroots_pct": g,
+                    "secondary_pct": s,
+                    "tertiary_pct": t,
+                    "annual_cap": cap,
+                    "illustrative": True,
+                    "note": "示例规则，非官方政策",
+                },
+            )
+    people = Person.objects.filter(person_scope_q(gp), membership__isnull=False).order_by(
+        "membership__household__name", "name", "pk"
+    )[:24]
+    made = 0
+    for n, person in enumerate(people):
+        if person.coverages.exists():
+            continue
+        employee = n % 3 != 2
+        services.coverage_record(
+            by=gp,
+            person=person,
+            scheme=Scheme.EMPLOYEE if employee else Scheme.RESIDENT,
+            region_code=region.pk,
+            valid_from=date(today.year - 1, 1, 1),
+            member_number=f"{region.pk}{10000000 + n * 7919}" if employee else "",
+        )
+        made += 1
+        if n % 5 == 0:
+            services.coverage_record(
+                by=gp,
+                person=person,
+                scheme=Scheme.COMMERCIAL,
+                region_code=region.pk,
+                valid_from=date(today.year, 1, 1),
+                valid_to=date(today.year, 12, 31),
+                member_number=f"PA{20000000 + n}",
+            )
+            made += 1
+    return {"coverages": made}
 
 
 def _incidents(ops: User, today: date) -> int:

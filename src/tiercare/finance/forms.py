@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tiercare.finance.models import IncidentKind, IncidentOutcome, IncidentStatus, Service
+from tiercare.finance.models import IncidentKind, IncidentOutcome, IncidentStatus, InstitutionTier, Scheme, Service
 from tiercare.network.models import Organization
 
 
@@ -123,3 +123,33 @@ class IncidentMoveForm(forms.Form):
     to = forms.ChoiceField(label=_("Next state"), choices=IncidentStatus.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "—"), *IncidentOutcome.choices])
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CoverageForm(forms.Form):
+    """A person's coverage: scheme, the scheme's region (a division code), validity and the member number."""
+
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=[("", "—"), *Scheme.choices])
+    region_code = forms.CharField(
+        label=_("Scheme region (division code)"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"size": 8, "placeholder": "330000", "inputmode": "numeric"}),
+    )
+    valid_from = forms.DateField(label=_("Valid from"))
+    valid_to = forms.DateField(label=_("Valid to (blank: open)"), required=False)
+    member_number = forms.CharField(label=_("Member number"), max_length=30, required=False)
+
+
+class EstimateForm(forms.Form):
+    """What a service at a price and an institution level costs whom, for the person on a day."""
+
+    amount = forms.CharField(label=_("Price (yuan)"), max_length=20, widget=forms.TextInput(attrs={"size": 10}))
+    tier = forms.ChoiceField(label=_("Institution level"), choices=InstitutionTier.choices)
+    on = forms.DateField(label=_("Date of service"))
+    special_needs = forms.BooleanField(label=_("Special-needs service"), required=False)
+    deductible_used = forms.CharField(
+        label=_("Deductible already paid this year (yuan)"), max_length=20, required=False, initial="0.00"
+    )
+    cap_used = forms.CharField(
+        label=_("Already reimbursed this year (yuan)"), max_length=20, required=False, initial="0.00"
+    )

@@ -495,3 +495,126 @@ class IncidentTransition(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+# --- patient payers (医保 / 商保 / 自费) ----------------------------------------------------------------------------
+class Scheme(models.TextChoices):
+    """Who pays a patient's part of a charge."""
+
+    EMPLOYEE = "employee", _("Urban employee basic medical insurance")
+    RESIDENT = "resident", _("Urban-rural resident medical insurance")
+    COMMERCIAL = "commercial", _("Commercial health insurance")
+    SELF_PAY = "self_pay", _("Self-pay")
+
+
+class InstitutionTier(models.TextChoices):
+    """The level of the institution where a service is given: reimbursement is higher the lower the level."""
+
+    GRASSROOTS = "grassroots", _("Grassroots (GP center, township)")
+    SECONDARY = "secondary", _("Secondary (county hospital)")
+    TERTIARY = "tertiary", _("Tertiary hospital")
+
+
+class Coverage(BaseModel):
+    """A person's coverage under one scheme in one pooling region (GB/T 2260 division), valid from ``valid_from`` to
+    ``valid_to`` (inclusive; open when blank). The member number is kept only masked and as a keyed hash, like
+    identity numbers. Two coverages of the same scheme of a person never overlap (checked under a lock on the
+    person by ``services.coverage_record``; the same start day twice is refused by the database)."""
+
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="coverages"
+    )
+    scheme = models.CharField(_("scheme"), max_length=20, choices=Scheme.choices)
+    region = models.ForeignKey(
+        "core.Division",
+        verbose_name=_("scheme region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="region_code",
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    member_hash = models.CharField(max_length=64, blank=True, editable=False)
+    member_masked = models.CharField(_("member number"), max_length=40, blank=True, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["person", "scheme", "-valid_from"]
+        verbose_name = _("coverage")
+        verbose_name_plural = _("coverages")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme", "valid_from"], name="finance_coverage_one_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="finance_coverage_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.valid_from}"
+
+    @property
+    def audit_person_id(self) -> Any:
+        return self.person_id
+
+    def covers(self, on: Any) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+def _ratio_field(label: Any) -> models.DecimalField:
+    return models.DecimalField(
+        label, max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+
+
+class ReimbursementRule(BaseModel):
+    """How a scheme reimburses in one pooling region for one year, kept as data: the deductible (起付线) the patient
+    pays first each year, the percentage reimbursed above it by institution tier, and the annual cap on what the
+    insurer pays. ``illustrative`` rules (the demo's) are examples, not any region's official policy. Special-needs
+    services (特需) are never reimbursed."""
+
+    region = models.ForeignKey(
+        "core.Division",
+        verbose_name=_("scheme region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="region_code",
+    )
+    scheme = models.CharField(_("scheme"), max_length=20, choices=Scheme.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    deductible = models.DecimalField(
+        _("deductible (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    grassroots_pct = _ratio_field(_("reimbursed at grassroots (%)"))
+    secondary_pct = _ratio_field(_("reimbursed at secondary (%)"))
+    tertiary_pct = _ratio_field(_("reimbursed at tertiary (%)"))
+    annual_cap = models.DecimalField(
+        _("annual cap (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    illustrative = models.BooleanField(_("illustrative, not official"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["region", "scheme", "-year"]
+        verbose_name = _("reimbursement rule")
+        verbose_name_plural = _("reimbursement rules")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "scheme", "year"], name="finance_reimbursement_rule_once"),
+            models.CheckConstraint(
+                condition=Q(grassroots_pct__gte=0, grassroots_pct__lte=100)
+                & Q(secondary_pct__gte=0, secondary_pct__lte=100)
+                & Q(tertiary_pct__gte=0, tertiary_pct__lte=100)
+                & Q(deductible__gte=0, annual_cap__gte=0),
+                name="finance_reimbursement_rule_bounds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.get_scheme_display()} {self.year}"
+
+    def pct_for(self, tier: str) -> Decimal:
+        return {
+            InstitutionTier.GRASSROOTS: self.grassroots_pct,
+            InstitutionTier.SECONDARY: self.secondary_pct,
+            InstitutionTier.TERTIARY: self.tertiary_pct,
+        }[InstitutionTier(tier)]

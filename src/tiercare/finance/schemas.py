@@ -142,3 +142,13 @@ class IncidentMoveIn(Schema):
     to: str = Field(description="insurer_notified, under_review or closed (one step at a time)")
     reason: str = Field(max_length=500)
     outcome: str = Field("", description="required to close: no_liability, settled, compensated, mediated, withdrawn")
+
+
+class CoverageOut(Schema):
+    id: UUID
+    person: UUID = Field(alias="person_id")
+    scheme: str = Field(description="employee, resident, commercial or self_pay")
+    region_code: str = Field(alias="region_id", description="the scheme's region, a GB/T 2260 division code")
+    valid_from: date
+    valid_to: date | None
+    member_masked: str = Field(description="the member number with its middle hidden; the full number is not kept")

@@ -10,21 +10,23 @@ Rules enforced here and in the database:
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiercare.core.access import require_role
 from tiercare.core.audit import audit_record, audit_write
 from tiercare.core.errors import Conflict, ValidationFailed
-from tiercare.core.models import AuditAction, Role, User
+from tiercare.core.models import AuditAction, Division, Role, User
 from tiercare.core.notify import notify_on_commit, register
 from tiercare.finance import facts as fact_source
 from tiercare.finance.models import (
@@ -33,24 +35,31 @@ from tiercare.finance.models import (
     Adjustment,
     Charge,
     ChargedFact,
+    Coverage,
     Incident,
     IncidentKind,
     IncidentOutcome,
     IncidentSource,
     IncidentStatus,
     IncidentTransition,
+    InstitutionTier,
     LineKind,
     Price,
+    ReimbursementRule,
+    Scheme,
     Service,
     ShareRule,
     Statement,
     StatementLine,
     UnpricedWork,
 )
+from tiercare.finance.payers import PayerSplit, split_payers
 from tiercare.finance.selectors import INCIDENT_MOVERS
 from tiercare.finance.split import split_charge
 from tiercare.finance.tax import fen, labour_remuneration_withholding
 from tiercare.network.models import Organization, Practitioner
+from tiercare.people.identity import hash_id, mask_id
+from tiercare.people.models import Person
 
 WRITERS = (Role.OPS, Role.ADMIN)
 MAX_PRICE = Decimal("1000000.00")
@@ -656,3 +665,143 @@ def incident_move(*, by: User, incident: Incident, to: str, reason: str, outcome
             reason=reason,
         )
     return locked
+
+
+# --- patient payers (医保 / 商保 / 自费) ----------------------------------------------------------------------------
+COVERAGE_RECORDERS = (Role.GP, Role.HEALTH_MANAGER, Role.COORDINATOR)
+MEMBER_NUMBER = re.compile(r"^[0-9A-Za-z-]{4,30}$")
+
+
+def coverage_record(
+    *,
+    by: User,
+    person: Person,
+    scheme: str,
+    region_code: str,
+    valid_from: date,
+    valid_to: date | None = None,
+    member_number: str = "",
+) -> Coverage:
+    """Record a coverage of ``person`` (already resolved through people access for ``by``). Refuses an unknown
+    scheme or region, dates out of order, a member number that is not 4–30 letters and digits, and a period that
+    overlaps another coverage of the same scheme (checked under a lock on the person; the database refuses the
+    same start twice)."""
+    require_role(by, *COVERAGE_RECORDERS)
+    if scheme not in Scheme.values:
+        raise ValidationFailed(_("Choose a scheme."), details={"field": "scheme"})
+    region = Division.objects.filter(pk=str(region_code).strip()).first()
+    if region is None:
+        raise ValidationFailed(
+            _("Enter the scheme's region as a 6-digit division code (GB/T 2260)."), details={"field": "region_code"}
+        )
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationFailed(_("The end date is before the start date."), details={"field": "valid_to"})
+    number = str(member_number or "").strip().replace(" ", "")
+    if number and not MEMBER_NUMBER.match(number):
+        raise ValidationFailed(_("A member number is 4 to 30 letters and digits."), details={"field": "member_number"})
+    if scheme == Scheme.SELF_PAY and number:
+        raise ValidationFailed(_("Self-pay has no member number."), details={"field": "member_number"})
+    with transaction.atomic():
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        others = Coverage.objects.filter(person=person, scheme=scheme, valid_from__lte=valid_to or date.max).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+        )
+        clash = others.first()
+        if clash is not None:
+            raise Conflict(
+                _("This overlaps the person's %(scheme)s coverage from %(start)s.")
+                % {"scheme": clash.get_scheme_display(), "start": clash.valid_from},
+                details={"field": "valid_from", "coverage": str(clash.pk)},
+            )
+        try:
+            with transaction.atomic():
+                coverage = Coverage.objects.create(
+                    person=person,
+                    scheme=scheme,
+                    region=region,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    member_hash=hash_id(number, settings.ID_HASH_KEY) if number else "",
+                    member_masked=mask_id(number) if number else "",
+                    recorded_by=by,
+                )
+        except IntegrityError:
+            raise Conflict(
+                _("The person already has coverage of this scheme starting that day."), details={"field": "valid_from"}
+            ) from None
+        audit_write(
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=coverage,
+            changes={"scheme": scheme, "region": region.pk, "valid_from": str(valid_from), "valid_to": str(valid_to)},
+        )
+    return coverage
+
+
+def coverage_on(person: Person, on: date) -> Coverage | None:
+    """The coverage that pays for ``person`` on ``on``: basic medical insurance first, then commercial, then none."""
+    rows = [c for c in Coverage.objects.filter(person=person).select_related("region") if c.covers(on)]
+    order = [Scheme.EMPLOYEE, Scheme.RESIDENT, Scheme.COMMERCIAL, Scheme.SELF_PAY]
+    rows.sort(key=lambda c: order.index(Scheme(c.scheme)))
+    return rows[0] if rows else None
+
+
+def rule_for(coverage: Coverage, year: int) -> ReimbursementRule | None:
+    """The rule of the coverage's scheme for ``year`` in its region, else in the prefecture or province above it."""
+    region: Division | None = coverage.region
+    while region is not None:
+        rule = ReimbursementRule.objects.filter(region=region, scheme=coverage.scheme, year=year).first()
+        if rule is not None:
+            return rule
+        region = region.parent
+    return None
+
+
+@dataclass
+class Estimate:
+    amount: Decimal
+    tier: str
+    special_needs: bool
+    coverage: Coverage | None
+    rule: ReimbursementRule | None
+    split: PayerSplit
+    why: str
+
+
+def payers_estimate(
+    *,
+    person: Person,
+    amount: Decimal,
+    tier: str,
+    on: date,
+    special_needs: bool = False,
+    deductible_used: Decimal = Decimal("0.00"),
+    cap_used: Decimal = Decimal("0.00"),
+) -> Estimate:
+    """Who pays ``amount`` for ``person`` (resolved through people access) at an institution of ``tier`` on ``on``."""
+    if tier not in InstitutionTier.values:
+        raise ValidationFailed(_("Choose the institution's level."), details={"field": "tier"})
+    coverage = coverage_on(person, on)
+    rule = rule_for(coverage, on.year) if coverage is not None and coverage.scheme != Scheme.SELF_PAY else None
+    if special_needs:
+        why = _("Special-needs services are self-pay.")
+    elif coverage is None:
+        why = _("No coverage on that day: the patient pays all.")
+    elif coverage.scheme == Scheme.SELF_PAY:
+        why = _("Self-pay: the patient pays all.")
+    elif rule is None:
+        why = _("No reimbursement rule for this scheme, region and year: the patient pays all.")
+    else:
+        why = ""
+    if rule is None or special_needs:
+        split = split_payers(amount, pct=Decimal(0), deductible=Decimal(0), annual_cap=Decimal(0), special_needs=True)
+    else:
+        split = split_payers(
+            amount,
+            pct=rule.pct_for(tier),
+            deductible=rule.deductible,
+            annual_cap=rule.annual_cap,
+            deductible_used=deductible_used,
+            cap_used=cap_used,
+        )
+    return Estimate(amount, tier, special_needs, coverage, rule, split, why)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("statements/<uuid:statement_id>/xlsx/", views.statement_xlsx_download, name="statement_xlsx"),
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/<uuid:incident_id>/", views.incident, name="incident"),
+    path("people/<uuid:person_id>/coverage/", views.coverage, name="coverage"),
 ]

@@ -6,6 +6,7 @@ Ids from outside go through ``finance.access``; writes through ``finance.service
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,7 @@ from tiercare.core.models import Role
 from tiercare.core.pdf import pdf_response, render_pdf_template
 from tiercare.finance import selectors, services
 from tiercare.finance.access import (
+    access_coverage_person,
     access_expert_for_statements,
     access_hospital_for_prices,
     access_incident_by_id,
@@ -37,6 +39,8 @@ from tiercare.finance.access import (
 from tiercare.finance.export import statement_context, statement_xlsx
 from tiercare.finance.forms import (
     CorrectionForm,
+    CoverageForm,
+    EstimateForm,
     IncidentForm,
     IncidentMoveForm,
     IssueForm,
@@ -45,7 +49,7 @@ from tiercare.finance.forms import (
     ShareRuleForm,
     UnpricedPriceForm,
 )
-from tiercare.finance.models import Incident, IncidentStatus
+from tiercare.finance.models import Incident, IncidentStatus, InstitutionTier
 
 PAGE_ROWS = 300
 
@@ -449,4 +453,67 @@ def incident(request: AuthedRequest, incident_id: str) -> HttpResponse:
             "can_move": selectors.can_move_incidents(request.user) and item.status != IncidentStatus.CLOSED,
         },
         status=422 if form.errors else 200,
+    )
+
+
+# --- patient payers ------------------------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def coverage(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """A person's coverage (whoever may see the person; the read is audited), the form to record one (the GP team
+    and coordinators), and an estimate of who pays what for a price at an institution level (GET parameters)."""
+    person = access_coverage_person(request.user, person_id)
+    can_record = request.user.role in services.COVERAGE_RECORDERS
+    if request.method == "POST":
+        require_role(request.user, *services.COVERAGE_RECORDERS)
+    form = CoverageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.coverage_record(
+                by=request.user,
+                person=person,
+                scheme=data["scheme"],
+                region_code=data["region_code"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                member_number=data["member_number"],
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            return redirect("finance:coverage", person_id=person.pk)
+    estimate_form = EstimateForm(
+        request.GET if "amount" in request.GET else None,
+        initial={"on": timezone.localdate(), "tier": InstitutionTier.GRASSROOTS},
+    )
+    estimate = None
+    if estimate_form.is_bound and estimate_form.is_valid():
+        data = estimate_form.cleaned_data
+        try:
+            estimate = services.payers_estimate(
+                person=person,
+                amount=services.parse_money(data["amount"], field_name="amount", minimum=Decimal("0.00")),
+                tier=data["tier"],
+                on=data["on"],
+                special_needs=data["special_needs"],
+                deductible_used=services.parse_money(
+                    data["deductible_used"] or "0", field_name="deductible_used", minimum=Decimal("0.00")
+                ),
+                cap_used=services.parse_money(data["cap_used"] or "0", field_name="cap_used", minimum=Decimal("0.00")),
+            )
+        except DomainError as exc:
+            show_domain_error(estimate_form, exc)
+    return render(
+        request,
+        "finance/coverage.html",
+        {
+            "person": person,
+            "coverages": list(person.coverages.select_related("region")),
+            "form": form,
+            "can_record": can_record,
+            "estimate_form": estimate_form,
+            "estimate": estimate,
+        },
+        status=422 if form.errors or estimate_form.errors else 200,
     )
