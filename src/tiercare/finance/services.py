@@ -423,6 +423,12 @@ def statement_issue(*, by: User, expert: Practitioner, month: date) -> tuple[Sta
         return existing, False
     try:
         with transaction.atomic():
+            # One issue of an expert's statements at a time: the next one waits on the expert's row, then sees the
+            # statement the first committed (without the lock it found the lines already stated: 409 nothing to state).
+            Practitioner.objects.select_for_update().filter(pk=expert.pk).values_list("pk", flat=True).first()
+            existing = Statement.objects.filter(expert=expert, month=month).first()
+            if existing is not None:
+                return existing, False
             return _issue(by=by, expert=expert, month=month), True
     except IntegrityError:
         existing = Statement.objects.filter(expert=expert, month=month).first()
