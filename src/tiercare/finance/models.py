@@ -110,6 +110,18 @@ class ShareRule(BaseModel):
         _("malpractice premium %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
     )
     travel_pct = models.DecimalField(_("travel %"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    # GP centers (issue 15 item 3): the operating mode the rule was written for, blank for a partner hospital. The
+    # chain's part is the platform's, the partner's (cooperative partner, managed center's owner, franchisee) the
+    # hospital's: owned and flagship give the partner nothing; cooperative a share; managed a management fee (the
+    # platform's percentage); franchise a royalty (the platform's percentage) plus ``monthly_fee`` each month.
+    center_mode = models.CharField(_("operating mode"), max_length=20, blank=True)
+    monthly_fee = models.DecimalField(
+        _("franchise fee per month (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(0)],
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -136,6 +148,18 @@ class ShareRule(BaseModel):
                     )
                 ),
                 name="finance_sharerule_adds_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(center_mode__in=["", "flagship", "owned", "cooperative", "managed", "franchise"]),
+                name="finance_sharerule_mode_valid",
+            ),
+            # owned and flagship centers give the partner nothing; only a franchise pays a monthly fee
+            models.CheckConstraint(
+                condition=~Q(center_mode__in=["flagship", "owned"]) | Q(hospital_pct=0),
+                name="finance_sharerule_owned_all_chain",
+            ),
+            models.CheckConstraint(
+                condition=Q(center_mode="franchise") | Q(monthly_fee=0), name="finance_sharerule_fee_franchise_only"
             ),
         ]
 
@@ -618,3 +642,98 @@ class ReimbursementRule(BaseModel):
             InstitutionTier.SECONDARY: self.secondary_pct,
             InstitutionTier.TERTIARY: self.tertiary_pct,
         }[InstitutionTier(tier)]
+
+
+# --- who paid a charge, and the GP-center chain's accounts (issue 15 items 6 and 7) ------------------------------
+class Payer(models.TextChoices):
+    """Who pays (part of) a charge."""
+
+    HOST = "host", _("Host institution")
+    INSURANCE_FUND = "insurance_fund", _("Medical insurance fund")
+    PUBLIC_HEALTH = "public_health", _("Basic public health funds")
+    COMMERCIAL = "commercial", _("Commercial insurer")
+    PATIENT = "patient", _("Patient")
+
+
+class ChargePayer(BaseModel):
+    """One payer's part of a charge, stored when the charge is made: the parts of a charge add up to it to the fen
+    (the service writes them together; ``selectors`` and the tests check the sum). ``person`` and ``year`` are whose
+    coverage year the part used, so the year's deductible and cap use are summed from these rows, never typed."""
+
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="payers")
+    payer = models.CharField(_("payer"), max_length=20, choices=Payer.choices)
+    scheme = models.CharField(_("scheme"), max_length=20, choices=Scheme.choices, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    toward_deductible = models.DecimalField(
+        _("toward the deductible"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    reimbursement_rule = models.ForeignKey(
+        ReimbursementRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    basis = models.CharField(_("basis"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["charge", "payer"]
+        verbose_name = _("charge payer")
+        verbose_name_plural = _("charge payers")
+        constraints = [
+            models.UniqueConstraint(fields=["charge", "payer"], name="finance_chargepayer_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="finance_chargepayer_not_negative"),
+            models.CheckConstraint(condition=Q(payer__in=Payer.values), name="finance_chargepayer_payer_valid"),
+        ]
+        indexes = [models.Index(fields=["person", "year"], name="finance_chargepayer_year")]
+
+    def __str__(self) -> str:
+        return f"{self.get_payer_display()} ¥{self.amount}"
+
+
+class CostCategory(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    RENT = "rent", _("Rent and utilities")
+    DRUGS = "drugs", _("Drugs and consumables")
+    EQUIPMENT = "equipment", _("Equipment")
+    OTHER = "other", _("Other")
+
+
+class CenterCost(BaseModel):
+    """A cost a GP center enters for a month. Never edited: a wrong entry is voided with a reason (kept, audited)
+    and entered again."""
+
+    center = models.ForeignKey(
+        "network.Organization", verbose_name=_("GP center"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    category = models.CharField(_("category"), max_length=20, choices=CostCategory.choices)
+    amount = models.DecimalField(
+        _("amount (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-month", "category", "created_at"]
+        verbose_name = _("center cost")
+        verbose_name_plural = _("center costs")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="finance_centercost_month_first_day"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_centercost_positive"),
+            models.CheckConstraint(
+                condition=Q(category__in=CostCategory.values), name="finance_centercost_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""), name="finance_centercost_void_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["center", "month"], name="finance_centercost_month")]
+
+    def __str__(self) -> str:
+        return f"{self.center_id} {self.month:%Y-%m} {self.get_category_display()} ¥{self.amount}"
