@@ -15,7 +15,7 @@ from tiercare.finance.models import CenterCost
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_operations_compare_the_centers_and_a_lead_enters_a_cost(page, cast):
+def test_operations_compare_the_centers_and_a_lead_enters_a_cost(page, cast, shot):
     month = chain.month_start(f.today())
     chain.center_cost_add(by=cast.ops, center=cast.center_a, month=month, category="staff", amount="42000.00")
     team = team_with(cast.center_b, cast.gp_b, name="二组")
@@ -29,6 +29,7 @@ def test_operations_compare_the_centers_and_a_lead_enters_a_cost(page, cast):
     assert cast.center_a.name in table and cast.center_b.name in table
     assert "-42000.00" in page.locator(f"#center-{cast.center_a.pk}").inner_text()  # its result: costs, no revenue
     assert page.locator("#chart-revenue svg").count() == 1 and page.locator("#chart-result svg").count() == 1
+    shot(page, "finance-chain-dashboard-zh")
 
     page.context.clear_cookies()
     sign_in(page, "gp_b", PASSWORD)
@@ -50,4 +51,5 @@ def test_operations_compare_the_centers_and_a_lead_enters_a_cost(page, cast):
     page.wait_for_selector("#costs td:has-text('十月房租')")
     assert page.locator("#acc-cost-rent").inner_text() == "15000.12"
     assert page.locator("#acc-costs").inner_text() == "15000.12"
+    shot(page, "finance-chain-costs-zh")
     assert page.goto(f"/finance/chain/{cast.center_a.pk}/").status == 404

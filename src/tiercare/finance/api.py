@@ -164,7 +164,9 @@ def chain_summary(request: AuthedRequest, month: date | None = None) -> list[dic
             "year_revenue": r.year_revenue,
             "year_chain": r.year_chain,
             "year_result": r.year_result,
-            **{k: r.care[k] for k in ("contracted_residents", "on_time_percent", "bp_control_percent")},
+            "contracted_residents": r.care["contracted_residents"],
+            "on_time_percent": r.care["on_time_percent"],
+            "bp_control_percent": r.care["bp_control_percent"],
             "glucose_control_percent": r.care["glucose_control_percent"],
         }
         for r in chain.chain_summary(for_user=request.user, month=when)

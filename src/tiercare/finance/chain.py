@@ -506,8 +506,8 @@ def center_months(center_ids: list[Any], months: list[date]) -> dict[tuple[Any, 
         if row is not None:
             row.costs_by_category[c["category"]] = _q(c["s"])
     rules: dict[Any, list[ShareRule]] = defaultdict(list)
-    for rule in ShareRule.objects.filter(hospital_id__in=center_ids, effective_from__lt=end):
-        rules[rule.hospital_id].append(rule)
+    for version in ShareRule.objects.filter(hospital_id__in=center_ids, effective_from__lt=end):
+        rules[version.hospital_id].append(version)
     for (center_id, month), row in out.items():
         rule = _rule_at(rules[center_id], next_month(month) - timedelta(days=1))
         if rule is not None:
