@@ -303,6 +303,9 @@ def test_a_center_lead_enters_costs_of_their_center_only_and_errors_keep_what_wa
     lead = _lead(cast)
     mine, other = f"/finance/chain/{cast.center_b.pk}/", f"/finance/chain/{cast.center_a.pk}/"
     c = client(lead)
+    home = c.get("/").content.decode()
+    assert 'id="chain-lead-panel"' in home and f'href="{mine}costs/"' in home  # their workspace links there
+    assert 'id="chain-lead-panel"' not in client(cast.gp).get("/").content.decode()  # not a lead: no panel
     assert c.get("/finance/chain/").url == mine  # taken to their own center
     assert c.get(mine).status_code == 200 and c.get(f"{mine}costs/").status_code == 200
     assert c.get(other).status_code == 404 and c.get(f"{other}costs/").status_code == 404
