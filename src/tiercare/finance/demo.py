@@ -56,10 +56,11 @@ CENTER_RULES: dict[str, dict[str, Any]] = {
     "managed": {"fee_pct": D("12"), "expert_pct": D("20"), "premium_pct": D("2")},
     "franchise": {"fee_pct": D("6"), "monthly_fee": D("8000.00"), "expert_pct": D("20"), "premium_pct": D("2")},
 }
-# A month's costs of an operating center by category (yuan, before a ±15% spread); a center in preparation pays
-# staff and rent from three months before opening.
-CENTER_COSTS = {"staff": D("42000"), "rent": D("15000"), "drugs": D("6000"), "equipment": D("2500"), "other": D("1200")}
-PREPARING_COSTS = {"staff": D("18000"), "rent": D("15000"), "equipment": D("9000")}
+# A month's costs of an operating center by category (yuan, before a ±15% spread): illustrative, on the scale of the
+# contracted-care line the demo charges (packages, consultations), not a whole center's books; a center in
+# preparation pays staff, rent and equipment for the three months before opening.
+CENTER_COSTS = {"staff": D("500"), "rent": D("250"), "drugs": D("100"), "equipment": D("40"), "other": D("20")}
+PREPARING_COSTS = {"staff": D("300"), "rent": D("250"), "equipment": D("200")}
 MONTHS = 3
 PROCEDURES = ["腹腔镜胆囊切除术", "甲状腺腺叶切除术", "经皮肾镜取石术", "腹股沟疝修补术", "胰十二指肠切除术"]
 
@@ -164,7 +165,7 @@ def _center_costs(rng: random.Random, ops: User, centers: list[Organization], th
                     month=month,
                     category=category,
                     amount=(amount * scale * spread).quantize(D("0.01")),
-                    note="示例成本",
+                    note="示例成本（签约服务部分）",
                 )
                 made += 1
     slip = (
