@@ -35,6 +35,7 @@ def test_operations_compare_the_centers_and_a_lead_enters_a_cost(page, cast, sho
     sign_in(page, "gp_b", PASSWORD)
     page.goto("/finance/chain/")  # a lead is taken to their own center
     page.wait_for_url(f"**/finance/chain/{cast.center_b.pk}/")
+    assert page.locator("#chain-tabs a[href='/finance/chain/']").count() == 0  # no links to pages they cannot open
     page.click("#chain-tabs a:has-text('成本')")
     page.fill("#id_month", f"{month:%Y-%m}")
     page.select_option("#id_category", "rent")

@@ -308,6 +308,7 @@ def test_a_center_lead_enters_costs_of_their_center_only_and_errors_keep_what_wa
     assert 'id="chain-lead-panel"' not in client(cast.gp).get("/").content.decode()  # not a lead: no panel
     assert c.get("/finance/chain/").url == mine  # taken to their own center
     assert c.get(mine).status_code == 200 and c.get(f"{mine}costs/").status_code == 200
+    assert 'href="/finance/chain/rules/"' not in c.get(mine).content.decode()  # no link to a page they cannot open
     assert c.get(other).status_code == 404 and c.get(f"{other}costs/").status_code == 404
     assert c.post(f"{other}costs/", {"month": "2026-11", "category": "rent", "amount": "1"}).status_code == 404
     bad = c.post(f"{mine}costs/?month=2026-11", {"month": "2026-11", "category": "rent", "amount": "15000.123"})

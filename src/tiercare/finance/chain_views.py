@@ -66,7 +66,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "finance/chain.html",
-        {"rows": rows, "month": month, "months": _month_links(month), "chart": chart},
+        {"rows": rows, "month": month, "months": _month_links(month), "chart": chart, "is_reader": True},
     )
 
 
@@ -197,6 +197,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
             "centers": chain.centers(),
             "form": form,
             "can_write": selectors.is_writer(request.user),
+            "is_reader": True,
         },
         status=422 if form.errors else 200,
     )
