@@ -25,9 +25,9 @@ END; $$ LANGUAGE plpgsql
 """
 
 
-def _statements(vendor):
+def _statements(vendor, rules=RULES):
     out = [PG_FUNCTION] if vendor == "postgresql" else []
-    for table, stem, message in RULES:
+    for table, stem, message in rules:
         for op in ("UPDATE", "DELETE"):
             name = f"{stem}_no_{op.lower()}"
             if vendor == "postgresql":
