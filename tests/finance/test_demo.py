@@ -28,9 +28,9 @@ def test_the_demo_has_issued_statements_that_reconcile():
     months = selectors.reconciliation()
     assert len(months) >= 3 and all(m.balanced for m in months)
     # settlements issued for the ended months but the last, each agreeing with its lines
-    from tiercare.finance.models import HospitalSettlement
-
     from django.utils import timezone
+
+    from tiercare.finance.models import HospitalSettlement
 
     this_month = timezone.localdate().replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
