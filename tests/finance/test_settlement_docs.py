@@ -151,3 +151,19 @@ def test_pages_issue_show_and_download_a_settlement(october):
         assert client(cast.outsider).get(f"/finance/settlements/issued/{doc.pk}/{path}").status_code == 404
     assert client(cast.coordinator).post("/finance/settlements/", {"month": "2026-11"}).status_code == 302
     assert HospitalSettlement.objects.count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_reads_settlements_scoped_to_the_hospital(october, api):
+    cast = october
+    doc, _ = services.settlement_issue(by=cast.ops, hospital=cast.hospital_a, month=OCT)
+    status, body = api(cast.coordinator).get(f"finance/settlements/{doc.pk}")
+    assert status == 200 and body["number"] == doc.number and body["payable"] == "3220.00"
+    assert body["hospital"] == str(cast.hospital_a.pk)
+    assert [(ln["occurred_on"], ln["amount"]) for ln in body["lines"]] == [
+        ("2026-10-13", "600.00"),
+        ("2026-10-20", "4000.00"),
+    ]
+    assert api(cast.coordinator).get("finance/settlements")[1]["count"] == 1
+    assert api(cast.outsider).get(f"finance/settlements/{doc.pk}")[0] == 404
+    assert api(cast.outsider).get("finance/settlements")[1]["count"] == 0
