@@ -27,6 +27,13 @@ MIN_PRICE = Decimal("10.00")
 MIN_PLATFORM_PERCENT = Decimal("1.00")
 
 
+def parts_add_up(name: str) -> models.CheckConstraint:
+    """The database's check that the five parts of an amount (platform, hospital, expert, premium, travel) add up to
+    it to the fen."""
+    parts = F("platform_share") + F("hospital_share") + F("expert_share") + F("premium_share") + F("travel_share")
+    return models.CheckConstraint(condition=Q(amount=Round(parts, 2)), name=name)
+
+
 class Service(models.TextChoices):
     """What a price is for. Surgery is priced by its grade (手术分级, 《医疗技术临床应用管理办法》)."""
 
@@ -212,19 +219,7 @@ class Charge(BaseModel):
             models.CheckConstraint(
                 condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)), name="finance_charge_amount"
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    amount=Round(
-                        F("platform_share")
-                        + F("hospital_share")
-                        + F("expert_share")
-                        + F("premium_share")
-                        + F("travel_share"),
-                        2,
-                    )
-                ),
-                name="finance_charge_parts_add_up",
-            ),
+            parts_add_up("finance_charge_parts_add_up"),
             models.CheckConstraint(
                 condition=Q(
                     platform_share__gte=0,
@@ -772,19 +767,7 @@ class HospitalSettlement(BaseModel):
             models.CheckConstraint(
                 condition=Q(payable=Round(F("amount") - F("hospital_share"), 2)), name="finance_settlement_payable"
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    amount=Round(
-                        F("platform_share")
-                        + F("hospital_share")
-                        + F("expert_share")
-                        + F("premium_share")
-                        + F("travel_share"),
-                        2,
-                    )
-                ),
-                name="finance_settlement_parts_add_up",
-            ),
+            parts_add_up("finance_settlement_parts_add_up"),
         ]
 
     def __str__(self) -> str:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -425,20 +426,33 @@ def statement_issue(*, by: User, expert: Practitioner, month: date) -> tuple[Sta
     409 when there is nothing to state; 422 for a month not yet ended."""
     require_role(by, *WRITERS)
     month = _check_month(month)
-    existing = Statement.objects.filter(expert=expert, month=month).first()
+    return _issued_once(
+        find=lambda: Statement.objects.filter(expert=expert, month=month).first(),
+        # one issue of an expert's statements at a time: the next waits on the expert's row, then finds the first's
+        # (without the lock it found the lines already stated: 409 nothing to state)
+        lock=Practitioner.objects.filter(pk=expert.pk),
+        issue=lambda: _issue(by=by, expert=expert, month=month),
+    )
+
+
+T = TypeVar("T")
+
+
+def _issued_once(*, find: Callable[[], T | None], lock: QuerySet[Any], issue: Callable[[], T]) -> tuple[T, bool]:
+    """Issue a document once: the one already issued and ``False``, else ``issue()`` under a row lock on ``lock``
+    (a racing issue waits on it, then finds the first's) and ``True``; the unique key settles what still races."""
+    existing = find()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            # One issue of an expert's statements at a time: the next one waits on the expert's row, then sees the
-            # statement the first committed (without the lock it found the lines already stated: 409 nothing to state).
-            Practitioner.objects.select_for_update().filter(pk=expert.pk).values_list("pk", flat=True).first()
-            existing = Statement.objects.filter(expert=expert, month=month).first()
+            lock.select_for_update().values_list("pk", flat=True).first()
+            existing = find()
             if existing is not None:
                 return existing, False
-            return _issue(by=by, expert=expert, month=month), True
+            return issue(), True
     except IntegrityError:
-        existing = Statement.objects.filter(expert=expert, month=month).first()
+        existing = find()
         if existing is None:
             raise
         return existing, False
@@ -828,22 +842,11 @@ def settlement_issue(*, by: User, hospital: Organization, month: date) -> tuple[
     require_role(by, *WRITERS)
     _hospital(hospital)
     month = _check_month(month, settlement=True)
-    existing = HospitalSettlement.objects.filter(hospital=hospital, month=month).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            # one issue per hospital at a time: the second waits on the hospital's row, then finds the first's
-            Organization.objects.select_for_update().filter(pk=hospital.pk).values_list("pk", flat=True).first()
-            existing = HospitalSettlement.objects.filter(hospital=hospital, month=month).first()
-            if existing is not None:
-                return existing, False
-            return _settle(by=by, hospital=hospital, month=month), True
-    except IntegrityError:
-        existing = HospitalSettlement.objects.filter(hospital=hospital, month=month).first()
-        if existing is None:
-            raise
-        return existing, False
+    return _issued_once(
+        find=lambda: HospitalSettlement.objects.filter(hospital=hospital, month=month).first(),
+        lock=Organization.objects.filter(pk=hospital.pk),
+        issue=lambda: _settle(by=by, hospital=hospital, month=month),
+    )
 
 
 def _settle(*, by: User, hospital: Organization, month: date) -> HospitalSettlement:

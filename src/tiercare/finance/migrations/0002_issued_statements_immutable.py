@@ -49,9 +49,9 @@ def forwards(apps, schema_editor):
             schema_editor.execute(statement, params=None)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps, schema_editor, rules=RULES):
     vendor = schema_editor.connection.vendor
-    for table, stem, _message in RULES:
+    for table, stem, _message in rules:
         for op in ("update", "delete"):
             suffix = f" ON {table}" if vendor == "postgresql" else ""
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {stem}_no_{op}{suffix}", params=None)

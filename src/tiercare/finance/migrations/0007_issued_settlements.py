@@ -29,11 +29,7 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table, stem, _message in RULES:
-        for op in ("update", "delete"):
-            suffix = f" ON {table}" if vendor == "postgresql" else ""
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {stem}_no_{op}{suffix}", params=None)
+    _immutable.backwards(apps, schema_editor, RULES)
 
 
 class Migration(migrations.Migration):
