@@ -59,6 +59,8 @@ NO_FOREIGN_IDS = {
     "(tests/finance/test_pages.py)",
     "finance/shares/": "a share rule names a hospital (directory data); finance writers only (tests/finance)",
     "finance/statements/": "issues a month's statements (a month, no object id); finance writers only (tests/finance)",
+    "finance/settlements/": "issues a month's hospital settlements (a month, no object id); finance writers only "
+    "(tests/finance/test_settlement_docs.py)",
     "finance/chain/rules/": "a GP center's share rule names the center (directory data); finance writers only, "
     "others 403 (tests/finance/test_chain.py)",
     "profiles/mine/articles/new/": "an expert writes a new article of their own; names no object (the author is the "

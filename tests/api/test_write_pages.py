@@ -195,6 +195,7 @@ PAGE_ONLY: dict[str, str] = {
     "finance:shares": "operations add a revenue-share rule version on the share-rules page",
     "finance:unpriced_price": "operations price one piece of unpriced work from the worklist",
     "finance:statements": "operations issue a month's expert statements",
+    "finance:settlements": "operations issue a month's hospital settlements",
     "finance:statement": "operations record a correction that the expert's next statement carries",
     "finance:coverage": "the GP team or a coordinator records a person's coverage on the person's coverage page; the "
     "API only reads coverage",

@@ -3,13 +3,12 @@ follow-up classified against the right previous one when two are filed at once."
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 from tests import factories as f
 from tests.care.factories import HTN_HIGH, HTN_OK, at, contract, enrol, followup, team_with
+from tests.concurrency import race_outcomes
 
 from tiercare.care import services
 from tiercare.care.models import ContractMember, Enrollment, FollowUp
@@ -20,25 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 
 
 def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=10)
-            fn()
-            outcomes.append("ok")
-        except (Conflict, ValidationFailed):
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return sorted(outcomes)
+    return race_outcomes(*calls, refused=(Conflict, ValidationFailed))
 
 
 def test_two_teams_signing_one_household_at_once_yield_one_contract(cast):

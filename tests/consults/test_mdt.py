@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from tests import factories as f
+from tests.concurrency import run_together
 from tiercare.consults import services, slots
 from tiercare.consults.models import MdtMeeting, MdtParticipant, SignedOpinionError, Transition
 from tiercare.core.errors import Conflict, Forbidden, ValidationFailed
@@ -208,26 +207,14 @@ def test_only_chair_concludes(cast, net, mdt):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_bookings_of_one_mdt_exactly_one_wins(cast, net, mdt):
     proposals = services.mdt_propose(mdt=mdt, limit=2)
-    barrier = threading.Barrier(2)
-    results: list[str] = []
-
-    def book(p):
-        try:
-            experts = {s: Practitioner.objects.get(pk=k) for s, k in p.experts.items()}
-            barrier.wait()
-            services.mdt_book(by=cast.ops, mdt=mdt, starts_at=p.starts_at, experts=experts)
-            results.append("won")
-        except Conflict as exc:
-            results.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(p,)) for p in proposals]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["illegal_transition", "won"]
+    bookings = [(p.starts_at, {s: Practitioner.objects.get(pk=k) for s, k in p.experts.items()}) for p in proposals]
+    outcomes = run_together(
+        [lambda a=a, e=e: services.mdt_book(by=cast.ops, mdt=mdt, starts_at=a, experts=e) for a, e in bookings]
+    )
+    assert sorted("won" if e is None else getattr(e, "code", repr(e)) for e in outcomes) == [
+        "illegal_transition",
+        "won",
+    ]
     assert MdtMeeting.objects.filter(mdt_case=mdt).count() == 1
     assert MdtParticipant.objects.count() == 2
 

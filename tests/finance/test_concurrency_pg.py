@@ -1,5 +1,5 @@
 """On PostgreSQL, with real connections racing: fifty charge creations for the same fact store one charge per line;
-issuing the same expert's month from several requests at once issues one statement."""
+issuing the same expert's month (or the same hospital's settlement) from several requests at once issues one."""
 
 from __future__ import annotations
 
@@ -49,6 +49,24 @@ def test_issuing_the_same_month_at_once_issues_one(priced):
     assert Statement.objects.count() == 1 and StatementLine.objects.count() == 2
     assert sum(1 for _s, new in results if new) == 1
     assert {s.pk for s, _new in results} == {Statement.objects.get().pk}
+
+
+@time_machine.travel("2026-12-06 10:00+08:00", tick=False)
+def test_settling_the_same_hospital_month_at_once_issues_one(priced):
+    from tiercare.finance.models import HospitalSettlement, SettlementLine
+
+    held_session(priced, date(2026, 10, 13), cases_seen=12)
+    held_session(priced, date(2026, 10, 20), cases_seen=3)
+    services.charges_sweep()
+    results = []
+    race(
+        8,
+        lambda i: results.append(
+            services.settlement_issue(by=priced.ops, hospital=priced.hospital_a, month=date(2026, 10, 1))
+        ),
+    )
+    assert HospitalSettlement.objects.count() == 1 and SettlementLine.objects.count() == 2
+    assert sum(1 for _s, new in results if new) == 1
 
 
 def test_racing_moves_of_one_incident_pass_once(cast):

@@ -1,7 +1,9 @@
 """The demo's money: prices and share rules everywhere work happens, charges of the demo's work, statements of the
 ended months issued (the demo expert's among them, one with a correction), one price edited into a second version,
-one piece of unpriced work for operations, and every month reconciled to the fen."""
+one piece of unpriced work for operations, every month reconciled to the fen, and hospital settlements issued for
+the ended months but the last."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -25,6 +27,18 @@ def test_the_demo_has_issued_statements_that_reconcile():
     assert UnpricedWork.objects.filter(resolved_at__isnull=True).exists()
     months = selectors.reconciliation()
     assert len(months) >= 3 and all(m.balanced for m in months)
+    # settlements issued for the ended months but the last, each agreeing with its lines
+    from django.utils import timezone
+
+    from tiercare.finance.models import HospitalSettlement
+
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    docs = HospitalSettlement.objects.all()
+    assert docs.filter(month=(last_month - timedelta(days=1)).replace(day=1)).exists()
+    assert not docs.filter(month__gte=last_month).exists()
+    for d in docs:
+        assert d.amount == sum(ln.amount for ln in d.lines.all()) and d.payable == d.amount - d.hospital_share
     # incidents: one open adverse event whose insurer is named, one dispute closed with an outcome after every step
     open_event = Incident.objects.get(kind="adverse_event", status="open")
     assert open_event.insurer and open_event.expert.user.username == "expert"

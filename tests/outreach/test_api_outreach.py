@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from icalendar import Calendar
 
 from tests import factories as f
+from tests.concurrency import run_together
 from tests.outreach.factories import ALL_HALF_DAYS, locate, make_session, next_monday, set_availability
 from tiercare.core.errors import Conflict
 from tiercare.core.models import AuditEvent
@@ -144,25 +143,16 @@ def test_two_concurrent_bookings_of_the_last_place_exactly_one_wins(cast):
     session = make_session(cast.expert_practitioner, cast.dept_a, on=next_monday(), places=1)
     coordinator2 = f.staff_user("coordinator", cast.hospital_a, username="coordinator2")
     people = [_patient_at_a(cast), f.PersonFactory(household=cast.household_hospital_a)]
-    barrier = threading.Barrier(2)
-    results: list[str] = []
-
-    def book(user, person):
-        try:
-            barrier.wait()
-            services.booking_create(by=user, session=session, person=person)
-            results.append("won")
-        except Conflict as exc:
-            results.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(u, p)) for u, p in zip([cast.coordinator, coordinator2], people)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["session_full", "won"]
+    outcomes = run_together(
+        [
+            lambda u=u, p=p: services.booking_create(by=u, session=session, person=p)
+            for u, p in zip([cast.coordinator, coordinator2], people)
+        ]
+    )
+    assert sorted(getattr(e, "code", "won") if e is None or isinstance(e, Conflict) else repr(e) for e in outcomes) == [
+        "session_full",
+        "won",
+    ]
     assert Booking.objects.filter(session=session, status="active").count() == 1
 
 

@@ -1,9 +1,7 @@
 """Two care teams registering the same resident at the same moment: exactly one record, on PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection
+from tests.concurrency import race_outcomes
 
 from tiercare.core.errors import Conflict
 from tiercare.people.models import Person
@@ -13,29 +11,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 
 
 def test_same_id_number_registered_concurrently_yields_one_person(cast):
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    def register(name: str) -> object:
+        return person_register(
+            by=cast.gp,
+            household=cast.household_a,
+            data={"name": name, "sex": "2"},
+            id_kind="resident_id",
+            id_number="11010519491231002X",
+        )
 
-    def register(name: str) -> None:
-        try:
-            barrier.wait(timeout=10)
-            person_register(
-                by=cast.gp,
-                household=cast.household_a,
-                data={"name": name, "sex": "2"},
-                id_kind="resident_id",
-                id_number="11010519491231002X",
-            )
-            outcomes.append("created")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register, args=(f"并发{i}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert sorted(outcomes) == ["conflict", "created"]
+    calls = [lambda i=i: register(f"并发{i}") for i in range(2)]
+    assert race_outcomes(*calls, refused=(Conflict,)) == ["ok", "refused"]
     assert Person.objects.filter(id_last4="002X").count() == 1

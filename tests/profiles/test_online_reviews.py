@@ -98,28 +98,9 @@ def test_the_proxy_holder_reviews_the_childs_consultation_and_loses_it_with_the_
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reviews_of_one_online_consultation_racing_store_one(cast, online):  # noqa: F811
-    import threading
-
-    from django.db import connection
+    from tests.concurrency import race_outcomes
 
     c = answered(cast, online)
-    results: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def write(stars: int) -> None:
-        try:
-            barrier.wait()
-            services.review_create(by=cast.patient, online=c, stars=stars, text="并发")
-            results.append("ok")
-        except Conflict:
-            results.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(s,)) for s in (4, 5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["conflict", "ok"]
+    write = [lambda s=s: services.review_create(by=cast.patient, online=c, stars=s, text="并发") for s in (4, 5)]
+    assert race_outcomes(*write, refused=(Conflict,)) == ["ok", "refused"]
     assert Review.objects.filter(online=c).count() == 1

@@ -197,29 +197,10 @@ def test_the_expert_replies_once_in_public(cast, visit, client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reviews_of_one_visit_racing_store_one(cast):
-    import threading
-
-    from django.db import connection
+    from tests.concurrency import race_outcomes
 
     session = held_session(cast.expert_practitioner, cast.dept_a, days_ago=2)
     b = booking(session, cast.patient_person, cast.coordinator)
-    results: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def write(stars: int) -> None:
-        try:
-            barrier.wait()
-            services.review_create(by=cast.patient, booking=b, stars=stars, text="并发")
-            results.append("ok")
-        except Conflict:
-            results.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(s,)) for s in (4, 5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["conflict", "ok"]
+    write = [lambda s=s: services.review_create(by=cast.patient, booking=b, stars=s, text="并发") for s in (4, 5)]
+    assert race_outcomes(*write, refused=(Conflict,)) == ["ok", "refused"]
     assert Review.objects.filter(booking=b).count() == 1

@@ -11,8 +11,8 @@ from tiercare.core.access import access_one
 from tiercare.core.audit import audit_record
 from tiercare.core.errors import ValidationFailed
 from tiercare.core.models import AuditAction, User
-from tiercare.finance.models import Incident, IncidentSource, Statement, StatementLine, UnpricedWork
-from tiercare.finance.selectors import incident_list, is_reader, is_writer, statement_list
+from tiercare.finance.models import HospitalSettlement, Incident, IncidentSource, Statement, StatementLine, UnpricedWork
+from tiercare.finance.selectors import incident_list, is_reader, is_writer, settlement_doc_list, statement_list
 from tiercare.network.models import Organization, Practitioner
 from tiercare.people.models import Person
 
@@ -143,3 +143,16 @@ def access_coverage_person(user: User, person_id: object) -> Person:
     from tiercare.people.access import access_person_by_id
 
     return access_person_by_id(user, person_id, reason="coverage")
+
+
+def access_settlement_by_id(user: User, settlement_id: object) -> HospitalSettlement:
+    """An issued settlement ``user`` may read (all, for finance readers; their hospital's, for its coordinators and
+    directors), else 404 and an audited refusal."""
+    return access_one(
+        user,
+        settlement_doc_list(for_user=user),
+        settlement_id,
+        object_type="finance.hospitalsettlement",
+        refusal="not the user's hospital's settlement",
+        not_found=_("No such settlement."),
+    )

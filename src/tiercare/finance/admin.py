@@ -24,12 +24,9 @@ class ReadOnlyAdmin(AuditedAdmin):
         return False
 
 
-class StatementLineInline(admin.TabularInline):
-    model = m.StatementLine
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-    fields = ("occurred_on", "kind", "hospital_name", "service", "fact_kind", "fact_id", "gross", "share")
-    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -38,11 +35,33 @@ class StatementLineInline(admin.TabularInline):
         return False
 
 
+class StatementLineInline(ReadOnlyInline):
+    model = m.StatementLine
+    fields = ("occurred_on", "kind", "hospital_name", "service", "fact_kind", "fact_id", "gross", "share")
+    readonly_fields = fields
+
+
+class SettlementLineInline(ReadOnlyInline):
+    model = m.SettlementLine
+    fields = ("occurred_on", "service", "fact_kind", "fact_id", "expert_name", "amount", "hospital_share")
+    readonly_fields = fields
+
+
 @admin.register(m.Statement)
 class StatementAdmin(ReadOnlyAdmin):
     list_display = ("number", "expert", "month", "gross", "tax", "net", "issued_at")
     list_filter = ("month",)
     inlines = [StatementLineInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(m.HospitalSettlement)
+class HospitalSettlementAdmin(ReadOnlyAdmin):
+    list_display = ("number", "hospital", "month", "amount", "hospital_share", "payable", "issued_at")
+    list_filter = ("month",)
+    inlines = [SettlementLineInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [f.name for f in self.model._meta.fields]

@@ -21,6 +21,7 @@ from tiercare.finance.access import (
     access_incident_expert,
     access_incident_person,
     access_incident_source,
+    access_settlement_by_id,
     access_statement_by_id,
 )
 from tiercare.finance.chain_schemas import CenterMonthOut, CenterSummaryOut, CostIn, CostOut
@@ -33,6 +34,8 @@ from tiercare.finance.schemas import (
     IncidentMoveIn,
     IncidentOut,
     MonthOut,
+    SettlementDetailOut,
+    SettlementOut,
     StatementDetailOut,
     StatementOut,
     UnpricedOut,
@@ -56,6 +59,26 @@ def get_statement(request: AuthedRequest, statement_id: UUID) -> Any:
     statement = access_statement_by_id(request.user, statement_id)
     fields = ("id", "number", "expert_id", "month", "gross", "taxable", "tax", "net", "issued_at")
     return {**{f: getattr(statement, f) for f in fields}, "lines": list(selectors.statement_lines(statement))}
+
+
+@router.get(
+    "/finance/settlements", response={200: page_schema(SettlementOut), **ERRORS}, operation_id="list_settlements"
+)
+def list_settlements(request: AuthedRequest, paging: Query[PageParams]) -> dict[str, Any]:
+    """Issued hospital settlements: a hospital's own for its coordinators and directors; all for finance readers."""
+    return page(selectors.settlement_doc_list(for_user=request.user), paging)
+
+
+@router.get(
+    "/finance/settlements/{settlement_id}",
+    response={200: SettlementDetailOut, **ERRORS},
+    operation_id="get_settlement",
+)
+def get_settlement(request: AuthedRequest, settlement_id: UUID) -> Any:
+    """One issued settlement with every charge it carries (404 for another hospital's)."""
+    doc = access_settlement_by_id(request.user, settlement_id)
+    fields = [f.alias or name for name, f in SettlementOut.model_fields.items()]
+    return {**{f: getattr(doc, f) for f in fields}, "lines": list(selectors.settlement_lines(doc))}
 
 
 @router.get("/finance/charges", response={200: page_schema(ChargeOut), **ERRORS}, operation_id="list_charges")

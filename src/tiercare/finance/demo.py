@@ -134,16 +134,26 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
         )
     sessions = _held_sessions(rng, partnerships, first, today)
     sweep = services.charges_sweep()
-    issued = 0
+    issued = settled = 0
     for n in range(MONTHS, 0, -1):
         month = _month_back(this_month, n)
         if n == 1:
             _one_correction(ops, month)
         issued += len(services.statements_issue_month(by=ops, month=month))
+        if n > 1:  # last month's settlements are left for operations to issue (README tour)
+            settled += len(services.settlements_issue_month(by=ops, month=month))
     incidents = _incidents(ops, today)
     payers = _payers(today)
     costs = _center_costs(rng, ops, sorted(centers, key=lambda c: c.name), this_month)
-    return {"sessions": sessions, **sweep, "statements": issued, "incidents": incidents, **payers, "costs": costs}
+    return {
+        "sessions": sessions,
+        **sweep,
+        "statements": issued,
+        "settlements": settled,
+        "incidents": incidents,
+        **payers,
+        "costs": costs,
+    }
 
 
 def _center_costs(rng: random.Random, ops: User, centers: list[Organization], this_month: date) -> int:

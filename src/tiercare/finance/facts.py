@@ -78,40 +78,32 @@ def session_lines(session: ExpertSession) -> list[FactLine]:
     return [FactLine(item=str(service), service=service, quantity=1, **base)]  # type: ignore[arg-type]
 
 
-def teleconsult_lines(tc: Teleconsult) -> list[FactLine]:
-    if tc.first_answer_at is None or tc.expert_id is None:
+def _case_line(kind: str, service: str, answer: Teleconsult | SecondOpinion, at: object) -> list[FactLine]:
+    """One line for an expert's answer to a hard case (a tele-consultation's first answer, a signed opinion), at the
+    requesting hospital, on the day of ``at``; nothing while unanswered or without an expert."""
+    if at is None or answer.expert_id is None:
         return []
     return [
         FactLine(
-            fact_kind=FactKind.TELECONSULT,
-            fact_id=tc.pk,
+            fact_kind=kind,
+            fact_id=answer.pk,
             item="",
-            service=Service.TELECONSULT,
-            hospital_id=tc.case.requesting_org_id,
-            expert_id=tc.expert_id,
-            occurred_on=_day(tc.first_answer_at),
+            service=service,
+            hospital_id=answer.case.requesting_org_id,
+            expert_id=answer.expert_id,
+            occurred_on=_day(at),
             quantity=1,
-            description=tc.specialty,
+            description=answer.specialty,
         )
     ]
+
+
+def teleconsult_lines(tc: Teleconsult) -> list[FactLine]:
+    return _case_line(FactKind.TELECONSULT, Service.TELECONSULT, tc, tc.first_answer_at)
 
 
 def opinion_lines(op: SecondOpinion) -> list[FactLine]:
-    if op.signed_at is None or op.expert_id is None:
-        return []
-    return [
-        FactLine(
-            fact_kind=FactKind.OPINION,
-            fact_id=op.pk,
-            item="",
-            service=Service.SECOND_OPINION,
-            hospital_id=op.case.requesting_org_id,
-            expert_id=op.expert_id,
-            occurred_on=_day(op.signed_at),
-            quantity=1,
-            description=op.specialty,
-        )
-    ]
+    return _case_line(FactKind.OPINION, Service.SECOND_OPINION, op, op.signed_at)
 
 
 def mdt_lines(mdt: MdtCase) -> list[FactLine]:

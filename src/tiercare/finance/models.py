@@ -27,6 +27,13 @@ MIN_PRICE = Decimal("10.00")
 MIN_PLATFORM_PERCENT = Decimal("1.00")
 
 
+def parts_add_up(name: str) -> models.CheckConstraint:
+    """The database's check that the five parts of an amount (platform, hospital, expert, premium, travel) add up to
+    it to the fen."""
+    parts = F("platform_share") + F("hospital_share") + F("expert_share") + F("premium_share") + F("travel_share")
+    return models.CheckConstraint(condition=Q(amount=Round(parts, 2)), name=name)
+
+
 class Service(models.TextChoices):
     """What a price is for. Surgery is priced by its grade (手术分级, 《医疗技术临床应用管理办法》)."""
 
@@ -212,19 +219,7 @@ class Charge(BaseModel):
             models.CheckConstraint(
                 condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)), name="finance_charge_amount"
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    amount=Round(
-                        F("platform_share")
-                        + F("hospital_share")
-                        + F("expert_share")
-                        + F("premium_share")
-                        + F("travel_share"),
-                        2,
-                    )
-                ),
-                name="finance_charge_parts_add_up",
-            ),
+            parts_add_up("finance_charge_parts_add_up"),
             models.CheckConstraint(
                 condition=Q(
                     platform_share__gte=0,
@@ -737,3 +732,78 @@ class CenterCost(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.center_id} {self.month:%Y-%m} {self.get_category_display()} ¥{self.amount}"
+
+
+# --- issued host-hospital settlements (结算单) ---------------------------------------------------------------------
+class HospitalSettlement(BaseModel):
+    """A partner hospital's (or GP center's) settlement of a month, issued once and never changed, like an expert
+    statement: the charges of the month or earlier on no settlement yet, itemised, with the hospital's share and what
+    it pays the group (``payable`` = ``amount`` − ``hospital_share``). A charge is on one settlement only; a charge
+    that arrives after its month was settled is carried by the next settlement of that hospital."""
+
+    hospital = models.ForeignKey(
+        "network.Organization", verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    number = models.CharField(_("settlement number"), max_length=40, unique=True)
+    count = models.PositiveIntegerField(_("charges"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    hospital_share = models.DecimalField(_("hospital's share"), max_digits=14, decimal_places=2)
+    expert_share = models.DecimalField(_("experts"), max_digits=14, decimal_places=2)
+    platform_share = models.DecimalField(_("platform"), max_digits=14, decimal_places=2)
+    premium_share = models.DecimalField(_("malpractice premium"), max_digits=14, decimal_places=2)
+    travel_share = models.DecimalField(_("travel"), max_digits=14, decimal_places=2)
+    payable = models.DecimalField(_("pays the group"), max_digits=14, decimal_places=2)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-month", "hospital__name"]
+        verbose_name = _("hospital settlement")
+        verbose_name_plural = _("hospital settlements")
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "month"], name="finance_settlement_month_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="finance_settlement_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(payable=Round(F("amount") - F("hospital_share"), 2)), name="finance_settlement_payable"
+            ),
+            parts_add_up("finance_settlement_parts_add_up"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise IssuedStatementError("an issued settlement cannot be changed; a later settlement carries corrections")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise IssuedStatementError("an issued settlement cannot be deleted")
+
+
+class SettlementLine(BaseModel):
+    """One charge of an issued settlement (a charge is on one settlement only: unique)."""
+
+    settlement = models.ForeignKey(HospitalSettlement, on_delete=models.PROTECT, related_name="lines")
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="settlement_line")
+    occurred_on = models.DateField(_("date"))
+    service = models.CharField(_("service"), max_length=30)
+    fact_kind = models.CharField(_("work"), max_length=20)
+    fact_id = models.UUIDField()
+    expert_name = models.CharField(_("expert"), max_length=100, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    hospital_share = models.DecimalField(_("hospital's share"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["occurred_on", "created_at"]
+        verbose_name = _("settlement line")
+        verbose_name_plural = _("settlement lines")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise IssuedStatementError("a line of an issued settlement cannot be changed")
+        super().save(*args, **kwargs)

@@ -38,6 +38,37 @@ class StatementDetailOut(StatementOut):
     lines: list[StatementLineOut]
 
 
+class SettlementOut(Schema):
+    id: UUID
+    number: str
+    hospital: UUID = Field(alias="hospital_id")
+    month: date
+    count: int
+    amount: Decimal
+    hospital_share: Decimal
+    expert_share: Decimal
+    platform_share: Decimal
+    premium_share: Decimal
+    travel_share: Decimal
+    payable: Decimal = Field(description="what the hospital pays the group: amount − hospital_share")
+    issued_at: datetime
+
+
+class SettlementLineOut(Schema):
+    charge: UUID = Field(alias="charge_id")
+    occurred_on: date
+    service: str
+    fact_kind: str
+    fact_id: UUID
+    expert_name: str
+    amount: Decimal
+    hospital_share: Decimal
+
+
+class SettlementDetailOut(SettlementOut):
+    lines: list[SettlementLineOut]
+
+
 class ChargeOut(Schema):
     id: UUID
     fact_kind: str

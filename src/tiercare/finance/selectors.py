@@ -18,9 +18,11 @@ from django.db.models.functions import TruncMonth
 from tiercare.core.models import Role, User
 from tiercare.finance.models import (
     Charge,
+    HospitalSettlement,
     Incident,
     IncidentStatus,
     Price,
+    SettlementLine,
     ShareRule,
     Statement,
     StatementLine,
@@ -259,3 +261,34 @@ def can_record_incidents(user: User) -> bool:
 
 def can_move_incidents(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in INCIDENT_MOVERS)
+
+
+# --- issued host-hospital settlements ------------------------------------------------------------------------------
+SETTLEMENT_HOSPITAL_ROLES = (Role.COORDINATOR, Role.DIRECTOR)
+
+
+def settlement_doc_list(*, for_user: User) -> QuerySet[HospitalSettlement]:
+    """Issued settlements: all for finance readers; a hospital's own for its coordinators and directors; none else."""
+    qs = HospitalSettlement.objects.select_related("hospital")
+    if is_reader(for_user):
+        return qs
+    if for_user.is_authenticated and for_user.is_active and for_user.role in SETTLEMENT_HOSPITAL_ROLES:
+        from tiercare.network.selectors import user_organization_ids
+
+        return qs.filter(hospital_id__in=user_organization_ids(for_user))
+    return qs.none()
+
+
+def settlement_lines(settlement: HospitalSettlement) -> QuerySet[SettlementLine]:
+    return settlement.lines.order_by("occurred_on", "created_at")
+
+
+def unsettled_charges(*, hospital_id: Any, month: date) -> QuerySet[Charge]:
+    """The charges a settlement of ``month`` would carry for the hospital: of the month or earlier, on none yet."""
+    from tiercare.finance.services import next_month
+
+    return (
+        Charge.objects.filter(hospital_id=hospital_id, occurred_on__lt=next_month(month), settlement_line__isnull=True)
+        .select_related("expert")
+        .order_by("occurred_on", "created_at")
+    )

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from tiercare.finance.models import (
     Charge,
     ChargedFact,
     Coverage,
+    HospitalSettlement,
     Incident,
     IncidentKind,
     IncidentOutcome,
@@ -48,6 +50,7 @@ from tiercare.finance.models import (
     ReimbursementRule,
     Scheme,
     Service,
+    SettlementLine,
     ShareRule,
     Statement,
     StatementLine,
@@ -411,10 +414,15 @@ def statement_draft(*, expert: Practitioner, month: date) -> Draft:
     return Draft(expert=expert, month=month, charges=charges, adjustments=adjustments)
 
 
-def _check_month(month: date) -> date:
+def _check_month(month: date, *, settlement: bool = False) -> date:
     month = month_start(month)
     if month >= month_start(timezone.localdate()):
-        raise ValidationFailed(_("month: a statement is issued once the month has ended."), details={"field": "month"})
+        message = (
+            _("month: a settlement is issued once the month has ended.")
+            if settlement
+            else _("month: a statement is issued once the month has ended.")
+        )
+        raise ValidationFailed(message, details={"field": "month"})
     return month
 
 
@@ -425,20 +433,33 @@ def statement_issue(*, by: User, expert: Practitioner, month: date) -> tuple[Sta
     409 when there is nothing to state; 422 for a month not yet ended."""
     require_role(by, *WRITERS)
     month = _check_month(month)
-    existing = Statement.objects.filter(expert=expert, month=month).first()
+    return _issued_once(
+        find=lambda: Statement.objects.filter(expert=expert, month=month).first(),
+        # one issue of an expert's statements at a time: the next waits on the expert's row, then finds the first's
+        # (without the lock it found the lines already stated: 409 nothing to state)
+        lock=Practitioner.objects.filter(pk=expert.pk),
+        issue=lambda: _issue(by=by, expert=expert, month=month),
+    )
+
+
+T = TypeVar("T")
+
+
+def _issued_once(*, find: Callable[[], T | None], lock: QuerySet[Any], issue: Callable[[], T]) -> tuple[T, bool]:
+    """Issue a document once: the one already issued and ``False``, else ``issue()`` under a row lock on ``lock``
+    (a racing issue waits on it, then finds the first's) and ``True``; the unique key settles what still races."""
+    existing = find()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            # One issue of an expert's statements at a time: the next one waits on the expert's row, then sees the
-            # statement the first committed (without the lock it found the lines already stated: 409 nothing to state).
-            Practitioner.objects.select_for_update().filter(pk=expert.pk).values_list("pk", flat=True).first()
-            existing = Statement.objects.filter(expert=expert, month=month).first()
+            lock.select_for_update().values_list("pk", flat=True).first()
+            existing = find()
             if existing is not None:
                 return existing, False
-            return _issue(by=by, expert=expert, month=month), True
+            return issue(), True
     except IntegrityError:
-        existing = Statement.objects.filter(expert=expert, month=month).first()
+        existing = find()
         if existing is None:
             raise
         return existing, False
@@ -818,3 +839,88 @@ def payers_estimate(
             cap_used=cap_used,
         )
     return Estimate(amount, tier, special_needs, coverage, rule, split, why)
+
+
+# --- issued host-hospital settlements (结算单) ---------------------------------------------------------------------
+def settlement_issue(*, by: User, hospital: Organization, month: date) -> tuple[HospitalSettlement, bool]:
+    """Operations issue ``hospital``'s settlement of ``month`` (ended): every charge of the month or earlier on no
+    settlement yet becomes a line, the totals are stored once and never change. Issuing it again (also at the same
+    moment) returns the one issued and ``False``. 409 when there is nothing to settle; 422 for a month not ended."""
+    require_role(by, *WRITERS)
+    _hospital(hospital)
+    month = _check_month(month, settlement=True)
+    return _issued_once(
+        find=lambda: HospitalSettlement.objects.filter(hospital=hospital, month=month).first(),
+        lock=Organization.objects.filter(pk=hospital.pk),
+        issue=lambda: _settle(by=by, hospital=hospital, month=month),
+    )
+
+
+def _settle(*, by: User, hospital: Organization, month: date) -> HospitalSettlement:
+    from tiercare.finance.selectors import unsettled_charges
+
+    charges = list(unsettled_charges(hospital_id=hospital.pk, month=month))
+    if not charges:
+        raise Conflict(_("Nothing to settle for this hospital and month."), code="nothing_to_settle")
+
+    def total(name: str) -> Decimal:
+        return sum((getattr(c, name) for c in charges), Decimal("0.00"))
+
+    amount, hospital_share = total("amount"), total("hospital_share")
+    settlement = HospitalSettlement(
+        hospital=hospital,
+        month=month,
+        number=f"JSH{month:%Y%m}-{str(hospital.pk)[:8].upper()}",
+        count=len(charges),
+        amount=amount,
+        hospital_share=hospital_share,
+        expert_share=total("expert_share"),
+        platform_share=total("platform_share"),
+        premium_share=total("premium_share"),
+        travel_share=total("travel_share"),
+        payable=amount - hospital_share,
+        issued_at=timezone.now(),
+        issued_by=by,
+    )
+    settlement.save()
+    SettlementLine.objects.bulk_create(
+        [
+            SettlementLine(
+                settlement=settlement,
+                charge=c,
+                occurred_on=c.occurred_on,
+                service=c.service,
+                fact_kind=c.fact_kind,
+                fact_id=c.fact_id,
+                expert_name=c.expert.name if c.expert else "",
+                amount=c.amount,
+                hospital_share=c.hospital_share,
+            )
+            for c in charges
+        ]
+    )
+    audit_write(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=settlement,
+        changes={"amount": amount, "payable": settlement.payable, "lines": len(charges)},
+        reason="settlement issued",
+    )
+    return settlement
+
+
+def settlements_issue_month(*, by: User, month: date) -> list[HospitalSettlement]:
+    """Issue ``month``'s settlement of every hospital with charges to settle; returns the newly issued."""
+    require_role(by, *WRITERS)
+    month = _check_month(month, settlement=True)
+    hospital_ids = set(
+        Charge.objects.filter(occurred_on__lt=next_month(month), settlement_line__isnull=True).values_list(
+            "hospital_id", flat=True
+        )
+    )
+    issued = []
+    for hospital in Organization.objects.filter(pk__in=hospital_ids).order_by("name"):
+        settlement, new = settlement_issue(by=by, hospital=hospital, month=month)
+        if new:
+            issued.append(settlement)
+    return issued

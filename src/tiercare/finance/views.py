@@ -33,10 +33,11 @@ from tiercare.finance.access import (
     access_incident_expert,
     access_incident_person,
     access_incident_source,
+    access_settlement_by_id,
     access_statement_by_id,
     access_unpriced_by_id,
 )
-from tiercare.finance.export import statement_context, statement_xlsx
+from tiercare.finance.export import fact_url, service_label, statement_context, statement_xlsx
 from tiercare.finance.forms import (
     CorrectionForm,
     CoverageForm,
@@ -49,7 +50,7 @@ from tiercare.finance.forms import (
     ShareRuleForm,
     UnpricedPriceForm,
 )
-from tiercare.finance.models import Incident, IncidentStatus, InstitutionTier
+from tiercare.finance.models import FactKind, Incident, IncidentStatus, InstitutionTier
 
 PAGE_ROWS = 300
 
@@ -89,13 +90,75 @@ def reconciliation(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def settlements(request: AuthedRequest) -> HttpResponse:
-    """A month's settlement per partner hospital: the charges billed, its share, what it pays the group."""
-    _readers(request)
+    """A month's settlement per partner hospital: the charges billed, its share, what it pays the group; operations
+    issue the month's settlement documents here. A hospital's coordinator or director lands on their issued ones."""
+    if not selectors.is_reader(request.user):
+        return redirect("finance:settlement_docs")
+    form = IssueForm(request.POST or None)
+    issued: list[Any] | None = None
+    if request.method == "POST":
+        require_role(request.user, *selectors.WRITERS)
+        if form.is_valid():
+            try:
+                issued = services.settlements_issue_month(by=request.user, month=form.cleaned_data["month"])
+            except DomainError as exc:
+                show_domain_error(form, exc)
     months = selectors.charge_months()
     month = _month_param(request) or (months[0] if months else services.month_start(timezone.localdate()))
-    rows = selectors.settlements(month=month)
-    return render(request, "finance/settlements.html", {"month": month, "months": months, "rows": rows})
+    docs = {d.hospital_id: d for d in selectors.settlement_doc_list(for_user=request.user).filter(month=month)}
+    rows = [(r, docs.get(r.hospital_id)) for r in selectors.settlements(month=month)]
+    return render(
+        request,
+        "finance/settlements.html",
+        {
+            "month": month,
+            "months": months,
+            "rows": rows,
+            "form": form,
+            "issued": issued,
+            "can_write": selectors.is_writer(request.user),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def settlement_docs(request: AuthedRequest) -> HttpResponse:
+    """The issued settlements the user may read (a hospital's coordinators and directors: their hospital's)."""
+    qs = selectors.settlement_doc_list(for_user=request.user)
+    if not (selectors.is_reader(request.user) or request.user.role in selectors.SETTLEMENT_HOSPITAL_ROLES):
+        raise NotFound(_("No such page."))
+    return render(request, "finance/settlement_docs.html", {"docs": qs[:PAGE_ROWS]})
+
+
+def _settlement_context(request: AuthedRequest, settlement_id: str) -> dict[str, Any]:
+    doc = access_settlement_by_id(request.user, settlement_id)
+    rows = [
+        {
+            "line": ln,
+            "service": service_label(ln.service),
+            "fact": f"{FactKind(ln.fact_kind).label if ln.fact_kind in FactKind.values else ''} "
+            f"{str(ln.fact_id)[:8].upper()}",
+            "url": fact_url(ln.fact_kind, ln.fact_id),
+        }
+        for ln in selectors.settlement_lines(doc)
+    ]
+    return {"doc": doc, "rows": rows}
+
+
+@login_required
+def settlement_doc(request: AuthedRequest, settlement_id: str) -> HttpResponse:
+    """One issued settlement: every charge it carries (date, service, the work, expert, amount, hospital's share)."""
+    return render(request, "finance/settlement_doc.html", _settlement_context(request, settlement_id))
+
+
+@login_required
+def settlement_doc_pdf(request: AuthedRequest, settlement_id: str) -> HttpResponse:
+    context = _settlement_context(request, settlement_id)
+    pdf = render_pdf_template("finance/settlement_pdf.html", context, request=request)
+    return pdf_response(pdf, f"{_('Settlement')}-{context['doc'].number}.pdf")
 
 
 @login_required

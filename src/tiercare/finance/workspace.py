@@ -1,6 +1,6 @@
 """The finance panel on the home workspace: for operations and the finance role, the open unpriced work and the
-last months' reconciliation; for an expert, their latest statements; for a GP center's lead, their center's
-accounts and costs."""
+last months' reconciliation; for an expert, their latest statements; for a hospital's coordinator or director, its
+latest issued settlements; for a GP center's lead, their center's accounts and costs."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
     if user.role == Role.EXPERT:
         statements = list(selectors.statement_list(for_user=user)[:3])
         return out + ([{"template": "finance/_expert_panel.html", "statements": statements}] if statements else [])
+    if user.role in selectors.SETTLEMENT_HOSPITAL_ROLES:
+        docs = list(selectors.settlement_doc_list(for_user=user)[:3])
+        return out + ([{"template": "finance/_settlement_panel.html", "docs": docs}] if docs else [])
     return out + _chain_lead_panel(user)
 
 

@@ -3,12 +3,10 @@ returns) leave exactly one review; two dispensing it at once dispense it once.""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from tests import factories as f
+from tests.concurrency import race_outcomes
 from tests.consults.online.conftest import (
     PASSWORD,
     online,  # noqa: F401
@@ -23,25 +21,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 
 
 def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=10)
-            fn()
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return sorted(outcomes)
+    return race_outcomes(*calls, refused=(Conflict,))
 
 
 def test_one_review_and_one_dispensing_when_two_pharmacists_race(cast, online):  # noqa: F811

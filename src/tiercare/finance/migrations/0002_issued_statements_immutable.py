@@ -25,9 +25,9 @@ END; $$ LANGUAGE plpgsql
 """
 
 
-def _statements(vendor):
+def _statements(vendor, rules=RULES):
     out = [PG_FUNCTION] if vendor == "postgresql" else []
-    for table, stem, message in RULES:
+    for table, stem, message in rules:
         for op in ("UPDATE", "DELETE"):
             name = f"{stem}_no_{op.lower()}"
             if vendor == "postgresql":
@@ -49,9 +49,9 @@ def forwards(apps, schema_editor):
             schema_editor.execute(statement, params=None)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps, schema_editor, rules=RULES):
     vendor = schema_editor.connection.vendor
-    for table, stem, _message in RULES:
+    for table, stem, _message in rules:
         for op in ("update", "delete"):
             suffix = f" ON {table}" if vendor == "postgresql" else ""
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {stem}_no_{op}{suffix}", params=None)
