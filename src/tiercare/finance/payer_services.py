@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -38,6 +40,9 @@ from tiercare.finance.payers import split_payers
 from tiercare.finance.tax import fen
 from tiercare.network.models import Organization, Tier
 from tiercare.people.models import Person
+
+if TYPE_CHECKING:
+    from tiercare.finance.services import Estimate
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -231,3 +236,45 @@ def payers_backfill() -> int:
             if not ChargePayer.objects.filter(charge_id=charge.pk).exists():
                 raise
     return made
+
+
+def payers_estimate_stored(
+    *, person: Person, amount: Decimal, tier: str, on: date, special_needs: bool = False
+) -> tuple[Estimate, selectors.YearUse]:
+    """The estimate of who pays ``amount`` for ``person`` (resolved through access) at ``tier`` on ``on``, with the
+    year's deductible and cap use of the person's scheme on that day summed from their stored charges."""
+    from tiercare.finance.services import coverage_on, payers_estimate
+
+    coverage = coverage_on(person, on)
+    use = (
+        selectors.payers_year_use(person=person, year=on.year, scheme=coverage.scheme)
+        if coverage is not None
+        else selectors.YearUse(ZERO, ZERO)
+    )
+    estimate = payers_estimate(
+        person=person,
+        amount=amount,
+        tier=tier,
+        on=on,
+        special_needs=special_needs,
+        deductible_used=use.deductible,
+        cap_used=use.reimbursed,
+    )
+    return estimate, use
+
+
+def payers_year_uses(*, person: Person, year: int) -> list[tuple[str, selectors.YearUse]]:
+    """Per scheme the person was covered by in ``year`` (self-pay aside): the deductible paid and what the insurer
+    reimbursed, summed from their stored charges."""
+    from tiercare.finance.models import Coverage
+
+    schemes = (
+        Coverage.objects.filter(person=person, valid_from__year__lte=year)
+        .exclude(valid_to__year__lt=year)
+        .exclude(scheme=Scheme.SELF_PAY)
+        .values_list("scheme", flat=True)
+        .distinct()
+    )
+    return [
+        (Scheme(s).label, selectors.payers_year_use(person=person, year=year, scheme=s)) for s in sorted(set(schemes))
+    ]

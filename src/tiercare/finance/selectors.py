@@ -20,9 +20,9 @@ from tiercare.finance.models import (
     Charge,
     ChargePayer,
     FactKind,
-    Payer,
     Incident,
     IncidentStatus,
+    Payer,
     Price,
     ShareRule,
     Statement,
@@ -285,18 +285,18 @@ def can_move_incidents(user: User) -> bool:
 # --- who pays (issue 15 item 7) ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class YearUse:
-    """What a person used of a year's reimbursement, summed from the stored payer rows: the deductible paid and what
-    the insurer of a scheme paid (toward its annual cap)."""
+    """What a person used of a scheme's year, summed from the stored payer rows of their charges: the deductible
+    they paid and what the scheme's insurer paid (toward its annual cap)."""
 
     deductible: Decimal
     reimbursed: Decimal
 
 
 def payers_year_use(*, person: Any, year: int, scheme: str) -> YearUse:
-    rows = ChargePayer.objects.filter(person=person, year=year)
+    rows = ChargePayer.objects.filter(person=person, year=year, scheme=scheme)
     deductible = rows.filter(payer=Payer.PATIENT).aggregate(s=Sum("toward_deductible"))["s"]
     reimbursed = rows.filter(
-        payer__in=(Payer.INSURANCE_FUND, Payer.COMMERCIAL), scheme=scheme, reimbursement_rule__isnull=False
+        payer__in=(Payer.INSURANCE_FUND, Payer.COMMERCIAL), reimbursement_rule__isnull=False
     ).aggregate(s=Sum("amount"))["s"]
     return YearUse(_q(deductible), _q(reimbursed))
 
