@@ -48,7 +48,7 @@ def reimbursement_rule(year: int = 2026, **kw: Any) -> ReimbursementRule:
         "tertiary_pct": D("60"),
         "annual_cap": D("100000.00"),
     }
-    return ReimbursementRule.objects.create(region_id="510100", scheme="employee", year=year, **(values | kw))
+    return ReimbursementRule.objects.create(region_id="510100", year=year, **({"scheme": "employee"} | values | kw))
 
 
 def cover(cast: Any, scheme: str = "employee", valid_from: date = date(2025, 1, 1)) -> None:
@@ -209,7 +209,10 @@ def test_without_a_rule_or_coverage_the_patient_pays_all_and_the_basis_says_why(
 def test_commercial_insurance_pays_as_the_commercial_insurer(world: Any) -> None:
     cover(world.cast, scheme="commercial")
     reimbursement_rule(scheme="commercial", deductible=D("0.00"), grassroots_pct=D("60"))
-    assert parts(charge_online(world, D("100.00"), date(2026, 3, 2))) == {"commercial": D("60.00"), "patient": D("40.00")}
+    assert parts(charge_online(world, D("100.00"), date(2026, 3, 2))) == {
+        "commercial": D("60.00"),
+        "patient": D("40.00"),
+    }
 
 
 def test_special_needs_services_paid_by_a_patient_are_self_pay(world: Any) -> None:
@@ -242,7 +245,11 @@ def test_stored_parts_add_up_to_the_charge_and_are_never_negative(
         with transaction.atomic():
             cover(world.cast)
             reimbursement_rule(
-                deductible=deductible, grassroots_pct=pcts[0], secondary_pct=pcts[1], tertiary_pct=pcts[2], annual_cap=cap
+                deductible=deductible,
+                grassroots_pct=pcts[0],
+                secondary_pct=pcts[1],
+                tertiary_pct=pcts[2],
+                annual_cap=cap,
             )
             for n, earlier in enumerate(prior):
                 charge_online(world, earlier, date(2026, 2, 1 + n), hospital)
