@@ -169,12 +169,8 @@ def _payers(today: date) -> dict[str, int]:
                     "note": "示例规则，非官方政策",
                 },
             )
-    for division in {
-        c.division.parent or c.division
-        for c in Organization.objects.filter(kind="gp_center", division__isnull=False).select_related(
-            "division__parent"
-        )
-    }:
+    centers = Organization.objects.filter(kind="gp_center", division__isnull=False).select_related("division__parent")
+    for division in {c.division.parent or c.division for c in centers if c.division is not None}:
         for year in (today.year - 1, today.year):
             for package, (fund, public) in DEMO_CONTRACT_FEE_RULES.items():
                 ContractFeeRule.objects.get_or_create(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -263,7 +263,7 @@ def payers_estimate_stored(
     return estimate, use
 
 
-def payers_year_uses(*, person: Person, year: int) -> list[tuple[str, selectors.YearUse]]:
+def payers_year_uses(*, person: Person, year: int) -> list[tuple[Any, selectors.YearUse]]:
     """Per scheme the person was covered by in ``year`` (self-pay aside): the deductible paid and what the insurer
     reimbursed, summed from their stored charges."""
     from tiercare.finance.models import Coverage
