@@ -110,6 +110,8 @@ def test_b2b_work_is_paid_by_the_host(priced: Any) -> None:
     charge = Charge.objects.get(fact_id=session.pk)
     [row] = ChargePayer.objects.filter(charge=charge)
     assert (row.payer, row.amount, row.person_id) == ("host", D("150.00"), None)
+    event = AuditEvent.objects.get(object_id=str(charge.pk), reason="charge from work")
+    assert event.details["payers"] == {"host": "150.00"}
 
 
 def test_a_contract_fee_is_split_by_the_regions_funding_rule_found_above_the_center(priced: Any) -> None:
@@ -311,6 +313,7 @@ def test_the_sweep_backfills_charges_without_payers_once(world: Any) -> None:
     older = [online_charge(world, D("300.00"), date(2026, 3, d)) for d in (2, 3)]  # made before payers were stored
     ChargePayer.objects.filter(charge__fact_id=session.pk).delete()
     assert services.charges_sweep()["payers_backfilled"] == 3
+    assert AuditEvent.objects.filter(reason="charge payers backfilled").count() == 3
     state = sorted(ChargePayer.objects.values_list("charge_id", "payer", "amount", "toward_deductible"))
     assert parts(older[0]) == {"patient": D("300.00")}  # the older charge first consumes the deductible
     assert parts(older[1]) == {"insurance_fund": D("90.00"), "patient": D("210.00")}

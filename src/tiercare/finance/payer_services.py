@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from tiercare.core.models import Division
+from tiercare.core.audit import audit_record
+from tiercare.core.models import AuditAction, Division
 from tiercare.finance import selectors
 from tiercare.finance.models import (
     Charge,
@@ -231,7 +232,16 @@ def payers_backfill() -> int:
     for charge in missing.iterator(chunk_size=500):
         try:
             with transaction.atomic():
-                made += bool(charge_payers_record(charge))
+                rows = charge_payers_record(charge)
+                if rows:
+                    made += 1
+                    audit_record(
+                        actor=None,
+                        action=AuditAction.CREATE,
+                        obj=charge,
+                        reason="charge payers backfilled",
+                        details={"payers": {r.payer: str(r.amount) for r in rows}},
+                    )
         except IntegrityError:
             if not ChargePayer.objects.filter(charge_id=charge.pk).exists():
                 raise

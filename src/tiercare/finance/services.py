@@ -290,14 +290,18 @@ def _charge_line(line: fact_source.FactLine, result: ChargeResult) -> None:
         return
     from tiercare.finance.payer_services import charge_payers_record  # imports this module
 
-    charge_payers_record(charge)  # who pays it, in the same transaction (issue 15 item 7)
+    payers = charge_payers_record(charge)  # who pays it, in the same transaction (issue 15 item 7)
     UnpricedWork.objects.filter(resolved_at__isnull=True, **key).update(charge=charge, resolved_at=timezone.now())
     audit_record(
         actor=None,
         action=AuditAction.CREATE,
         obj=charge,
         reason="charge from work",
-        details={"fact": f"{line.fact_kind}:{line.fact_id}:{line.item}", "amount": str(amount)},
+        details={
+            "fact": f"{line.fact_kind}:{line.fact_id}:{line.item}",
+            "amount": str(amount),
+            "payers": {p.payer: str(p.amount) for p in payers},
+        },
     )
     result.charged.append(charge)
 
