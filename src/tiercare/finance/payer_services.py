@@ -210,12 +210,16 @@ def charge_payers_record(charge: Charge) -> list[ChargePayer]:
             rows = _host_rows(charge)
         elif charge.fact_kind == FactKind.CONTRACT:
             rows = _contract_rows(charge)
-        else:
+        elif charge.fact_kind == FactKind.ONLINE:
             person = _online_person(charge)
             Person.objects.select_for_update().filter(pk=person.pk).first()
             rows = _patient_rows(charge, person)
+        else:
+            raise ValueError(f"no payer rule for work of kind {charge.fact_kind!r}")
         if sum(r.amount for r in rows) != charge.amount:
             raise RuntimeError(f"payer parts of charge {charge.pk} do not add up to it")
+        for row in rows:
+            row.basis = row.basis[:200]
         ChargePayer.objects.bulk_create(rows)
     return rows
 
