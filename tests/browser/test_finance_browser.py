@@ -105,6 +105,7 @@ def test_the_gp_sees_who_pays_the_households_contract_fee_and_estimates_from_the
     from decimal import Decimal
 
     from tests.finance.conftest import signed_contract
+
     from tiercare.finance.models import ContractFeeRule, ReimbursementRule
 
     cast = priced
