@@ -1,6 +1,6 @@
 """Issue 15 in a real browser: an expert opens their statement and downloads the PDF (its text holds the lines and
 the net); another expert gets 404 (audited); operations see unpriced work, add the price there and the charge
-appears."""
+appears; a GP sees who pays the household's contract fee and estimates from the year's stored use."""
 
 import shutil
 from datetime import timedelta
@@ -98,3 +98,43 @@ def test_operations_price_unpriced_work_and_watch_the_charge_appear(page, priced
     assert "1500.00" in page.inner_text(f"#charge-{charge.pk}")
     page.goto("/finance/unpriced/")
     assert page.locator(f"#unpriced-{work.pk}").count() == 0
+
+
+def test_the_gp_sees_who_pays_the_households_contract_fee_and_estimates_from_the_years_use(page, priced, shot):
+    from datetime import date
+    from decimal import Decimal
+
+    from tests.finance.conftest import signed_contract
+
+    from tiercare.finance.models import ContractFeeRule, ReimbursementRule
+
+    cast = priced
+    year = f.today().year
+    services.coverage_record(
+        by=cast.gp, person=cast.patient_person, scheme="employee", region_code="510104", valid_from=date(year, 1, 1)
+    )
+    ReimbursementRule.objects.create(
+        region_id="510100", scheme="employee", year=year, deductible=Decimal("500.00"), grassroots_pct=Decimal("90"),
+        secondary_pct=Decimal("80"), tertiary_pct=Decimal("60"), annual_cap=Decimal("100000.00"),
+    )  # fmt: skip
+    ContractFeeRule.objects.create(
+        region_id="510100",
+        year=year,
+        package="basic",
+        insurance_fund_pct=Decimal("40"),
+        public_health_pct=Decimal("30"),
+    )
+    contract = signed_contract(cast, start=date(year, 1, 1))
+    services.charges_sweep()
+    charge = Charge.objects.get(fact_id=contract.pk)
+    sign_in(page, "gp", PASSWORD)
+    page.goto(f"/finance/people/{cast.patient_person.pk}/coverage/?year={year}")
+    row = page.inner_text(f"#charge-{charge.pk}")
+    assert "医保基金" in row and "¥48.00" in row and "基本公共卫生经费" in row and "¥36.00" in row
+    page.fill("input[name=amount]", "1000.00")
+    page.fill("input[name=on]", date(year, 6, 1).isoformat())
+    page.click("#estimate-form button[type=submit]")
+    page.wait_for_selector("#estimate")
+    assert page.inner_text("#deductible-used") == "¥0.00"
+    assert page.inner_text("#insurer-pays") == "¥450.00"  # 500 deductible, then 90 % of 500
+    shot(page, "finance-coverage-payers-zh")

@@ -106,7 +106,7 @@ def test_rerunning_the_sweep_changes_nothing(priced, case):
     first = services.charges_sweep()
     before = _state()
     assert first["charged"] == 2
-    assert services.charges_sweep() == {"facts": 0, "charged": 0, "unpriced": 0}
+    assert services.charges_sweep() == {"facts": 0, "charged": 0, "unpriced": 0, "payers_backfilled": 0}
     from tiercare.finance.models import ChargedFact
 
     for fact_kind, fact_id, *_ in before:
@@ -201,4 +201,4 @@ def test_manage_py_tick_charges_new_work(priced):
     out = StringIO()
     call_command("tick", stdout=out)
     assert Charge.objects.get(fact_id=session.pk).amount == D("150.00")
-    assert "'finance': {'facts': 1, 'charged': 1, 'unpriced': 0}" in out.getvalue()
+    assert "'finance': {'facts': 1, 'charged': 1, 'unpriced': 0, 'payers_backfilled': 0}" in out.getvalue()

@@ -137,10 +137,13 @@ def test_page_records_coverage_and_shows_the_estimate(cast: Any, rule: Any) -> N
     )
     assert r.status_code == 302
     assert Coverage.objects.get(person=cast.patient_person).member_masked.endswith("3456")
+    # The year's deductible use is summed from the person's stored charges (none yet), not typed: a typed figure is
+    # ignored. 800 deductible, then 90% of 200 = 180.
     r = c.get(url, {"amount": "1000.00", "tier": "grassroots", "on": "2026-05-01", "deductible_used": "800"})
     body = r.content.decode()
     assert r.status_code == 200
-    assert 'id="insurer-pays">¥900.00' in body and 'id="patient-pays">¥100.00' in body
+    assert 'id="insurer-pays">¥180.00' in body and 'id="patient-pays">¥820.00' in body
+    assert 'id="deductible-used">¥0.00' in body
     assert "2026年度规则：起付线¥800.00" in body and "示例，非官方政策" in body
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from tiercare.finance import selectors
-from tiercare.finance.models import Charge, Incident, Price, Statement, UnpricedWork
+from tiercare.finance.models import Charge, ChargePayer, ContractFeeRule, Incident, Price, Statement, UnpricedWork
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,15 @@ def test_the_demo_has_issued_statements_that_reconcile():
     assert not docs.filter(month__gte=last_month).exists()
     for d in docs:
         assert d.amount == sum(ln.amount for ln in d.lines.all()) and d.payable == d.amount - d.hospital_share
+    # who pays: every charge has payer parts that add up to it; the contract fees are split by the illustrative
+    # funding rules (insurance fund, public health, resident); each month's payer parts equal its charges
+    assert all(m.payers_balanced for m in months)
+    for charge in Charge.objects.prefetch_related("payers"):
+        assert charge.payers.all() and sum(p.amount for p in charge.payers.all()) == charge.amount
+    contract_payers = set(ChargePayer.objects.filter(charge__fact_kind="contract").values_list("payer", flat=True))
+    assert {"insurance_fund", "public_health", "patient"} <= contract_payers
+    assert ContractFeeRule.objects.exists() and all(r.illustrative for r in ContractFeeRule.objects.all())
+    assert set(ChargePayer.objects.filter(charge__fact_kind="session").values_list("payer", flat=True)) == {"host"}
     # incidents: one open adverse event whose insurer is named, one dispute closed with an outcome after every step
     open_event = Incident.objects.get(kind="adverse_event", status="open")
     assert open_event.insurer and open_event.expert.user.username == "expert"

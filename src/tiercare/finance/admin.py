@@ -102,3 +102,13 @@ class ReimbursementRuleAdmin(AuditedAdmin):
     )
     list_filter = ("scheme", "year", "illustrative")
     raw_id_fields = ("region",)
+
+
+@admin.register(m.ContractFeeRule)
+class ContractFeeRuleAdmin(AuditedAdmin):
+    """Who funds a family-doctor contract fee, by region, year and package: data kept by administrators (audited);
+    a new year is a new row. The resident pays what the two funds do not."""
+
+    list_display = ("region", "year", "package", "insurance_fund_pct", "public_health_pct", "illustrative")
+    list_filter = ("year", "package", "illustrative")
+    raw_id_fields = ("region",)

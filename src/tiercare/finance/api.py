@@ -100,7 +100,9 @@ def list_unpriced(request: AuthedRequest, paging: Query[PageParams]) -> dict[str
 def reconciliation(request: AuthedRequest) -> list[dict[str, Any]]:
     """Per month: the charges and the same money by who gets it, to the fen (finance readers)."""
     require_role(request.user, *selectors.READERS)
-    return [{**vars(m), "balanced": m.balanced} for m in selectors.reconciliation()]
+    return [
+        {**vars(m), "balanced": m.balanced, "payers_balanced": m.payers_balanced} for m in selectors.reconciliation()
+    ]
 
 
 @router.get("/finance/incidents", response={200: page_schema(IncidentOut), **ERRORS}, operation_id="list_incidents")

@@ -133,6 +133,7 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
             note="示例：门诊单价上调",
         )
     sessions = _held_sessions(rng, partnerships, first, today)
+    payers = _payers(today)  # coverage and rules before charging, so the charges are split by them
     sweep = services.charges_sweep()
     issued = settled = 0
     for n in range(MONTHS, 0, -1):
@@ -143,7 +144,6 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
         if n > 1:  # last month's settlements are left for operations to issue (README tour)
             settled += len(services.settlements_issue_month(by=ops, month=month))
     incidents = _incidents(ops, today)
-    payers = _payers(today)
     costs = _center_costs(rng, ops, sorted(centers, key=lambda c: c.name), this_month)
     return {
         "sessions": sessions,
@@ -202,12 +202,18 @@ DEMO_RULES = {
     "commercial": (D("0.00"), D("60"), D("60"), D("60"), D("50000.00")),
 }
 
+# Illustrative funding of a family-doctor contract fee (签约服务费) in the demo GP centers' regions, not any region's
+# official policy: the medical insurance fund's and the basic public health funds' percentages; the resident pays
+# the rest.
+DEMO_CONTRACT_FEE_RULES = {"basic": (D("40"), D("30")), "personalised": (D("30"), D("10"))}
+
 
 def _payers(today: date) -> dict[str, int]:
-    """Illustrative rules of this year and last for the pooling region above the flagship GP center's county, and
-    coverage for members of the first households the center's GPs care for (workers: employee insurance with a
-    member number; others: resident insurance; a few with commercial insurance on top), recorded by a GP."""
-    from tiercare.finance.models import ReimbursementRule, Scheme
+    """Illustrative rules of this year and last: reimbursement for the pooling region above the flagship GP center's
+    county, contract-fee funding above every demo GP center's county; and coverage for members of the first
+    households the center's GPs care for (workers: employee insurance with a member number; others: resident
+    insurance; a few with commercial insurance on top), recorded by a GP."""
+    from tiercare.finance.models import ContractFeeRule, ReimbursementRule, Scheme
     from tiercare.people.models import Person
     from tiercare.people.selectors import person_scope_q
 
@@ -234,6 +240,21 @@ def _payers(today: date) -> dict[str, int]:
                     "note": "示例规则，非官方政策",
                 },
             )
+    centers = Organization.objects.filter(kind="gp_center", division__isnull=False).select_related("division__parent")
+    for division in {c.division.parent or c.division for c in centers if c.division is not None}:
+        for year in (today.year - 1, today.year):
+            for package, (fund, public) in DEMO_CONTRACT_FEE_RULES.items():
+                ContractFeeRule.objects.get_or_create(
+                    region=division,
+                    year=year,
+                    package=package,
+                    defaults={
+                        "insurance_fund_pct": fund,
+                        "public_health_pct": public,
+                        "illustrative": True,
+                        "note": "示例签约服务费分担，非官方政策",
+                    },
+                )
     people = Person.objects.filter(person_scope_q(gp), membership__isnull=False).order_by(
         "membership__household__name", "name", "pk"
     )[:24]

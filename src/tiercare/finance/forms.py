@@ -143,15 +143,10 @@ class CoverageForm(forms.Form):
 
 
 class EstimateForm(forms.Form):
-    """What a service at a price and an institution level costs whom, for the person on a day."""
+    """What a service at a price and an institution level costs whom, for the person on a day (the year's deductible
+    and cap use come from the person's stored charges, not from the form)."""
 
     amount = forms.CharField(label=_("Price (yuan)"), max_length=20, widget=forms.TextInput(attrs={"size": 10}))
     tier = forms.ChoiceField(label=_("Institution level"), choices=InstitutionTier.choices)
     on = forms.DateField(label=_("Date of service"))
     special_needs = forms.BooleanField(label=_("Special-needs service"), required=False)
-    deductible_used = forms.CharField(
-        label=_("Deductible already paid this year (yuan)"), max_length=20, required=False, initial="0.00"
-    )
-    cap_used = forms.CharField(
-        label=_("Already reimbursed this year (yuan)"), max_length=20, required=False, initial="0.00"
-    )

@@ -19,6 +19,7 @@ from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tiercare.care.models import Package
 from tiercare.core.models import BaseModel
 
 # The smallest price a price list takes, and the smallest platform share a rule takes: together they keep the
@@ -637,6 +638,48 @@ class ReimbursementRule(BaseModel):
             InstitutionTier.SECONDARY: self.secondary_pct,
             InstitutionTier.TERTIARY: self.tertiary_pct,
         }[InstitutionTier(tier)]
+
+
+class ContractFeeRule(BaseModel):
+    """Who funds a family-doctor contract fee (签约服务费) in one region for one year and one service package, kept as
+    data: the medical insurance fund's and the basic public health funds' percentages; the resident pays the rest.
+    Found at the GP center's county, else the prefecture or province above it. ``illustrative`` rules (the demo's)
+    are examples, not any region's official policy."""
+
+    region = models.ForeignKey(
+        "core.Division",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="region_code",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    package = models.CharField(_("service package"), max_length=20, choices=Package.choices)
+    insurance_fund_pct = _ratio_field(_("medical insurance fund (%)"))
+    public_health_pct = _ratio_field(_("basic public health funds (%)"))
+    illustrative = models.BooleanField(_("illustrative, not official"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["region", "-year", "package"]
+        verbose_name = _("contract fee rule")
+        verbose_name_plural = _("contract fee rules")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "package"], name="finance_contract_fee_rule_once"),
+            models.CheckConstraint(
+                condition=Q(insurance_fund_pct__gte=0, insurance_fund_pct__lte=100)
+                & Q(public_health_pct__gte=0, public_health_pct__lte=100)
+                & Q(insurance_fund_pct__lte=100 - F("public_health_pct")),
+                name="finance_contract_fee_rule_bounds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year} {self.get_package_display()}"
+
+    @property
+    def resident_pct(self) -> Decimal:
+        return Decimal(100) - self.insurance_fund_pct - self.public_health_pct
 
 
 # --- who paid a charge, and the GP-center chain's accounts (issue 15 items 6 and 7) ------------------------------

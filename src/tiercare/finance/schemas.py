@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -69,6 +70,15 @@ class SettlementDetailOut(SettlementOut):
     lines: list[SettlementLineOut]
 
 
+class ChargePayerOut(Schema):
+    payer: str = Field(description="host, insurance_fund, public_health, commercial or patient")
+    scheme: str = Field(description="the coverage scheme the part was paid under, blank if none")
+    amount: Decimal
+    toward_deductible: Decimal
+    year: int | None = Field(description="the coverage year the part used")
+    basis: str = Field(description="why this payer pays this part (the rule, or that none was found)")
+
+
 class ChargeOut(Schema):
     id: UUID
     fact_kind: str
@@ -88,6 +98,11 @@ class ChargeOut(Schema):
     expert_share: Decimal
     premium_share: Decimal
     travel_share: Decimal
+    payers: list[ChargePayerOut] = Field(description="who pays the charge; the parts add up to the amount")
+
+    @staticmethod
+    def resolve_payers(obj: Any) -> list[Any]:
+        return list(obj.payers.all())
 
 
 class UnpricedOut(Schema):
@@ -112,6 +127,8 @@ class MonthOut(Schema):
     travel: Decimal
     stated: Decimal
     balanced: bool
+    paid_by: Decimal = Field(description="the payer parts stored with the month's charges")
+    payers_balanced: bool = Field(description="the payer parts add up to the charges, to the fen")
 
 
 class ChargeFilter(Schema):

@@ -12,15 +12,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from tiercare.core.models import Role, User
 from tiercare.finance.models import (
     Charge,
+    ChargePayer,
+    FactKind,
     HospitalSettlement,
     Incident,
     IncidentStatus,
+    Payer,
     Price,
     SettlementLine,
     ShareRule,
@@ -60,7 +63,7 @@ def charge_list(
     *, for_user: User, month: date | None = None, hospital_id: Any = None, expert_id: Any = None
 ) -> QuerySet[Charge]:
     qs = (
-        Charge.objects.select_related("hospital", "expert", "price", "rule")
+        Charge.objects.select_related("hospital", "expert", "price", "rule").prefetch_related("payers")
         if is_reader(for_user)
         else Charge.objects.none()
     )
@@ -105,10 +108,19 @@ class MonthReconciliation:
     premium: Decimal
     travel: Decimal
     stated: Decimal
+    paid_by: Decimal = ZERO  # the payer parts stored with the month's charges (host, funds, insurers, patients)
 
     @property
     def parts(self) -> Decimal:
         return self.platform + self.hospital + self.expert + self.premium + self.travel
+
+    @property
+    def payers_balanced(self) -> bool:
+        return self.amount == self.paid_by
+
+    @property
+    def payers_difference(self) -> Decimal:
+        return self.amount - self.paid_by
 
     @property
     def balanced(self) -> bool:
@@ -124,7 +136,8 @@ def _month(value: object) -> date:
 
 
 def reconciliation() -> list[MonthReconciliation]:
-    """Per month of the charges' dates, newest first: charges = platform + hospitals + experts + premiums + travel."""
+    """Per month of the charges' dates, newest first: charges = platform + hospitals + experts + premiums + travel,
+    and charges = what their payers pay (``paid_by``)."""
     rows = (
         Charge.objects.annotate(m=TruncMonth("occurred_on"))
         .values("m")
@@ -147,6 +160,13 @@ def reconciliation() -> list[MonthReconciliation]:
         .values_list("m", "s")
     )
     stated = {_month(k): v for k, v in stated.items()}
+    paid = dict(
+        ChargePayer.objects.annotate(m=TruncMonth("charge__occurred_on"))
+        .values("m")
+        .annotate(s=Sum("amount"))
+        .values_list("m", "s")
+    )
+    paid = {_month(k): v for k, v in paid.items()}
     return [
         MonthReconciliation(
             month=_month(r["m"]),
@@ -158,6 +178,7 @@ def reconciliation() -> list[MonthReconciliation]:
             premium=_q(r["premium"]),
             travel=_q(r["travel"]),
             stated=_q(stated.get(_month(r["m"]))),
+            paid_by=_q(paid.get(_month(r["m"]))),
         )
         for r in rows
     ]
@@ -292,3 +313,36 @@ def unsettled_charges(*, hospital_id: Any, month: date) -> QuerySet[Charge]:
         .select_related("expert")
         .order_by("occurred_on", "created_at")
     )
+
+
+# --- who pays (issue 15 item 7) ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class YearUse:
+    """What a person used of a scheme's year, summed from the stored payer rows of their charges: the deductible
+    they paid and what the scheme's insurer paid (toward its annual cap)."""
+
+    deductible: Decimal
+    reimbursed: Decimal
+
+
+def payers_year_use(*, person: Any, year: int, scheme: str) -> YearUse:
+    rows = ChargePayer.objects.filter(person=person, year=year, scheme=scheme)
+    deductible = rows.filter(payer=Payer.PATIENT).aggregate(s=Sum("toward_deductible"))["s"]
+    reimbursed = rows.filter(
+        payer__in=(Payer.INSURANCE_FUND, Payer.COMMERCIAL), reimbursement_rule__isnull=False
+    ).aggregate(s=Sum("amount"))["s"]
+    return YearUse(_q(deductible), _q(reimbursed))
+
+
+def person_year_charges(*, person: Any, year: int) -> list[Charge]:
+    """The charges of ``person`` (resolved through access) in ``year`` with their payer parts: their online
+    consultations and their household's contract fee."""
+    from tiercare.care.models import CareContract
+
+    own = ChargePayer.objects.filter(person=person, year=year).values("charge_id")
+    household = getattr(getattr(person, "membership", None), "household_id", None)
+    contracts = CareContract.objects.filter(household_id=household).values("pk") if household else []
+    qs = Charge.objects.filter(occurred_on__year=year).filter(
+        Q(pk__in=own) | Q(fact_kind=FactKind.CONTRACT, fact_id__in=contracts)
+    )
+    return list(qs.select_related("hospital").prefetch_related("payers").order_by("occurred_on", "created_at"))

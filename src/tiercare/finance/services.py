@@ -298,13 +298,20 @@ def _charge_line(line: fact_source.FactLine, result: ChargeResult) -> None:
             raise
         result.already += 1
         return
+    from tiercare.finance.payer_services import charge_payers_record  # imports this module
+
+    payers = charge_payers_record(charge)  # who pays it, in the same transaction (issue 15 item 7)
     UnpricedWork.objects.filter(resolved_at__isnull=True, **key).update(charge=charge, resolved_at=timezone.now())
     audit_record(
         actor=None,
         action=AuditAction.CREATE,
         obj=charge,
         reason="charge from work",
-        details={"fact": f"{line.fact_kind}:{line.fact_id}:{line.item}", "amount": str(amount)},
+        details={
+            "fact": f"{line.fact_kind}:{line.fact_id}:{line.item}",
+            "amount": str(amount),
+            "payers": {p.payer: str(p.amount) for p in payers},
+        },
     )
     result.charged.append(charge)
 
@@ -327,13 +334,17 @@ def charges_for_fact(*, fact_kind: str, fact_id: uuid.UUID | str) -> ChargeResul
 
 
 def charges_sweep() -> dict[str, int]:
-    """Charge every fact not looked at yet (the periodic task; idempotent: a second run changes nothing)."""
+    """Charge every fact not looked at yet, and give charges without payer rows theirs (the periodic task;
+    idempotent: a second run changes nothing)."""
     totals = {"facts": 0, "charged": 0, "unpriced": 0}
     for kind, fact, _lines in fact_source.pending_facts():
         result = charges_for_fact(fact_kind=kind, fact_id=fact.pk)  # type: ignore[attr-defined]
         totals["facts"] += 1
         totals["charged"] += len(result.charged)
         totals["unpriced"] += result.unpriced
+    from tiercare.finance.payer_services import payers_backfill
+
+    totals["payers_backfilled"] = payers_backfill()  # charges made before payers were stored
     return totals
 
 

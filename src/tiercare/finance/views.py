@@ -24,7 +24,7 @@ from tiercare.core.errors import DomainError, NotFound, ValidationFailed
 from tiercare.core.http import AuthedRequest
 from tiercare.core.models import Role
 from tiercare.core.pdf import pdf_response, render_pdf_template
-from tiercare.finance import selectors, services
+from tiercare.finance import payer_services, selectors, services
 from tiercare.finance.access import (
     access_coverage_person,
     access_expert_for_statements,
@@ -520,11 +520,17 @@ def incident(request: AuthedRequest, incident_id: str) -> HttpResponse:
 
 
 # --- patient payers ------------------------------------------------------------------------------------------------
+def _year_param(request: AuthedRequest) -> int | None:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def coverage(request: AuthedRequest, person_id: str) -> HttpResponse:
     """A person's coverage (whoever may see the person; the read is audited), the form to record one (the GP team
-    and coordinators), and an estimate of who pays what for a price at an institution level (GET parameters)."""
+    and coordinators), the year's charges with who paid what and the deductible and cap use summed from them, and
+    an estimate of who pays what for a price at an institution level (GET parameters)."""
     person = access_coverage_person(request.user, person_id)
     can_record = request.user.role in services.COVERAGE_RECORDERS
     if request.method == "POST":
@@ -550,33 +556,36 @@ def coverage(request: AuthedRequest, person_id: str) -> HttpResponse:
         request.GET if "amount" in request.GET else None,
         initial={"on": timezone.localdate(), "tier": InstitutionTier.GRASSROOTS},
     )
-    estimate = None
+    estimate = use = None
+    year = _year_param(request) or timezone.localdate().year
     if estimate_form.is_bound and estimate_form.is_valid():
         data = estimate_form.cleaned_data
+        year = data["on"].year
         try:
-            estimate = services.payers_estimate(
+            estimate, use = payer_services.payers_estimate_stored(
                 person=person,
                 amount=services.parse_money(data["amount"], field_name="amount", minimum=Decimal("0.00")),
                 tier=data["tier"],
                 on=data["on"],
                 special_needs=data["special_needs"],
-                deductible_used=services.parse_money(
-                    data["deductible_used"] or "0", field_name="deductible_used", minimum=Decimal("0.00")
-                ),
-                cap_used=services.parse_money(data["cap_used"] or "0", field_name="cap_used", minimum=Decimal("0.00")),
             )
         except DomainError as exc:
             show_domain_error(estimate_form, exc)
+    coverages = list(person.coverages.select_related("region"))
     return render(
         request,
         "finance/coverage.html",
         {
             "person": person,
-            "coverages": list(person.coverages.select_related("region")),
+            "coverages": coverages,
             "form": form,
             "can_record": can_record,
             "estimate_form": estimate_form,
             "estimate": estimate,
+            "use": use,
+            "year": year,
+            "year_use": payer_services.payers_year_uses(person=person, year=year),
+            "year_charges": selectors.person_year_charges(person=person, year=year),
         },
         status=422 if form.errors or estimate_form.errors else 200,
     )
