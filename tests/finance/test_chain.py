@@ -23,7 +23,6 @@ from tiercare.care.selectors import dashboard
 from tiercare.core.errors import Forbidden, ValidationFailed
 from tiercare.core.models import AuditAction, AuditEvent, Role
 from tiercare.finance import chain, services
-from tiercare.finance.facts import FactLine
 from tiercare.finance.models import CenterCost, Charge, ChargePayer, ShareRule, UnpricedWork
 from tiercare.finance.split import chain_keeps_unused, split_charge
 from tiercare.finance.tax import fen
@@ -170,8 +169,20 @@ def _franchise(cast):
 
 
 def _charge(center, on, service="package_basic", kind="contract", quantity=1, expert=None):
-    line = FactLine(kind, uuid.uuid4(), service, service, center.pk, expert, on, quantity, "")
-    return services.charge_lines([line]).charged[0]
+    """A charge of made-up work at ``center``, priced and split as charging does (no payer rows: the test sets them)."""
+    price, rule = services.price_in_force(center.pk, service, on), services.rule_in_force(center.pk, on)
+    amount = price.amount * quantity
+    parts = split_charge(
+        amount, hospital_pct=rule.hospital_pct, expert_pct=rule.expert_pct, premium_pct=rule.premium_pct,
+        travel_pct=rule.travel_pct, has_expert=expert is not None,
+        unused_to_platform=chain_keeps_unused(rule.center_mode),
+    )  # fmt: skip
+    return Charge.objects.create(
+        fact_kind=kind, fact_id=uuid.uuid4(), item=service, service=service, hospital=center, expert_id=expert,
+        occurred_on=on, quantity=quantity, unit_price=price.amount, amount=amount, price=price, rule=rule,
+        platform_share=parts.platform, hospital_share=parts.hospital, expert_share=parts.expert,
+        premium_share=parts.premium, travel_share=parts.travel,
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -179,13 +190,10 @@ def _charge(center, on, service="package_basic", kind="contract", quantity=1, ex
 def test_a_months_accounts_balance_and_the_franchise_fee_counts_once(cast, api):
     center = _franchise(cast)
     paid = _charge(center, date(2026, 10, 3))
-    ChargePayer.objects.filter(charge=paid).delete()
     ChargePayer.objects.create(charge=paid, payer="public_health", amount=D("100.00"))
     ChargePayer.objects.create(charge=paid, payer="patient", amount=D("20.00"))
     _charge(center, date(2026, 10, 20), quantity=2)  # no payer rows yet: "payer not recorded"
     _charge(center, date(2026, 10, 21), service="online_consult", kind="online", expert=cast.expert_practitioner.pk)
-    # the payers are set here, whatever charging stored for these made-up facts (branch payers fills them)
-    ChargePayer.objects.filter(charge__hospital=center).exclude(charge=paid).delete()
     # a second franchise rule version in the same month: still one fee, the one in force at the month's end
     chain.center_rule_add(
         by=cast.ops, center=center, mode="franchise", effective_from=date(2026, 10, 15), fee_pct="5",
