@@ -32,6 +32,7 @@ from tiercare.consults import services as consults
 from tiercare.consults.models import MeetingHours
 from tiercare.core.models import Role
 from tiercare.core.services import api_token_issue
+from tiercare.finance import chain as finance_chain
 from tiercare.finance import services as finance
 from tiercare.network.models import ImportBatch, ImportKind, OnlinePracticeConsent, StaffRole
 from tiercare.outreach.models import Booking, PlanAssignment, RosterPlan
@@ -99,8 +100,11 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
     # The standing expert's MDT meeting hours; a member of the GP team.
     hours = MeetingHours.objects.create(practitioner=cast.expert_practitioner, weekday=5, start=time(9), end=time(12))
     team_member = GpTeamMember.objects.filter(team=team).first()
-    # A GP center none of the probing users works at.
+    # A GP center none of the probing users works at, with a month's cost operations entered.
     lone_center = f.OrganizationFactory(gp_center=True, name="无人社区卫生服务中心")
+    center_cost = finance_chain.center_cost_add(
+        by=cast.ops, center=lone_center, month=today, category="rent", amount="15000.00"
+    )
     # Hospital A's department-building program (with a milestone) and operations' needs survey.
     program = make_program(cast.ops, cast.dept_a, months_ago=1, stage="building")
     campaign = programs.campaign_create(by=cast.ops, name="需求调研")
@@ -149,6 +153,7 @@ def world(cast: Any, net: Any) -> dict[str, Any]:  # noqa: F811
         "center": team.center,
         "team_member": team_member,
         "lone_center": lone_center,
+        "center_cost": center_cost,
         "meeting_hours": hours,
         "contract": c,
         "enrollment": e,

@@ -61,6 +61,8 @@ NO_FOREIGN_IDS = {
     "finance/statements/": "issues a month's statements (a month, no object id); finance writers only (tests/finance)",
     "finance/settlements/": "issues a month's hospital settlements (a month, no object id); finance writers only "
     "(tests/finance/test_settlement_docs.py)",
+    "finance/chain/rules/": "a GP center's share rule names the center (directory data); finance writers only, "
+    "others 403 (tests/finance/test_chain.py)",
     "profiles/mine/articles/new/": "an expert writes a new article of their own; names no object (the author is the "
     "signed-in expert; tests/profiles/test_articles.py)",
     "care/centers/<uuid:center_id>/target/": "a center is directory data; a center where the user has no team is "
@@ -69,6 +71,7 @@ NO_FOREIGN_IDS = {
 # Path parameter → the world's object whose id fills it.
 PATH_IDS = {
     "incident_id": "incident",
+    "cost_id": "center_cost",
     "team_id": "team",
     "contract_id": "contract",
     "enrollment_id": "enrollment",
@@ -169,6 +172,7 @@ BODIES: dict[str, list[Callable[[dict[str, str]], dict[str, Any]]]] = {
         lambda ids: {"scheme": "resident", "region_code": "510129", "valid_from": "2027-01-01"}
     ],
     "finance/unpriced/<uuid:work_id>/price/": [lambda ids: {"amount": "1200", "effective_from": "2026-01-01"}],
+    "finance/chain/costs/<uuid:cost_id>/void/": [lambda ids: {"reason": "录错"}],
     "consults/opinions/<uuid:opinion_id>/addendum/": [lambda ids: {"text": "补充"}],
     "care/contracts/<uuid:contract_id>/renew/": [lambda ids: {"next": "/care/"}],
     "care/enrollments/<uuid:enrollment_id>/end/": [lambda ids: {"reason": "失访"}],

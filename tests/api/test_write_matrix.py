@@ -26,6 +26,9 @@ NO_FOREIGN_IDS = {
     "POST /api/v1/auth/logout",
     # a center is directory data; the decision service refuses anyone not a GP of that center (tested in care)
     "POST /api/v1/care/centers/{center_id}/protocol-decisions",
+    # a center is directory data; its costs are entered by its lead and operations only: another center's lead and
+    # everyone else 404, finance and auditors 403, nothing stored (tests/finance/test_chain.py)
+    "POST /api/v1/finance/chain/{center_id}/costs",
     "POST /api/v1/organizations",
     "PATCH /api/v1/organizations/{row_id}",
     "POST /api/v1/departments",

@@ -120,6 +120,8 @@ PAGE: dict[str, str] = {
     # finance: incidents and disputes are recorded on the worklist page and moved on the incident's page
     "record_incident": "finance:incidents",
     "move_incident": "finance:incident",
+    # finance, the GP-center chain: a center's lead or operations enter a month's cost on the center's costs page
+    "record_center_cost": "finance:chain_costs",
 }
 
 # operation_id → why no page does it (integration only, or not a write at all).
@@ -197,6 +199,9 @@ PAGE_ONLY: dict[str, str] = {
     "finance:statement": "operations record a correction that the expert's next statement carries",
     "finance:coverage": "the GP team or a coordinator records a person's coverage on the person's coverage page; the "
     "API only reads coverage",
+    "finance:chain_rules": "operations add a GP center's share-rule version by its operating mode on the GP-center "
+    "shares page",
+    "finance:chain_cost_void": "a center's lead or operations void a mistyped cost, with a reason, on the costs page",
     # issue 17: the profiles API is public and read-only (the expert search and page); patients review, experts
     # write articles and reply, operations moderate on these pages.
     "profiles:review_booking": "a patient reviews a visit at a held session; no integration writes reviews",

@@ -16,12 +16,13 @@ from tests.consults.conftest import net  # noqa: F401
 from tests.consults.test_mdt import book_first
 from tests.outreach.factories import make_session
 from tiercare.consults import services as consults
-from tiercare.finance import services
+from tiercare.finance import chain, services
 from tiercare.outreach.services.reports import report_file
 
 D = Decimal
 HOSPITAL_RULE = {"hospital_pct": D("30"), "expert_pct": D("50"), "premium_pct": D("3"), "travel_pct": D("7")}
-CENTER_RULE = {"hospital_pct": D("70"), "expert_pct": D("20"), "premium_pct": D("2"), "travel_pct": D("0")}
+# GP center A is a flagship center: everything to the chain but the expert's and the premium's parts.
+CENTER_RULE = {"mode": "flagship", "expert_pct": D("20"), "premium_pct": D("2")}
 PRICES = {"clinic": D("50.00"), "surgery_3": D("3000.00"), "surgery_4": D("5000.00"), "ward_round": D("800.00")}
 CENTER_PRICES = {"teleconsult": D("300.00"), "second_opinion": D("600.00"), "package_basic": D("120.00")}
 EPOCH = date(2025, 1, 1)
@@ -35,7 +36,7 @@ def priced(cast: Any) -> Any:
 
 def price_everything(cast: Any) -> Any:
     services.share_rule_add(by=cast.ops, hospital=cast.hospital_a, effective_from=EPOCH, **HOSPITAL_RULE)
-    services.share_rule_add(by=cast.ops, hospital=cast.center_a, effective_from=EPOCH, **CENTER_RULE)
+    chain.center_rule_add(by=cast.ops, center=cast.center_a, effective_from=EPOCH, **CENTER_RULE)
     for service, amount in PRICES.items():
         services.price_add(by=cast.ops, hospital=cast.hospital_a, service=service, amount=amount, effective_from=EPOCH)
     for service, amount in CENTER_PRICES.items():

@@ -84,12 +84,13 @@ def test_consults_and_contracts_charge_at_the_inviting_institution(priced, case,
     )
     assert Charge.objects.get(fact_id=op.pk).amount == D("600.00")
     package = Charge.objects.get(fact_id=contract.pk)
-    # No expert on a family-doctor package: the expert's and travel's percentages go to the center (70+20+0 = 90%).
+    # No expert on a family-doctor package at a flagship center: the expert's percentage goes to the chain (the
+    # platform), the partner's part stays 0 (98% to the chain, 2% premium).
     assert (package.service, package.expert_id, package.expert_share) == ("package_basic", None, D("0.00"))
     assert (package.hospital_share, package.premium_share, package.platform_share) == (
-        D("108.00"),
+        D("0.00"),
         D("2.40"),
-        D("9.60"),
+        D("117.60"),
     )
     # The MDT's site is hospital A, which has no MDT price: one unpriced line per participating expert.
     participants = list(mdt.meeting.participants.values_list("practitioner_id", flat=True))

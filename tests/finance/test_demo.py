@@ -54,6 +54,19 @@ def test_the_demo_has_issued_statements_that_reconcile():
     closed = Incident.objects.get(kind="dispute", status="closed")
     assert closed.outcome == "settled" and closed.person_id is not None
     assert [t.to_status for t in closed.transitions.all()] == ["open", "insurer_notified", "under_review", "closed"]
+    # the chain: every GP center's rule follows its operating mode, with a year of costs, and every month balances
+    from django.utils import timezone
+
+    from tiercare.core.models import User
+    from tiercare.finance import chain
+    from tiercare.finance.models import CenterCost, ShareRule
+
+    for center in chain.centers():
+        assert ShareRule.objects.get(hospital=center).center_mode == center.gp_mode
+    assert CenterCost.objects.filter(voided_at__isnull=False).count() == 1
+    rows = chain.chain_summary(for_user=User.objects.get(username="ops"), month=timezone.localdate())
+    assert all(m.balanced for r in rows for m in r.year) and len({r.year_result for r in rows}) == len(rows) >= 2
+    assert any(r.year_revenue > 0 for r in rows) and all(any(m.costs for m in r.year) for r in rows)
 
 
 def test_the_demo_has_coverage_and_illustrative_rules_the_gp_can_estimate_with():

@@ -3,16 +3,18 @@ too): statements (an expert's own; all for operations, finance, auditors), charg
 work and the monthly reconciliation. Statements are issued, prices and rules kept, on the pages
 (``finance:statements``, ``finance:prices``, ``finance:shares``)."""
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Query, Router, Status
 
 from tiercare.core.access import require_role
 from tiercare.core.api import ErrorOut, PageParams, page, page_schema
 from tiercare.core.audit import audit_patient_read
 from tiercare.core.http import AuthedRequest
-from tiercare.finance import selectors, services
+from tiercare.finance import chain, selectors, services
 from tiercare.finance.access import (
     access_coverage_person,
     access_incident_by_id,
@@ -22,6 +24,7 @@ from tiercare.finance.access import (
     access_settlement_by_id,
     access_statement_by_id,
 )
+from tiercare.finance.chain_schemas import CenterMonthOut, CenterSummaryOut, CostIn, CostOut
 from tiercare.finance.schemas import (
     ChargeFilter,
     ChargeOut,
@@ -166,3 +169,57 @@ def list_person_coverage(request: AuthedRequest, person_id: UUID) -> Any:
     """A person's coverage (404, audited, when the caller's care relationship does not reach the person)."""
     person = access_coverage_person(request.user, person_id)
     return list(person.coverages.all())
+
+
+# --- the GP-center chain (finance.chain) --------------------------------------------------------------------------
+@router.get("/finance/chain", response={200: list[CenterSummaryOut], **ERRORS}, operation_id="get_chain_summary")
+def chain_summary(request: AuthedRequest, month: date | None = None) -> list[dict[str, Any]]:
+    """Every GP center compared for a month (default this month) and the 12 months ending with it, with the care
+    dashboard's figures (finance readers)."""
+    require_role(request.user, *selectors.READERS)
+    when = chain.month_start(month or timezone.localdate())
+    return [
+        {
+            "center_id": r.center.pk,
+            "name": r.center.name,
+            "city": r.center.city,
+            "mode": r.center.gp_mode,
+            "status": r.center.status,
+            "month": r.month.as_dict(),
+            "year_revenue": r.year_revenue,
+            "year_chain": r.year_chain,
+            "year_result": r.year_result,
+            "contracted_residents": r.care["contracted_residents"],
+            "on_time_percent": r.care["on_time_percent"],
+            "bp_control_percent": r.care["bp_control_percent"],
+            "glucose_control_percent": r.care["glucose_control_percent"],
+        }
+        for r in chain.chain_summary(for_user=request.user, month=when)
+    ]
+
+
+@router.get(
+    "/finance/chain/{center_id}/months",
+    response={200: list[CenterMonthOut], **ERRORS},
+    operation_id="list_center_months",
+)
+def center_months(request: AuthedRequest, center_id: UUID, until: date | None = None) -> list[dict[str, Any]]:
+    """A center's 12 months of accounts ending with ``until``'s month (default this month), oldest first (finance
+    readers; a center's lead for their own; else 404)."""
+    center = chain.access_center_for_chain(request.user, center_id)
+    return [m.as_dict() for m in chain.center_year(center, until=until or timezone.localdate())]
+
+
+@router.post("/finance/chain/{center_id}/costs", response={201: CostOut, **ERRORS}, operation_id="record_center_cost")
+def record_center_cost(request: AuthedRequest, center_id: UUID, payload: CostIn) -> Any:
+    """Enter a cost of the center for a month (its lead, operations; finance and auditors 403; others 404)."""
+    center = chain.access_center_for_chain(request.user, center_id)
+    cost = chain.center_cost_add(
+        by=request.user,
+        center=center,
+        month=payload.month,
+        category=payload.category,
+        amount=payload.amount,
+        note=payload.note,
+    )
+    return Status(201, cost)

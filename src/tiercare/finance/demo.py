@@ -3,7 +3,8 @@ partner hospital and GP center (illustrative figures, not any real tariff), thre
 with their reports (filed through the outreach service), the charges the sweep makes of them and of the consults
 and contracts the other demos made, one price edit (a second version), one teaching price left out so operations
 see unpriced work, and the statements of each ended month issued by operations, with one correction carried into
-the last of them."""
+the last of them; each GP center's share rule by its operating mode and twelve months of its costs (the chain's
+accounts, ``finance.chain``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from django.utils import timezone
 
 from tiercare.consults.models import Case, MdtCase
 from tiercare.core.models import Role, User
-from tiercare.finance import services
+from tiercare.finance import chain, services
+from tiercare.finance.models import CenterCost
 from tiercare.network.models import Organization, Partnership, Practitioner
 from tiercare.network.practice import practice_basis
 from tiercare.outreach.models import ExpertSession, SessionKind
@@ -45,7 +47,20 @@ CENTER_PRICES = {
     "package_personalised": D("360.00"),
 }
 HOSPITAL_RULE = {"hospital_pct": D("30"), "expert_pct": D("50"), "premium_pct": D("3"), "travel_pct": D("7")}
-CENTER_RULE = {"hospital_pct": D("70"), "expert_pct": D("20"), "premium_pct": D("2"), "travel_pct": D("0")}
+# A GP center's rule by its operating mode (finance.chain): the partner's share, the management fee or royalty, the
+# franchise fee per month; an expert's and the premium's percentages for a doctor-group expert's work there.
+CENTER_RULES: dict[str, dict[str, Any]] = {
+    "flagship": {"expert_pct": D("20"), "premium_pct": D("2")},
+    "owned": {"expert_pct": D("20"), "premium_pct": D("2")},
+    "cooperative": {"partner_pct": D("35"), "expert_pct": D("20"), "premium_pct": D("2")},
+    "managed": {"fee_pct": D("12"), "expert_pct": D("20"), "premium_pct": D("2")},
+    "franchise": {"fee_pct": D("6"), "monthly_fee": D("8000.00"), "expert_pct": D("20"), "premium_pct": D("2")},
+}
+# A month's costs of an operating center by category (yuan, before a ±15% spread): illustrative, on the scale of the
+# contracted-care line the demo charges (packages, consultations), not a whole center's books; a center in
+# preparation pays staff, rent and equipment for the three months before opening.
+CENTER_COSTS = {"staff": D("500"), "rent": D("250"), "drugs": D("100"), "equipment": D("40"), "other": D("20")}
+PREPARING_COSTS = {"staff": D("300"), "rent": D("250"), "equipment": D("200")}
 MONTHS = 3
 PROCEDURES = ["腹腔镜胆囊切除术", "甲状腺腺叶切除术", "经皮肾镜取石术", "腹股沟疝修补术", "胰十二指肠切除术"]
 
@@ -94,7 +109,14 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
                 by=ops, hospital=h, service=service, amount=amount, effective_from=epoch, note="示例价格"
             )
     for c in sorted(centers, key=lambda c: c.name):
-        services.share_rule_add(by=ops, hospital=c, effective_from=epoch, note="示例分成（非真实协议）", **CENTER_RULE)
+        chain.center_rule_add(
+            by=ops,
+            center=c,
+            mode=c.gp_mode,
+            effective_from=epoch,
+            note="示例分成（非真实协议）",
+            **CENTER_RULES[c.gp_mode],
+        )
         for service, amount in CENTER_PRICES.items():
             services.price_add(
                 by=ops, hospital=c, service=service, amount=amount, effective_from=epoch, note="示例价格"
@@ -122,6 +144,7 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
         if n > 1:  # last month's settlements are left for operations to issue (README tour)
             settled += len(services.settlements_issue_month(by=ops, month=month))
     incidents = _incidents(ops, today)
+    costs = _center_costs(rng, ops, sorted(centers, key=lambda c: c.name), this_month)
     return {
         "sessions": sessions,
         **sweep,
@@ -129,7 +152,46 @@ def finance_demo(*, seed: int = 2024, today: date) -> dict[str, Any]:
         "settlements": settled,
         "incidents": incidents,
         **payers,
+        "costs": costs,
     }
+
+
+def _center_costs(rng: random.Random, ops: User, centers: list[Organization], this_month: date) -> int:
+    """Twelve months of costs of each operating GP center (the last three for one in preparation), entered by
+    operations, one of them voided and entered again (a typing slip), so the chain dashboard compares results."""
+    made = 0
+    for n, center in enumerate(centers):
+        operating = center.status == "operating"
+        months = 12 if operating else 3
+        base = CENTER_COSTS if operating else PREPARING_COSTS
+        scale = D(1) + D(n) / D(4)
+        for k in range(months, 0, -1):
+            month = _month_back(this_month, k)
+            for category, amount in base.items():
+                spread = D(rng.randint(85, 115)) / D(100)
+                chain.center_cost_add(
+                    by=ops,
+                    center=center,
+                    month=month,
+                    category=category,
+                    amount=(amount * scale * spread).quantize(D("0.01")),
+                    note="示例成本（签约服务部分）",
+                )
+                made += 1
+    slip = (
+        CenterCost.objects.filter(category="drugs", voided_at__isnull=True).order_by("-month", "center__name").first()
+    )
+    if slip is not None:
+        wrong = chain.center_cost_add(
+            by=ops,
+            center=slip.center,
+            month=slip.month,
+            category="other",
+            amount=slip.amount * 10,
+            note="示例：多录一位",
+        )
+        chain.center_cost_void(by=ops, cost=wrong, reason="示例：金额多录一位，作废")
+    return made
 
 
 # Illustrative reimbursement rules for the demo's pooling region (not any region's official policy): deductible,

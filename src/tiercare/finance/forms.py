@@ -68,6 +68,8 @@ class UnpricedPriceForm(forms.Form):
 
 
 class ShareRuleForm(forms.Form):
+    """A partner hospital's rule version (a GP center's follows its operating mode: ``chain_views.center_rules``)."""
+
     hospital = forms.ModelChoiceField(label=_("Hospital"), queryset=Organization.objects.none())
     effective_from = forms.DateField(label=_("Effective from"))
     hospital_pct = forms.CharField(label=_("Hospital %"), max_length=8, widget=forms.TextInput(attrs={"size": 6}))
@@ -80,7 +82,7 @@ class ShareRuleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["hospital"].queryset = hospitals()  # type: ignore[attr-defined]
+        self.fields["hospital"].queryset = hospitals().exclude(kind="gp_center")  # type: ignore[attr-defined]
 
 
 class IssueForm(forms.Form):

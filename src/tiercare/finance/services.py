@@ -58,7 +58,7 @@ from tiercare.finance.models import (
 )
 from tiercare.finance.payers import PayerSplit, split_payers
 from tiercare.finance.selectors import INCIDENT_MOVERS
-from tiercare.finance.split import split_charge
+from tiercare.finance.split import chain_keeps_unused, split_charge
 from tiercare.finance.tax import fen, labour_remuneration_withholding
 from tiercare.network.models import Organization, Practitioner
 from tiercare.people.identity import hash_id, mask_id
@@ -186,9 +186,15 @@ def share_rule_add(
     note: str = "",
 ) -> ShareRule:
     """Operations add a revenue-share rule version for a partner hospital: the hospital's, expert's, premium's and
-    travel's percentages; the platform takes the rest, at least 1%. Work waiting for a rule is charged at once."""
+    travel's percentages; the platform takes the rest, at least 1%. Work waiting for a rule is charged at once. A GP
+    center's rules follow its operating mode: they are added on the chain's page (``chain.center_rule_add``)."""
     require_role(by, *WRITERS)
     _hospital(hospital)
+    if hospital.kind == "gp_center":
+        raise ValidationFailed(
+            _("hospital: a GP center's share rule follows its operating mode; add it on the GP-center shares page."),
+            details={"field": "hospital"},
+        )
     parts = {
         "hospital_pct": parse_percent(hospital_pct, field_name="hospital_pct"),
         "expert_pct": parse_percent(expert_pct, field_name="expert_pct"),
@@ -264,6 +270,7 @@ def _charge_line(line: fact_source.FactLine, result: ChargeResult) -> None:
         premium_pct=rule.premium_pct,
         travel_pct=rule.travel_pct,
         has_expert=line.expert_id is not None,
+        unused_to_platform=chain_keeps_unused(rule.center_mode),
     )
     charge = Charge(
         service=line.service,

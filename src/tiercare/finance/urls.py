@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tiercare.finance import views
+from tiercare.finance import chain_views, views
 
 app_name = "finance"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/<uuid:incident_id>/", views.incident, name="incident"),
     path("people/<uuid:person_id>/coverage/", views.coverage, name="coverage"),
+    path("chain/", chain_views.dashboard, name="chain"),
+    path("chain/rules/", chain_views.rules, name="chain_rules"),
+    path("chain/<uuid:center_id>/", chain_views.center, name="chain_center"),
+    path("chain/<uuid:center_id>/costs/", chain_views.costs, name="chain_costs"),
+    path("chain/costs/<uuid:cost_id>/void/", chain_views.cost_void, name="chain_cost_void"),
 ]

@@ -1,6 +1,6 @@
 """The finance panel on the home workspace: for operations and the finance role, the open unpriced work and the
 last months' reconciliation; for an expert, their latest statements; for a hospital's coordinator or director, its
-latest issued settlements."""
+latest issued settlements; for a GP center's lead, their center's accounts and costs."""
 
 from __future__ import annotations
 
@@ -31,7 +31,17 @@ def panels(request: HttpRequest) -> list[dict[str, Any]]:
     if user.role in selectors.SETTLEMENT_HOSPITAL_ROLES:
         docs = list(selectors.settlement_doc_list(for_user=user)[:3])
         return out + ([{"template": "finance/_settlement_panel.html", "docs": docs}] if docs else [])
-    return out
+    return out + _chain_lead_panel(user)
+
+
+def _chain_lead_panel(user: User) -> list[dict[str, Any]]:
+    """The centers a GP center's lead leads, linking to their accounts and costs (``finance.chain``)."""
+    from tiercare.finance import chain
+
+    if user.role not in (Role.GP, Role.HEALTH_MANAGER):
+        return []
+    centers = list(chain.chain_centers(user))
+    return [{"template": "finance/_chain_lead_panel.html", "centers": centers}] if centers else []
 
 
 def _incidents_panel(user: User) -> list[dict[str, Any]]:
