@@ -51,6 +51,7 @@ PAGES: list[tuple[str, str, str, str, str]] = [
     ("ops", "/outreach/plan/?plan={replan}", "outreach-replan", "", "#plan"),
     ("coordinator", "/outreach/sessions/{report_session}/report/", "outreach-report", "report", ""),
     ("ops", "/programs/{program}/", "program", "charts", ""),
+    ("finance", "/finance/chain/", "finance-chain", "charts", "full"),
 ]
 MAX_HEIGHT = 1100
 

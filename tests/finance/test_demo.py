@@ -67,6 +67,16 @@ def test_the_demo_has_issued_statements_that_reconcile():
     rows = chain.chain_summary(for_user=User.objects.get(username="ops"), month=timezone.localdate())
     assert all(m.balanced for r in rows for m in r.year) and len({r.year_result for r in rows}) == len(rows) >= 2
     assert any(r.year_revenue > 0 for r in rows) and all(any(m.costs for m in r.year) for r in rows)
+    # the README tour: the flagship center's lead (health_manager) opens its accounts and costs, not another's
+    from django.test import Client
+
+    lead = Client()
+    lead.force_login(User.objects.get(username="health_manager"))
+    flagship = next(c for c in chain.centers() if c.gp_mode == "flagship")
+    other = next(c for c in chain.centers() if c.gp_mode != "flagship")
+    assert lead.get(f"/finance/chain/{flagship.pk}/").status_code == 200
+    assert lead.get(f"/finance/chain/{flagship.pk}/costs/").status_code == 200
+    assert lead.get(f"/finance/chain/{other.pk}/").status_code == 404
 
 
 def test_the_demo_has_coverage_and_illustrative_rules_the_gp_can_estimate_with():
