@@ -184,35 +184,24 @@ def charges(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def prices(request: AuthedRequest) -> HttpResponse:
     """Price versions per hospital and service; operations add one (a new price, or an edit: the next version)."""
-    _readers(request)
-    form = PriceForm(request.POST or None)
-    if request.method == "POST":
-        require_role(request.user, *selectors.WRITERS)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                hospital = access_hospital_for_prices(request.user, data["hospital"].pk)
-                price = services.price_add(
-                    by=request.user,
-                    hospital=hospital,
-                    service=data["service"],
-                    amount=data["amount"],
-                    effective_from=data["effective_from"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                return redirect(f"{reverse('finance:prices')}#price-{price.pk}")
-    return render(
+
+    def add(data: dict[str, Any]) -> str:
+        price = services.price_add(
+            by=request.user,
+            hospital=access_hospital_for_prices(request.user, data["hospital"].pk),
+            service=data["service"],
+            amount=data["amount"],
+            effective_from=data["effective_from"],
+            note=data["note"],
+        )
+        return f"{reverse('finance:prices')}#price-{price.pk}"
+
+    return _versions_page(
         request,
+        PriceForm(request.POST or None),
+        add,
         "finance/prices.html",
-        {
-            "prices": selectors.price_list(for_user=request.user),
-            "form": form,
-            "can_write": selectors.is_writer(request.user),
-        },
-        status=422 if form.errors else 200,
+        prices=selectors.price_list(for_user=request.user),
     )
 
 
@@ -220,38 +209,45 @@ def prices(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def shares(request: AuthedRequest) -> HttpResponse:
     """Revenue-share rule versions per hospital; operations add one (the platform takes the rest)."""
+
+    def add(data: dict[str, Any]) -> str:
+        services.share_rule_add(
+            by=request.user,
+            hospital=access_hospital_for_prices(request.user, data["hospital"].pk),
+            effective_from=data["effective_from"],
+            hospital_pct=data["hospital_pct"],
+            expert_pct=data["expert_pct"],
+            premium_pct=data["premium_pct"],
+            travel_pct=data["travel_pct"],
+            note=data["note"],
+        )
+        return reverse("finance:shares")
+
+    return _versions_page(
+        request,
+        ShareRuleForm(request.POST or None),
+        add,
+        "finance/shares.html",
+        rules=selectors.share_rule_list(for_user=request.user),
+    )
+
+
+def _versions_page(request: AuthedRequest, form: Any, add: Any, template: str, **listing: Any) -> HttpResponse:
+    """A list of versions with the form that adds one: finance readers read; a POST (finance writers only) adds the
+    version through ``add(cleaned_data)`` and goes where it answers, or shows the form again with the refusal beside
+    its field and what was typed kept (422)."""
     _readers(request)
-    form = ShareRuleForm(request.POST or None)
     if request.method == "POST":
         require_role(request.user, *selectors.WRITERS)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                hospital = access_hospital_for_prices(request.user, data["hospital"].pk)
-                services.share_rule_add(
-                    by=request.user,
-                    hospital=hospital,
-                    effective_from=data["effective_from"],
-                    hospital_pct=data["hospital_pct"],
-                    expert_pct=data["expert_pct"],
-                    premium_pct=data["premium_pct"],
-                    travel_pct=data["travel_pct"],
-                    note=data["note"],
-                )
+                target = add(form.cleaned_data)
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
-                return redirect("finance:shares")
-    return render(
-        request,
-        "finance/shares.html",
-        {
-            "rules": selectors.share_rule_list(for_user=request.user),
-            "form": form,
-            "can_write": selectors.is_writer(request.user),
-        },
-        status=422 if form.errors else 200,
-    )
+                return redirect(target)
+    context = {**listing, "form": form, "can_write": selectors.is_writer(request.user)}
+    return render(request, template, context, status=422 if form.errors else 200)
 
 
 @login_required
