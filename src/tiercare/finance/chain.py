@@ -58,7 +58,7 @@ from tiercare.finance.models import (
     Payer,
     ShareRule,
 )
-from tiercare.finance.selectors import WRITERS, _month, _q, is_reader, is_writer
+from tiercare.finance.selectors import WRITERS, _month, _q, is_reader, is_writer, share_sums
 from tiercare.network.models import GpMode, Organization
 
 ZERO = Decimal("0.00")
@@ -458,12 +458,7 @@ def center_months(center_ids: list[Any], months: list[date]) -> dict[tuple[Any, 
         .values("hospital_id", "m", "fact_kind")
         .annotate(
             n=Count("id"),
-            amount=Sum("amount"),
-            platform=Sum("platform_share"),
-            hospital=Sum("hospital_share"),
-            expert=Sum("expert_share"),
-            premium=Sum("premium_share"),
-            travel=Sum("travel_share"),
+            **share_sums(),
         )
     )
     for r in rows:

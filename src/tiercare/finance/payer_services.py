@@ -133,7 +133,7 @@ def _contract_rows(charge: Charge) -> list[ChargePayer]:
 def _patient_rows(charge: Charge, person: Person) -> list[ChargePayer]:
     """A patient-paid charge split by the person's coverage on the day and the scheme's rule at the institution's
     tier. The caller holds the lock on the person's row, so the year's use summed here is not consumed twice."""
-    from tiercare.finance.services import coverage_on, rule_for
+    from tiercare.finance.services import coverage_on, patient_pays_all_because, rule_for
 
     on, year = charge.occurred_on, charge.occurred_on.year
     base = {"charge": charge, "person": person, "year": year}
@@ -142,16 +142,7 @@ def _patient_rows(charge: Charge, person: Person) -> list[ChargePayer]:
     rule: ReimbursementRule | None = None
     if coverage is not None and coverage.scheme != Scheme.SELF_PAY:
         rule = rule_for(coverage, year)
-    if special:
-        why = _("Special-needs services are self-pay.")
-    elif coverage is None:
-        why = _("No coverage on that day: the patient pays all.")
-    elif coverage.scheme == Scheme.SELF_PAY:
-        why = _("Self-pay: the patient pays all.")
-    elif rule is None:
-        why = _("No reimbursement rule for this scheme, region and year: the patient pays all.")
-    else:
-        why = ""
+    why = patient_pays_all_because(special_needs=special, coverage=coverage, rule=rule)
     if coverage is None or rule is None:
         return [ChargePayer(payer=Payer.PATIENT, amount=charge.amount, basis=why, **base)]
     tier = institution_tier(charge.hospital)

@@ -37,6 +37,19 @@ WRITERS = (Role.OPS, Role.ADMIN)
 ZERO = Decimal("0.00")
 
 
+def share_sums() -> dict[str, Sum]:
+    """The aggregates of a set of charges: their amount and each party's part (``amount``, ``platform``,
+    ``hospital``, ``expert``, ``premium``, ``travel``)."""
+    return {
+        "amount": Sum("amount"),
+        "platform": Sum("platform_share"),
+        "hospital": Sum("hospital_share"),
+        "expert": Sum("expert_share"),
+        "premium": Sum("premium_share"),
+        "travel": Sum("travel_share"),
+    }
+
+
 def is_reader(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in READERS)
 
@@ -143,12 +156,7 @@ def reconciliation() -> list[MonthReconciliation]:
         .values("m")
         .annotate(
             count=Count("id"),
-            amount=Sum("amount"),
-            platform=Sum("platform_share"),
-            hospital=Sum("hospital_share"),
-            expert=Sum("expert_share"),
-            premium=Sum("premium_share"),
-            travel=Sum("travel_share"),
+            **share_sums(),
         )
         .order_by("-m")
     )
@@ -217,12 +225,7 @@ def settlements(*, month: date) -> list[Settlement]:
         .values("hospital_id", "hospital__name")
         .annotate(
             count=Count("id"),
-            amount=Sum("amount"),
-            hospital=Sum("hospital_share"),
-            expert=Sum("expert_share"),
-            platform=Sum("platform_share"),
-            premium=Sum("premium_share"),
-            travel=Sum("travel_share"),
+            **share_sums(),
         )
         .order_by("hospital__name")
     )

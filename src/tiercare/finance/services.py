@@ -802,6 +802,20 @@ def rule_for(coverage: Coverage, year: int) -> ReimbursementRule | None:
     return None
 
 
+def patient_pays_all_because(*, special_needs: bool, coverage: Coverage | None, rule: ReimbursementRule | None) -> str:
+    """Why the patient pays all of an amount (special needs, no coverage, self-pay, no rule), or "" when the
+    insurer takes part."""
+    if special_needs:
+        return _("Special-needs services are self-pay.")
+    if coverage is None:
+        return _("No coverage on that day: the patient pays all.")
+    if coverage.scheme == Scheme.SELF_PAY:
+        return _("Self-pay: the patient pays all.")
+    if rule is None:
+        return _("No reimbursement rule for this scheme, region and year: the patient pays all.")
+    return ""
+
+
 @dataclass
 class Estimate:
     amount: Decimal
@@ -828,16 +842,7 @@ def payers_estimate(
         raise ValidationFailed(_("Choose the institution's level."), details={"field": "tier"})
     coverage = coverage_on(person, on)
     rule = rule_for(coverage, on.year) if coverage is not None and coverage.scheme != Scheme.SELF_PAY else None
-    if special_needs:
-        why = _("Special-needs services are self-pay.")
-    elif coverage is None:
-        why = _("No coverage on that day: the patient pays all.")
-    elif coverage.scheme == Scheme.SELF_PAY:
-        why = _("Self-pay: the patient pays all.")
-    elif rule is None:
-        why = _("No reimbursement rule for this scheme, region and year: the patient pays all.")
-    else:
-        why = ""
+    why = patient_pays_all_because(special_needs=special_needs, coverage=coverage, rule=rule)
     if rule is None or special_needs:
         split = split_payers(amount, pct=Decimal(0), deductible=Decimal(0), annual_cap=Decimal(0), special_needs=True)
     else:
