@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tiercare.care.forms import show_domain_error
-from tiercare.core.access import require_role
 from tiercare.core.errors import DomainError, Forbidden
 from tiercare.core.http import AuthedRequest
 from tiercare.finance import chain, selectors
 from tiercare.finance.chain_forms import CenterRuleForm, CostForm, VoidForm
 from tiercare.finance.forms import MonthField
 from tiercare.finance.models import CenterCost
+from tiercare.finance.views import versions_page
 from tiercare.network.models import GpMode, Organization
 
 
@@ -164,40 +164,29 @@ def cost_void(request: AuthedRequest, cost_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rules(request: AuthedRequest) -> HttpResponse:
     """GP centers' share-rule versions with their operating mode; operations add one by the center's mode."""
-    require_role(request.user, *selectors.READERS)
     modes = dict(GpMode.choices)
-    form = CenterRuleForm(request.POST or None)
-    if request.method == "POST":
-        require_role(request.user, *selectors.WRITERS)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                found = chain.access_center_for_rules(request.user, data["center"].pk)
-                rule = chain.center_rule_add(
-                    by=request.user,
-                    center=found,
-                    mode=data["mode"],
-                    effective_from=data["effective_from"],
-                    partner_pct=data["partner_pct"],
-                    fee_pct=data["fee_pct"],
-                    monthly_fee=data["monthly_fee"],
-                    expert_pct=data["expert_pct"],
-                    premium_pct=data["premium_pct"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                return redirect(f"{reverse('finance:chain_rules')}#rule-{rule.pk}")
-    return render(
+
+    def add(data: dict[str, Any]) -> str:
+        rule = chain.center_rule_add(
+            by=request.user,
+            center=chain.access_center_for_rules(request.user, data["center"].pk),
+            mode=data["mode"],
+            effective_from=data["effective_from"],
+            partner_pct=data["partner_pct"],
+            fee_pct=data["fee_pct"],
+            monthly_fee=data["monthly_fee"],
+            expert_pct=data["expert_pct"],
+            premium_pct=data["premium_pct"],
+            note=data["note"],
+        )
+        return f"{reverse('finance:chain_rules')}#rule-{rule.pk}"
+
+    return versions_page(
         request,
+        CenterRuleForm(request.POST or None),
+        add,
         "finance/chain_rules.html",
-        {
-            "rules": [(r, modes.get(r.center_mode, "")) for r in chain.center_rules(for_user=request.user)],
-            "centers": chain.centers(),
-            "form": form,
-            "can_write": selectors.is_writer(request.user),
-            "is_reader": True,
-        },
-        status=422 if form.errors else 200,
+        rules=[(r, modes.get(r.center_mode, "")) for r in chain.center_rules(for_user=request.user)],
+        centers=chain.centers(),
+        is_reader=True,
     )

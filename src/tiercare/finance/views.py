@@ -196,7 +196,7 @@ def prices(request: AuthedRequest) -> HttpResponse:
         )
         return f"{reverse('finance:prices')}#price-{price.pk}"
 
-    return _versions_page(
+    return versions_page(
         request,
         PriceForm(request.POST or None),
         add,
@@ -223,7 +223,7 @@ def shares(request: AuthedRequest) -> HttpResponse:
         )
         return reverse("finance:shares")
 
-    return _versions_page(
+    return versions_page(
         request,
         ShareRuleForm(request.POST or None),
         add,
@@ -232,7 +232,7 @@ def shares(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _versions_page(request: AuthedRequest, form: Any, add: Any, template: str, **listing: Any) -> HttpResponse:
+def versions_page(request: AuthedRequest, form: Any, add: Any, template: str, **listing: Any) -> HttpResponse:
     """A list of versions with the form that adds one: finance readers read; a POST (finance writers only) adds the
     version through ``add(cleaned_data)`` and goes where it answers, or shows the form again with the refusal beside
     its field and what was typed kept (422)."""
