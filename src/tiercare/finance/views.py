@@ -89,6 +89,21 @@ def reconciliation(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _issue_month(request: AuthedRequest, issue: Any) -> tuple[IssueForm, list[Any] | None]:
+    """The form that issues a month's documents (statements, settlements), and what a valid POST issued (finance
+    writers only; a refused month shows beside its field)."""
+    form = IssueForm(request.POST or None)
+    issued: list[Any] | None = None
+    if request.method == "POST":
+        require_role(request.user, *selectors.WRITERS)
+        if form.is_valid():
+            try:
+                issued = issue(by=request.user, month=form.cleaned_data["month"])
+            except DomainError as exc:
+                show_domain_error(form, exc)
+    return form, issued
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settlements(request: AuthedRequest) -> HttpResponse:
@@ -96,15 +111,7 @@ def settlements(request: AuthedRequest) -> HttpResponse:
     issue the month's settlement documents here. A hospital's coordinator or director lands on their issued ones."""
     if not selectors.is_reader(request.user):
         return redirect("finance:settlement_docs")
-    form = IssueForm(request.POST or None)
-    issued: list[Any] | None = None
-    if request.method == "POST":
-        require_role(request.user, *selectors.WRITERS)
-        if form.is_valid():
-            try:
-                issued = services.settlements_issue_month(by=request.user, month=form.cleaned_data["month"])
-            except DomainError as exc:
-                show_domain_error(form, exc)
+    form, issued = _issue_month(request, services.settlements_issue_month)
     months = selectors.charge_months()
     month = _month_param(request) or (months[0] if months else services.month_start(timezone.localdate()))
     docs = {d.hospital_id: d for d in selectors.settlement_doc_list(for_user=request.user).filter(month=month)}
@@ -297,15 +304,7 @@ def unpriced_price(request: AuthedRequest, work_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def statements(request: AuthedRequest) -> HttpResponse:
     """The statements the user may read; operations issue a month's statements for every expert here."""
-    form = IssueForm(request.POST or None)
-    issued: list[Any] | None = None
-    if request.method == "POST":
-        require_role(request.user, *selectors.WRITERS)
-        if form.is_valid():
-            try:
-                issued = services.statements_issue_month(by=request.user, month=form.cleaned_data["month"])
-            except DomainError as exc:
-                show_domain_error(form, exc)
+    form, issued = _issue_month(request, services.statements_issue_month)
     expert = request.GET.get("expert")
     qs = selectors.statement_list(for_user=request.user)
     if expert and selectors.is_reader(request.user):
